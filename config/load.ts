@@ -1,0 +1,78 @@
+import { z } from "zod";
+import { platformConfigSchema, type PlatformConfig } from "./schema";
+
+export const CONFIG_NAMESPACE = "llm-platform";
+
+export interface ConfigIssue {
+  /** Full key path as a user writes it: `llm-platform:servers.llm.maxModelLen`. */
+  path: string;
+  message: string;
+}
+
+/** Bad stack configuration. Raised before any resource is declared. */
+export class ConfigError extends Error {
+  constructor(readonly issues: ConfigIssue[]) {
+    super(
+      `invalid stack configuration (${issues.length} problem${issues.length === 1 ? "" : "s"}):\n` +
+        issues.map((i) => `  - ${i.path}: ${i.message}`).join("\n"),
+    );
+    this.name = "ConfigError";
+  }
+}
+
+function keyPath(path: PropertyKey[]): string {
+  const [top, ...rest] = path.map(String);
+  return `${CONFIG_NAMESPACE}:${top ?? ""}${rest.map((p) => (/^\d+$/.test(p) ? `[${p}]` : `.${p}`)).join("")}`;
+}
+
+function describe(issue: z.core.$ZodIssue): string {
+  switch (issue.code) {
+    case "unrecognized_keys":
+      return `unknown key${issue.keys.length > 1 ? "s" : ""} ${issue.keys.map((k) => `"${k}"`).join(", ")} (check the spelling against the config reference in README.md)`;
+    case "invalid_type":
+      if (issue.message.includes("received undefined")) return `is required (${issue.expected})`;
+      return issue.message;
+    default:
+      return issue.message;
+  }
+}
+
+/**
+ * Validates the program's configuration: an object whose keys are the `llm-platform:<key>` stack
+ * config keys without the namespace. Every problem is reported at once, with its key path.
+ */
+export function parsePlatformConfig(raw: Record<string, unknown>): PlatformConfig {
+  const result = platformConfigSchema.safeParse(raw);
+  if (!result.success) {
+    throw new ConfigError(
+      result.error.issues.map((issue) => {
+        const extra = issue.code === "unrecognized_keys" && issue.path.length === 0;
+        return {
+          path: extra ? keyPath(issue.keys.slice(0, 1)) : keyPath(issue.path),
+          message: extra ? `unknown configuration key (known: ${Object.keys(platformConfigSchema.shape).join(", ")})` : describe(issue),
+        };
+      }),
+    );
+  }
+  return result.data;
+}
+
+/**
+ * Turns Pulumi's flat config map (`{"llm-platform:host": "<json>"}`, the shape
+ * `pulumi.runtime.allConfig()` returns) into the object `parsePlatformConfig` takes.
+ * Keys of other namespaces (e.g. `kubernetes:context`) are not ours and are skipped.
+ */
+export function fromPulumiConfig(all: Record<string, string>): Record<string, unknown> {
+  const raw: Record<string, unknown> = {};
+  const prefix = `${CONFIG_NAMESPACE}:`;
+  for (const [key, value] of Object.entries(all)) {
+    if (!key.startsWith(prefix)) continue;
+    const name = key.slice(prefix.length);
+    try {
+      raw[name] = JSON.parse(value);
+    } catch {
+      raw[name] = value;
+    }
+  }
+  return raw;
+}
