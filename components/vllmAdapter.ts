@@ -1,7 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { applyOverride, type Overrides } from "./specs/merge";
-import { volumeClaimSpec } from "./specs/storage";
+import { volumeClaimSpec, type BackupTier } from "./specs/storage";
 import {
   servedModelNames,
   vllmBaseUrl,
@@ -12,7 +12,7 @@ import {
 
 export interface VllmAdapterArgs extends Omit<VllmServerSpecArgs, "adapterClaims"> {
   /** Each hosted adapter gets its own ReadWriteOnce volume (LoRA weights, adapter data). */
-  adapterVolume: { size: string; storageClass?: string; backupTierLabel: string };
+  adapterVolume: { size: string; storageClass?: string; backupTier: BackupTier; backupTierLabel: string };
   /** protect + retainOnDelete on the adapter volumes. */
   protectVolumes: boolean;
   overrides?: Overrides<{
@@ -39,13 +39,14 @@ export class VllmAdapter extends pulumi.ComponentResource {
 
     const adapterClaims: Record<string, string> = {};
     for (const adapter of args.adapters) {
+      const claimName = `adapter-${adapter.name}`;
       const claim = volumeClaimSpec({
-        name: `adapter-${adapter.name}`,
+        name: claimName,
         namespace: args.namespace,
         size: args.adapterVolume.size,
         storageClass: args.adapterVolume.storageClass,
         accessMode: "ReadWriteOnce",
-        backupTier: "daily",
+        backupTier: args.adapterVolume.backupTier,
         backupTierLabel: args.adapterVolume.backupTierLabel,
         labels: { "llm-platform.io/adapter": adapter.name },
       });
@@ -55,7 +56,7 @@ export class VllmAdapter extends pulumi.ComponentResource {
         { parent: this, protect: args.protectVolumes, retainOnDelete: args.protectVolumes },
       );
       this.adapterVolumes[adapter.name] = pvc;
-      adapterClaims[adapter.name] = claim.metadata!.name as string;
+      adapterClaims[adapter.name] = claimName;
     }
 
     const spec: VllmServerSpecArgs = { ...args, adapterClaims };

@@ -1,3 +1,4 @@
+import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { platformConfigSchema, type PlatformConfig } from "./schema";
 
@@ -9,8 +10,11 @@ export interface ConfigIssue {
   message: string;
 }
 
-/** Bad stack configuration. Raised before any resource is declared. */
-export class ConfigError extends Error {
+/**
+ * Bad stack configuration. Raised before any resource is declared. A RunError, so `pulumi up`
+ * prints the key paths without a stack trace.
+ */
+export class ConfigError extends pulumi.RunError {
   constructor(readonly issues: ConfigIssue[]) {
     super(
       `invalid stack configuration (${issues.length} problem${issues.length === 1 ? "" : "s"}):\n` +
@@ -20,7 +24,8 @@ export class ConfigError extends Error {
   }
 }
 
-function keyPath(path: PropertyKey[]): string {
+/** `llm-platform:servers.llm.maxModelLen` from `["servers", "llm", "maxModelLen"]`. */
+export function keyPath(path: PropertyKey[]): string {
   const [top, ...rest] = path.map(String);
   return `${CONFIG_NAMESPACE}:${top ?? ""}${rest.map((p) => (/^\d+$/.test(p) ? `[${p}]` : `.${p}`)).join("")}`;
 }

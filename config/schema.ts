@@ -49,9 +49,11 @@ export const resourcesSchema = z.strictObject({ requests: resourceList, limits: 
 
 const hostNode = z.strictObject({
   gpus: wholeCount("GPUs"),
-  gpuMemoryGiB: z.number({ error: "must be the memory of one GPU in GiB (e.g. 10)" }).positive({
-    error: "must be more than 0 GiB",
-  }),
+  /** Memory of one GPU as the driver reports it (nvidia-smi), in GiB; required when gpus > 0. */
+  gpuMemoryGiB: z
+    .number({ error: "must be the memory of one GPU in GiB (e.g. 10)" })
+    .positive({ error: "must be more than 0 GiB" })
+    .optional(),
   gpuProduct: z.string().min(1).optional(),
   cpu: cpuQuantity,
   memory: byteQuantity,
@@ -108,8 +110,8 @@ const serverSchema = z.strictObject({
   model: z.string(),
   task: z.enum(["generate", "embed"]).default("generate"),
   replicas: wholeCount("replicas").default(1),
-  /** GPU slices per pod (the nvidia.com/gpu limit). */
-  gpus: wholeCount("GPU slices").default(1),
+  /** GPU slices per pod (the nvidia.com/gpu limit); whole GPUs for tensor parallelism when sharing is "none". */
+  gpus: positiveInt("GPU slices per pod").default(1),
   maxModelLen: positiveInt("tokens per sequence"),
   maxNumSeqs: positiveInt("concurrent sequences").default(16),
   maxNumBatchedTokens: positiveInt("tokens per scheduler step").optional(),
@@ -136,8 +138,8 @@ const serverSchema = z.strictObject({
 });
 
 const adapterSchema = z.strictObject({
-  /** The vLLM server (key of `servers`) that serves this adapter. */
-  server: z.string(),
+  /** The in-cluster vLLM server (key of `servers`) that serves this adapter; absent: the gateway's default provider. */
+  server: z.string().optional(),
   description: z.string().optional(),
   /** Serve a LoRA fine-tune: a Hugging Face repo id or a path on the adapter's volume (/adapters/<name>/...). */
   lora: z.strictObject({ source: z.string().min(1) }).optional(),
@@ -146,12 +148,17 @@ const adapterSchema = z.strictObject({
 });
 
 const volumeSchema = (size: string) =>
-  z.strictObject({ storageClass: z.string().min(1).optional(), size: byteQuantity.default(size) });
+  z.strictObject({
+    storageClass: z.string().min(1).optional(),
+    size: byteQuantity.default(size),
+    /** Seed 001: GFS (hourly/daily/weekly) for models and vector data, daily for caches. */
+    backupTier: z.enum(["gfs", "daily", "none"]).default("gfs"),
+  });
 
 const storageSchema = z.strictObject({
-  baseModels: volumeSchema("50Gi").default({ size: "50Gi" }),
-  adapters: volumeSchema("10Gi").default({ size: "10Gi" }),
-  qdrant: volumeSchema("20Gi").default({ size: "20Gi" }),
+  baseModels: volumeSchema("50Gi").default({ size: "50Gi", backupTier: "gfs" }),
+  adapters: volumeSchema("10Gi").default({ size: "10Gi", backupTier: "gfs" }),
+  qdrant: volumeSchema("20Gi").default({ size: "20Gi", backupTier: "gfs" }),
   /** Label your backup system selects PVCs by: `gfs` for critical data, `daily` for caches. */
   backupTierLabel: z.string().default("backup-tier"),
 });
@@ -207,6 +214,15 @@ export const platformConfigSchema = z
     huggingFace: huggingFaceSchema.default({}),
   })
   .superRefine((config, ctx) => {
+    for (const [name, node] of Object.entries(config.host.nodes)) {
+      if (node.gpus > 0 && node.gpuMemoryGiB === undefined) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["host", "nodes", name, "gpuMemoryGiB"],
+          message: `is required: node "${name}" has ${node.gpus} GPU(s); give the memory of one in GiB (e.g. 10)`,
+        });
+      }
+    }
     for (const [name, server] of Object.entries(config.servers)) {
       if (!(server.model in config.models)) {
         ctx.addIssue({
@@ -217,6 +233,7 @@ export const platformConfigSchema = z
       }
     }
     for (const [name, adapter] of Object.entries(config.adapters)) {
+      if (adapter.server === undefined) continue;
       const server = config.servers[adapter.server];
       if (!server) {
         ctx.addIssue({

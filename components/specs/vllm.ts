@@ -61,7 +61,12 @@ export function servedModelNames(server: string, adapters: HostedAdapter[]): str
   return [...new Set([server, ...adapters.filter((a) => !a.lora).map((a) => a.name)])];
 }
 
-export function vllmServeOptions(a: VllmServerSpecArgs): VllmServeOptions {
+/** What the command line depends on: enough to render it before any Kubernetes detail is known. */
+export type VllmServeInputs = Pick<VllmServerSpecArgs, "name" | "server" | "model" | "adapters" | "gpuMemoryUtilization"> & {
+  gpu: Pick<VllmServerSpecArgs["gpu"], "allowTensorParallel">;
+};
+
+export function vllmServeOptions(a: VllmServeInputs): VllmServeOptions {
   const loraAdapters = a.adapters.filter((ad) => ad.lora);
   const loraSlots = a.server.lora?.maxLoras ?? Math.max(1, loraAdapters.length);
   const useLora = loraAdapters.length > 0 || a.server.lora !== undefined;
@@ -93,7 +98,7 @@ export function vllmServeOptions(a: VllmServerSpecArgs): VllmServeOptions {
   };
 }
 
-export function vllmArgs(a: VllmServerSpecArgs): string[] {
+export function vllmArgs(a: VllmServeInputs): string[] {
   return renderVllmArgs(vllmServeOptions(a));
 }
 
