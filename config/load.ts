@@ -34,6 +34,9 @@ function describe(issue: z.core.$ZodIssue): string {
   switch (issue.code) {
     case "unrecognized_keys":
       return `unknown key${issue.keys.length > 1 ? "s" : ""} ${issue.keys.map((k) => `"${k}"`).join(", ")} (check the spelling against the config reference in README.md)`;
+    case "invalid_key":
+      // A map key (a server, adapter or node name) failed its own check: report that check.
+      return issue.issues.map((inner) => inner.message).join("; ");
     case "invalid_type":
       if (issue.message.includes("received undefined")) return `is required (${issue.expected})`;
       return issue.message;

@@ -156,9 +156,9 @@ const volumeSchema = (size: string) =>
   });
 
 const storageSchema = z.strictObject({
-  baseModels: volumeSchema("50Gi").default({ size: "50Gi", backupTier: "gfs" }),
-  adapters: volumeSchema("10Gi").default({ size: "10Gi", backupTier: "gfs" }),
-  qdrant: volumeSchema("20Gi").default({ size: "20Gi", backupTier: "gfs" }),
+  baseModels: volumeSchema("50Gi").prefault({}),
+  adapters: volumeSchema("10Gi").prefault({}),
+  qdrant: volumeSchema("20Gi").prefault({}),
   /** Label your backup system selects PVCs by: `gfs` for critical data, `daily` for caches. */
   backupTierLabel: z.string().default("backup-tier"),
 });
@@ -207,10 +207,10 @@ export const platformConfigSchema = z
     models: z.record(dnsName, modelSchema),
     servers: z.record(dnsName, serverSchema),
     adapters: z.record(dnsName, adapterSchema),
-    storage: storageSchema.default({} as never),
-    namespaces: namespacesSchema.default({} as never),
-    images: imagesSchema.default({} as never),
-    charts: chartsSchema.default({} as never),
+    storage: storageSchema.prefault({}),
+    namespaces: namespacesSchema.prefault({}),
+    images: imagesSchema.prefault({}),
+    charts: chartsSchema.prefault({}),
     huggingFace: huggingFaceSchema.default({}),
   })
   .superRefine((config, ctx) => {

@@ -40,7 +40,7 @@ describe("GpuTimeSlicing", () => {
       valuesOverride: { gfd: { enabled: false } },
     }) as any;
     assert.equal(values.config.default, "llm-platform");
-    assert.equal(parse(values.config.map["llm-platform"]).sharing.timeSlicing.replicas, 4);
+    assert.equal(parse(values.config.map["llm-platform"]).sharing.timeSlicing.resources[0].replicas, 4);
     assert.deepEqual(values.nodeSelector, { gpu: "yes" });
     assert.deepEqual(values.gfd, { enabled: false });
   });

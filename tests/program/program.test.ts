@@ -8,7 +8,7 @@ const INDEX = require.resolve("../../index");
 async function runProgram(stack: string, raw: Record<string, unknown>): Promise<{ recorded: RecordedResource[]; exports: any }> {
   const recorded = installMocks(stack, pulumiConfigMap(raw));
   delete require.cache[INDEX];
-  const exports = await import(INDEX);
+  const exports = require(INDEX);
   await settle();
   return { recorded, exports };
 }
@@ -83,7 +83,7 @@ describe("program config errors", () => {
     const bad = variant(stackConfig("prod"), (c) => (c.servers.llm.gpus = 0.5));
     const recorded = installMocks("prod", pulumiConfigMap(bad));
     delete require.cache[INDEX];
-    await assert.rejects(import(INDEX), (error: unknown) => {
+    assert.throws(() => require(INDEX), (error: unknown) => {
       assert.ok(error instanceof ConfigError);
       assert.match(error.message, /llm-platform:servers\.llm\.gpus: must be a whole number/);
       return true;
@@ -96,7 +96,7 @@ describe("program config errors", () => {
     const bad = variant(stackConfig("prod"), (c) => (c.models["llama-8b-awq"].id = "meta-llama/Llama-3.1-8B-Instruct"));
     const recorded = installMocks("prod", pulumiConfigMap(bad));
     delete require.cache[INDEX];
-    await assert.rejects(import(INDEX), /llm-platform:servers\.llm\.gpuMemoryUtilization: "auto" found no --gpu-memory-utilization .* weights 1[45]\.\d\d GiB/);
+    assert.throws(() => require(INDEX), /llm-platform:servers\.llm\.gpuMemoryUtilization: "auto" found no --gpu-memory-utilization .* weights 1[45]\.\d\d GiB/);
     await settle();
     assert.equal(recorded.length, 0);
   });

@@ -1,0 +1,217 @@
+import { MODEL_CATALOG } from "./catalog";
+import { CapacityInputError, type EstimateInput, type MemoryEstimate, type ModelArchitecture } from "./types";
+
+/**
+ * vLLM V1 GPU memory for one server on one GPU, from architecture and settings alone.
+ *
+ *   KV cache   = util × total − weights − LoRA buffers − activation peak − non-torch memory
+ *   footprint  = CUDA context + util × total + CUDA graphs
+ *
+ * The terms follow what vLLM's profiler measures at start-up ("Model loading took", "torch peak
+ * memory increase", "non-torch forward increase", "Available KV cache memory"). Checked against
+ * real vLLM runs in capacity/data (`npm run bench:capacity`).
+ */
+export const VLLM_CALIBRATED_VERSION = "0.19.0";
+
+const GiB = 2 ** 30;
+const DTYPE_BYTES = { bfloat16: 2, float16: 2, float32: 4 } as const;
+const DEFAULT_BLOCK_SIZE = 16;
+
+/**
+ * Sampler warm-up per logit element (max-num-seqs × vocab): logits in the model dtype (2 B), their
+ * float32 copy (4 B) and the int64 indices of the top-k/top-p sort (8 B).
+ */
+const SAMPLER_BYTES_PER_LOGIT = 2 + 4 + 8;
+/** Allocations every profile run holds besides the big tensors (cuBLAS workspace, metadata, caching-allocator slack). */
+const PROFILE_BASE_GiB = 0.18;
+/** Non-torch allocations during the profile run: ~0.25 GiB alone, NCCL/custom all-reduce buffers add ~1.8 GiB per GPU at TP ≥ 2. */
+const NON_TORCH_GiB = { single: 0.25, tensorParallel: 2.06 };
+/** CUDA context + CUDA/NCCL libraries, measured before the model loads (rounded up from real runs). */
+const CUDA_CONTEXT_GiB = { single: 0.55, tensorParallel: 1.6 };
+/** CUDA graph pool per decoder layer at the default capture sizes (rounded up from real runs: 0.71–0.96 GiB for 28–32 layers). */
+const CUDA_GRAPH_GiB_PER_LAYER = 0.032;
+
+function positive(value: number | undefined, field: string, integer = false): void {
+  if (value === undefined) return;
+  if (typeof value !== "number" || !Number.isFinite(value) || value <= 0 || (integer && !Number.isInteger(value))) {
+    throw new CapacityInputError(`${field} must be a positive ${integer ? "whole number" : "number"} (got ${String(value)})`);
+  }
+}
+
+export function validateInput(input: EstimateInput): void {
+  const m = input.model;
+  if (!m) throw new CapacityInputError("model is required");
+  for (const field of ["numHiddenLayers", "hiddenSize", "numAttentionHeads", "numKeyValueHeads", "headDim", "intermediateSize", "vocabSize", "numParameters"] as const) {
+    if (m[field] === undefined) throw new CapacityInputError(`model.${field} is required`);
+    positive(m[field], `model.${field}`, true);
+  }
+  if (!(input.dtype in DTYPE_BYTES)) throw new CapacityInputError(`dtype must be bfloat16, float16 or float32 (got ${String(input.dtype)})`);
+  const q = input.quantization?.method;
+  if (!["none", "fp8", "w8a8", "gptq", "awq"].includes(q as string)) {
+    throw new CapacityInputError(`quantization.method must be none, fp8, w8a8, gptq or awq (got ${String(q)})`);
+  }
+  positive(input.gpu?.totalMemoryGiB, "gpu.totalMemoryGiB");
+  if (input.gpu?.totalMemoryGiB === undefined) throw new CapacityInputError("gpu.totalMemoryGiB is required");
+  const v = input.vllm;
+  if (!v) throw new CapacityInputError("vllm is required");
+  if (!(v.gpuMemoryUtilization > 0 && v.gpuMemoryUtilization <= 1)) {
+    throw new CapacityInputError(`vllm.gpuMemoryUtilization must be in (0, 1] (got ${String(v.gpuMemoryUtilization)})`);
+  }
+  positive(v.tensorParallelSize, "vllm.tensorParallelSize", true);
+  positive(v.maxModelLen, "vllm.maxModelLen", true);
+  positive(v.maxNumBatchedTokens, "vllm.maxNumBatchedTokens", true);
+  positive(v.maxNumSeqs, "vllm.maxNumSeqs", true);
+  positive(v.blockSize, "vllm.blockSize", true);
+  if (v.maxLoras) positive(v.maxLoras, "vllm.maxLoras", true);
+  positive(v.maxLoraRank, "vllm.maxLoraRank", true);
+  if (v.kvCacheDtype !== undefined && v.kvCacheDtype !== "auto" && v.kvCacheDtype !== "fp8") {
+    throw new CapacityInputError(`vllm.kvCacheDtype must be auto or fp8 (got ${String(v.kvCacheDtype)})`);
+  }
+  if (m.numAttentionHeads % v.tensorParallelSize !== 0) {
+    throw new CapacityInputError(
+      `vllm.tensorParallelSize ${v.tensorParallelSize} does not divide model.numAttentionHeads ${m.numAttentionHeads}`,
+    );
+  }
+}
+
+function isEncoder(m: ModelArchitecture): boolean {
+  return m.kind === "encoder";
+}
+
+/** vLLM's scheduler defaults for the OpenAI server: bigger on ≥ 70 GiB data-centre cards. */
+export function schedulerDefaults(totalMemoryGiB: number): { maxNumBatchedTokens: number; maxNumSeqs: number } {
+  return totalMemoryGiB >= 70 ? { maxNumBatchedTokens: 8192, maxNumSeqs: 1024 } : { maxNumBatchedTokens: 2048, maxNumSeqs: 256 };
+}
+
+/** Token-embedding and LM-head parameters (vocab × hidden; once when tied). */
+function vocabParameters(m: ModelArchitecture): number {
+  return m.vocabSize * m.hiddenSize * (m.tieWordEmbeddings || isEncoder(m) ? 1 : 2);
+}
+
+function normParameters(m: ModelArchitecture): number {
+  return (2 * m.numHiddenLayers + 1) * m.hiddenSize;
+}
+
+/** Input features of every linear layer of one decoder layer (q, k, v, o, gate, up, down), per expert for MoE. */
+function linearInputsPerLayer(m: ModelArchitecture): number {
+  const experts = m.numLocalExperts ?? 1;
+  const attention = 3 * m.hiddenSize + m.numAttentionHeads * m.headDim;
+  const mlp = (m.mlp === "plain" ? 1 : 2) * m.hiddenSize + m.intermediateSize;
+  return attention + experts * mlp;
+}
+
+function rotaryCacheBytes(input: EstimateInput): number {
+  if (isEncoder(input.model)) return 0;
+  const positions =
+    input.model.maxPositionEmbeddings ?? MODEL_CATALOG[input.model.name]?.maxPositionEmbeddings ?? input.vllm.maxModelLen;
+  return positions * input.model.headDim * DTYPE_BYTES[input.dtype];
+}
+
+/** Weights per GPU: 16-bit embeddings, LM head and norms; linear layers by quantization; split by TP. */
+export function weightsBytes(input: EstimateInput): number {
+  const m = input.model;
+  const dtypeBytes = DTYPE_BYTES[input.dtype];
+  const q = input.quantization;
+  const unquantized = vocabParameters(m) + normParameters(m);
+  const linear = Math.max(0, m.numParameters - unquantized);
+  let linearBytes: number;
+  switch (q.method) {
+    case "none":
+      linearBytes = linear * dtypeBytes;
+      break;
+    case "fp8":
+    case "w8a8":
+      // One byte per weight plus a float32 scale per output channel (at most).
+      linearBytes = linear + (linear / m.hiddenSize) * 4;
+      break;
+    case "gptq":
+    case "awq": {
+      const groups = linear / q.groupSize;
+      // Packed 4-bit weights, a 16-bit scale and a packed 4-bit zero point per group; GPTQ adds an int32 g_idx per input channel.
+      const gIdx = q.method === "gptq" ? linearInputsPerLayer(m) * m.numHiddenLayers * 4 : 0;
+      linearBytes = (linear * q.bits) / 8 + groups * 2 + (groups * q.bits) / 8 + gIdx;
+      break;
+    }
+  }
+  const tp = input.vllm.tensorParallelSize;
+  return (unquantized * dtypeBytes + linearBytes) / tp + rotaryCacheBytes(input);
+}
+
+/** LoRA buffers: max-loras × rank × (in + out) of every wrapped projection × dtype bytes, split by TP. */
+export function loraBytes(input: EstimateInput): number {
+  const loras = input.vllm.maxLoras ?? 0;
+  if (loras <= 0) return 0;
+  const m = input.model;
+  const rank = input.vllm.maxLoraRank ?? 16;
+  const q = m.numAttentionHeads * m.headDim;
+  const kv = m.numKeyValueHeads * m.headDim;
+  const h = m.hiddenSize;
+  const i = m.intermediateSize;
+  const perLayer = h + q + (h + kv) * 2 + q + h + (h + i) * 2 + i + h;
+  return (loras * rank * perLayer * m.numHiddenLayers * DTYPE_BYTES[input.dtype]) / input.vllm.tensorParallelSize;
+}
+
+/**
+ * Peak of the profile run: a forward pass over max-num-batched-tokens (hidden-sized residual and
+ * normed input plus the MLP's up/gate output and activation) or, for generative models, the sampler
+ * warm-up over max-num-seqs full-vocabulary logits, whichever is larger.
+ */
+export function activationBytes(input: EstimateInput): number {
+  const m = input.model;
+  const defaults = schedulerDefaults(input.gpu.totalMemoryGiB);
+  const tokens = input.vllm.maxNumBatchedTokens ?? defaults.maxNumBatchedTokens;
+  const seqs = Math.min(input.vllm.maxNumSeqs ?? defaults.maxNumSeqs, tokens);
+  const tp = input.vllm.tensorParallelSize;
+  const actBytes = DTYPE_BYTES[input.dtype];
+  const experts = m.numExpertsPerToken ?? 1;
+  const mlpWidth = ((m.mlp === "plain" ? 2 : 3) * m.intermediateSize * experts) / tp;
+  const forward = tokens * (mlpWidth + 2 * m.hiddenSize) * actBytes;
+  const sampler = isEncoder(m) ? 0 : seqs * m.vocabSize * SAMPLER_BYTES_PER_LOGIT;
+  return PROFILE_BASE_GiB * GiB + Math.max(forward, sampler);
+}
+
+/** KV cache bytes per token per GPU: K and V for every layer's KV heads on this GPU. */
+export function kvBytesPerToken(input: EstimateInput): number {
+  const m = input.model;
+  if (isEncoder(m)) return 0;
+  const kvHeads = Math.max(1, m.numKeyValueHeads / input.vllm.tensorParallelSize);
+  const elementBytes = input.vllm.kvCacheDtype === "fp8" ? 1 : DTYPE_BYTES[input.dtype];
+  return 2 * m.numHiddenLayers * kvHeads * m.headDim * elementBytes;
+}
+
+function cudaGraphGiB(input: EstimateInput): number {
+  if (input.vllm.enforceEager) return 0;
+  return CUDA_GRAPH_GiB_PER_LAYER * input.model.numHiddenLayers;
+}
+
+export function estimateMemory(input: EstimateInput): MemoryEstimate {
+  validateInput(input);
+  const v = input.vllm;
+  const parallel = v.tensorParallelSize > 1;
+  const budget = v.gpuMemoryUtilization * input.gpu.totalMemoryGiB * GiB;
+  const weights = weightsBytes(input);
+  const lora = loraBytes(input);
+  const activation = activationBytes(input);
+  const nonTorch = (parallel ? NON_TORCH_GiB.tensorParallel : NON_TORCH_GiB.single) * GiB;
+  const kvAvailable = budget - weights - lora - activation - nonTorch;
+  const perToken = kvBytesPerToken(input);
+  const blockSize = v.blockSize ?? DEFAULT_BLOCK_SIZE;
+  const kvTokens = perToken > 0 && kvAvailable > 0 ? Math.floor(kvAvailable / (perToken * blockSize)) * blockSize : 0;
+  const cudaContext = parallel ? CUDA_CONTEXT_GiB.tensorParallel : CUDA_CONTEXT_GiB.single;
+  const graphs = cudaGraphGiB(input);
+  const encoder = isEncoder(input.model);
+  return {
+    weightsGiB: weights / GiB,
+    activationGiB: activation / GiB,
+    nonTorchGiB: nonTorch / GiB,
+    kvCacheGiB: encoder ? Math.min(0, kvAvailable / GiB) : kvAvailable / GiB,
+    kvCacheTokens: kvTokens,
+    maxConcurrency: encoder ? 0 : kvTokens / v.maxModelLen,
+    cudaGraphGiB: graphs,
+    loraGiB: lora / GiB,
+    cudaContextGiB: cudaContext,
+    kvBytesPerToken: perToken,
+    deviceFootprintGiB: cudaContext + budget / GiB + graphs,
+    fitsMaxModelLen: encoder ? kvAvailable >= 0 : kvTokens >= v.maxModelLen,
+  };
+}

@@ -1,0 +1,6 @@
+export * from "./types";
+export * from "./catalog";
+export * from "./estimate";
+export * from "./planning";
+export * from "./vllmArgs";
+export * from "./fromArgs";
