@@ -32,3 +32,16 @@ export const servingPlan = Object.fromEntries(
   ]),
 );
 export const gpuResourceName = inference.gpu?.resourceName;
+
+/** Per adapter: where it is served (in-cluster server and the model name to ask for, or the gateway's default provider). */
+export const adapters = Object.fromEntries(
+  Object.entries(config.adapters).map(([name, adapter]) => {
+    const server = adapter.server ? inference.servers[adapter.server] : undefined;
+    return [
+      name,
+      server
+        ? { servedBy: adapter.server, model: name, lora: adapter.lora !== undefined, baseUrl: server.baseUrl }
+        : { servedBy: "default-provider", model: name },
+    ];
+  }),
+);

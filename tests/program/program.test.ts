@@ -101,3 +101,35 @@ describe("program config errors", () => {
     assert.equal(recorded.length, 0);
   });
 });
+
+describe("program (dev stack under mocks)", () => {
+  let recorded: RecordedResource[];
+  let exports: any;
+  before(async () => {
+    ({ recorded, exports } = await runProgram("dev", stackConfig("dev")));
+  });
+
+  it("runs no GPU workloads and no device plugin on a cluster without GPUs", () => {
+    assert.equal(ofType(recorded, "kubernetes:helm.sh/v3:Release").filter((r) => r.inputs.chart === "nvidia-device-plugin").length, 0);
+    assert.equal(ofType(recorded, "kubernetes:apps/v1:Deployment").filter((d) => d.inputs.metadata.name.startsWith("vllm-")).length, 0);
+    assert.equal(ofType(recorded, "kubernetes:core/v1:Namespace").some((ns) => ns.inputs.metadata.name === "nvidia-device-plugin"), false);
+  });
+
+  it("sends every adapter to the gateway's default provider", () => {
+    assert.deepEqual(Object.keys(exports.adapters).sort(), ["chatbot", "code", "microservices", "rag"]);
+    for (const adapter of Object.values(exports.adapters) as any[]) assert.equal(adapter.servedBy, "default-provider");
+  });
+});
+
+describe("program stack outputs (prod)", () => {
+  it("tells users where each adapter is served", async () => {
+    const { exports } = await runProgram("prod", stackConfig("prod"));
+    assert.deepEqual(exports.adapters.chatbot, {
+      servedBy: "llm",
+      model: "chatbot",
+      lora: false,
+      baseUrl: "http://vllm-llm.llm-inference.svc.cluster.local:8000/v1",
+    });
+    assert.equal(exports.gpuResourceName, "nvidia.com/gpu");
+  });
+});
