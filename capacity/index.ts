@@ -4,3 +4,4 @@ export * from "./estimate";
 export * from "./planning";
 export * from "./vllmArgs";
 export * from "./fromArgs";
+export * from "./quantity";

@@ -67,6 +67,8 @@ const hostSchema = z.strictObject({
   systemReserved: resourceList.default({ cpu: "2", memory: "8Gi" }),
   gpuNodeSelector: labels.default({ "nvidia.com/gpu.present": "true" }),
   gpuTolerations: z.array(toleration).default([{ key: "nvidia.com/gpu", operator: "Exists", effect: "NoSchedule" }]),
+  /** What each storage class can provision (the policy pack's storage budget); "default" for claims without a class. */
+  storageCapacity: z.record(z.string(), byteQuantity).default({ default: "500Gi" }),
 });
 
 const gpuSharingSchema = z.discriminatedUnion(

@@ -1,0 +1,69 @@
+import type { StackValidationPolicy } from "@pulumi/policy";
+import { hostConfigSchema, hostFrom, type HostPolicyConfig } from "./config";
+import { GiB, memoryVolumesBytes, quantity, workloads, type ResourceLike, type Workload } from "./workloads";
+
+export interface ComputeBudget {
+  allocatable: { cpu: number; memoryGiB: number };
+  requests: { cpu: number; memoryGiB: number };
+  limits: { cpu: number; memoryGiB: number };
+  /** Largest contributors to memory requests, for messages. */
+  top: { label: string; cpu: number; memoryGiB: number }[];
+}
+
+function podsRunning(w: Workload, host: HostPolicyConfig): number {
+  return w.kind === "DaemonSet" ? host.nodes.length : w.replicas + w.surge;
+}
+
+/** Σ requests and limits of every pod the plan runs at once (rollout surge and in-memory volumes such as /dev/shm included). */
+export function computeBudget(resources: ResourceLike[], host: HostPolicyConfig): ComputeBudget {
+  const allocatable = {
+    cpu: host.nodes.reduce((s, n) => s + n.cpu - host.systemReserved.cpu, 0),
+    memoryGiB: host.nodes.reduce((s, n) => s + n.memoryGiB - host.systemReserved.memoryGiB, 0),
+  };
+  const requests = { cpu: 0, memoryGiB: 0 };
+  const limits = { cpu: 0, memoryGiB: 0 };
+  const top: ComputeBudget["top"] = [];
+  for (const w of workloads(resources)) {
+    const pods = podsRunning(w, host);
+    const shm = memoryVolumesBytes(w.podSpec) / GiB;
+    const sum = (field: "requests" | "limits", res: "cpu" | "memory") =>
+      w.containers.reduce((s, c) => s + quantity(c.resources?.[field]?.[res] ?? (field === "requests" ? c.resources?.limits?.[res] : undefined)), 0);
+    const pod = { cpu: sum("requests", "cpu"), memoryGiB: sum("requests", "memory") / GiB + shm };
+    requests.cpu += pods * pod.cpu;
+    requests.memoryGiB += pods * pod.memoryGiB;
+    limits.cpu += pods * sum("limits", "cpu");
+    limits.memoryGiB += pods * (sum("limits", "memory") / GiB + shm);
+    top.push({ label: `${w.label} ×${pods}`, cpu: pods * pod.cpu, memoryGiB: pods * pod.memoryGiB });
+  }
+  top.sort((a, b) => b.memoryGiB - a.memoryGiB);
+  return { allocatable, requests, limits, top: top.slice(0, 4) };
+}
+
+const fmt = (x: number) => (Number.isInteger(x) ? String(x) : x.toFixed(1));
+
+export const computeWithinHost: StackValidationPolicy = {
+  name: "compute-within-host",
+  description: "Σ CPU and memory requests fit the allocatable capacity; Σ limits stay within the overcommit factor.",
+  enforcementLevel: "mandatory",
+  configSchema: hostConfigSchema,
+  validateStack: (args, reportViolation) => {
+    const host = hostFrom(args);
+    const b = computeBudget(args.resources as ResourceLike[], host);
+    const biggest = (key: "cpu" | "memoryGiB") => [...b.top].sort((x, y) => y[key] - x[key]).slice(0, 3).map((t) => `${t.label} ${fmt(t[key])}`).join(", ");
+    const fix = "Lower replicas or requests, or raise the host inventory in the policy config.";
+    if (b.requests.cpu > b.allocatable.cpu) {
+      reportViolation(`CPU requests ${fmt(b.requests.cpu)} cores > allocatable ${fmt(b.allocatable.cpu)} (nodes minus systemReserved); largest: ${biggest("cpu")}. ${fix}`);
+    }
+    if (b.requests.memoryGiB > b.allocatable.memoryGiB) {
+      reportViolation(`memory requests ${fmt(b.requests.memoryGiB)} GiB (incl. /dev/shm) > allocatable ${fmt(b.allocatable.memoryGiB)} GiB; largest: ${biggest("memoryGiB")}. ${fix}`);
+    }
+    if (b.limits.cpu > b.allocatable.cpu * host.overcommit.cpu) {
+      reportViolation(`CPU limits ${fmt(b.limits.cpu)} cores > ${host.overcommit.cpu} × allocatable ${fmt(b.allocatable.cpu)}. Lower limits or raise overcommit.cpu.`);
+    }
+    if (b.limits.memoryGiB > b.allocatable.memoryGiB * host.overcommit.memory) {
+      reportViolation(
+        `memory limits ${fmt(b.limits.memoryGiB)} GiB > ${host.overcommit.memory} × allocatable ${fmt(b.allocatable.memoryGiB)} GiB: the node can run out of memory and the kernel OOM-kills pods. Lower limits or raise overcommit.memory.`,
+      );
+    }
+  },
+};

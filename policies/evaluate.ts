@@ -1,0 +1,101 @@
+import type {
+  EnforcementLevel,
+  Policy,
+  PolicyResource,
+  ReportViolation,
+  ResourceValidationArgs,
+  ResourceValidationPolicy,
+  StackValidationArgs,
+  StackValidationPolicy,
+} from "@pulumi/policy";
+import { resolvePolicyConfig, type HostPolicyConfig } from "./config";
+import { allPolicies } from "./pack";
+
+/** A resource of a plan, as the Pulumi engine would show it to the pack. */
+export interface PlannedResource {
+  type: string;
+  name: string;
+  urn: string;
+  props: Record<string, any>;
+  opts?: { protect?: boolean; retainOnDelete?: boolean; parent?: string };
+}
+
+export interface PolicyViolation {
+  policy: string;
+  level: "mandatory" | "advisory";
+  /** Pulumi name of the resource a resource policy flagged (absent for stack policies). */
+  resource?: string;
+  urn?: string;
+  message: string;
+}
+
+class NotApplicable extends Error {}
+
+function typeOf(resourceClass: unknown): string | undefined {
+  return (resourceClass as { __pulumiType?: string }).__pulumiType;
+}
+
+function typed(r: PlannedResource) {
+  return {
+    isType: (cls: unknown) => typeOf(cls) === r.type,
+    asType: (cls: unknown) => (typeOf(cls) === r.type ? r.props : undefined),
+  };
+}
+
+function policyResource(r: PlannedResource): PolicyResource {
+  return {
+    type: r.type,
+    props: r.props,
+    urn: r.urn,
+    name: r.name,
+    opts: { protect: r.opts?.protect ?? false, ignoreChanges: [], aliases: [], customTimeouts: { createSeconds: 0, updateSeconds: 0, deleteSeconds: 0 }, additionalSecretOutputs: [], parent: r.opts?.parent },
+    dependencies: [],
+    propertyDependencies: {},
+    ...typed(r),
+  } as unknown as PolicyResource;
+}
+
+const notApplicable = (reason?: string): never => {
+  throw new NotApplicable(reason);
+};
+
+/**
+ * Runs the pack's policies on a plan in-process, the way `pulumi preview --policy-pack policies`
+ * does: resource policies on each resource, stack policies on all of them, each with its config
+ * (`{host}` from `config`; the seed host by default).
+ */
+export async function evaluatePolicies(
+  resources: PlannedResource[],
+  config?: Partial<HostPolicyConfig>,
+  policies: readonly Policy[] = allPolicies,
+): Promise<PolicyViolation[]> {
+  const host = resolvePolicyConfig(config);
+  const getConfig = <T extends object>() => ({ host }) as unknown as T;
+  const violations: PolicyViolation[] = [];
+  const levelOf = (p: Policy): "mandatory" | "advisory" => ((p.enforcementLevel ?? "advisory") as EnforcementLevel) === "mandatory" ? "mandatory" : "advisory";
+  const all = resources.map(policyResource);
+  for (const policy of policies) {
+    if ((policy.enforcementLevel as string) === "disabled") continue;
+    if ("validateResource" in policy) {
+      const validators = [(policy as ResourceValidationPolicy).validateResource].flat().filter((v) => v !== undefined);
+      for (const r of all) {
+        const report: ReportViolation = (message) => violations.push({ policy: policy.name, level: levelOf(policy), resource: r.name, urn: r.urn, message });
+        const args = { ...r, stackTags: new Map(), getConfig, notApplicable } as unknown as ResourceValidationArgs;
+        for (const validate of validators) await run(() => validate(args, report));
+      }
+    } else if ("validateStack" in policy) {
+      const report: ReportViolation = (message, urn) => violations.push({ policy: policy.name, level: levelOf(policy), urn, message });
+      const args: StackValidationArgs = { resources: all, stackTags: new Map(), getConfig, notApplicable };
+      await run(() => (policy as StackValidationPolicy).validateStack(args, report));
+    }
+  }
+  return violations;
+}
+
+async function run(validate: () => Promise<void> | void): Promise<void> {
+  try {
+    await validate();
+  } catch (error) {
+    if (!(error instanceof NotApplicable)) throw error;
+  }
+}

@@ -1,0 +1,122 @@
+import { parseByteQuantity, parseQuantity } from "@llm-platform/capacity";
+
+/** Just what the policies read from a resource: its type, name, URN, inputs and options. */
+export interface ResourceLike {
+  type: string;
+  name: string;
+  urn: string;
+  props: Record<string, any>;
+  opts?: { protect?: boolean; retainOnDelete?: boolean };
+}
+
+export const WORKLOAD_TYPES: Record<string, string> = {
+  "kubernetes:apps/v1:Deployment": "Deployment",
+  "kubernetes:apps/v1:StatefulSet": "StatefulSet",
+  "kubernetes:apps/v1:DaemonSet": "DaemonSet",
+  "kubernetes:batch/v1:Job": "Job",
+  "kubernetes:batch/v1:CronJob": "CronJob",
+  "kubernetes:core/v1:Pod": "Pod",
+};
+
+export const GPU_RESOURCES = ["nvidia.com/gpu", "nvidia.com/gpu.shared"];
+export { GiB } from "@llm-platform/capacity";
+
+/** A workload's pod template, how many pods it runs at once and how many a rollout adds. */
+export interface Workload {
+  resource: ResourceLike;
+  kind: string;
+  label: string;
+  namespace: string;
+  podSpec: Record<string, any>;
+  replicas: number;
+  surge: number;
+  containers: Record<string, any>[];
+}
+
+function podSpecOf(r: ResourceLike): Record<string, any> | undefined {
+  const p = r.props ?? {};
+  switch (WORKLOAD_TYPES[r.type]) {
+    case "Pod":
+      return p.spec;
+    case "CronJob":
+      return p.spec?.jobTemplate?.spec?.template?.spec;
+    default:
+      return p.spec?.template?.spec;
+  }
+}
+
+/** Extra pods a RollingUpdate starts before old ones stop (maxSurge, default 25% rounded up). */
+export function surgePods(r: ResourceLike, replicas: number): number {
+  if (r.type !== "kubernetes:apps/v1:Deployment") return 0;
+  const strategy = r.props?.spec?.strategy;
+  if (strategy?.type === "Recreate") return 0;
+  const surge = strategy?.rollingUpdate?.maxSurge ?? "25%";
+  if (typeof surge === "number") return surge;
+  const pct = /^(\d+)%$/.exec(String(surge));
+  return pct ? Math.ceil((replicas * Number(pct[1])) / 100) : Number(surge) || 0;
+}
+
+export function workloadOf(r: ResourceLike): Workload | undefined {
+  const kind = WORKLOAD_TYPES[r.type];
+  const podSpec = kind ? podSpecOf(r) : undefined;
+  if (!kind || !podSpec) return undefined;
+  let replicas = 1;
+  if (kind === "Deployment" || kind === "StatefulSet") replicas = r.props.spec?.replicas ?? 1;
+  if (kind === "Job") replicas = r.props.spec?.parallelism ?? 1;
+  const namespace = r.props.metadata?.namespace ?? "default";
+  const name = r.props.metadata?.name ?? r.name;
+  return {
+    resource: r,
+    kind,
+    label: `${kind} ${namespace}/${name}`,
+    namespace,
+    podSpec,
+    replicas: typeof replicas === "number" ? replicas : 1,
+    surge: surgePods(r, typeof replicas === "number" ? replicas : 1),
+    containers: [...(podSpec.containers ?? []), ...(podSpec.initContainers ?? [])],
+  };
+}
+
+export function workloads(resources: ResourceLike[]): Workload[] {
+  return resources.map(workloadOf).filter((w): w is Workload => w !== undefined);
+}
+
+/** GPU slices one pod asks for (0 without a GPU limit); NaN when the limit is not a whole number. */
+export function gpuSlices(container: Record<string, any>): number {
+  let total = 0;
+  for (const name of GPU_RESOURCES) {
+    const value = container.resources?.limits?.[name];
+    if (value === undefined) continue;
+    const n = Number(value);
+    total += Number.isInteger(n) ? n : NaN;
+  }
+  return total;
+}
+
+export function podGpuSlices(w: Workload): number {
+  return w.containers.reduce((sum, c) => sum + gpuSlices(c), 0);
+}
+
+/** The `vllm serve` arguments of a container, if it runs vLLM. */
+export function vllmArgsOf(container: Record<string, any>): string[] | undefined {
+  const image = String(container.image ?? "");
+  const command: string[] = Array.isArray(container.command) ? container.command : [];
+  const args: string[] = Array.isArray(container.args) ? container.args.map(String) : [];
+  if (image.includes("vllm") || command.some((c) => /vllm/.test(String(c)))) {
+    const serve = args.indexOf("serve");
+    return serve >= 0 ? args.slice(serve + 1) : args;
+  }
+  return undefined;
+}
+
+/** Memory an emptyDir with medium Memory (e.g. /dev/shm) can take: it is charged to the pod. */
+export function memoryVolumesBytes(podSpec: Record<string, any>): number {
+  return (podSpec.volumes ?? [])
+    .filter((v: any) => v.emptyDir?.medium === "Memory")
+    .reduce((sum: number, v: any) => sum + (parseByteQuantity(v.emptyDir.sizeLimit ?? "0") ?? 0), 0);
+}
+
+export function quantity(value: unknown): number {
+  if (value === undefined || value === null) return 0;
+  return parseQuantity(value as string | number) ?? 0;
+}
