@@ -1,6 +1,7 @@
 import { loadPlatform } from "./platform/loadConfig";
 import { deployInference } from "./platform/inference";
 import { deployNamespaces } from "./platform/namespaces";
+import { deployNetworkPolicies, inferenceNetworkPolicies } from "./platform/network";
 import { totalGpus } from "./platform/servers";
 
 // Everything is validated and planned before the first resource is declared.
@@ -16,6 +17,8 @@ const inference = deployInference(config, servers, {
   inference: namespaces.inference!,
   devicePlugin: namespaces.devicePlugin,
 });
+
+if (servers.length > 0) deployNetworkPolicies("inference", inferenceNetworkPolicies(config), [namespaces.inference!]);
 
 /** Per server: the resolved memory plan on one card (GiB) and the names it serves. */
 export const servingPlan = Object.fromEntries(

@@ -168,6 +168,20 @@ const storageSchema = z.strictObject({
 const namespacesSchema = z.strictObject({
   inference: dnsName.default("llm-inference"),
   devicePlugin: dnsName.default("nvidia-device-plugin"),
+  gateway: dnsName.default("llm-gateway"),
+  data: dnsName.default("llm-data"),
+  ingress: dnsName.default("ingress-nginx"),
+  certManager: dnsName.default("cert-manager"),
+  externalSecrets: dnsName.default("external-secrets"),
+  /** Where Prometheus runs; it may scrape metrics ports in the app namespaces. */
+  monitoring: dnsName.default("monitoring"),
+});
+
+const networkSchema = z.strictObject({
+  /** Let vLLM download weights from Hugging Face (HTTPS egress); off when weights are pre-seeded. */
+  modelDownloads: z.boolean().default(true),
+  /** CIDRs egress to the internet may not reach (cluster and private ranges). */
+  privateCidrs: z.array(z.string()).default(["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"]),
 });
 
 const imageRef = z
@@ -214,6 +228,7 @@ export const platformConfigSchema = z
     images: imagesSchema.prefault({}),
     charts: chartsSchema.prefault({}),
     huggingFace: huggingFaceSchema.default({}),
+    network: networkSchema.prefault({}),
   })
   .superRefine((config, ctx) => {
     for (const [name, node] of Object.entries(config.host.nodes)) {
@@ -272,3 +287,5 @@ export type AdapterConfig = PlatformConfig["adapters"][string];
 export type HostConfig = PlatformConfig["host"];
 export type GpuSharingConfig = PlatformConfig["gpuSharing"];
 export type ResourcesConfig = z.output<typeof resourcesSchema>;
+export type NamespacesConfig = PlatformConfig["namespaces"];
+export type NetworkConfig = PlatformConfig["network"];

@@ -1,0 +1,91 @@
+import { join } from "node:path";
+import { formatReport } from "./report";
+import { planJson, runPlan, type PlanOptions } from "./runPlan";
+import { PlanUsageError } from "./stackFile";
+
+const USAGE = `usage: npm run plan -- (--stack <name> | --config <Pulumi.<stack>.yaml>) [options]
+
+  --stack <name>          plan Pulumi.<name>.yaml of this project
+  --config <file>         plan any stack file (e.g. examples/Pulumi.seed-literal.yaml)
+  --out <dir>             where to write manifests/, plan.json, gpu-plan.svg (default out/<stack>)
+  --policy-config <file>  host inventory for the policies (default: the stack's own host config)
+  --json                  print the plan as JSON instead of the report
+  --no-write              do not write files
+  --no-validate           skip schema validation of rendered objects
+  -h, --help              this help
+
+exit codes: 0 fits, 1 a mandatory policy violation, 2 a configuration error`;
+
+export function parseArgs(argv: string[]): (PlanOptions & { json: boolean }) | "help" {
+  const options: PlanOptions & { json: boolean } = { root: join(__dirname, ".."), json: false };
+  const value = (i: number, flag: string) => {
+    const v = argv[i + 1];
+    if (v === undefined || v.startsWith("--")) throw new PlanUsageError(`${flag} needs a value`);
+    return v;
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    switch (arg) {
+      case "--stack":
+        options.stack = value(i++, arg);
+        break;
+      case "--config":
+        options.config = value(i++, arg);
+        break;
+      case "--out":
+        options.out = value(i++, arg);
+        break;
+      case "--policy-config":
+        options.policyConfig = value(i++, arg);
+        break;
+      case "--json":
+        options.json = true;
+        break;
+      case "--no-write":
+        options.write = false;
+        break;
+      case "--no-validate":
+        options.validate = false;
+        break;
+      case "-h":
+      case "--help":
+        return "help";
+      default:
+        throw new PlanUsageError(`unknown argument "${arg}"`);
+    }
+  }
+  if (!options.stack && !options.config) throw new PlanUsageError("give --stack <name> or --config <file>");
+  return options;
+}
+
+async function main(argv: string[]): Promise<number> {
+  let options;
+  try {
+    options = parseArgs(argv);
+  } catch (error) {
+    process.stderr.write(`plan: ${(error as Error).message}\n\n${USAGE}\n`);
+    return 2;
+  }
+  if (options === "help") {
+    process.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
+  const started = Date.now();
+  try {
+    const result = await runPlan({ ...options, progress: options.json ? undefined : (m) => process.stderr.write(`… ${m}\n`) });
+    process.stdout.write(options.json ? `${JSON.stringify(planJson(result), null, 2)}\n` : formatReport(result, result.outDir));
+    if (!options.json) process.stderr.write(`planned in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
+    return result.exitCode;
+  } catch (error) {
+    if (error instanceof PlanUsageError) {
+      process.stderr.write(`plan: ${error.message}\n\n${USAGE}\n`);
+      return 2;
+    }
+    process.stderr.write(`plan: ${error instanceof Error ? error.message : String(error)}\n`);
+    return 2;
+  }
+}
+
+if (require.main === module) {
+  main(process.argv.slice(2)).then((code) => process.exit(code));
+}

@@ -1,0 +1,149 @@
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import * as pulumi from "@pulumi/pulumi";
+import { ConfigError, fromPulumiConfig, parsePlatformConfig } from "../config/load";
+import { computeBudget, type ComputeBudget } from "../policies/compute";
+import { resolvePolicyConfig, type HostPolicyConfig } from "../policies/config";
+import { evaluatePolicies, type PolicyViolation } from "../policies/evaluate";
+import { planGpus, type GpuPlan } from "../policies/gpuPlan";
+import { storageBudget } from "../policies/storage";
+import { kubernetesObject, writeManifests } from "./manifests";
+import { policyConfigFromPlatform, policyPackConfigFile } from "./policyConfig";
+import { stackFileFor, StackFileError } from "./stackFile";
+import { gpuPlanSvg } from "./svg";
+import { synthesize, type SynthesizedResource } from "./synthesize";
+import { validateObjects } from "./validate";
+
+export interface PlanOptions {
+  /** Project root (where Pulumi.yaml and index.ts are). */
+  root: string;
+  stack?: string;
+  config?: string;
+  /** Output directory; default `<root>/out/<stack>`. */
+  out?: string;
+  /** A policy config file: `{host: {...}}` or the `--policy-pack-config` shape. */
+  policyConfig?: string;
+  /** Write manifests, plan.json, gpu-plan.svg and policy-config.json (default true). */
+  write?: boolean;
+  /** Validate every object against kubernetes-models schemas (default true). */
+  validate?: boolean;
+  progress?: (message: string) => void;
+}
+
+export interface StorageBudget {
+  storageClass: string;
+  requestedGiB: number;
+  capacityGiB?: number;
+}
+
+export interface PlanResult {
+  stack: string;
+  exitCode: 0 | 1 | 2;
+  configErrors: { path: string; message: string }[];
+  resources: SynthesizedResource[];
+  violations: PolicyViolation[];
+  gpus?: GpuPlan;
+  budgets?: { compute: ComputeBudget; storage: StorageBudget[] };
+  host?: HostPolicyConfig;
+  outDir?: string;
+}
+
+function readPolicyConfig(file: string): Partial<HostPolicyConfig> {
+  const raw = JSON.parse(readFileSync(file, "utf8")) as Record<string, any>;
+  if (raw.host) return raw.host;
+  const withHost = Object.values(raw).find((v) => v && typeof v === "object" && "host" in v) as { host: Partial<HostPolicyConfig> } | undefined;
+  return withHost?.host ?? {};
+}
+
+function configError(stack: string, issues: { path: string; message: string }[]): PlanResult {
+  return { stack, exitCode: 2, configErrors: issues, resources: [], violations: [] };
+}
+
+/** Previews a stack offline: runs the program under mocks, evaluates the policy pack, writes the GitOps tree. */
+export async function runPlan(options: PlanOptions): Promise<PlanResult> {
+  const progress = options.progress ?? (() => undefined);
+  const root = resolve(options.root);
+  let stackFile;
+  try {
+    stackFile = stackFileFor(root, options);
+  } catch (error) {
+    if (error instanceof StackFileError) return configError(options.stack ?? "custom", [{ path: options.config ?? options.stack ?? "", message: error.message }]);
+    throw error;
+  }
+  const { stack } = stackFile;
+  progress(`stack ${stack}: validating configuration`);
+  let platform;
+  try {
+    platform = parsePlatformConfig(fromPulumiConfig(stackFile.config));
+  } catch (error) {
+    if (error instanceof ConfigError) return configError(stack, error.issues);
+    throw error;
+  }
+
+  progress(`stack ${stack}: running index.ts under the mock runtime`);
+  let resources: SynthesizedResource[];
+  try {
+    ({ resources } = await synthesize({
+      program: join(root, "index.ts"),
+      project: stackFile.project,
+      stack,
+      config: stackFile.config,
+      secretKeys: stackFile.secretKeys,
+    }));
+  } catch (error) {
+    if (error instanceof ConfigError) return configError(stack, error.issues);
+    if (pulumi.RunError.isInstance(error)) return configError(stack, [{ path: stack, message: (error as Error).message }]);
+    throw error;
+  }
+
+  const host = options.policyConfig ? resolvePolicyConfig(readPolicyConfig(options.policyConfig)) : policyConfigFromPlatform(platform);
+  progress(`stack ${stack}: ${resources.length} resources; evaluating the policy pack`);
+  const violations = await evaluatePolicies(resources, host);
+  const objects = resources.map(kubernetesObject).filter((o): o is Record<string, any> => o !== undefined);
+  if (options.validate !== false) {
+    progress(`stack ${stack}: validating ${objects.length} objects against Kubernetes and CRD schemas`);
+    for (const problem of await validateObjects(objects)) {
+      violations.push({ policy: "kubernetes-schema", level: "mandatory", resource: problem.object, message: `${problem.object}: ${problem.message}` });
+    }
+  }
+  const gpus = planGpus(resources, host);
+  const perClass = storageBudget(resources);
+  const budgets = {
+    compute: computeBudget(resources, host),
+    storage: Object.entries(perClass).map(([storageClass, requestedGiB]) => ({ storageClass, requestedGiB, capacityGiB: host.storageGiB[storageClass] ?? host.storageGiB.default })),
+  };
+  const result: PlanResult = {
+    stack,
+    exitCode: violations.some((v) => v.level === "mandatory") ? 1 : 0,
+    configErrors: [],
+    resources,
+    violations,
+    gpus,
+    budgets,
+    host,
+  };
+  if (options.write !== false) {
+    const outDir = resolve(options.out ?? join(root, "out", stack));
+    progress(`stack ${stack}: writing ${outDir}`);
+    mkdirSync(outDir, { recursive: true });
+    writeManifests(join(outDir, "manifests"), resources);
+    writeFileSync(join(outDir, "plan.json"), `${JSON.stringify(planJson(result), null, 2)}\n`);
+    writeFileSync(join(outDir, "gpu-plan.svg"), gpuPlanSvg(gpus, `llm-platform ${stack}: GPU plan`));
+    writeFileSync(join(outDir, "policy-config.json"), `${JSON.stringify(policyPackConfigFile(host), null, 2)}\n`);
+    result.outDir = outDir;
+  }
+  return result;
+}
+
+/** The `--json` document (also written as plan.json). */
+export function planJson(result: PlanResult): Record<string, unknown> {
+  return {
+    stack: result.stack,
+    exitCode: result.exitCode,
+    configErrors: result.configErrors,
+    resources: result.resources.map((r) => ({ type: r.type, name: r.name, parent: r.parent ?? null, urn: r.urn })),
+    violations: result.violations.map((v) => ({ policy: v.policy, level: v.level, resource: v.resource ?? null, message: v.message })),
+    gpus: result.gpus ?? null,
+    budgets: result.budgets ?? null,
+  };
+}

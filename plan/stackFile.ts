@@ -1,0 +1,79 @@
+import { existsSync, readFileSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
+import { parse, parseDocument } from "yaml";
+
+export class PlanUsageError extends Error {}
+
+export interface StackFile {
+  /** Stack name: from Pulumi.<stack>.yaml, or the file name for --config. */
+  stack: string;
+  project: string;
+  file: string;
+  /** `<namespace>:<key>` → value as the Pulumi CLI passes it to the program. */
+  config: Record<string, string>;
+  /** Keys whose value was `secure:` (replaced by a marked placeholder). */
+  secretKeys: string[];
+}
+
+/** Read from the project root so `--config` files elsewhere still find the project's Pulumi.yaml. */
+export function projectName(root: string): string {
+  const doc = parse(readFileSync(join(root, "Pulumi.yaml"), "utf8")) as { name?: string };
+  if (!doc?.name) throw new PlanUsageError(`${join(root, "Pulumi.yaml")} has no project name`);
+  return doc.name;
+}
+
+export function availableStacks(root: string): string[] {
+  const { readdirSync } = require("node:fs") as typeof import("node:fs");
+  return readdirSync(root)
+    .map((f: string) => /^Pulumi\.(.+)\.yaml$/.exec(f)?.[1])
+    .filter((s: string | undefined): s is string => s !== undefined)
+    .sort();
+}
+
+/** Placeholder for an encrypted value: the program sees a marked string, never the secret. */
+export function secretPlaceholder(key: string): string {
+  return `[secret ${key}]`;
+}
+
+/**
+ * Reads a stack file the way the Pulumi CLI does: duplicate keys are errors, objects are passed
+ * JSON-encoded, `secure:` values stay encrypted (here: a marked placeholder).
+ */
+export function readStackFile(file: string, stack: string, root: string): StackFile {
+  if (!existsSync(file)) throw new PlanUsageError(`no stack file ${file}`);
+  const doc = parseDocument(readFileSync(file, "utf8"), { uniqueKeys: true });
+  if (doc.errors.length > 0) {
+    const e = doc.errors[0]!;
+    throw new StackFileError(`${file}: ${e.message.split("\n")[0]}`);
+  }
+  const content = (doc.toJS() ?? {}) as { config?: Record<string, unknown> };
+  const config: Record<string, string> = {};
+  const secretKeys: string[] = [];
+  const project = projectName(root);
+  for (const [rawKey, value] of Object.entries(content.config ?? {})) {
+    const key = rawKey.includes(":") ? rawKey : `${project}:${rawKey}`;
+    if (value && typeof value === "object" && "secure" in (value as object) && Object.keys(value as object).length === 1) {
+      config[key] = secretPlaceholder(key);
+      secretKeys.push(key);
+    } else {
+      config[key] = typeof value === "string" ? value : JSON.stringify(value);
+    }
+  }
+  return { stack, project, file: resolve(file), config, secretKeys };
+}
+
+/** A stack file that is not valid YAML for Pulumi (e.g. a duplicate key): a config error. */
+export class StackFileError extends Error {}
+
+export function stackFileFor(root: string, options: { stack?: string; config?: string }): StackFile {
+  if (options.config) {
+    const stack = options.stack ?? (/Pulumi\.(.+)\.yaml$/.exec(options.config)?.[1] ?? "custom");
+    return readStackFile(resolve(options.config), stack, root);
+  }
+  const stack = options.stack!;
+  const file = join(root, `Pulumi.${stack}.yaml`);
+  if (!existsSync(file)) {
+    throw new PlanUsageError(`unknown stack "${stack}": no ${file} (stacks here: ${availableStacks(root).join(", ") || "none"})`);
+  }
+  return readStackFile(file, stack, dirname(file));
+}

@@ -1,0 +1,101 @@
+import { strict as assert } from "node:assert";
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { parse } from "yaml";
+import { PROJECT_ROOT } from "../fixtures/stacks";
+
+function plan(...args: string[]) {
+  return spawnSync(process.execPath, ["-r", "ts-node/register/transpile-only", join(PROJECT_ROOT, "plan", "cli.ts"), ...args], {
+    cwd: PROJECT_ROOT,
+    encoding: "utf8",
+  });
+}
+
+describe("npm run plan (CLI)", function () {
+  this.timeout(120_000);
+  const out = mkdtempSync(join(tmpdir(), "plan-"));
+
+  it("plans prod offline: exit 0, report, kustomize tree, picture and policy config", () => {
+    const run = plan("--stack", "prod", "--out", out);
+    assert.equal(run.status, 0, run.stdout + run.stderr);
+    assert.match(run.stdout, /GPU plan \(time-slicing, 4 slice\(s\) per GPU\): 2 of 8 slices requested/);
+    assert.match(run.stdout, /gpu-node\/gpu0 10 GiB: worst case 9\.\d+ GiB, headroom 0\.\d+ GiB/);
+    assert.match(run.stdout, /mandatory violations: 0/);
+    assert.match(run.stderr, /… stack prod: running index\.ts under the mock runtime/);
+    const kustomization = parse(readFileSync(join(out, "manifests", "kustomization.yaml"), "utf8"));
+    assert.ok(kustomization.resources.includes("llm-inference--deployment--vllm-llm.yaml"));
+    assert.equal(kustomization.helmCharts[0].name, "nvidia-device-plugin");
+    assert.equal(kustomization.helmCharts[0].version, "0.17.4");
+    assert.match(kustomization.helmCharts[0].valuesInline.config.map["llm-platform"], /failRequestsGreaterThanOne: true/);
+    for (const file of kustomization.resources) assert.ok(existsSync(join(out, "manifests", file)), file);
+    const svg = readFileSync(join(out, "gpu-plan.svg"), "utf8");
+    assert.match(svg, /^<svg xmlns="http:\/\/www\.w3\.org\/2000\/svg"/);
+    assert.match(svg, /card 10 GiB/);
+    assert.match(svg, /vllm-llm-0 7\.\d\d GiB/);
+    const policyConfig = JSON.parse(readFileSync(join(out, "policy-config.json"), "utf8"));
+    assert.deepEqual(policyConfig["gpu-memory-per-card"].host.nodes, [{ name: "gpu-node", gpus: 2, gpuMemoryGiB: 10, cpu: 64, memoryGiB: 128 }]);
+  });
+
+  it("builds the kustomize tree with kubectl kustomize (Helm charts need --enable-helm and a helm binary)", function () {
+    const kubectl = spawnSync("kubectl", ["version", "--client"], { encoding: "utf8" });
+    if (kubectl.status !== 0) this.skip();
+    const k = parse(readFileSync(join(out, "manifests", "kustomization.yaml"), "utf8"));
+    delete k.helmCharts;
+    writeFileSync(join(out, "manifests", "kustomization.yaml"), JSON.stringify(k));
+    const built = spawnSync("kubectl", ["kustomize", join(out, "manifests")], { encoding: "utf8" });
+    assert.equal(built.status, 0, built.stderr);
+    assert.equal((built.stdout.match(/^kind: /gm) ?? []).length, k.resources.length);
+  });
+
+  it("prints the JSON document with --json", () => {
+    const run = plan("--stack", "prod", "--json", "--no-write");
+    assert.equal(run.status, 0, run.stderr);
+    const doc = JSON.parse(run.stdout);
+    assert.deepEqual(Object.keys(doc), ["stack", "exitCode", "configErrors", "resources", "violations", "gpus", "budgets"]);
+    assert.deepEqual(Object.keys(doc.resources[0]), ["type", "name", "parent", "urn"]);
+    const deployment = doc.resources.find((r: any) => r.name === "llm-deployment");
+    assert.equal(deployment.parent, "urn:pulumi:prod::llm-platform::llm-platform:inference:VllmAdapter::llm");
+    assert.deepEqual(Object.keys(doc.violations[0]), ["policy", "level", "resource", "message"]);
+    assert.equal(doc.gpus.slicesTotal, 8);
+    assert.equal(doc.budgets.compute.allocatable.cpu, 60);
+  });
+
+  it("refuses the seed's literal plan with exit 1 and the GPU budget violations", () => {
+    const run = plan("--config", "examples/Pulumi.seed-literal.yaml", "--no-write");
+    assert.equal(run.status, 1, run.stderr);
+    assert.match(run.stdout, /\[gpu-slices-within-host\] GPU slices: .* = 13 > 8/);
+    assert.match(run.stdout, /\[gpu-memory-per-card\] gpu card gpu-node\/gpu0 \(10\.0 GiB\)/);
+    assert.match(run.stdout, /result: REFUSED/);
+  });
+
+  it("exits 2 naming the key path for a config error", () => {
+    const dir = mkdtempSync(join(tmpdir(), "plan-"));
+    const file = join(dir, "Pulumi.broken.yaml");
+    writeFileSync(file, readFileSync(join(PROJECT_ROOT, "Pulumi.prod.yaml"), "utf8").replace("maxModelLen: 8192\n      maxNumSeqs: 8", "maxModelLen: 8192\n      maxNumSeqs: 8\n      gpus: 0.5"));
+    const run = plan("--config", file, "--no-write");
+    assert.equal(run.status, 2, run.stdout + run.stderr);
+    assert.match(run.stdout, /stack broken: configuration error — nothing was planned\n {2}- llm-platform:servers\.llm\.gpus: must be a whole number/);
+  });
+
+  it("exits 2 for a duplicate key in a stack file", () => {
+    const dir = mkdtempSync(join(tmpdir(), "plan-"));
+    const file = join(dir, "Pulumi.dup.yaml");
+    writeFileSync(file, readFileSync(join(PROJECT_ROOT, "Pulumi.prod.yaml"), "utf8").replace("    rag:\n      server: llm", "    chatbot:\n      server: llm"));
+    const run = plan("--config", file, "--no-write");
+    assert.equal(run.status, 2);
+    assert.match(run.stdout, /Map keys must be unique/);
+  });
+
+  it("prints usage, not a stack trace, for bad flags and unknown stacks", () => {
+    for (const args of [["--bogus"], [], ["--stack"], ["--stack", "staging"]]) {
+      const run = plan(...args);
+      assert.equal(run.status, 2, args.join(" "));
+      assert.match(run.stderr, /usage: npm run plan -- \(--stack <name> \| --config/);
+      assert.doesNotMatch(run.stderr, /\n\s+at /);
+    }
+    assert.match(plan("--stack", "staging").stderr, /unknown stack "staging".*stacks here: dev, prod/);
+    assert.equal(plan("--help").status, 0);
+  });
+});
