@@ -1,24 +1,40 @@
-import { loadPlatform } from "./platform/loadConfig";
+import { collectionVectorSize, deployGatewayAndData } from "./platform/gateway";
 import { deployInference } from "./platform/inference";
+import { loadPlatform } from "./platform/loadConfig";
 import { deployNamespaces } from "./platform/namespaces";
-import { deployNetworkPolicies, inferenceNetworkPolicies } from "./platform/network";
+import { dataNetworkPolicies, deployNetworkPolicies, gatewayNetworkPolicies, inferenceNetworkPolicies } from "./platform/network";
 import { totalGpus } from "./platform/servers";
 
 // Everything is validated and planned before the first resource is declared.
 const { config, servers } = loadPlatform();
+const vectorSize = collectionVectorSize(config, servers);
+const workstationUrl = undefined;
+const ns = config.namespaces;
 
 const namespaces = deployNamespaces({
-  inference: { name: config.namespaces.inference, level: "restricted" },
+  inference: servers.length > 0 ? { name: ns.inference, level: "restricted" } : undefined,
   // The device plugin mounts host paths: the one namespace that needs the privileged level.
-  devicePlugin: totalGpus(config.host) > 0 ? { name: config.namespaces.devicePlugin, level: "privileged" } : undefined,
+  devicePlugin: totalGpus(config.host) > 0 ? { name: ns.devicePlugin, level: "privileged" } : undefined,
+  gateway: { name: ns.gateway, level: "restricted" },
+  data: { name: ns.data, level: "restricted" },
+  externalSecrets: { name: ns.externalSecrets, level: "baseline" },
 });
 
-const inference = deployInference(config, servers, {
-  inference: namespaces.inference!,
-  devicePlugin: namespaces.devicePlugin,
-});
+const inference = deployInference(config, servers, { inference: namespaces.inference!, devicePlugin: namespaces.devicePlugin });
+const { gateway, qdrant } = deployGatewayAndData(
+  config,
+  servers,
+  { gateway: namespaces.gateway!, data: namespaces.data!, externalSecrets: namespaces.externalSecrets! },
+  vectorSize,
+  workstationUrl,
+);
 
 if (servers.length > 0) deployNetworkPolicies("inference", inferenceNetworkPolicies(config), [namespaces.inference!]);
+const externalPorts = [config.providers["vllm-local"]?.apiBase, config.providers.ollama?.apiBase]
+  .filter((url): url is string => url !== undefined)
+  .map((url) => Number(new URL(url).port || (url.startsWith("https") ? 443 : 80)));
+deployNetworkPolicies("gateway", gatewayNetworkPolicies(config, externalPorts), [namespaces.gateway!]);
+deployNetworkPolicies("data", dataNetworkPolicies(config), [namespaces.data!]);
 
 /** Per server: the resolved memory plan on one card (GiB) and the names it serves. */
 export const servingPlan = Object.fromEntries(
@@ -48,3 +64,7 @@ export const adapters = Object.fromEntries(
     ];
   }),
 );
+export const gatewayUrl = gateway.url;
+export const gatewayMasterKey = gateway.masterKey;
+export const qdrantUrl = qdrant.url;
+export const qdrantReadOnlyApiKey = qdrant.readOnlyApiKey;

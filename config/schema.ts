@@ -1,6 +1,8 @@
 import { z } from "zod";
 import { MODEL_CATALOG } from "@llm-platform/capacity";
 import { parseByteQuantity, parseQuantity } from "./quantity";
+import { gatewayConfigSchema, providersConfigSchema, qdrantConfigSchema, secretsConfigSchema } from "./gatewaySchema";
+import { providerCredentials, providerProblems } from "../components/specs/providers";
 
 /** RFC 1123 label, as Kubernetes requires for names of Services, namespaces and most objects. */
 const DNS_1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
@@ -229,6 +231,10 @@ export const platformConfigSchema = z
     charts: chartsSchema.prefault({}),
     huggingFace: huggingFaceSchema.default({}),
     network: networkSchema.prefault({}),
+    gateway: gatewayConfigSchema.prefault({}),
+    providers: providersConfigSchema.prefault({}),
+    qdrant: qdrantConfigSchema.prefault({}),
+    externalSecrets: secretsConfigSchema.prefault({}),
   })
   .superRefine((config, ctx) => {
     for (const [name, node] of Object.entries(config.host.nodes)) {
@@ -265,6 +271,29 @@ export const platformConfigSchema = z
           message: `LoRA adapters need a generate server; "${adapter.server}" has task ${server.task}`,
         });
       }
+    }
+    const provider = config.providers.default;
+    if (provider !== "cluster") {
+      for (const problem of providerProblems(config.providers, provider)) {
+        ctx.addIssue({ code: "custom", path: ["providers", "default"], message: `default provider "${provider}" cannot be used: ${problem}` });
+      }
+    } else {
+      for (const [name, adapter] of Object.entries(config.adapters)) {
+        if (adapter.server === undefined) {
+          ctx.addIssue({
+            code: "custom",
+            path: ["adapters", name, "server"],
+            message: `is required while providers.default is "cluster"; name an in-cluster server or choose a default provider (openai, ollama, vllm-local, bedrock, vertexai)`,
+          });
+        }
+      }
+    }
+    if (providerCredentials(config.providers).length > 0 && !config.externalSecrets.bitwarden) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["externalSecrets", "bitwarden"],
+        message: "is required: provider credentials come from Bitwarden Secrets Manager (organizationId, projectId, accessTokenSecret)",
+      });
     }
     // Service names are `<server>` and `<adapter>` aliases in one namespace: they must not collide.
     for (const name of Object.keys(config.adapters)) {

@@ -20,7 +20,10 @@ export function policyConfigFromPlatform(config: PlatformConfig): HostPolicyConf
     sharing: { mode: sharing.mode, replicas: sharing.mode === "none" ? 1 : sharing.replicas },
     systemReserved: { cpu: parseQuantity(config.host.systemReserved.cpu) ?? 0, memoryGiB: bytesToGiB(config.host.systemReserved.memory) },
     storageGiB: Object.fromEntries(Object.entries(config.host.storageCapacity).map(([cls, size]) => [cls, bytesToGiB(size)])),
-    privilegedNamespaces: [...new Set([...DEFAULT_HOST.privilegedNamespaces, config.namespaces.devicePlugin])],
+    // Host daemons and operators whose charts need more than "restricted".
+    privilegedNamespaces: [
+      ...new Set([...DEFAULT_HOST.privilegedNamespaces, config.namespaces.devicePlugin, config.namespaces.externalSecrets, config.namespaces.ingress, config.namespaces.certManager]),
+    ],
   };
 }
 

@@ -28,6 +28,21 @@ const STACK_TYPE = "pulumi:pulumi:Stack";
 /** Outputs no mock can know (generated secrets, provider IDs): marked so nobody takes them for real values. */
 const GENERATED = "[generated at deploy time]";
 
+/** Pulumi's wire marker for a secret value (`{<sig>: SECRET_SIG, value}`). */
+const SIG_KEY = "4dabf18193072939515e22adb298388d";
+const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
+
+/** Inputs with secret markers replaced by their values (mock outputs of generated secrets are placeholders). */
+export function unwrapSecrets(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(unwrapSecrets);
+  if (value && typeof value === "object") {
+    const obj = value as Record<string, unknown>;
+    if (obj[SIG_KEY] === SECRET_SIG) return unwrapSecrets(obj.value ?? GENERATED);
+    return Object.fromEntries(Object.entries(obj).map(([k, v]) => [k, unwrapSecrets(v)]));
+  }
+  return value;
+}
+
 function fakeOutputs(type: string): Record<string, unknown> {
   if (type.startsWith("random:")) return { result: GENERATED, bcryptHash: GENERATED };
   if (type.startsWith("docker:")) return { repoDigest: GENERATED, sha256Digest: GENERATED };
@@ -48,7 +63,7 @@ export async function synthesize(options: SynthesisOptions): Promise<Synthesis> 
   await pulumi.runtime.setMocks(
     {
       newResource: (args) => {
-        inputs.set(key(args.type, args.name), { type: args.type, name: args.name, inputs: args.inputs, custom: args.custom ?? true });
+        inputs.set(key(args.type, args.name), { type: args.type, name: args.name, inputs: unwrapSecrets(args.inputs) as Record<string, any>, custom: args.custom ?? true });
         return { id: `${args.name}-id`, state: { ...args.inputs, ...fakeOutputs(args.type) } };
       },
       call: (args) => args.inputs,

@@ -26,9 +26,10 @@ describe("npm run plan (CLI)", function () {
     assert.match(run.stderr, /… stack prod: running index\.ts under the mock runtime/);
     const kustomization = parse(readFileSync(join(out, "manifests", "kustomization.yaml"), "utf8"));
     assert.ok(kustomization.resources.includes("llm-inference--deployment--vllm-llm.yaml"));
-    assert.equal(kustomization.helmCharts[0].name, "nvidia-device-plugin");
-    assert.equal(kustomization.helmCharts[0].version, "0.17.4");
-    assert.match(kustomization.helmCharts[0].valuesInline.config.map["llm-platform"], /failRequestsGreaterThanOne: true/);
+    const devicePlugin = kustomization.helmCharts.find((c: any) => c.name === "nvidia-device-plugin");
+    assert.equal(devicePlugin.version, "0.17.4");
+    assert.equal(devicePlugin.repo, "https://nvidia.github.io/k8s-device-plugin");
+    assert.match(devicePlugin.valuesInline.config.map["llm-platform"], /failRequestsGreaterThanOne: true/);
     for (const file of kustomization.resources) assert.ok(existsSync(join(out, "manifests", file)), file);
     const svg = readFileSync(join(out, "gpu-plan.svg"), "utf8");
     assert.match(svg, /^<svg xmlns="http:\/\/www\.w3\.org\/2000\/svg"/);
