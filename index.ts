@@ -1,3 +1,4 @@
+import { deployEdge } from "./platform/edge";
 import { collectionVectorSize, deployGatewayAndData } from "./platform/gateway";
 import { deployInference } from "./platform/inference";
 import { loadPlatform } from "./platform/loadConfig";
@@ -18,6 +19,9 @@ const namespaces = deployNamespaces({
   gateway: { name: ns.gateway, level: "restricted" },
   data: { name: ns.data, level: "restricted" },
   externalSecrets: { name: ns.externalSecrets, level: "baseline" },
+  // The controller binds ports and cert-manager's webhook needs more than "restricted" allows in some setups.
+  ingress: config.edge ? { name: ns.ingress, level: "baseline" } : undefined,
+  certManager: config.edge ? { name: ns.certManager, level: "baseline" } : undefined,
 });
 
 const inference = deployInference(config, servers, { inference: namespaces.inference!, devicePlugin: namespaces.devicePlugin });
@@ -35,6 +39,8 @@ const externalPorts = [config.providers["vllm-local"]?.apiBase, config.providers
   .map((url) => Number(new URL(url).port || (url.startsWith("https") ? 443 : 80)));
 deployNetworkPolicies("gateway", gatewayNetworkPolicies(config, externalPorts), [namespaces.gateway!]);
 deployNetworkPolicies("data", dataNetworkPolicies(config), [namespaces.data!]);
+
+const edge = deployEdge(config, [gateway, qdrant, ...[namespaces.ingress, namespaces.certManager].filter((n) => n !== undefined)]);
 
 /** Per server: the resolved memory plan on one card (GiB) and the names it serves. */
 export const servingPlan = Object.fromEntries(
@@ -68,3 +74,5 @@ export const gatewayUrl = gateway.url;
 export const gatewayMasterKey = gateway.masterKey;
 export const qdrantUrl = qdrant.url;
 export const qdrantReadOnlyApiKey = qdrant.readOnlyApiKey;
+/** Public URLs per route (`/chat/v1`, `/v1`, `/vector-search`, ...). */
+export const publicUrls = edge?.urls;

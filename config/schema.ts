@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { MODEL_CATALOG } from "@llm-platform/capacity";
 import { parseByteQuantity, parseQuantity } from "./quantity";
+import { edgeConfigSchema } from "./edgeSchema";
 import { gatewayConfigSchema, providersConfigSchema, qdrantConfigSchema, secretsConfigSchema } from "./gatewaySchema";
 import { providerCredentials, providerProblems } from "../components/specs/providers";
 
@@ -235,6 +236,8 @@ export const platformConfigSchema = z
     providers: providersConfigSchema.prefault({}),
     qdrant: qdrantConfigSchema.prefault({}),
     externalSecrets: secretsConfigSchema.prefault({}),
+    /** The HTTPS edge; absent: no public entry point (use port-forward). */
+    edge: edgeConfigSchema.optional(),
   })
   .superRefine((config, ctx) => {
     for (const [name, node] of Object.entries(config.host.nodes)) {

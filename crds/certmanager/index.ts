@@ -1,0 +1,3 @@
+import * as v1 from "./v1";
+
+export { v1 };

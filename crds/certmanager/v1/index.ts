@@ -1,0 +1,3 @@
+export * from "./certificate";
+export * from "./clusterIssuer";
+export * from "./issuer";
