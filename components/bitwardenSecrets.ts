@@ -1,6 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { SecretsConfig } from "../config/gatewaySchema";
+import { certmanager } from "../crds";
 import { clusterSecretStore, externalSecretsValues, providerExternalSecret, sdkServerCertificates } from "./specs/externalSecrets";
 import { applyOverride, deepMerge, type Overrides, type Plain } from "./specs/merge";
 import type { ProviderCredential } from "./specs/providers";
@@ -41,9 +42,9 @@ export class BitwardenSecrets extends pulumi.ComponentResource {
       }),
       child,
     );
-    const certs = sdkServerCertificates(args.namespace).map(
-      (obj) => new k8s.apiextensions.CustomResource(`${name}-${obj.kind.toLowerCase()}`, obj as k8s.apiextensions.CustomResourceArgs, child),
-    );
+    const tls = sdkServerCertificates(args.namespace);
+    const issuer = new certmanager.v1.Issuer(`${name}-issuer`, tls.issuer, child);
+    const certs = [issuer, new certmanager.v1.Certificate(`${name}-certificate`, tls.certificate, { ...child, dependsOn: [issuer] })];
     this.secretName = args.target.secretName;
     if (args.settings.bitwarden) {
       const store = new k8s.apiextensions.CustomResource(`${name}-store`, clusterSecretStore(args.namespace, args.settings.bitwarden) as k8s.apiextensions.CustomResourceArgs, {

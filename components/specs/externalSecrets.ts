@@ -1,4 +1,5 @@
 import type { SecretsConfig } from "../../config/gatewaySchema";
+import type { input } from "../../crds/types";
 import type { ProviderCredential } from "./providers";
 
 export const BITWARDEN_STORE = "bitwarden";
@@ -56,13 +57,14 @@ export function providerExternalSecret(namespace: string, secretName: string, cr
   };
 }
 
-/** A self-signed CA and the sdk-server's serving certificate (the store trusts the CA). */
-export function sdkServerCertificates(namespace: string): Record<string, any>[] {
-  return [
-    { apiVersion: "cert-manager.io/v1", kind: "Issuer", metadata: { name: "bitwarden-selfsigned", namespace }, spec: { selfSigned: {} } },
-    {
-      apiVersion: "cert-manager.io/v1",
-      kind: "Certificate",
+/** A self-signed issuer and the sdk-server's serving certificate (the store trusts its CA). */
+export function sdkServerCertificates(namespace: string): {
+  issuer: { metadata: { name: string; namespace: string }; spec: input.certmanager.v1.IssuerSpecArgs };
+  certificate: { metadata: { name: string; namespace: string }; spec: input.certmanager.v1.CertificateSpecArgs };
+} {
+  return {
+    issuer: { metadata: { name: "bitwarden-selfsigned", namespace }, spec: { selfSigned: {} } },
+    certificate: {
       metadata: { name: "bitwarden-sdk-server", namespace },
       spec: {
         secretName: SDK_SERVER.tlsSecret,
@@ -73,5 +75,5 @@ export function sdkServerCertificates(namespace: string): Record<string, any>[] 
         issuerRef: { name: "bitwarden-selfsigned", kind: "Issuer", group: "cert-manager.io" },
       },
     },
-  ];
+  };
 }
