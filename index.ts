@@ -1,3 +1,5 @@
+import * as pulumi from "@pulumi/pulumi";
+import { WorkstationInference } from "./components/workstationInference";
 import { deployEdge } from "./platform/edge";
 import { collectionVectorSize, deployGatewayAndData } from "./platform/gateway";
 import { deployInference } from "./platform/inference";
@@ -9,7 +11,10 @@ import { totalGpus } from "./platform/servers";
 // Everything is validated and planned before the first resource is declared.
 const { config, servers } = loadPlatform();
 const vectorSize = collectionVectorSize(config, servers);
-const workstationUrl = undefined;
+const workstation = config.workstation
+  ? new WorkstationInference("workstation", { settings: config.workstation, hfToken: config.huggingFace.token ? pulumi.secret(config.huggingFace.token) : undefined })
+  : undefined;
+const workstationUrl = workstation?.baseUrl;
 const ns = config.namespaces;
 
 const namespaces = deployNamespaces({
@@ -30,11 +35,10 @@ const { gateway, qdrant } = deployGatewayAndData(
   servers,
   { gateway: namespaces.gateway!, data: namespaces.data!, externalSecrets: namespaces.externalSecrets! },
   vectorSize,
-  workstationUrl,
 );
 
 if (servers.length > 0) deployNetworkPolicies("inference", inferenceNetworkPolicies(config), [namespaces.inference!]);
-const externalPorts = [config.providers["vllm-local"]?.apiBase, config.providers.ollama?.apiBase]
+const externalPorts = [config.providers["vllm-local"]?.apiBase, config.providers.ollama?.apiBase, workstationUrl]
   .filter((url): url is string => url !== undefined)
   .map((url) => Number(new URL(url).port || (url.startsWith("https") ? 443 : 80)));
 deployNetworkPolicies("gateway", gatewayNetworkPolicies(config, externalPorts), [namespaces.gateway!]);
@@ -76,3 +80,4 @@ export const qdrantUrl = qdrant.url;
 export const qdrantReadOnlyApiKey = qdrant.readOnlyApiKey;
 /** Public URLs per route (`/chat/v1`, `/v1`, `/vector-search`, ...). */
 export const publicUrls = edge?.urls;
+export const workstationBaseUrl = workstationUrl;

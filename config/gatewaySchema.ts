@@ -33,7 +33,8 @@ const providers = z.strictObject({
   default: z.enum(["cluster", "openai", "anthropic", "ollama", "vllm-local", "bedrock", "vertexai"]).default("cluster"),
   openai: z.strictObject({ model: z.string().default("gpt-4o-mini"), apiKey: credential.optional() }).optional(),
   anthropic: z.strictObject({ model: z.string().default("claude-3-5-haiku-latest"), apiKey: credential.optional() }).optional(),
-  ollama: z.strictObject({ apiBase: z.url(), model: z.string().default("llama3.1:8b") }).optional(),
+  /** Ollama; apiBase may come from an Ollama workstation instead. */
+  ollama: z.strictObject({ apiBase: z.url().optional(), model: z.string().default("llama3.1:8b") }).optional(),
   /** An OpenAI-compatible vLLM outside the cluster (the dev workstation): apiBase from config or the workstation. */
   "vllm-local": z.strictObject({ apiBase: z.url().optional(), model: z.string().default("meta-llama/Llama-3.1-8B-Instruct") }).optional(),
   bedrock: z

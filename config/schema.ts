@@ -2,6 +2,7 @@ import { z } from "zod";
 import { MODEL_CATALOG } from "@llm-platform/capacity";
 import { parseByteQuantity, parseQuantity } from "./quantity";
 import { edgeConfigSchema } from "./edgeSchema";
+import { workstationConfigSchema } from "./workstationSchema";
 import { gatewayConfigSchema, providersConfigSchema, qdrantConfigSchema, secretsConfigSchema } from "./gatewaySchema";
 import { providerCredentials, providerProblems } from "../components/specs/providers";
 
@@ -195,6 +196,8 @@ const imageRef = z
 
 const imagesSchema = z.strictObject({
   vllm: imageRef.default("vllm/vllm-openai:v0.19.0"),
+  /** "digest": every image in the config must be pinned by digest (repo@sha256:...), as prod should be. */
+  pinning: z.enum(["tag", "digest"]).default("tag"),
 });
 
 const chartSchema = (repo: string, version: string) =>
@@ -216,6 +219,8 @@ const platformSchema = z.strictObject({
 const huggingFaceSchema = z.strictObject({
   /** An existing Secret (created by External Secrets or by hand) holding the Hugging Face token. */
   tokenSecret: z.strictObject({ name: dnsName, key: z.string().min(1).default("token") }).optional(),
+  /** Token for the dev workstation's container; set it with `pulumi config set --secret`. */
+  token: z.string().min(1).optional(),
 });
 
 export const platformConfigSchema = z
@@ -238,6 +243,8 @@ export const platformConfigSchema = z
     externalSecrets: secretsConfigSchema.prefault({}),
     /** The HTTPS edge; absent: no public entry point (use port-forward). */
     edge: edgeConfigSchema.optional(),
+    /** Dev: inference on a GPU workstation outside the cluster (seed 003). */
+    workstation: workstationConfigSchema.optional(),
   })
   .superRefine((config, ctx) => {
     for (const [name, node] of Object.entries(config.host.nodes)) {
@@ -277,7 +284,7 @@ export const platformConfigSchema = z
     }
     const provider = config.providers.default;
     if (provider !== "cluster") {
-      for (const problem of providerProblems(config.providers, provider)) {
+      for (const problem of providerProblems(config.providers, provider, config.workstation?.engine)) {
         ctx.addIssue({ code: "custom", path: ["providers", "default"], message: `default provider "${provider}" cannot be used: ${problem}` });
       }
     } else {
@@ -297,6 +304,21 @@ export const platformConfigSchema = z
         path: ["externalSecrets", "bitwarden"],
         message: "is required: provider credentials come from Bitwarden Secrets Manager (organizationId, projectId, accessTokenSecret)",
       });
+    }
+    if (config.images.pinning === "digest") {
+      const images: [PropertyKey[], string][] = [
+        [["images", "vllm"], config.images.vllm],
+        [["gateway", "image"], config.gateway.image],
+        [["gateway", "postgres", "image"], config.gateway.postgres.image],
+        [["gateway", "redis", "image"], config.gateway.redis.image],
+        [["qdrant", "image"], config.qdrant.image],
+        ...(config.workstation ? [[["workstation", "image"], config.workstation.image] as [PropertyKey[], string]] : []),
+      ];
+      for (const [path, image] of images) {
+        if (!/@sha256:[a-f0-9]{64}$/.test(image)) {
+          ctx.addIssue({ code: "custom", path, message: `"${image}" is pinned by tag but images.pinning is "digest": use repo@sha256:<digest> (docker buildx imagetools inspect <image>)` });
+        }
+      }
     }
     // Service names are `<server>` and `<adapter>` aliases in one namespace: they must not collide.
     for (const name of Object.keys(config.adapters)) {

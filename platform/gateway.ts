@@ -9,6 +9,7 @@ import { GATEWAY_SECRETS } from "../components/specs/gatewayWorkloads";
 import type { GatewayModel } from "../components/specs/litellmConfig";
 import { configuredProviders, providerCredentials, providerModel } from "../components/specs/providers";
 import { vllmBaseUrl } from "../components/specs/vllm";
+import { workstationBaseUrl } from "../components/specs/workstation";
 import type { PlannedServer } from "./servers";
 
 /**
@@ -16,7 +17,8 @@ import type { PlannedServer } from "./servers";
  * embedding server, each configured provider under its own name, and `default` following
  * `providers.default` (seed 003).
  */
-export function gatewayModels(config: PlatformConfig, servers: PlannedServer[], workstationUrl?: string): GatewayModel[] {
+export function gatewayModels(config: PlatformConfig, servers: PlannedServer[]): GatewayModel[] {
+  const workstationUrl = config.workstation ? workstationBaseUrl(config.workstation) : undefined;
   const byName = new Map(servers.map((s) => [s.name, s]));
   const provider = config.providers.default;
   const models: GatewayModel[] = [];
@@ -68,7 +70,6 @@ export function deployGatewayAndData(
   servers: PlannedServer[],
   namespaces: { gateway: pulumi.Resource; data: pulumi.Resource; externalSecrets: pulumi.Resource },
   vectorSize: number,
-  workstationUrl?: string,
 ): GatewayLayer {
   const protect = config.platform.protectStatefulData;
   const credentials = providerCredentials(config.providers);
@@ -87,7 +88,7 @@ export function deployGatewayAndData(
     {
       namespace: config.namespaces.gateway,
       settings: config.gateway,
-      models: gatewayModels(config, servers, workstationUrl),
+      models: gatewayModels(config, servers),
       providerEnv: credentials.map((c) => c.env),
       database: { storageClass: config.storage.qdrant.storageClass, backupTier: "gfs", backupTierLabel: config.storage.backupTierLabel, protect },
     },

@@ -23,11 +23,12 @@ export const REQUIRED_CREDENTIALS: Record<ProviderName, { env: string; key: stri
 };
 
 /** What a configured provider still lacks (credentials or an endpoint); empty when usable. */
-export function providerProblems(providers: ProvidersConfig, name: ProviderName, workstationUrl?: string): string[] {
+export function providerProblems(providers: ProvidersConfig, name: ProviderName, workstationEngine?: "vllm" | "ollama"): string[] {
   const settings = providers[name] as Record<string, unknown> | undefined;
   if (!settings) return [`providers.${name} is not configured`];
   const missing = REQUIRED_CREDENTIALS[name].filter((c) => !settings[c.key]).map((c) => `providers.${name}.${c.key}.bitwardenSecret (${c.env})`);
-  if (name === "vllm-local" && !settings.apiBase && !workstationUrl) missing.push("providers.vllm-local.apiBase (or a workstation)");
+  if (name === "vllm-local" && !settings.apiBase && workstationEngine !== "vllm") missing.push("providers.vllm-local.apiBase (or a vllm workstation)");
+  if (name === "ollama" && !settings.apiBase && workstationEngine !== "ollama") missing.push("providers.ollama.apiBase (or an ollama workstation)");
   return missing.length ? [`missing ${missing.join(", ")}`] : [];
 }
 
@@ -53,7 +54,7 @@ export function providerModel(providers: ProvidersConfig, name: ProviderName, mo
     case "anthropic":
       return { name: modelName, model: `anthropic/${providers.anthropic!.model}`, mode: "chat", params: { api_key: "os.environ/ANTHROPIC_API_KEY" } };
     case "ollama":
-      return { name: modelName, model: `ollama_chat/${providers.ollama!.model}`, apiBase: providers.ollama!.apiBase, mode: "chat" };
+      return { name: modelName, model: `ollama_chat/${providers.ollama!.model}`, apiBase: providers.ollama!.apiBase ?? workstationUrl, mode: "chat" };
     case "vllm-local":
       return { name: modelName, model: `hosted_vllm/${providers["vllm-local"]!.model}`, apiBase: providers["vllm-local"]!.apiBase ?? workstationUrl, mode: "chat" };
     case "bedrock":
