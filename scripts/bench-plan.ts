@@ -6,7 +6,8 @@ import { parse, stringify } from "yaml";
 
 /**
  * Times the offline plan in a fresh process (what a user or CI job pays): the prod stack, and a
- * generated stack with 200 adapters spread over servers on a bigger MPS-free host. Reports wall
+ * generated stack with 200 adapters spread over 20 LLM servers (plus the embedding server) on
+ * one 24 GiB GPU each, without sharing. Reports wall
  * time and peak RSS. Not a test: run with `npm run bench:plan`.
  */
 const ROOT = join(__dirname, "..");
@@ -16,7 +17,7 @@ const TIME = "/usr/bin/time";
 function generatedStack(): string {
   const prod = parse(readFileSync(join(ROOT, "Pulumi.prod.yaml"), "utf8")) as { config: Record<string, any> };
   const config = prod.config;
-  const servers: Record<string, unknown> = {};
+  const servers: Record<string, unknown> = { embedding: config["llm-platform:servers"].embedding };
   const adapters: Record<string, unknown> = {};
   const serverCount = Math.ceil(ADAPTERS / 10);
   for (let s = 0; s < serverCount; s++) servers[`llm-${s}`] = { ...config["llm-platform:servers"].llm };
@@ -24,7 +25,7 @@ function generatedStack(): string {
   config["llm-platform:servers"] = servers;
   config["llm-platform:adapters"] = adapters;
   config["llm-platform:host"].nodes = Object.fromEntries(
-    Array.from({ length: serverCount }, (_, i) => [`gpu-node-${i}`, { gpus: 1, gpuMemoryGiB: 24, cpu: "64", memory: "256Gi" }]),
+    Array.from({ length: serverCount + 1 }, (_, i) => [`gpu-node-${i}`, { gpus: 1, gpuMemoryGiB: 24, cpu: "64", memory: "256Gi" }]),
   );
   config["llm-platform:host"].storageCapacity = { "nfs-rwx": "10Ti", "proxmox-csi": "10Ti" };
   config["llm-platform:gpuSharing"] = { mode: "none" };
