@@ -3,7 +3,7 @@ import { MODEL_CATALOG } from "@llm-platform/capacity";
 import { parseByteQuantity, parseQuantity } from "./quantity";
 import { edgeConfigSchema } from "./edgeSchema";
 import { workstationConfigSchema } from "./workstationSchema";
-import { gatewayConfigSchema, providersConfigSchema, qdrantConfigSchema, secretsConfigSchema } from "./gatewaySchema";
+import { gatewayConfigSchema, pinnedImage, providersConfigSchema, qdrantConfigSchema, secretsConfigSchema } from "./gatewaySchema";
 import { providerCredentials, providerProblems } from "../components/specs/providers";
 
 /** RFC 1123 label, as Kubernetes requires for names of Services, namespaces and most objects. */
@@ -188,14 +188,10 @@ const networkSchema = z.strictObject({
   privateCidrs: z.array(z.string()).default(["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"]),
 });
 
-const imageRef = z
-  .string()
-  .refine((ref) => /(@sha256:[a-f0-9]{64}$)|(:[\w][\w.-]{0,127}$)/.test(ref) && !/:latest$/.test(ref), {
-    error: (issue) => `"${String(issue.input)}" must be pinned to a version tag or digest (never latest or untagged)`,
-  });
-
 const imagesSchema = z.strictObject({
-  vllm: imageRef.default("vllm/vllm-openai:v0.19.0"),
+  vllm: pinnedImage("vllm/vllm-openai:v0.19.0"),
+  /** The small HTTP client image of the setup Jobs (Qdrant collection and snapshots, LiteLLM client keys). */
+  curl: pinnedImage("curlimages/curl:8.16.0"),
   /** "digest": every image in the config must be pinned by digest (repo@sha256:...), as prod should be. */
   pinning: z.enum(["tag", "digest"]).default("tag"),
 });
@@ -308,6 +304,7 @@ export const platformConfigSchema = z
     if (config.images.pinning === "digest") {
       const images: [PropertyKey[], string][] = [
         [["images", "vllm"], config.images.vllm],
+        [["images", "curl"], config.images.curl],
         [["gateway", "image"], config.gateway.image],
         [["gateway", "postgres", "image"], config.gateway.postgres.image],
         [["gateway", "redis", "image"], config.gateway.redis.image],

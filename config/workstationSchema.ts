@@ -32,5 +32,3 @@ export const workstationConfigSchema = z
   });
 
 export type WorkstationConfig = z.output<typeof workstationConfigSchema>;
-
-export const imagePinningSchema = z.enum(["tag", "digest"]).default("tag");

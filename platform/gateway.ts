@@ -90,6 +90,7 @@ export function deployGatewayAndData(
       settings: config.gateway,
       models: gatewayModels(config, servers),
       providerEnv: credentials.map((c) => c.env),
+      curlImage: config.images.curl,
       database: { storageClass: config.storage.qdrant.storageClass, backupTier: "gfs", backupTierLabel: config.storage.backupTierLabel, protect },
     },
     { dependsOn: [namespaces.gateway, secrets] },
@@ -107,6 +108,7 @@ export function deployGatewayAndData(
         backupTierLabel: config.storage.backupTierLabel,
       },
       protect,
+      curlImage: config.images.curl,
     },
     { dependsOn: [namespaces.data] },
   );

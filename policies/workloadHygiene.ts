@@ -74,7 +74,7 @@ export const prodImageDigests: ResourceValidationPolicy = {
     const w = workloadOf(args as ResourceLike);
     if (!w || !hostFrom(args).protectedStacks.includes(stackOf(args.urn))) return;
     for (const c of w.containers.filter((c) => !DIGEST.test(String(c.image ?? "")))) {
-      reportViolation(`${w.label} container ${c.name}: image "${c.image}" is pinned by tag, not digest, in stack ${stackOf(args.urn)}. Resolve it to repo@sha256:... (imagePinning.mode: resolve).`);
+      reportViolation(`${w.label} container ${c.name}: image "${c.image}" is pinned by tag, not digest, in stack ${stackOf(args.urn)}. Pin it as repo@sha256:<digest> (docker buildx imagetools inspect <image>) and set llm-platform:images.pinning: digest, which refuses any tag-pinned image in the stack config.`);
     }
   },
 };

@@ -2,7 +2,7 @@ import { strict as assert } from "node:assert";
 import { ConfigError, parsePlatformConfig } from "../../config/load";
 import { workstationConfigSchema } from "../../config/workstationSchema";
 import { workstationBaseUrl, workstationContainerSpec } from "../../components/specs/workstation";
-import { planStack, type StackPlan } from "../fixtures/plans";
+import { evaluate, planStack, violationsOf, type StackPlan } from "../fixtures/plans";
 import { stackConfig, variant } from "../fixtures/stacks";
 
 describe("WorkstationInference (dev, seed 003)", () => {
@@ -72,19 +72,32 @@ describe("image pinning", () => {
       assert.ok(e instanceof ConfigError);
       assert.deepEqual(
         e.issues.map((i) => i.path),
-        ["llm-platform:images.vllm", "llm-platform:gateway.image", "llm-platform:gateway.postgres.image", "llm-platform:gateway.redis.image", "llm-platform:qdrant.image"],
+        ["llm-platform:images.vllm", "llm-platform:images.curl", "llm-platform:gateway.image", "llm-platform:gateway.postgres.image", "llm-platform:gateway.redis.image", "llm-platform:qdrant.image"],
       );
       assert.match(e.issues[0]!.message, /pinned by tag but images\.pinning is "digest": use repo@sha256:<digest>/);
     }
   });
 
-  it("accepts digests", () => {
-    const digest = (repo: string) => `${repo}@sha256:${"ab".repeat(32)}`;
-    const raw = variant(stackConfig("prod"), (c) => {
-      c.images = { pinning: "digest", vllm: digest("vllm/vllm-openai") };
-      c.gateway = { image: digest("ghcr.io/berriai/litellm"), postgres: { image: digest("postgres") }, redis: { image: digest("redis") } };
-      c.qdrant = { image: digest("qdrant/qdrant") };
+  const digest = (repo: string) => `${repo}@sha256:${"ab".repeat(32)}`;
+  const digestPinnedProd = () =>
+    variant(stackConfig("prod"), (c) => {
+      c.images = { pinning: "digest", vllm: digest("vllm/vllm-openai"), curl: digest("curlimages/curl") };
+      c.gateway = { ...c.gateway, image: digest("ghcr.io/berriai/litellm"), postgres: { image: digest("postgres") }, redis: { image: digest("redis") } };
+      c.qdrant = { ...c.qdrant, image: digest("qdrant/qdrant") };
     });
-    assert.doesNotThrow(() => parsePlatformConfig(raw));
+
+  it("accepts digests", () => {
+    assert.doesNotThrow(() => parsePlatformConfig(digestPinnedProd()));
+  });
+
+  it("renders every workload image of a digest-pinned prod stack by digest, setup Jobs included", async () => {
+    const plan = await planStack("prod", digestPinnedProd());
+    const images = plan.resources.flatMap((r) => {
+      const pod = r.props.spec?.template?.spec ?? r.props.spec?.jobTemplate?.spec?.template?.spec;
+      return (pod ? [...(pod.initContainers ?? []), ...pod.containers] : []).map((c: { image: string }) => `${r.props.metadata.name}: ${c.image}`);
+    });
+    assert.ok(images.some((i) => i.startsWith("qdrant-snapshot-rag: curlimages/curl@sha256:")), images.join("\n"));
+    assert.deepEqual(images.filter((i) => !/@sha256:[a-f0-9]{64}$/.test(i)), []);
+    assert.deepEqual(violationsOf(await evaluate(plan), "prod-image-digests"), []);
   });
 });
