@@ -1,7 +1,8 @@
-import type { ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
+import type { StackValidationPolicy } from "@pulumi/policy";
 import { hostConfigSchema, hostFrom, slicesPerGpu } from "./config";
 import { planGpus } from "./gpuPlan";
-import { gpuSlices, podGpuSlices, workloadOf, type ResourceLike } from "./workloads";
+import { workloadPolicy } from "./workloadPolicy";
+import { gpuSlices, podGpuSlices, type ResourceLike } from "./workloads";
 
 const gb = (x: number) => `${x.toFixed(1)} GiB`;
 
@@ -87,36 +88,35 @@ export const vllmKvCacheFits: StackValidationPolicy = {
   },
 };
 
-export const gpuLimitsWhole: ResourceValidationPolicy = {
-  name: "gpu-limits-whole-slices",
-  description: "GPU limits are whole numbers, one slice per pod under time-slicing (failRequestsGreaterThanOne).",
-  enforcementLevel: "mandatory",
-  configSchema: hostConfigSchema,
-  validateResource: (args, reportViolation) => {
-    const w = workloadOf(args as ResourceLike);
-    if (!w) return;
-    const host = hostFrom(args);
+export const gpuLimitsWhole = workloadPolicy(
+  {
+    name: "gpu-limits-whole-slices",
+    description: "GPU limits are whole numbers, one slice per pod under time-slicing (failRequestsGreaterThanOne).",
+    enforcementLevel: "mandatory",
+  },
+  (w, { host, report }) => {
     for (const c of w.containers) {
       const slices = gpuSlices(c);
       if (Number.isNaN(slices)) {
-        reportViolation(`${w.label} container ${c.name}: GPU limit ${JSON.stringify(c.resources?.limits)} is not a whole number; "0.5 GPU" is not expressible. Use 1 and share the card with time-slicing.`);
+        report(`${w.label} container ${c.name}: GPU limit ${JSON.stringify(c.resources?.limits)} is not a whole number; "0.5 GPU" is not expressible. Use 1 and share the card with time-slicing.`);
       } else if (slices > 1 && host.sharing.mode !== "none") {
-        reportViolation(`${w.label} container ${c.name}: asks for ${slices} GPU slices; with ${host.sharing.mode} the device plugin refuses more than 1 (failRequestsGreaterThanOne) and slices may be the same card. Use 1, or sharing mode none for tensor parallelism.`);
+        report(`${w.label} container ${c.name}: asks for ${slices} GPU slices; with ${host.sharing.mode} the device plugin refuses more than 1 (failRequestsGreaterThanOne) and slices may be the same card. Use 1, or sharing mode none for tensor parallelism.`);
       }
     }
   },
-};
+);
 
-export const gpuRolloutNoDeadlock: ResourceValidationPolicy = {
-  name: "gpu-rollout-no-deadlock",
-  description: "GPU Deployments use Recreate or maxSurge 0: a surge pod waits for the GPU its old pod holds.",
-  enforcementLevel: "mandatory",
-  validateResource: (args, reportViolation) => {
-    const w = workloadOf(args as ResourceLike);
-    if (!w || w.kind !== "Deployment" || !(podGpuSlices(w) > 0) || w.surge === 0) return;
-    reportViolation(
+export const gpuRolloutNoDeadlock = workloadPolicy(
+  {
+    name: "gpu-rollout-no-deadlock",
+    description: "GPU Deployments use Recreate or maxSurge 0: a surge pod waits for the GPU its old pod holds.",
+    enforcementLevel: "mandatory",
+  },
+  (w, { report }) => {
+    if (w.kind !== "Deployment" || !(podGpuSlices(w) > 0) || w.surge === 0) return;
+    report(
       `${w.label}: rolling update adds ${w.surge} GPU pod(s) while the old ones still hold their GPU slices and VRAM; the rollout can deadlock or OOM the card. ` +
         `Set strategy Recreate (rollout: Recreate) or rollingUpdate.maxSurge: 0.`,
     );
   },
-};
+);

@@ -1,6 +1,6 @@
 import type { ResourceValidationPolicy } from "@pulumi/policy";
 import { hostConfigSchema, hostFrom } from "./config";
-import { workloadOf, type ResourceLike } from "./workloads";
+import { workloadPolicy } from "./workloadPolicy";
 
 const RESTRICTED_VOLUMES = ["configMap", "csi", "downwardAPI", "emptyDir", "ephemeral", "persistentVolumeClaim", "projected", "secret"];
 
@@ -30,20 +30,20 @@ export function restrictedProblems(podSpec: Record<string, any>): string[] {
   return problems;
 }
 
-export const podSecurityRestricted: ResourceValidationPolicy = {
-  name: "pod-security-restricted",
-  description: "Pods in app namespaces meet Pod Security Standards 'restricted' (the device-plugin namespace excepted).",
-  enforcementLevel: "mandatory",
-  configSchema: hostConfigSchema,
-  validateResource: (args, reportViolation) => {
-    const w = workloadOf(args as ResourceLike);
-    if (!w || hostFrom(args).privilegedNamespaces.includes(w.namespace)) return;
+export const podSecurityRestricted = workloadPolicy(
+  {
+    name: "pod-security-restricted",
+    description: "Pods in app namespaces meet Pod Security Standards 'restricted' (the device-plugin namespace excepted).",
+    enforcementLevel: "mandatory",
+  },
+  (w, { host, report }) => {
+    if (host.privilegedNamespaces.includes(w.namespace)) return;
     const problems = restrictedProblems(w.podSpec);
     if (problems.length) {
-      reportViolation(`${w.label}: not "restricted": ${problems.join("; ")}. Set runAsNonRoot, allowPrivilegeEscalation: false, capabilities.drop [ALL], seccompProfile RuntimeDefault.`);
+      report(`${w.label}: not "restricted": ${problems.join("; ")}. Set runAsNonRoot, allowPrivilegeEscalation: false, capabilities.drop [ALL], seccompProfile RuntimeDefault.`);
     }
   },
-};
+);
 
 export const namespaceEnforcesRestricted: ResourceValidationPolicy = {
   name: "namespace-enforces-restricted",

@@ -1,37 +1,36 @@
-import type { ResourceValidationPolicy } from "@pulumi/policy";
-import { hostConfigSchema, hostFrom, stackOf } from "./config";
-import { vllmArgsOf, workloadOf, type ResourceLike } from "./workloads";
+import { stackOf } from "./config";
+import { workloadPolicy } from "./workloadPolicy";
+import { vllmArgsOf } from "./workloads";
 
-export const vllmStartupProbe: ResourceValidationPolicy = {
-  name: "vllm-startup-probe",
-  description: "vLLM containers have a startupProbe long enough for download, load and CUDA graph capture.",
-  enforcementLevel: "mandatory",
-  configSchema: hostConfigSchema,
-  validateResource: (args, reportViolation) => {
-    const w = workloadOf(args as ResourceLike);
-    if (!w) return;
-    const min = hostFrom(args).minStartupSeconds;
+export const vllmStartupProbe = workloadPolicy(
+  {
+    name: "vllm-startup-probe",
+    description: "vLLM containers have a startupProbe long enough for download, load and CUDA graph capture.",
+    enforcementLevel: "mandatory",
+  },
+  (w, { host, report }) => {
+    const min = host.minStartupSeconds;
     for (const c of w.containers.filter((c) => vllmArgsOf(c))) {
       const p = c.startupProbe;
       if (!p) {
-        reportViolation(`${w.label} container ${c.name}: no startupProbe; liveness would kill vLLM while it loads the model. Add a startupProbe on /health allowing ≥ ${min} s.`);
+        report(`${w.label} container ${c.name}: no startupProbe; liveness would kill vLLM while it loads the model. Add a startupProbe on /health allowing ≥ ${min} s.`);
         continue;
       }
       const window = (p.periodSeconds ?? 10) * (p.failureThreshold ?? 3) + (p.initialDelaySeconds ?? 0);
       if (window < min) {
-        reportViolation(`${w.label} container ${c.name}: startupProbe allows ${window} s (period × failureThreshold) < ${min} s needed to load a model. Raise failureThreshold (startupTimeoutSeconds).`);
+        report(`${w.label} container ${c.name}: startupProbe allows ${window} s (period × failureThreshold) < ${min} s needed to load a model. Raise failureThreshold (startupTimeoutSeconds).`);
       }
     }
   },
-};
+);
 
-export const requestsAndLimits: ResourceValidationPolicy = {
-  name: "requests-and-limits",
-  description: "Every container sets CPU and memory requests and a memory limit.",
-  enforcementLevel: "mandatory",
-  validateResource: (args, reportViolation) => {
-    const w = workloadOf(args as ResourceLike);
-    if (!w) return;
+export const requestsAndLimits = workloadPolicy(
+  {
+    name: "requests-and-limits",
+    description: "Every container sets CPU and memory requests and a memory limit.",
+    enforcementLevel: "mandatory",
+  },
+  (w, { report }) => {
     for (const c of w.containers) {
       const missing = [
         c.resources?.requests?.cpu === undefined && c.resources?.limits?.cpu === undefined ? "requests.cpu" : undefined,
@@ -39,61 +38,61 @@ export const requestsAndLimits: ResourceValidationPolicy = {
         c.resources?.limits?.memory === undefined ? "limits.memory" : undefined,
       ].filter(Boolean);
       if (missing.length) {
-        reportViolation(`${w.label} container ${c.name}: missing ${missing.join(", ")}; the budgets cannot count it and one pod can starve the node. Set resources.requests and resources.limits.`);
+        report(`${w.label} container ${c.name}: missing ${missing.join(", ")}; the budgets cannot count it and one pod can starve the node. Set resources.requests and resources.limits.`);
       }
     }
   },
-};
+);
 
 const DIGEST = /@sha256:[a-f0-9]{64}$/;
 
-export const imagesPinned: ResourceValidationPolicy = {
-  name: "images-pinned",
-  description: "Images are pinned to a version tag or digest, never latest or untagged; prod requires digests (advisory).",
-  enforcementLevel: "mandatory",
-  validateResource: (args, reportViolation) => {
-    const w = workloadOf(args as ResourceLike);
-    if (!w) return;
+export const imagesPinned = workloadPolicy(
+  {
+    name: "images-pinned",
+    description: "Images are pinned to a version tag or digest, never latest or untagged; prod requires digests (advisory).",
+    enforcementLevel: "mandatory",
+  },
+  (w, { report }) => {
     for (const c of w.containers) {
       const image = String(c.image ?? "");
       if (DIGEST.test(image)) continue;
       const tag = /:([\w][\w.-]*)$/.exec(image.split("/").pop() ?? "")?.[1];
       if (!tag || tag === "latest") {
-        reportViolation(`${w.label} container ${c.name}: image "${image}" is not pinned; a restart may pull different code. Use a version tag or a digest (@sha256:...).`);
+        report(`${w.label} container ${c.name}: image "${image}" is not pinned; a restart may pull different code. Use a version tag or a digest (@sha256:...).`);
       }
     }
   },
-};
+);
 
-export const prodImageDigests: ResourceValidationPolicy = {
-  name: "prod-image-digests",
-  description: "In protected (prod) stacks, images are pinned by digest: tags can be moved.",
-  enforcementLevel: "advisory",
-  configSchema: hostConfigSchema,
-  validateResource: (args, reportViolation) => {
-    const w = workloadOf(args as ResourceLike);
-    if (!w || !hostFrom(args).protectedStacks.includes(stackOf(args.urn))) return;
+export const prodImageDigests = workloadPolicy(
+  {
+    name: "prod-image-digests",
+    description: "In protected (prod) stacks, images are pinned by digest: tags can be moved.",
+    enforcementLevel: "advisory",
+  },
+  (w, { host, args, report }) => {
+    if (!host.protectedStacks.includes(stackOf(args.urn))) return;
     for (const c of w.containers.filter((c) => !DIGEST.test(String(c.image ?? "")))) {
-      reportViolation(`${w.label} container ${c.name}: image "${c.image}" is pinned by tag, not digest, in stack ${stackOf(args.urn)}. Pin it as repo@sha256:<digest> (docker buildx imagetools inspect <image>) and set llm-platform:images.pinning: digest, which refuses any tag-pinned image in the stack config.`);
+      report(`${w.label} container ${c.name}: image "${c.image}" is pinned by tag, not digest, in stack ${stackOf(args.urn)}. Pin it as repo@sha256:<digest> (docker buildx imagetools inspect <image>) and set llm-platform:images.pinning: digest, which refuses any tag-pinned image in the stack config.`);
     }
   },
-};
+);
 
 const SECRET_NAME = /(PASSWORD|PASSWD|SECRET|TOKEN|API_?KEY|ACCESS_KEY|PRIVATE_KEY|MASTER_KEY|SALT)/i;
 
-export const noSecretEnvLiterals: ResourceValidationPolicy = {
-  name: "no-secret-env-literals",
-  description: "Secret-looking environment variables come from Secrets, never literal values.",
-  enforcementLevel: "mandatory",
-  validateResource: (args, reportViolation) => {
-    const w = workloadOf(args as ResourceLike);
-    if (!w) return;
+export const noSecretEnvLiterals = workloadPolicy(
+  {
+    name: "no-secret-env-literals",
+    description: "Secret-looking environment variables come from Secrets, never literal values.",
+    enforcementLevel: "mandatory",
+  },
+  (w, { report }) => {
     for (const c of w.containers) {
       for (const env of c.env ?? []) {
         if (SECRET_NAME.test(env.name) && typeof env.value === "string" && env.value.length > 0 && !env.value.startsWith("os.environ/")) {
-          reportViolation(`${w.label} container ${c.name}: env ${env.name} has a literal value; it ends up in state, manifests and Git. Use valueFrom.secretKeyRef (an ExternalSecret).`);
+          report(`${w.label} container ${c.name}: env ${env.name} has a literal value; it ends up in state, manifests and Git. Use valueFrom.secretKeyRef (an ExternalSecret).`);
         }
       }
     }
   },
-};
+);
