@@ -151,6 +151,9 @@ const adapterSchema = z.strictObject({
   lora: z.strictObject({ source: z.string().min(1) }).optional(),
   /** Requests the gateway lets through to this adapter at once (seed: replicas × per-replica slots). */
   maxParallelRequests: positiveInt("parallel requests").optional(),
+  /** Requests and tokens per minute the gateway admits to this adapter, across all clients. */
+  rpm: positiveInt("requests per minute").optional(),
+  tpm: positiveInt("tokens per minute").optional(),
 });
 
 const volumeSchema = (size: string) =>

@@ -1,7 +1,7 @@
 import type * as pulumi from "@pulumi/pulumi";
 import { lookupModel } from "@llm-platform/capacity";
 import { ConfigError, keyPath } from "../config/load";
-import type { PlatformConfig } from "../config/schema";
+import type { AdapterConfig, PlatformConfig } from "../config/schema";
 import { BitwardenSecrets } from "../components/bitwardenSecrets";
 import { LiteLLMGateway } from "../components/liteLLMGateway";
 import { QdrantStore } from "../components/qdrantStore";
@@ -11,6 +11,10 @@ import { configuredProviders, providerCredentials, providerModel } from "../comp
 import { vllmBaseUrl } from "../components/specs/vllm";
 import { workstationBaseUrl } from "../components/specs/workstation";
 import type { PlannedServer } from "./servers";
+
+function adapterLimits(adapter: AdapterConfig): Pick<GatewayModel, "maxParallelRequests" | "rpm" | "tpm"> {
+  return { maxParallelRequests: adapter.maxParallelRequests, rpm: adapter.rpm, tpm: adapter.tpm };
+}
 
 /**
  * The gateway's model list: every adapter (in-cluster server or the default provider), every
@@ -30,11 +34,11 @@ export function gatewayModels(config: PlatformConfig, servers: PlannedServer[]):
         model: `hosted_vllm/${name}`,
         apiBase: vllmBaseUrl(server.name, config.namespaces.inference),
         mode: "chat",
-        maxParallelRequests: adapter.maxParallelRequests,
         maxInputTokens: server.config.maxModelLen,
+        ...adapterLimits(adapter),
       });
     } else if (provider !== "cluster") {
-      models.push({ ...providerModel(config.providers, provider, name, workstationUrl), maxParallelRequests: adapter.maxParallelRequests });
+      models.push({ ...providerModel(config.providers, provider, name, workstationUrl), ...adapterLimits(adapter) });
     }
   }
   for (const server of servers.filter((s) => s.config.task === "embed")) {

@@ -92,12 +92,30 @@ describe("LiteLLMGateway", () => {
     });
   });
 
+  const modelsFor = (raw: Record<string, unknown>) => {
+    const config = parsePlatformConfig(raw);
+    return gatewayModels(config, planServers(config));
+  };
+
+  it("admits each adapter at its configured rpm and tpm, in-cluster or at the default provider", () => {
+    const limits = (c: any) => (c.adapters.code = { ...c.adapters.code, rpm: 120, tpm: 200000 });
+    for (const raw of [variant(stackConfig("prod"), limits), variant(stackConfig("dev"), limits)]) {
+      const code = modelsFor(raw).find((m) => m.name === "code")!;
+      assert.equal(code.rpm, 120);
+      assert.equal(code.tpm, 200000);
+      assert.equal(modelsFor(raw).find((m) => m.name === "chatbot")!.rpm, undefined);
+    }
+  });
+
+  it("refuses a fractional adapter rpm, naming the key", () => {
+    assert.throws(
+      () => parsePlatformConfig(variant(stackConfig("prod"), (c) => (c.adapters.code.rpm = 0.5))),
+      /llm-platform:adapters\.code\.rpm: must be a whole number \(requests per minute\)/,
+    );
+  });
+
   describe("provider switching (seed 003)", () => {
     const dev = stackConfig("dev");
-    const modelsFor = (raw: Record<string, unknown>) => {
-      const config = parsePlatformConfig(raw);
-      return gatewayModels(config, planServers(config));
-    };
 
     it("sends the adapters to the workstation's vLLM with default vllm-local", () => {
       const chatbot = modelsFor(dev).find((m) => m.name === "chatbot")!;
