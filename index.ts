@@ -60,7 +60,8 @@ export const servingPlan = Object.fromEntries(
     },
   ]),
 );
-export const gpuResourceName = inference.gpu?.resourceName;
+// Outputs a stack may not have are null, not undefined: Pulumi drops undefined outputs with a warning.
+export const gpuResourceName = inference.gpu?.resourceName ?? null;
 
 /** Per adapter: where it is served (in-cluster server and the model name to ask for, or the gateway's default provider). */
 export const adapters = Object.fromEntries(
@@ -79,5 +80,5 @@ export const gatewayMasterKey = gateway.masterKey;
 export const qdrantUrl = qdrant.url;
 export const qdrantReadOnlyApiKey = qdrant.readOnlyApiKey;
 /** Public URLs per route (`/chat/v1`, `/v1`, `/vector-search`, ...). */
-export const publicUrls = edge?.urls;
-export const workstationBaseUrl = workstationUrl;
+export const publicUrls = edge?.urls ?? null;
+export const workstationBaseUrl = workstationUrl ?? null;

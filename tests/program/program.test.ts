@@ -119,6 +119,11 @@ describe("program (dev stack under mocks)", () => {
     assert.deepEqual(Object.keys(exports.adapters).sort(), ["chatbot", "code", "microservices", "rag"]);
     for (const adapter of Object.values(exports.adapters) as any[]) assert.equal(adapter.servedBy, "default-provider");
   });
+
+  it("exports null, not undefined, for what the stack lacks (Pulumi would drop it with a warning)", () => {
+    assert.strictEqual(exports.gpuResourceName, null);
+    assert.equal(exports.workstationBaseUrl, "http://gpu-box.lan:8000/v1");
+  });
 });
 
 describe("program stack outputs (prod)", () => {
@@ -131,5 +136,6 @@ describe("program stack outputs (prod)", () => {
       baseUrl: "http://vllm-llm.llm-inference.svc.cluster.local:8000/v1",
     });
     assert.equal(exports.gpuResourceName, "nvidia.com/gpu");
+    assert.strictEqual(exports.workstationBaseUrl, null);
   });
 });
