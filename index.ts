@@ -2,6 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { WorkstationInference } from "./components/workstationInference";
 import { deployEdge } from "./platform/edge";
 import { collectionVectorSize, deployGatewayAndData } from "./platform/gateway";
+import { resolveImageDigests } from "./platform/imageDigests";
 import { deployInference } from "./platform/inference";
 import { loadPlatform } from "./platform/loadConfig";
 import { deployNamespaces } from "./platform/namespaces";
@@ -10,6 +11,7 @@ import { totalGpus } from "./platform/servers";
 
 // Everything is validated and planned before the first resource is declared.
 const { config, servers } = loadPlatform();
+if (config.images.pinning === "resolve") resolveImageDigests();
 const vectorSize = collectionVectorSize(config, servers);
 const workstation = config.workstation
   ? new WorkstationInference("workstation", { settings: config.workstation, hfToken: config.huggingFace.token ? pulumi.secret(config.huggingFace.token) : undefined })

@@ -195,8 +195,11 @@ const imagesSchema = z.strictObject({
   vllm: pinnedImage("vllm/vllm-openai:v0.19.0"),
   /** The small HTTP client image of the setup Jobs (Qdrant collection and snapshots, LiteLLM client keys). */
   curl: pinnedImage("curlimages/curl:8.16.0"),
-  /** "digest": every image in the config must be pinned by digest (repo@sha256:...), as prod should be. */
-  pinning: z.enum(["tag", "digest"]).default("tag"),
+  /**
+   * "tag": version tags. "digest": every image in the config must be repo@sha256:... "resolve": tags in
+   * config, each workload image pinned at deploy time to the digest its tag points at (registry lookup).
+   */
+  pinning: z.enum(["tag", "digest", "resolve"]).default("tag"),
 });
 
 const chartSchema = (repo: string, version: string) =>

@@ -17,6 +17,11 @@ export interface SynthesisOptions {
   /** `<namespace>:<key>` → value as the CLI passes it (objects JSON-encoded). */
   config: Record<string, string>;
   secretKeys?: string[];
+  /**
+   * Answers to provider functions by token (e.g. a registry lookup in a test). Without one, a call
+   * returns its inputs: offline there is no registry or cloud API to ask.
+   */
+  calls?: Record<string, (inputs: Record<string, any>) => Record<string, unknown>>;
 }
 
 export interface Synthesis {
@@ -59,14 +64,23 @@ export async function synthesize(options: SynthesisOptions): Promise<Synthesis> 
   const options_ = new Map<string, { parentType?: string; parentName?: string; protect?: boolean; retainOnDelete?: boolean }>();
   const key = (type: string, name: string) => `${type}::${name}`;
 
+  // The mock monitor hands stack transforms (registerResourceTransform) over instead of running them.
+  const transforms: pulumi.ResourceTransform[] = [];
+
   pulumi.runtime.setAllConfig(options.config, options.secretKeys);
   await pulumi.runtime.setMocks(
     {
-      newResource: (args) => {
-        inputs.set(key(args.type, args.name), { type: args.type, name: args.name, inputs: unwrapSecrets(args.inputs) as Record<string, any>, custom: args.custom ?? true });
-        return { id: `${args.name}-id`, state: { ...args.inputs, ...fakeOutputs(args.type) } };
+      newResource: async (args) => {
+        let props = args.inputs;
+        for (const transform of transforms) {
+          const result = await transform({ type: args.type, name: args.name, custom: args.custom ?? true, props, opts: {} });
+          if (result) props = result.props;
+        }
+        inputs.set(key(args.type, args.name), { type: args.type, name: args.name, inputs: unwrapSecrets(props) as Record<string, any>, custom: args.custom ?? true });
+        return { id: `${args.name}-id`, state: { ...props, ...fakeOutputs(args.type) } };
       },
-      call: (args) => args.inputs,
+      call: (args) => options.calls?.[args.token]?.(args.inputs) ?? args.inputs,
+      registerTransform: (transform) => transforms.push(transform),
     },
     options.project,
     options.stack,

@@ -73,7 +73,7 @@ export const prodImageDigests = workloadPolicy(
   (w, { host, args, report }) => {
     if (!host.protectedStacks.includes(stackOf(args.urn))) return;
     for (const c of w.containers.filter((c) => !DIGEST.test(String(c.image ?? "")))) {
-      report(`${w.label} container ${c.name}: image "${c.image}" is pinned by tag, not digest, in stack ${stackOf(args.urn)}. Pin it as repo@sha256:<digest> (docker buildx imagetools inspect <image>) and set llm-platform:images.pinning: digest, which refuses any tag-pinned image in the stack config.`);
+      report(`${w.label} container ${c.name}: image "${c.image}" is pinned by tag, not digest, in stack ${stackOf(args.urn)}. Pin it by digest: llm-platform:images.pinning resolve looks each tag's digest up at deploy time; digest requires repo@sha256:<digest> in the stack config (docker buildx imagetools inspect <image>).`);
     }
   },
 );

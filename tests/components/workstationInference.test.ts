@@ -38,8 +38,12 @@ describe("WorkstationInference (dev, seed 003)", () => {
     assert.match(gatewayConfig, /api_base: http:\/\/gpu-box\.lan:8000\/v1/);
   });
 
-  it("creates no Docker resources in prod", () => {
-    assert.equal(prod.resources.filter((r) => r.type.startsWith("docker:") || r.type === "pulumi:providers:docker").length, 0);
+  it("creates no Docker resources in prod; its one Docker provider only looks up image digests", () => {
+    assert.equal(prod.resources.filter((r) => r.type.startsWith("docker:")).length, 0);
+    assert.deepEqual(
+      prod.resources.filter((r) => r.type === "pulumi:providers:docker").map((r) => [r.name, r.props.disableDockerDaemonCheck]),
+      [["registry-lookups", "true"]],
+    );
   });
 
   it("serves Ollama on its own port and API root", () => {
