@@ -13,33 +13,45 @@ export interface GatewayClient {
   models?: string[];
 }
 
-/** The /key/generate body for a client: its alias is the idempotency key. */
+/**
+ * The /key/generate (and /key/update) body for a client; its alias is the idempotency key. Limits the
+ * config does not set are sent as null (no limit), so removing one from the config clears it.
+ */
 export function keyRequest(name: string, c: GatewayClient): Record<string, unknown> {
   return {
     key_alias: name,
     metadata: { client: name, managed_by: "llm-platform" },
-    ...(c.rpm ? { rpm_limit: c.rpm } : {}),
-    ...(c.tpm ? { tpm_limit: c.tpm } : {}),
-    ...(c.maxParallelRequests ? { max_parallel_requests: c.maxParallelRequests } : {}),
-    ...(c.maxBudget ? { max_budget: c.maxBudget, budget_duration: c.budgetDuration } : {}),
-    ...(c.models ? { models: c.models } : {}),
+    rpm_limit: c.rpm ?? null,
+    tpm_limit: c.tpm ?? null,
+    max_parallel_requests: c.maxParallelRequests ?? null,
+    max_budget: c.maxBudget ?? null,
+    budget_duration: c.maxBudget ? c.budgetDuration : null,
+    // An empty list is LiteLLM's "every model".
+    models: c.models ?? [],
   };
 }
 
-const SCRIPT = `set -eu
+/**
+ * Per client file: find the key by alias; update its limits by token hash when it exists, else
+ * generate it. The key itself is never printed (read it from the LiteLLM UI or /key/info).
+ */
+export const CLIENT_KEYS_SCRIPT = `set -eu
 for f in /clients/*.json; do
   alias=$(basename "$f" .json)
   found=$(curl -fsS -H "Authorization: Bearer $LITELLM_MASTER_KEY" "$GATEWAY/key/list?key_alias=$alias&return_full_object=true")
-  case "$found" in
-    *'"key_alias":"'"$alias"'"'*) echo "client $alias: key exists, limits unchanged";;
-    *) curl -fsS -X POST -H "Authorization: Bearer $LITELLM_MASTER_KEY" -H 'Content-Type: application/json' --data @"$f" "$GATEWAY/key/generate" >/dev/null
-       echo "client $alias: key created (read it from the LiteLLM UI or /key/list)";;
-  esac
+  token=$(printf '%s' "$found" | sed -n 's/.*"token" *: *"\\([0-9a-f]\\{64\\}\\)".*/\\1/p')
+  if [ -n "$token" ]; then
+    sed "s/^{/{\\"key\\":\\"$token\\",/" "$f" | curl -fsS -X POST -H "Authorization: Bearer $LITELLM_MASTER_KEY" -H 'Content-Type: application/json' --data @- "$GATEWAY/key/update" >/dev/null
+    echo "client $alias: key exists, limits updated"
+  else
+    curl -fsS -X POST -H "Authorization: Bearer $LITELLM_MASTER_KEY" -H 'Content-Type: application/json' --data @"$f" "$GATEWAY/key/generate" >/dev/null
+    echo "client $alias: key created"
+  fi
 done`;
 
 /**
- * A Job that creates each declared client's virtual key once (by alias) through the admin API; the
- * name carries a hash of the client list, so adding a client runs it again.
+ * A Job that creates or updates each declared client's virtual key (by alias) through the admin API;
+ * the name carries a hash of the client files, so any change to a client or its limits runs it again.
  */
 export function clientsJobSpec(namespace: string, clients: Record<string, GatewayClient>, curlImage: string): { configMap: k8s.core.v1.ConfigMapArgs; job: k8s.batch.v1.JobArgs } {
   const data = Object.fromEntries(Object.entries(clients).map(([name, c]) => [`${name}.json`, JSON.stringify(keyRequest(name, c))]));
@@ -61,7 +73,7 @@ export function clientsJobSpec(namespace: string, clients: Record<string, Gatewa
               {
                 name: "register",
                 image: curlImage,
-                command: ["/bin/sh", "-c", SCRIPT],
+                command: ["/bin/sh", "-c", CLIENT_KEYS_SCRIPT],
                 env: [fromSecret("LITELLM_MASTER_KEY", GATEWAY_SECRETS.keys, "master-key"), { name: "GATEWAY", value: `http://litellm:${LITELLM_PORT}` }],
                 resources: { requests: { cpu: "10m", memory: "16Mi" }, limits: { cpu: "100m", memory: "64Mi" } },
                 securityContext: restrictedContainerSecurity(),
