@@ -14,19 +14,17 @@ export interface GatewayClient {
 }
 
 /**
- * The /key/generate (and /key/update) body for a client; its alias is the idempotency key. Limits the
- * config does not set are sent as null (no limit), so removing one from the config clears it.
+ * The /key/generate (and /key/update) body for a client; its alias is the idempotency key. `models`
+ * is always sent ([] is LiteLLM's "every model"), so narrowing or widening it takes effect on update.
  */
 export function keyRequest(name: string, c: GatewayClient): Record<string, unknown> {
   return {
     key_alias: name,
     metadata: { client: name, managed_by: "llm-platform" },
-    rpm_limit: c.rpm ?? null,
-    tpm_limit: c.tpm ?? null,
-    max_parallel_requests: c.maxParallelRequests ?? null,
-    max_budget: c.maxBudget ?? null,
-    budget_duration: c.maxBudget ? c.budgetDuration : null,
-    // An empty list is LiteLLM's "every model".
+    ...(c.rpm ? { rpm_limit: c.rpm } : {}),
+    ...(c.tpm ? { tpm_limit: c.tpm } : {}),
+    ...(c.maxParallelRequests ? { max_parallel_requests: c.maxParallelRequests } : {}),
+    ...(c.maxBudget ? { max_budget: c.maxBudget, budget_duration: c.budgetDuration } : {}),
     models: c.models ?? [],
   };
 }

@@ -87,10 +87,7 @@ describe("LiteLLMGateway", () => {
       key_alias: "n8n",
       metadata: { client: "n8n", managed_by: "llm-platform" },
       rpm_limit: 30,
-      tpm_limit: null,
       max_parallel_requests: 2,
-      max_budget: null,
-      budget_duration: null,
       models: ["microservices", "code"],
     });
   });

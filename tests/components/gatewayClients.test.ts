@@ -12,7 +12,10 @@ import { CLIENT_KEYS_SCRIPT, keyRequest } from "../../components/specs/gatewayCl
 const run = promisify(execFile);
 const MASTER = "sk-master-test";
 
-/** Just enough of LiteLLM's key admin API (/key/list by alias, /key/generate, /key/update by token hash). */
+/**
+ * Just enough of LiteLLM's key admin API: /key/list by alias, /key/generate, and /key/update by token
+ * hash, which (like LiteLLM's, `exclude_none=True`) ignores null fields.
+ */
 function fakeKeyApi(keys: Map<string, Record<string, unknown>>): { server: Server; calls: string[] } {
   const calls: string[] = [];
   const server = createServer((req, res) => {
@@ -34,7 +37,8 @@ function fakeKeyApi(keys: Map<string, Record<string, unknown>>): { server: Serve
       }
       if (url.pathname === "/key/update" && keys.has(String(data.key))) {
         const { key, ...fields } = data;
-        keys.set(String(key), { ...keys.get(String(key)), ...fields });
+        const set = Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== null));
+        keys.set(String(key), { ...keys.get(String(key)), ...set });
         return res.writeHead(200).end("{}");
       }
       return res.writeHead(404).end();
@@ -71,11 +75,13 @@ describe("LiteLLM client keys Job script", () => {
     assert.equal(first.trim(), "client webui: key created");
     assert.equal(keys.size, 1);
 
-    const second = await runScript(port, { webui: keyRequest("webui", { tpm: 5000, maxBudget: 10, budgetDuration: "7d", models: ["chatbot"] }) });
+    assert.deepEqual([...keys.values()][0]!.models, [], "every model");
+
+    const second = await runScript(port, { webui: keyRequest("webui", { rpm: 30, tpm: 5000, maxBudget: 10, budgetDuration: "7d", models: ["chatbot"] }) });
     assert.equal(second.trim(), "client webui: key exists, limits updated");
     assert.equal(keys.size, 1, "no second key for the same alias");
     const key = [...keys.values()][0]!;
-    assert.equal(key.rpm_limit, null, "a limit removed from the config is cleared");
+    assert.equal(key.rpm_limit, 30);
     assert.equal(key.tpm_limit, 5000);
     assert.equal(key.max_budget, 10);
     assert.equal(key.budget_duration, "7d");
