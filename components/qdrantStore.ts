@@ -74,7 +74,7 @@ export class QdrantStore extends pulumi.ComponentResource {
     new k8s.policy.v1.PodDisruptionBudget(`${name}-pdb`, pdbSpec(ns, "qdrant", QDRANT_SELECTOR), child);
     const curlImage = args.curlImage ?? "curlimages/curl:8.16.0";
     new k8s.batch.v1.Job(`${name}-collection`, collectionJobSpec(ns, args.collection, curlImage), { ...child, dependsOn: [statefulSet, this.service] });
-    new k8s.batch.v1.CronJob(`${name}-snapshots`, snapshotCronJobSpec(ns, args.collection.name, args.settings.snapshotSchedule, curlImage), child);
+    new k8s.batch.v1.CronJob(`${name}-snapshots`, snapshotCronJobSpec(ns, args.collection.name, args.settings.snapshotSchedule, args.settings.snapshotRetain, curlImage), child);
     this.url = `http://qdrant.${ns}.svc.cluster.local:${QDRANT_HTTP_PORT}`;
     this.registerOutputs({ url: this.url, collection: args.collection.name });
   }

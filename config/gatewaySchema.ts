@@ -108,6 +108,8 @@ export const qdrantConfigSchema = z.strictObject({
     .prefault({}),
   /** Cron schedule for collection snapshots onto the snapshot volume. */
   snapshotSchedule: z.string().default("17 * * * *"),
+  /** Snapshots kept on the snapshot volume; older ones are deleted after each new one. */
+  snapshotRetain: z.number().int().min(1).default(24),
   snapshotStorage: bytes.default("20Gi"),
 });
 

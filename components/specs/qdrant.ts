@@ -114,10 +114,28 @@ curl -fsS -X PUT -H "api-key: $QDRANT_API_KEY" -H 'Content-Type: application/jso
   };
 }
 
-/** Scheduled snapshots of the collection onto the snapshot volume (back it up with the daily tier or copy off-site). */
-export function snapshotCronJobSpec(namespace: string, collection: string, schedule: string, curlImage: string): k8s.batch.v1.CronJobArgs {
-  const script = `set -eu
-curl -fsS -X POST -H "api-key: $QDRANT_API_KEY" "http://qdrant:${QDRANT_HTTP_PORT}/collections/${collection}/snapshots?wait=true"`;
+/**
+ * Takes a snapshot of the collection, then deletes all but the newest `keep` (snapshot names end in
+ * their UTC creation time, so they sort by age). `$QDRANT` is the Qdrant base URL.
+ */
+export function snapshotScript(collection: string, keep: number): string {
+  return `set -eu
+api="$QDRANT/collections/${collection}/snapshots"
+curl -fsS -X POST -H "api-key: $QDRANT_API_KEY" "$api?wait=true" >/dev/null
+names=$(curl -fsS -H "api-key: $QDRANT_API_KEY" "$api" | grep -o '"name" *: *"[^"]*"' | sed 's/.*"\\([^"]*\\)"$/\\1/' | sort)
+count=$(printf '%s\\n' "$names" | grep -c . || true)
+echo "snapshot taken; $count on the volume, keeping the newest ${keep}"
+if [ "$count" -gt ${keep} ]; then
+  printf '%s\\n' "$names" | head -n $((count - ${keep})) | while read -r name; do
+    curl -fsS -X DELETE -H "api-key: $QDRANT_API_KEY" "$api/$name?wait=true" >/dev/null
+    echo "deleted old snapshot $name"
+  done
+fi`;
+}
+
+/** Scheduled snapshots of the collection onto the snapshot volume, the newest `keep` retained (back the volume up or copy off-site). */
+export function snapshotCronJobSpec(namespace: string, collection: string, schedule: string, keep: number, curlImage: string): k8s.batch.v1.CronJobArgs {
+  const env = [fromSecret("QDRANT_API_KEY", QDRANT_SECRET, "api-key"), { name: "QDRANT", value: `http://qdrant:${QDRANT_HTTP_PORT}` }];
   return {
     metadata: { name: `qdrant-snapshot-${collection}`, namespace, labels: standardLabels("qdrant-snapshot", "rag", "vector-store") },
     spec: {
@@ -125,7 +143,7 @@ curl -fsS -X POST -H "api-key: $QDRANT_API_KEY" "http://qdrant:${QDRANT_HTTP_POR
       concurrencyPolicy: "Forbid",
       successfulJobsHistoryLimit: 3,
       failedJobsHistoryLimit: 3,
-      jobTemplate: { spec: { backoffLimit: 2, template: { spec: curlPod(curlImage, "snapshot", script, [fromSecret("QDRANT_API_KEY", QDRANT_SECRET, "api-key")]) } } },
+      jobTemplate: { spec: { backoffLimit: 2, template: { spec: curlPod(curlImage, "snapshot", snapshotScript(collection, keep), env) } } },
     },
   };
 }

@@ -1,4 +1,6 @@
 import { strict as assert } from "node:assert";
+import { snapshotScript } from "../../components/specs/qdrant";
+import { hasCurl, runShell, startDouble } from "../fixtures/httpDouble";
 import { planStack, type StackPlan } from "../fixtures/plans";
 
 describe("QdrantStore", () => {
@@ -35,5 +37,35 @@ describe("QdrantStore", () => {
     const cron = find("kubernetes:batch/v1:CronJob", "qdrant-snapshot-rag").props;
     assert.equal(cron.spec.schedule, "17 * * * *");
     assert.equal(cron.spec.concurrencyPolicy, "Forbid");
+    assert.match(cron.spec.jobTemplate.spec.template.spec.containers[0].command[2], /keeping the newest 24/);
+  });
+
+  it("takes a snapshot and deletes all but the newest `snapshotRetain` (run against an HTTP double of Qdrant)", async function () {
+    this.timeout(10000);
+    if (!hasCurl()) this.skip();
+    const snapshot = (hour: number) => `rag-7001-2026-11-25-${String(hour).padStart(2, "0")}-17-00.snapshot`;
+    // Out of order on purpose: Qdrant does not promise an order.
+    const stored = new Set([snapshot(3), snapshot(1), snapshot(4), snapshot(2)]);
+    const qdrant = await startDouble(({ method, url, headers }) => {
+      if (headers["api-key"] !== "k") return { status: 401 };
+      if (url.pathname === "/collections/rag/snapshots" && method === "POST") {
+        stored.add(snapshot(5));
+        return { json: { result: { name: snapshot(5) }, status: "ok" } };
+      }
+      if (url.pathname === "/collections/rag/snapshots" && method === "GET") {
+        return { json: { result: [...stored].map((name) => ({ name, creation_time: "…", size: 1024 })), status: "ok" } };
+      }
+      const name = url.pathname.replace("/collections/rag/snapshots/", "");
+      if (method === "DELETE" && stored.delete(name)) return { json: { result: true, status: "ok" } };
+      return undefined;
+    });
+    try {
+      const out = await runShell(snapshotScript("rag", 2), { QDRANT: qdrant.url, QDRANT_API_KEY: "k" });
+      assert.deepEqual([...stored].sort(), [snapshot(4), snapshot(5)]);
+      assert.match(out, /snapshot taken; 5 on the volume, keeping the newest 2/);
+      assert.equal(qdrant.calls.filter((c) => c.startsWith("DELETE")).length, 3);
+    } finally {
+      qdrant.close();
+    }
   });
 });
