@@ -5,3 +5,4 @@ export * from "./planning";
 export * from "./vllmArgs";
 export * from "./fromArgs";
 export * from "./quantity";
+export * from "./workloadShapes";

@@ -19,7 +19,8 @@ export interface LiteLLMGatewayArgs {
   /** Env var names of provider credentials in the `llm-provider-keys` Secret (filled by External Secrets). */
   providerEnv: string[];
   database: { storageClass?: string; backupTier: BackupTier; backupTierLabel: string; protect: boolean };
-  curlImage?: string;
+  /** Image of the client-keys Job: sh and curl. */
+  curlImage: string;
   overrides?: Overrides<{
     config: k8s.core.v1.ConfigMapArgs;
     deployment: k8s.apps.v1.DeploymentArgs;
@@ -29,8 +30,6 @@ export interface LiteLLMGatewayArgs {
     redis: k8s.apps.v1.DeploymentArgs;
   }>;
 }
-
-const CURL_IMAGE = "curlimages/curl:8.16.0";
 
 /**
  * The OpenAI-compatible gateway in front of every model (seeds 001, 002): LiteLLM with its generated
@@ -122,7 +121,7 @@ export class LiteLLMGateway extends pulumi.ComponentResource {
     new k8s.policy.v1.PodDisruptionBudget(`${name}-pdb`, pdbSpec(ns, "litellm", selectorLabels("litellm", "gateway")), child);
 
     if (Object.keys(s.clients).length > 0) {
-      const clients = clientsJobSpec(ns, s.clients, args.curlImage ?? CURL_IMAGE);
+      const clients = clientsJobSpec(ns, s.clients, args.curlImage);
       const clientsConfig = new k8s.core.v1.ConfigMap(`${name}-clients`, clients.configMap, child);
       new k8s.batch.v1.Job(`${name}-clients-job`, clients.job, { ...child, dependsOn: [this.deployment, this.service, clientsConfig] });
     }

@@ -24,7 +24,8 @@ export interface QdrantStoreArgs {
   storage: { size: string; storageClass?: string; backupTier: BackupTier; backupTierLabel: string };
   /** protect + retainOnDelete on the volumes and the StatefulSet. */
   protect: boolean;
-  curlImage?: string;
+  /** Image of the setup Jobs (collection, snapshots): sh and curl. */
+  curlImage: string;
   overrides?: Overrides<{ statefulSet: k8s.apps.v1.StatefulSetArgs; service: k8s.core.v1.ServiceArgs; storage: k8s.core.v1.PersistentVolumeClaimArgs }>;
 }
 
@@ -72,9 +73,8 @@ export class QdrantStore extends pulumi.ComponentResource {
     this.service = new k8s.core.v1.Service(`${name}-service`, applyOverride(args.overrides, "service", services.service), child);
     new k8s.core.v1.Service(`${name}-headless`, services.headless, child);
     new k8s.policy.v1.PodDisruptionBudget(`${name}-pdb`, pdbSpec(ns, "qdrant", QDRANT_SELECTOR), child);
-    const curlImage = args.curlImage ?? "curlimages/curl:8.16.0";
-    new k8s.batch.v1.Job(`${name}-collection`, collectionJobSpec(ns, args.collection, curlImage), { ...child, dependsOn: [statefulSet, this.service] });
-    new k8s.batch.v1.CronJob(`${name}-snapshots`, snapshotCronJobSpec(ns, args.collection.name, args.settings.snapshotSchedule, args.settings.snapshotRetain, curlImage), child);
+    new k8s.batch.v1.Job(`${name}-collection`, collectionJobSpec(ns, args.collection, args.curlImage), { ...child, dependsOn: [statefulSet, this.service] });
+    new k8s.batch.v1.CronJob(`${name}-snapshots`, snapshotCronJobSpec(ns, args.collection.name, args.settings.snapshotSchedule, args.settings.snapshotRetain, args.curlImage), child);
     this.url = `http://qdrant.${ns}.svc.cluster.local:${QDRANT_HTTP_PORT}`;
     this.registerOutputs({ url: this.url, collection: args.collection.name });
   }

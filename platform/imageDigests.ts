@@ -1,18 +1,9 @@
+import { WORKLOAD_KINDS, podSpecIn } from "@llm-platform/capacity";
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 
 const DIGEST = /@sha256:[a-f0-9]{64}$/;
 const SHA256 = /^sha256:[a-f0-9]{64}$/;
-
-/** Where each workload kind keeps its pod spec. */
-const POD_SPEC_PATHS: Record<string, string[]> = {
-  "kubernetes:apps/v1:Deployment": ["spec", "template", "spec"],
-  "kubernetes:apps/v1:StatefulSet": ["spec", "template", "spec"],
-  "kubernetes:apps/v1:DaemonSet": ["spec", "template", "spec"],
-  "kubernetes:batch/v1:Job": ["spec", "template", "spec"],
-  "kubernetes:batch/v1:CronJob": ["spec", "jobTemplate", "spec", "template", "spec"],
-  "kubernetes:core/v1:Pod": ["spec"],
-};
 
 type Container = { image?: unknown };
 
@@ -26,12 +17,11 @@ export async function pinWorkloadImages(
   props: Record<string, any>,
   resolve: (image: string) => Promise<string | undefined>,
 ): Promise<Record<string, any> | undefined> {
-  const path = POD_SPEC_PATHS[type];
-  if (!path || path.reduce<any>((node, key) => node?.[key], props) === undefined) return undefined;
+  if (podSpecIn(type, props) === undefined) return undefined;
   // Copies only along the path: other values may be secrets or resource references, which do not clone.
   const copy = { ...props };
   let podSpec: Record<string, any> = copy;
-  for (const key of path) podSpec = podSpec[key] = { ...podSpec[key] };
+  for (const key of WORKLOAD_KINDS[type]!.podSpecPath) podSpec = podSpec[key] = { ...podSpec[key] };
   let changed = false;
   for (const list of ["initContainers", "containers"]) {
     if (!Array.isArray(podSpec[list])) continue;

@@ -1,4 +1,4 @@
-import { parseByteQuantity, parseQuantity } from "@llm-platform/capacity";
+import { WORKLOAD_KINDS, parseByteQuantity, parseQuantity, podSpecIn } from "@llm-platform/capacity";
 
 /** Just what the policies read from a resource: its type, name, URN, inputs and options. */
 export interface ResourceLike {
@@ -8,15 +8,6 @@ export interface ResourceLike {
   props: Record<string, any>;
   opts?: { protect?: boolean; retainOnDelete?: boolean };
 }
-
-export const WORKLOAD_TYPES: Record<string, string> = {
-  "kubernetes:apps/v1:Deployment": "Deployment",
-  "kubernetes:apps/v1:StatefulSet": "StatefulSet",
-  "kubernetes:apps/v1:DaemonSet": "DaemonSet",
-  "kubernetes:batch/v1:Job": "Job",
-  "kubernetes:batch/v1:CronJob": "CronJob",
-  "kubernetes:core/v1:Pod": "Pod",
-};
 
 export const GPU_RESOURCES = ["nvidia.com/gpu", "nvidia.com/gpu.shared"];
 export { GiB } from "@llm-platform/capacity";
@@ -33,18 +24,6 @@ export interface Workload {
   containers: Record<string, any>[];
 }
 
-function podSpecOf(r: ResourceLike): Record<string, any> | undefined {
-  const p = r.props ?? {};
-  switch (WORKLOAD_TYPES[r.type]) {
-    case "Pod":
-      return p.spec;
-    case "CronJob":
-      return p.spec?.jobTemplate?.spec?.template?.spec;
-    default:
-      return p.spec?.template?.spec;
-  }
-}
-
 /** Extra pods a RollingUpdate starts before old ones stop (maxSurge, default 25% rounded up). */
 export function surgePods(r: ResourceLike, replicas: number): number {
   if (r.type !== "kubernetes:apps/v1:Deployment") return 0;
@@ -57,8 +36,8 @@ export function surgePods(r: ResourceLike, replicas: number): number {
 }
 
 export function workloadOf(r: ResourceLike): Workload | undefined {
-  const kind = WORKLOAD_TYPES[r.type];
-  const podSpec = kind ? podSpecOf(r) : undefined;
+  const kind = WORKLOAD_KINDS[r.type]?.kind;
+  const podSpec = podSpecIn(r.type, r.props);
   if (!kind || !podSpec) return undefined;
   let replicas = 1;
   if (kind === "Deployment" || kind === "StatefulSet") replicas = r.props.spec?.replicas ?? 1;

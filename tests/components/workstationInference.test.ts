@@ -1,4 +1,5 @@
 import { strict as assert } from "node:assert";
+import { podSpecIn } from "@llm-platform/capacity";
 import { ConfigError, parsePlatformConfig } from "../../config/load";
 import { workstationConfigSchema } from "../../config/workstationSchema";
 import { workstationBaseUrl, workstationContainerSpec } from "../../components/specs/workstation";
@@ -97,7 +98,7 @@ describe("image pinning", () => {
   it("renders every workload image of a digest-pinned prod stack by digest, setup Jobs included", async () => {
     const plan = await planStack("prod", digestPinnedProd());
     const images = plan.resources.flatMap((r) => {
-      const pod = r.props.spec?.template?.spec ?? r.props.spec?.jobTemplate?.spec?.template?.spec;
+      const pod = podSpecIn(r.type, r.props);
       return (pod ? [...(pod.initContainers ?? []), ...pod.containers] : []).map((c: { image: string }) => `${r.props.metadata.name}: ${c.image}`);
     });
     assert.ok(images.some((i) => i.startsWith("qdrant-snapshot-rag: curlimages/curl@sha256:")), images.join("\n"));

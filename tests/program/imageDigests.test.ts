@@ -1,5 +1,6 @@
 import { strict as assert } from "node:assert";
 import { createHash } from "node:crypto";
+import { podSpecIn } from "@llm-platform/capacity";
 import { parsePlatformConfig } from "../../config/load";
 import { pinWorkloadImages, withDigest } from "../../platform/imageDigests";
 import { evaluate, planStack, violationsOf, type StackPlan } from "../fixtures/plans";
@@ -10,7 +11,7 @@ const digestOf = (image: string) => `sha256:${createHash("sha256").update(image)
 
 function workloadImages(plan: StackPlan): string[] {
   return plan.resources.flatMap((r) => {
-    const pod = r.props.spec?.template?.spec ?? r.props.spec?.jobTemplate?.spec?.template?.spec;
+    const pod = podSpecIn(r.type, r.props);
     return pod?.containers ? [...(pod.initContainers ?? []), ...pod.containers].map((c: { image: string }) => c.image) : [];
   });
 }
