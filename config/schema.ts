@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { MODEL_CATALOG } from "@llm-platform/capacity";
+import { MODEL_CATALOG, isDigestPinned } from "@llm-platform/capacity";
 import { parseByteQuantity, parseQuantity } from "./quantity";
 import { edgeConfigSchema } from "./edgeSchema";
 import { workstationConfigSchema } from "./workstationSchema";
@@ -318,7 +318,7 @@ export const platformConfigSchema = z
         ...(config.workstation ? [[["workstation", "image"], config.workstation.image] as [PropertyKey[], string]] : []),
       ];
       for (const [path, image] of images) {
-        if (!/@sha256:[a-f0-9]{64}$/.test(image)) {
+        if (!isDigestPinned(image)) {
           ctx.addIssue({ code: "custom", path, message: `"${image}" is pinned by tag but images.pinning is "digest": use repo@sha256:<digest> (docker buildx imagetools inspect <image>)` });
         }
       }

@@ -1,8 +1,7 @@
-import { WORKLOAD_KINDS, podSpecIn } from "@llm-platform/capacity";
+import { WORKLOAD_KINDS, isDigestPinned, podSpecIn } from "@llm-platform/capacity";
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 
-const DIGEST = /@sha256:[a-f0-9]{64}$/;
 const SHA256 = /^sha256:[a-f0-9]{64}$/;
 
 type Container = { image?: unknown };
@@ -27,7 +26,7 @@ export async function pinWorkloadImages(
     if (!Array.isArray(podSpec[list])) continue;
     podSpec[list] = await Promise.all(
       (podSpec[list] as Container[]).map(async (c) => {
-        if (typeof c.image !== "string" || DIGEST.test(c.image)) return c;
+        if (typeof c.image !== "string" || isDigestPinned(c.image)) return c;
         const pinned = await resolve(c.image);
         if (!pinned || pinned === c.image) return c;
         changed = true;

@@ -1,3 +1,4 @@
+import { isDigestPinned } from "@llm-platform/capacity";
 import { stackOf } from "./config";
 import { workloadPolicy } from "./workloadPolicy";
 import { vllmArgsOf } from "./workloads";
@@ -44,8 +45,6 @@ export const requestsAndLimits = workloadPolicy(
   },
 );
 
-const DIGEST = /@sha256:[a-f0-9]{64}$/;
-
 export const imagesPinned = workloadPolicy(
   {
     name: "images-pinned",
@@ -55,7 +54,7 @@ export const imagesPinned = workloadPolicy(
   (w, { report }) => {
     for (const c of w.containers) {
       const image = String(c.image ?? "");
-      if (DIGEST.test(image)) continue;
+      if (isDigestPinned(image)) continue;
       const tag = /:([\w][\w.-]*)$/.exec(image.split("/").pop() ?? "")?.[1];
       if (!tag || tag === "latest") {
         report(`${w.label} container ${c.name}: image "${image}" is not pinned; a restart may pull different code. Use a version tag or a digest (@sha256:...).`);
@@ -72,7 +71,7 @@ export const prodImageDigests = workloadPolicy(
   },
   (w, { host, args, report }) => {
     if (!host.protectedStacks.includes(stackOf(args.urn))) return;
-    for (const c of w.containers.filter((c) => !DIGEST.test(String(c.image ?? "")))) {
+    for (const c of w.containers.filter((c) => !isDigestPinned(String(c.image ?? "")))) {
       report(`${w.label} container ${c.name}: image "${c.image}" is pinned by tag, not digest, in stack ${stackOf(args.urn)}. Pin it by digest: llm-platform:images.pinning resolve looks each tag's digest up at deploy time; digest requires repo@sha256:<digest> in the stack config (docker buildx imagetools inspect <image>).`);
     }
   },

@@ -7,8 +7,8 @@ import { parse, stringify } from "yaml";
 /**
  * Times the offline plan in a fresh process (what a user or CI job pays): the prod stack, and a
  * generated stack with 200 adapters spread over 20 LLM servers (plus the embedding server) on
- * one 24 GiB GPU each, without sharing. Reports wall
- * time and peak RSS. Not a test: run with `npm run bench:plan`.
+ * one 24 GiB GPU each, without sharing. Reports wall time and peak RSS. Not a test: run with
+ * `npm run bench:plan`.
  */
 const ROOT = join(__dirname, "..");
 const ADAPTERS = Number(process.env.BENCH_ADAPTERS ?? 200);

@@ -1,9 +1,8 @@
 import { strict as assert } from "node:assert";
-import { podSpecIn } from "@llm-platform/capacity";
 import { ConfigError, parsePlatformConfig } from "../../config/load";
 import { workstationConfigSchema } from "../../config/workstationSchema";
 import { workstationBaseUrl, workstationContainerSpec } from "../../components/specs/workstation";
-import { evaluate, planStack, violationsOf, type StackPlan } from "../fixtures/plans";
+import { evaluate, planStack, violationsOf, workloadImages, type StackPlan } from "../fixtures/plans";
 import { stackConfig, variant } from "../fixtures/stacks";
 
 describe("WorkstationInference (dev, seed 003)", () => {
@@ -97,10 +96,7 @@ describe("image pinning", () => {
 
   it("renders every workload image of a digest-pinned prod stack by digest, setup Jobs included", async () => {
     const plan = await planStack("prod", digestPinnedProd());
-    const images = plan.resources.flatMap((r) => {
-      const pod = podSpecIn(r.type, r.props);
-      return (pod ? [...(pod.initContainers ?? []), ...pod.containers] : []).map((c: { image: string }) => `${r.props.metadata.name}: ${c.image}`);
-    });
+    const images = workloadImages(plan).map((c) => `${c.name}: ${c.image}`);
     assert.ok(images.some((i) => i.startsWith("qdrant-snapshot-rag: curlimages/curl@sha256:")), images.join("\n"));
     assert.deepEqual(images.filter((i) => !/@sha256:[a-f0-9]{64}$/.test(i)), []);
     assert.deepEqual(violationsOf(await evaluate(plan), "prod-image-digests"), []);

@@ -1,20 +1,14 @@
 import { strict as assert } from "node:assert";
 import { createHash } from "node:crypto";
-import { podSpecIn } from "@llm-platform/capacity";
 import { parsePlatformConfig } from "../../config/load";
 import { pinWorkloadImages, withDigest } from "../../platform/imageDigests";
-import { evaluate, planStack, violationsOf, type StackPlan } from "../fixtures/plans";
+import { evaluate, planStack, violationsOf, workloadImages, type StackPlan } from "../fixtures/plans";
 import { stackConfig, variant } from "../fixtures/stacks";
 
 const LOOKUP = "docker:index/getRegistryImage:getRegistryImage";
 const digestOf = (image: string) => `sha256:${createHash("sha256").update(image).digest("hex")}`;
 
-function workloadImages(plan: StackPlan): string[] {
-  return plan.resources.flatMap((r) => {
-    const pod = podSpecIn(r.type, r.props);
-    return pod?.containers ? [...(pod.initContainers ?? []), ...pod.containers].map((c: { image: string }) => c.image) : [];
-  });
-}
+const imagesOf = (plan: StackPlan) => workloadImages(plan).map((c) => c.image);
 
 describe("image digests (images.pinning: resolve)", () => {
   describe("pinWorkloadImages", () => {
@@ -62,7 +56,7 @@ describe("image digests (images.pinning: resolve)", () => {
     });
 
     it("runs every workload image at the digest its tag resolved to, looking each image up once", () => {
-      const images = workloadImages(plan);
+      const images = imagesOf(plan);
       assert.ok(images.length >= 9);
       for (const image of images) {
         const tagged = image.split("@")[0]!;
@@ -86,7 +80,7 @@ describe("image digests (images.pinning: resolve)", () => {
 
   it("keeps tags when no registry answers (the offline plan), so the plan still fits", async () => {
     const plan = await planStack("prod", variant(stackConfig("prod"), (c) => (c.images = { ...c.images, pinning: "resolve" })));
-    assert.ok(workloadImages(plan).every((i) => !i.includes("@sha256:")));
+    assert.ok(imagesOf(plan).every((i) => !i.includes("@sha256:")));
     assert.deepEqual((await evaluate(plan)).filter((v) => v.level === "mandatory"), []);
   });
 });
