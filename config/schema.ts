@@ -147,6 +147,12 @@ const adapterSchema = z.strictObject({
   /** The in-cluster vLLM server (key of `servers`) that serves this adapter; absent: the gateway's default provider. */
   server: z.string().optional(),
   description: z.string().optional(),
+  /** Public path segment of the adapter's route (`/<path>/v1/...`); default: the adapter's name (seed 000: chatbot at `/chat`). */
+  path: z
+    .string()
+    .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, { error: (i) => `"${String(i.input)}" is not a path segment: lower-case letters, digits and '-'` })
+    .refine((p) => !["v1", "vector-search", "openai", "health", "metrics"].includes(p), { error: (i) => `"${String(i.input)}" is reserved by another public route` })
+    .optional(),
   /** Serve a LoRA fine-tune: a Hugging Face repo id or a path on the adapter's volume (/adapters/<name>/...). */
   lora: z.strictObject({ source: z.string().min(1) }).optional(),
   /** Requests the gateway lets through to this adapter at once (seed: replicas × per-replica slots). */
@@ -322,6 +328,15 @@ export const platformConfigSchema = z
           ctx.addIssue({ code: "custom", path, message: `"${image}" is pinned by tag but images.pinning is "digest": use repo@sha256:<digest> (docker buildx imagetools inspect <image>)` });
         }
       }
+    }
+    const byPath = new Map<string, string>();
+    for (const [name, adapter] of Object.entries(config.adapters)) {
+      const path = adapter.path ?? name;
+      const other = byPath.get(path);
+      if (other) {
+        ctx.addIssue({ code: "custom", path: ["adapters", name, "path"], message: `public path "/${path}" is already adapter "${other}"'s; give one of them another adapters.<name>.path` });
+      }
+      byPath.set(path, name);
     }
     // Service names are `<server>` and `<adapter>` aliases in one namespace: they must not collide.
     for (const name of Object.keys(config.adapters)) {

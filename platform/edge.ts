@@ -4,28 +4,25 @@ import { NginxIngressWithTls } from "../components/nginxIngressWithTls";
 import type { EdgeRoute } from "../components/specs/edge";
 import { LITELLM_PORT } from "../components/specs/gatewayWorkloads";
 import { QDRANT_HTTP_PORT } from "../components/specs/qdrant";
+import { publicRoutes } from "./routes";
 
-/** Adapter paths of seed 000 → the adapter (a LiteLLM model) they pin. */
-export const ADAPTER_PATHS: Record<string, string> = { chat: "chatbot", rag: "rag", code: "code", microservices: "microservices" };
-
-/**
- * The public paths. Adapter paths go through the gateway (keys, limits, logging) with the model pinned
- * by LiteLLM's deployment route; `/v1` is the whole OpenAI-compatible API; `/vector-search` reaches only
- * the RAG collection's search endpoints on Qdrant.
- */
+/** The public route table (platform/routes.ts) as ingress-nginx routes to the gateway and Qdrant Services. */
 export function edgeRoutes(config: PlatformConfig): Record<string, EdgeRoute> {
-  const gateway = { name: "litellm", namespace: config.namespaces.gateway, port: LITELLM_PORT };
-  const routes: Record<string, EdgeRoute> = { v1: { path: "/v1", service: gateway } };
-  for (const [path, adapter] of Object.entries(ADAPTER_PATHS)) {
-    if (config.adapters[adapter]) routes[path] = { path: `/${path}/v1`, service: gateway, rewriteTarget: `/openai/deployments/${adapter}/$1` };
-  }
-  routes["vector-search"] = {
-    path: "/vector-search",
-    service: { name: "qdrant", namespace: config.namespaces.data, port: QDRANT_HTTP_PORT },
-    rewriteTarget: `/collections/${config.qdrant.collection.name}/points/$1`,
-    allowedSuffix: "search|query|search/batch|query/batch|scroll|count|recommend",
+  const services = {
+    gateway: { name: "litellm", namespace: config.namespaces.gateway, port: LITELLM_PORT },
+    "vector-store": { name: "qdrant", namespace: config.namespaces.data, port: QDRANT_HTTP_PORT },
   };
-  return routes;
+  return Object.fromEntries(
+    publicRoutes(config).map((r) => [
+      r.key,
+      {
+        path: r.prefix,
+        service: services[r.backend],
+        ...(r.rewrite ? { rewriteTarget: `${r.rewrite.upstreamPrefix}/$1` } : {}),
+        ...(r.rewrite?.allowedSuffixes ? { allowedSuffix: r.rewrite.allowedSuffixes.join("|") } : {}),
+      },
+    ]),
+  );
 }
 
 export function deployEdge(config: PlatformConfig, dependsOn: pulumi.Resource[]): NginxIngressWithTls | undefined {

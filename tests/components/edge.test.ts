@@ -27,7 +27,7 @@ describe("NginxIngressWithTls", () => {
       })
       .sort();
     assert.deepEqual(routes, [
-      ["llm-data", "/vector-search/(search|query|search/batch|query/batch|scroll|count|recommend)", "qdrant", 6333, "/collections/rag/points/$1"],
+      ["llm-data", "/vector-search/(search|search/batch|query|query/batch|scroll|count|recommend)", "qdrant", 6333, "/collections/rag/points/$1"],
       ["llm-gateway", "/chat/v1/(.*)", "litellm", 4000, "/openai/deployments/chatbot/$1"],
       ["llm-gateway", "/code/v1/(.*)", "litellm", 4000, "/openai/deployments/code/$1"],
       ["llm-gateway", "/microservices/v1/(.*)", "litellm", 4000, "/openai/deployments/microservices/$1"],
@@ -37,7 +37,7 @@ describe("NginxIngressWithTls", () => {
   });
 
   it("serves TLS for the hosts from a certificate in each Ingress namespace", () => {
-    const chat = ingress(prod, "edge-chat");
+    const chat = ingress(prod, "edge-adapter-chatbot");
     assert.deepEqual(chat.spec.tls, [{ hosts: ["llm.example.com"], secretName: "llm-platform-tls" }]);
     assert.equal(chat.spec.ingressClassName, "nginx");
     const certs = prod.resources.filter((r) => r.type === "kubernetes:cert-manager.io/v1:Certificate" && r.props.spec.secretName === "llm-platform-tls").map((r) => [r.props.metadata.namespace, r.props.spec.secretName, r.props.spec.issuerRef.name]);

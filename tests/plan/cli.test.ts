@@ -1,10 +1,10 @@
 import { strict as assert } from "node:assert";
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parse } from "yaml";
-import { PROJECT_ROOT } from "../fixtures/stacks";
+import { PROJECT_ROOT, fixtureStackFile } from "../fixtures/stacks";
 
 function plan(...args: string[]) {
   return spawnSync(process.execPath, ["-r", "ts-node/register/transpile-only", join(PROJECT_ROOT, "plan", "cli.ts"), ...args], {
@@ -18,7 +18,7 @@ describe("npm run plan (CLI)", function () {
   const out = mkdtempSync(join(tmpdir(), "plan-"));
 
   it("plans prod offline: exit 0, report, kustomize tree, picture and policy config", () => {
-    const run = plan("--stack", "prod", "--out", out);
+    const run = plan("--stack", "prod", "--config", fixtureStackFile("prod"), "--out", out);
     assert.equal(run.status, 0, run.stdout + run.stderr);
     assert.match(run.stdout, /GPU plan \(time-slicing, 4 slice\(s\) per GPU\): 2 of 8 slices requested/);
     assert.match(run.stdout, /gpu-node\/gpu0 10 GiB: worst case 9\.\d+ GiB, headroom 0\.\d+ GiB/);
@@ -51,7 +51,7 @@ describe("npm run plan (CLI)", function () {
   });
 
   it("prints the JSON document with --json", () => {
-    const run = plan("--stack", "prod", "--json", "--no-write");
+    const run = plan("--stack", "prod", "--config", fixtureStackFile("prod"), "--json", "--no-write");
     assert.equal(run.status, 0, run.stderr);
     const doc = JSON.parse(run.stdout);
     assert.deepEqual(Object.keys(doc), ["stack", "exitCode", "configErrors", "resources", "violations", "gpus", "budgets"]);
@@ -61,6 +61,15 @@ describe("npm run plan (CLI)", function () {
     assert.deepEqual(Object.keys(doc.violations[0]), ["policy", "level", "resource", "message"]);
     assert.equal(doc.gpus.slicesTotal, 8);
     assert.equal(doc.budgets.compute.allocatable.cpu, 60);
+  });
+
+  it("plans every stack file of the project (the user's own stacks) with exit 0", () => {
+    const stacks = readdirSync(PROJECT_ROOT).map((f) => /^Pulumi\.(.+)\.yaml$/.exec(f)?.[1]).filter((s): s is string => s !== undefined);
+    assert.ok(stacks.length > 0);
+    for (const stack of stacks) {
+      const run = plan("--stack", stack, "--no-write", "--no-validate");
+      assert.equal(run.status, 0, `${stack}: ${run.stdout}${run.stderr}`);
+    }
   });
 
   it("refuses the seed's literal plan with exit 1 and the GPU budget violations", () => {
@@ -74,7 +83,7 @@ describe("npm run plan (CLI)", function () {
   it("exits 2 naming the key path for a config error", () => {
     const dir = mkdtempSync(join(tmpdir(), "plan-"));
     const file = join(dir, "Pulumi.broken.yaml");
-    writeFileSync(file, readFileSync(join(PROJECT_ROOT, "Pulumi.prod.yaml"), "utf8").replace("maxModelLen: 8192\n      maxNumSeqs: 8", "maxModelLen: 8192\n      maxNumSeqs: 8\n      gpus: 0.5"));
+    writeFileSync(file, readFileSync(fixtureStackFile("prod"), "utf8").replace("maxModelLen: 8192\n      maxNumSeqs: 8", "maxModelLen: 8192\n      maxNumSeqs: 8\n      gpus: 0.5"));
     const run = plan("--config", file, "--no-write");
     assert.equal(run.status, 2, run.stdout + run.stderr);
     assert.match(run.stdout, /stack broken: configuration error — nothing was planned\n {2}- llm-platform:servers\.llm\.gpus: must be a whole number/);
@@ -83,7 +92,7 @@ describe("npm run plan (CLI)", function () {
   it("exits 2 for a duplicate key in a stack file", () => {
     const dir = mkdtempSync(join(tmpdir(), "plan-"));
     const file = join(dir, "Pulumi.dup.yaml");
-    writeFileSync(file, readFileSync(join(PROJECT_ROOT, "Pulumi.prod.yaml"), "utf8").replace("    rag:\n      server: llm", "    chatbot:\n      server: llm"));
+    writeFileSync(file, readFileSync(fixtureStackFile("prod"), "utf8").replace("    rag:\n      server: llm", "    chatbot:\n      server: llm"));
     const run = plan("--config", file, "--no-write");
     assert.equal(run.status, 2);
     assert.match(run.stdout, /Map keys must be unique/);
