@@ -14,8 +14,11 @@ export interface CheckOutcome {
   latencyMs?: number;
   /** What to look at next, for failures and warnings. */
   hint?: string;
-  /** The connection failed before any HTTP answer (refused, unknown host, no route): later checks cannot reach it either. */
-  unreachable?: boolean;
+  /**
+   * Why the endpoint itself cannot be used (refused, unknown host, no route, certificate refused):
+   * later checks would fail the same way, so they are not sent.
+   */
+  unreachable?: string;
 }
 
 export interface Check {
@@ -116,7 +119,7 @@ function transportHint(error: TransportError, where: Where, targets: SmokeTarget
     const logs = where.backend === "qdrant" ? h.qdrantLogs : [h.gatewayLogs, ...(where.server ? [h.serverLogs(where.server)] : [])].join("; ");
     return `no answer in time (--timeout-ms ${ctx.timeoutMs}): ${logs}`;
   }
-  if (/CERT|SELF_SIGNED|UNABLE_TO_VERIFY|ALTNAME/.test(error.code)) {
+  if (TLS_REFUSED.test(error.code)) {
     return `TLS verification failed: see the tls-certificate check${targets.acme === "staging" ? " (Let's Encrypt staging: pass --ca with its roots)" : ""}; ${h.certificate}`;
   }
   return `the edge did not answer (${error.code}): DNS and load balancer of ${targets.host ?? ctx.endpoint.baseUrl.host}, the controller (${h.controllerLogs}); ${h.doctor}`;
@@ -141,7 +144,7 @@ async function call(
         detail: `${error.message}${retried}`,
         latencyMs: error.latencyMs,
         hint: transportHint(error, where, targets, ctx),
-        ...(UNREACHABLE.has(error.code) ? { unreachable: true } : {}),
+        ...(UNREACHABLE.has(error.code) ? { unreachable: "is unreachable" } : TLS_REFUSED.test(error.code) ? { unreachable: "fails TLS verification" } : {}),
       },
     };
   }
@@ -149,6 +152,8 @@ async function call(
 
 /** Connection errors that say the endpoint itself cannot be reached (not one slow or broken backend). */
 const UNREACHABLE = new Set(["ECONNREFUSED", "ENOTFOUND", "EHOSTUNREACH", "ENETUNREACH", "EAI_AGAIN"]);
+/** OpenSSL's verification errors as Node reports them (DEPTH_ZERO_SELF_SIGNED_CERT, CERT_HAS_EXPIRED, ERR_TLS_CERT_ALTNAME_INVALID, …). */
+const TLS_REFUSED = /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|ALTNAME/;
 
 const bearer = (key: string) => ({ authorization: `Bearer ${key}` });
 
