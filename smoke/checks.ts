@@ -131,10 +131,26 @@ async function call(
   targets: SmokeTargets,
   req: Omit<SmokeRequest, "timeoutMs">,
   where: Where,
+  redirectExpected = false,
 ): Promise<{ res: SmokeResponse } | { outcome: CheckOutcome }> {
   const timeoutMs = Math.max(1, Math.floor(Math.min(ctx.timeoutMs, ctx.remainingMs())));
   try {
-    return { res: await send(ctx.endpoint, { retry: true, ...req, timeoutMs }) };
+    const res = await send(ctx.endpoint, { retry: true, ...req, timeoutMs });
+    if (!redirectExpected && REDIRECTS.has(res.status)) {
+      // The edge redirects plain HTTP to HTTPS (ssl-redirect): every request would be answered so.
+      const to = res.headers.location ?? "(no Location)";
+      return {
+        outcome: {
+          result: "fail",
+          httpStatus: res.status,
+          latencyMs: res.latencyMs,
+          detail: `HTTP ${res.status} redirect to ${to}`,
+          hint: `the edge redirects ${ctx.endpoint.baseUrl.protocol === "http:" ? "plain HTTP to HTTPS" : "this request"}: point --url at its HTTPS side (https://${targets.host ?? ctx.endpoint.hostName}, or a port-forward of the controller's port 443)`,
+          unreachable: `answers with a redirect (${res.status})`,
+        },
+      };
+    }
+    return { res };
   } catch (error) {
     if (!(error instanceof TransportError)) throw error;
     const retried = error.attempts > 1 ? " (after one retry)" : "";
@@ -154,6 +170,7 @@ async function call(
 const UNREACHABLE = new Set(["ECONNREFUSED", "ENOTFOUND", "EHOSTUNREACH", "ENETUNREACH", "EAI_AGAIN"]);
 /** OpenSSL's verification errors as Node reports them (DEPTH_ZERO_SELF_SIGNED_CERT, CERT_HAS_EXPIRED, ERR_TLS_CERT_ALTNAME_INVALID, …). */
 const TLS_REFUSED = /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|ALTNAME/;
+const REDIRECTS = new Set([301, 302, 303, 307, 308]);
 
 const bearer = (key: string) => ({ authorization: `Bearer ${key}` });
 
@@ -241,7 +258,7 @@ export function planChecks(targets: SmokeTargets, s: SmokeSettings): Check[] {
         ? { skip: s.httpUrlWhy ?? "no plain-HTTP entry point" }
         : {
             run: async (ctx) => {
-              const r = await call(ctx, targets, { method: "GET", path: modelsPath, url: new URL(modelsPath, ctx.httpUrl!) }, { backend: "gateway" });
+              const r = await call(ctx, targets, { method: "GET", path: modelsPath, url: new URL(modelsPath, ctx.httpUrl!) }, { backend: "gateway" }, true);
               if ("outcome" in r) {
                 // Port 80 is another entry point: its absence says nothing about the HTTPS checks.
                 const outcome = { ...r.outcome, hint: `nothing answers plain HTTP at ${ctx.httpUrl!.origin}: the controller's Service must expose port 80 (also needed by ACME HTTP-01); ${h.controllerLogs}` };

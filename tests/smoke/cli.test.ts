@@ -6,7 +6,7 @@ import { delimiter, join } from "node:path";
 import { promisify } from "node:util";
 import { main } from "../../smoke/cli";
 import { PROJECT_ROOT, fixtureStackFile } from "../fixtures/stacks";
-import { EDGE_HOST, PROD_ADAPTERS, PROD_ORIGINS, startEdgeDouble, type EdgeDouble, type EdgeDoubleOptions } from "./edgeDouble";
+import { EDGE_HOST, PROD_ADAPTERS, PROD_ORIGINS, startEdgeDouble, startRedirectDouble, type EdgeDouble, type EdgeDoubleOptions } from "./edgeDouble";
 import { KEY, QDRANT_KEY, fakePulumi, resultOf, row, smoke, variantStackFile } from "./helpers";
 
 /** Every request the healthy run must make (bar the https-only ones), as "METHOD path [model|origin]". */
@@ -251,6 +251,19 @@ describe("npm run smoke (post-deploy smoke test)", function () {
     assert.equal(run.code, 1);
     assert.match(row(run.stdout, "adapter chatbot on its path route"), /^FAIL .*no answer within \d+ ms/);
     assert.match(row(run.stdout, "embeddings from embedding"), /^FAIL .*not run: the overall budget of 500 ms ran out/);
+  });
+
+  it("says to use the HTTPS side when --url is the edge's plain-HTTP port (every answer a redirect)", async () => {
+    const redirect = await startRedirectDouble();
+    try {
+      const run = await smoke(["--stack", "prod", "--url", redirect.url, "--api-key", KEY, "--qdrant-key", QDRANT_KEY]);
+      assert.equal(run.code, 1);
+      assert.match(row(run.stdout, "gateway refuses a call without a key"), /^FAIL .* 308 .*HTTP 308 redirect to https:\/\/llm\.example\.com\/v1\/models$/);
+      assert.match(row(run.stdout, "adapter chatbot on its path route"), /^FAIL .*not run: http:\/\/127\.0\.0\.1:\d+ answers with a redirect \(308\) \(see auth-no-key\)/);
+      assert.match(run.stdout, /next: the edge redirects plain HTTP to HTTPS: point --url at its HTTPS side \(https:\/\/llm\.example\.com, or a port-forward of the controller's port 443\)/);
+    } finally {
+      await redirect.close();
+    }
   });
 
   it("stops sending after a refused connection and its one retry", async () => {
