@@ -329,6 +329,13 @@ describe("npm run smoke: keys and clients", function () {
     assert.match(run.stderr, /--client grafana: no such key in clientKeys of prod \(have: webui, n8n\)/);
   });
 
+  it("refuses a --client the stack config does not know (its allowlist could not apply)", async () => {
+    const run = await smoke(["--stack", "prod", "--url", "http://127.0.0.1:9", "--api-key", KEY, "--client", "grafana"]);
+    assert.equal(run.code, 2);
+    assert.match(run.stderr, /--client grafana is not in gateway\.clients of prod \(have: none\)/);
+    assert.ok(!run.stderr.includes(KEY));
+  });
+
   it("exits 2 with what to do when there is no key and no pulumi CLI", async () => {
     const run = await smoke(["--stack", "prod", "--url", "http://127.0.0.1:9"]);
     assert.equal(run.code, 2);
