@@ -105,7 +105,7 @@ const SETTING_SCHEMAS: Record<SettingKey, Record<string, unknown>> = {
 };
 
 function schemaOf(...keys: SettingKey[]): PolicyConfigSchema {
-  return { properties: Object.fromEntries(keys.map((k) => [k, structuredClone(SETTING_SCHEMAS[k])])) as PolicyConfigSchema["properties"] };
+  return { properties: Object.fromEntries(keys.map((k) => [k, JSON.parse(JSON.stringify(SETTING_SCHEMAS[k]))])) as PolicyConfigSchema["properties"] };
 }
 
 /** `{host}`: the budget policies (GPU, CPU/RAM, storage). */
