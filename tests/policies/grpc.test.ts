@@ -22,6 +22,7 @@ const sorted = (ds: Pick<WireDiagnostic, "policy" | "level" | "urn" | "message">
  */
 describe("policy pack over the Analyzer gRPC protocol", function () {
   this.timeout(120_000);
+  let starting: Promise<RunningPack> | undefined;
   let pack: RunningPack;
   let info: AnalyzerInfo;
   let prod: StackPlan;
@@ -29,13 +30,13 @@ describe("policy pack over the Analyzer gRPC protocol", function () {
 
   before(async () => {
     // The pack starts (ts-node type-checks it) while the plans run; plans run one at a time (one mock runtime per process).
-    const starting = startPolicyPack(PACK_DIR);
+    starting = startPolicyPack(PACK_DIR);
     prod = await planStack("prod");
     seed = await planStack("seed", exampleConfig("examples/Pulumi.seed-literal.yaml"));
     pack = await starting;
     info = await getAnalyzerInfo(pack.client);
   });
-  after(async () => pack?.stop());
+  after(async () => (await starting?.catch(() => undefined))?.stop());
 
   /** Configures the pack as the engine does from a `--policy-pack-config` file (none: the schema defaults). */
   async function runLikeTheEngine(plan: StackPlan, file?: Record<string, unknown>) {
