@@ -3,7 +3,7 @@ import { join, resolve } from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { ConfigError, fromPulumiConfig, parsePlatformConfig } from "../config/load";
 import { computeBudget, type ComputeBudget } from "../policies/compute";
-import { resolvePolicyConfig, type HostPolicyConfig } from "../policies/config";
+import { resolvePolicyConfig, settingsFromPackConfig, type HostPolicyConfig } from "../policies/config";
 import { evaluatePolicies, type PolicyViolation } from "../policies/evaluate";
 import { planGpus, type GpuPlan } from "../policies/gpuPlan";
 import { storageBudget } from "../policies/storage";
@@ -48,11 +48,10 @@ export interface PlanResult {
   outDir?: string;
 }
 
+/** `{host: {...}}` (the inventory alone) or the `--policy-pack-config` shape (every policy's settings). */
 function readPolicyConfig(file: string): Partial<HostPolicyConfig> {
   const raw = JSON.parse(readFileSync(file, "utf8")) as Record<string, any>;
-  if (raw.host) return raw.host;
-  const withHost = Object.values(raw).find((v) => v && typeof v === "object" && "host" in v) as { host: Partial<HostPolicyConfig> } | undefined;
-  return withHost?.host ?? {};
+  return raw.host ? raw.host : settingsFromPackConfig(raw);
 }
 
 function configError(stack: string, issues: { path: string; message: string }[]): PlanResult {

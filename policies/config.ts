@@ -1,7 +1,7 @@
-import type { PolicyConfigSchema } from "@pulumi/policy";
+import type { Policy, PolicyConfigSchema } from "@pulumi/policy";
 
-/** The cluster a plan must fit: what `--policy-pack-config` describes for each budget policy. */
-export interface HostPolicyConfig {
+/** The cluster a plan must fit: the `host` setting of every budget policy. */
+export interface HostInventory {
   nodes: { name: string; gpus: number; gpuMemoryGiB: number; cpu: number; memoryGiB: number }[];
   sharing: { mode: "time-slicing" | "mps" | "none"; replicas: number };
   /** CPU cores and GiB of memory the kubelet and system keep on every node. */
@@ -10,16 +10,33 @@ export interface HostPolicyConfig {
   overcommit: { cpu: number; memory: number };
   /** GiB each storage class can provision; "default" is used for claims without a class. */
   storageGiB: Record<string, number>;
-  /** Stacks whose stateful resources must be protected from deletion. */
+}
+
+/**
+ * Every setting of the pack, flat: the host inventory plus the settings of the other policies. The
+ * offline plan and the tests pass this in-process; the engine gives each policy only the slice its
+ * own config schema declares (`configFor`), e.g. `{host}` to the budget policies and
+ * `{backupTierLabel, protectedStacks}` to `stateful-protected-in-prod`.
+ */
+export interface HostPolicyConfig extends HostInventory {
+  /** Stacks whose stateful resources must be protected and whose images must be pinned by digest. */
   protectedStacks: string[];
-  /** Namespaces allowed to run privileged pods (host daemons). */
+  /** Namespaces allowed to run privileged pods (host daemons such as the GPU device plugin). */
   privilegedNamespaces: string[];
+  /** Namespaces of operators whose charts need Pod Security "baseline" (not "restricted"). */
+  baselineNamespaces: string[];
+  /** The PVC label the cluster's backup system selects on (`storage.backupTierLabel` of the program). */
+  backupTierLabel: string;
   /** The shortest startupProbe window (period × failureThreshold) a vLLM container may have. */
   minStartupSeconds: number;
 }
 
-/** The seed host: one node, 2 GPUs of 10 GiB, 64 threads, 128 GiB RAM, time-slicing 4 per GPU. */
-export const DEFAULT_HOST: HostPolicyConfig = {
+/**
+ * The defaults: the seed host (one node, 2 GPUs of 10 GiB, 64 threads, 128 GiB RAM, time-slicing 4
+ * per GPU) and the program's default namespaces (config/schema.ts `namespaces`), so the pack accepts
+ * the program's own prod plan without `--policy-pack-config`.
+ */
+export const DEFAULT_POLICY_CONFIG: HostPolicyConfig = {
   nodes: [{ name: "gpu-node", gpus: 2, gpuMemoryGiB: 10, cpu: 64, memoryGiB: 128 }],
   sharing: { mode: "time-slicing", replicas: 4 },
   systemReserved: { cpu: 4, memoryGiB: 12 },
@@ -27,63 +44,131 @@ export const DEFAULT_HOST: HostPolicyConfig = {
   storageGiB: { default: 500 },
   protectedStacks: ["prod"],
   privilegedNamespaces: ["nvidia-device-plugin", "kube-system"],
+  baselineNamespaces: ["ingress-nginx", "cert-manager", "external-secrets"],
+  backupTierLabel: "backup-tier",
   minStartupSeconds: 600,
 };
 
-/** JSON schema of the `host` property every budget policy accepts (defaults: the seed host). */
-export const hostConfigSchema: PolicyConfigSchema = {
-  properties: {
-    host: {
-      type: "object",
-      description: "Cluster inventory the plan must fit (nodes, GPUs, sharing, CPU/RAM, storage).",
-      properties: {
-        nodes: {
-          type: "array",
-          items: {
-            type: "object",
-            properties: {
-              name: { type: "string" },
-              gpus: { type: "integer", minimum: 0 },
-              gpuMemoryGiB: { type: "number", minimum: 0 },
-              cpu: { type: "number", exclusiveMinimum: 0 },
-              memoryGiB: { type: "number", exclusiveMinimum: 0 },
-            },
-            required: ["name", "gpus", "cpu", "memoryGiB"],
-          },
-        },
-        sharing: {
+/** The top-level keys a policy's config may have, in the pack's config file. */
+export type SettingKey = "host" | "protectedStacks" | "privilegedNamespaces" | "baselineNamespaces" | "backupTierLabel" | "minStartupSeconds";
+
+export function inventoryOf(config: HostInventory): HostInventory {
+  return { nodes: config.nodes, sharing: config.sharing, systemReserved: config.systemReserved, overcommit: config.overcommit, storageGiB: config.storageGiB };
+}
+
+const names = (description: string, fallback: string[]) => ({ type: "array", items: { type: "string", minLength: 1 }, uniqueItems: true, description, default: fallback });
+
+/**
+ * JSON schema of each setting, with its default. The engine fills in `default` for settings a config
+ * file leaves out, validates the result against the schema and hands it to the pack with `Configure`
+ * (pulumi/pulumi pkg/resource/analyzer/config.go: createConfigWithDefaults, ReconcilePolicyPackConfig).
+ */
+const SETTING_SCHEMAS: Record<SettingKey, Record<string, unknown>> = {
+  host: {
+    type: "object",
+    description: "Cluster inventory the plan must fit: nodes, GPU sharing, system reservations, overcommit, storage per class.",
+    additionalProperties: false,
+    properties: {
+      nodes: {
+        type: "array",
+        minItems: 1,
+        items: {
           type: "object",
-          properties: { mode: { type: "string", enum: ["time-slicing", "mps", "none"] }, replicas: { type: "integer", minimum: 1 } },
-          required: ["mode"],
+          additionalProperties: false,
+          properties: {
+            name: { type: "string", minLength: 1 },
+            gpus: { type: "integer", minimum: 0 },
+            gpuMemoryGiB: { type: "number", minimum: 0 },
+            cpu: { type: "number", exclusiveMinimum: 0 },
+            memoryGiB: { type: "number", exclusiveMinimum: 0 },
+          },
+          required: ["name", "gpus", "cpu", "memoryGiB"],
         },
-        systemReserved: { type: "object", properties: { cpu: { type: "number" }, memoryGiB: { type: "number" } } },
-        overcommit: { type: "object", properties: { cpu: { type: "number", minimum: 1 }, memory: { type: "number", minimum: 1 } } },
-        storageGiB: { type: "object", additionalProperties: { type: "number" } },
-        protectedStacks: { type: "array", items: { type: "string" } },
-        privilegedNamespaces: { type: "array", items: { type: "string" } },
-        minStartupSeconds: { type: "integer", minimum: 0 },
       },
+      sharing: {
+        type: "object",
+        additionalProperties: false,
+        properties: { mode: { type: "string", enum: ["time-slicing", "mps", "none"] }, replicas: { type: "integer", minimum: 1 } },
+        required: ["mode"],
+      },
+      systemReserved: { type: "object", additionalProperties: false, properties: { cpu: { type: "number", minimum: 0 }, memoryGiB: { type: "number", minimum: 0 } } },
+      overcommit: { type: "object", additionalProperties: false, properties: { cpu: { type: "number", minimum: 1 }, memory: { type: "number", minimum: 1 } } },
+      storageGiB: { type: "object", additionalProperties: { type: "number", minimum: 0 } },
     },
+    default: inventoryOf(DEFAULT_POLICY_CONFIG),
   },
+  protectedStacks: names("Stacks whose volumes and stateful sets must be protected and whose images must be pinned by digest.", DEFAULT_POLICY_CONFIG.protectedStacks),
+  privilegedNamespaces: names("Namespaces whose pods may be privileged (host daemons such as the GPU device plugin).", DEFAULT_POLICY_CONFIG.privilegedNamespaces),
+  baselineNamespaces: names("Namespaces of operators that need Pod Security baseline (ingress controller, cert-manager, External Secrets).", DEFAULT_POLICY_CONFIG.baselineNamespaces),
+  backupTierLabel: { type: "string", minLength: 1, description: "The PVC label the backup system selects on (gfs | daily | none).", default: DEFAULT_POLICY_CONFIG.backupTierLabel },
+  minStartupSeconds: { type: "integer", minimum: 0, description: "Shortest startupProbe window (seconds) a vLLM container may have.", default: DEFAULT_POLICY_CONFIG.minStartupSeconds },
 };
 
-/** The seed host with whatever the given config overrides (top-level keys replace). */
+function schemaOf(...keys: SettingKey[]): PolicyConfigSchema {
+  return { properties: Object.fromEntries(keys.map((k) => [k, JSON.parse(JSON.stringify(SETTING_SCHEMAS[k]))])) as PolicyConfigSchema["properties"] };
+}
+
+/** `{host}`: the budget policies (GPU, CPU/RAM, storage). */
+export const hostConfigSchema = schemaOf("host");
+/** `{privilegedNamespaces, baselineNamespaces}`: the Pod Security policies. */
+export const podSecurityConfigSchema = schemaOf("privilegedNamespaces", "baselineNamespaces");
+/** `{privilegedNamespaces}`: the NetworkPolicy check (host daemons need none). */
+export const privilegedNamespacesConfigSchema = schemaOf("privilegedNamespaces");
+/** `{backupTierLabel}`: the backup-tier label check. */
+export const backupTierConfigSchema = schemaOf("backupTierLabel");
+/** `{backupTierLabel, protectedStacks}`: protection of stateful resources. */
+export const dataProtectionConfigSchema = schemaOf("backupTierLabel", "protectedStacks");
+/** `{protectedStacks}`: digest pinning in protected stacks. */
+export const protectedStacksConfigSchema = schemaOf("protectedStacks");
+/** `{minStartupSeconds}`: the vLLM startupProbe check. */
+export const startupProbeConfigSchema = schemaOf("minStartupSeconds");
+
+/** The defaults with whatever the given config overrides (top-level keys replace; `sharing` merges). */
 export function resolvePolicyConfig(partial: Partial<HostPolicyConfig> | undefined): HostPolicyConfig {
-  const merged = { ...DEFAULT_HOST, ...(partial ?? {}) };
-  return { ...merged, sharing: { ...DEFAULT_HOST.sharing, ...merged.sharing, replicas: merged.sharing.mode === "none" ? 1 : (merged.sharing.replicas ?? DEFAULT_HOST.sharing.replicas) } };
+  const merged = { ...DEFAULT_POLICY_CONFIG, ...(partial ?? {}) };
+  return { ...merged, sharing: { ...DEFAULT_POLICY_CONFIG.sharing, ...merged.sharing, replicas: merged.sharing.mode === "none" ? 1 : (merged.sharing.replicas ?? DEFAULT_POLICY_CONFIG.sharing.replicas) } };
 }
 
-/** Reads the host from a policy's config (`{host: {...}}`). */
+/** One policy's config as the engine passes it: `{host?: {...}, <setting>?: ...}`. */
+export type PolicySettings = Partial<Record<Exclude<SettingKey, "host">, unknown>> & { host?: Partial<HostInventory> };
+
+/** Flattens one policy's config (`{host: {...}, privilegedNamespaces: [...]}`) into settings. */
+export function flattenSettings(config: PolicySettings | undefined): Partial<HostPolicyConfig> {
+  const { host, ...rest } = config ?? {};
+  const flat: Record<string, unknown> = { ...(host ?? {}) };
+  for (const [key, value] of Object.entries(rest)) if (key in SETTING_SCHEMAS && value !== undefined) flat[key] = value;
+  return flat as Partial<HostPolicyConfig>;
+}
+
+/**
+ * The settings a policy runs with: its own config (what `--policy-pack-config` or the engine's schema
+ * defaults give it), every setting it does not declare at its default.
+ */
 export function hostFrom(args: { getConfig<T extends object>(): T }): HostPolicyConfig {
-  return resolvePolicyConfig(args.getConfig<{ host?: Partial<HostPolicyConfig> }>().host);
+  return resolvePolicyConfig(flattenSettings(args.getConfig<PolicySettings>()));
 }
 
-export function slicesPerGpu(host: HostPolicyConfig): number {
+/** The config one policy gets from the full settings: exactly the keys its schema declares. */
+export function configFor(policy: Pick<Policy, "configSchema">, config: HostPolicyConfig): PolicySettings {
+  const keys = Object.keys(policy.configSchema?.properties ?? {}) as SettingKey[];
+  return Object.fromEntries(keys.map((k) => [k, k === "host" ? inventoryOf(config) : config[k]]));
+}
+
+/** Settings from a `--policy-pack-config` file (`{<policy>: {...}}`): the union of every policy's slice. */
+export function settingsFromPackConfig(file: Record<string, unknown>): Partial<HostPolicyConfig> {
+  const flat: Partial<HostPolicyConfig> = {};
+  for (const value of Object.values(file)) {
+    if (value && typeof value === "object" && !Array.isArray(value)) Object.assign(flat, flattenSettings(value as PolicySettings));
+  }
+  return flat;
+}
+
+export function slicesPerGpu(host: HostInventory): number {
   return host.sharing.mode === "none" ? 1 : host.sharing.replicas;
 }
 
 /** The smallest GPU a pod might land on. */
-export function cardGiB(host: HostPolicyConfig): number {
+export function cardGiB(host: HostInventory): number {
   const cards = host.nodes.filter((n) => n.gpus > 0).map((n) => n.gpuMemoryGiB);
   return cards.length ? Math.min(...cards) : 0;
 }

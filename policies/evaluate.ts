@@ -8,7 +8,7 @@ import type {
   StackValidationArgs,
   StackValidationPolicy,
 } from "@pulumi/policy";
-import { resolvePolicyConfig, type HostPolicyConfig } from "./config";
+import { configFor, resolvePolicyConfig, type HostPolicyConfig } from "./config";
 import { allPolicies } from "./pack";
 
 /** A resource of a plan, as the Pulumi engine would show it to the pack. */
@@ -61,21 +61,22 @@ const notApplicable = (reason?: string): never => {
 
 /**
  * Runs the pack's policies on a plan in-process, the way `pulumi preview --policy-pack policies`
- * does: resource policies on each resource, stack policies on all of them, each with its config
- * (`{host}` from `config`; the seed host by default).
+ * does: resource policies on each resource, stack policies on all of them, each with the slice of
+ * `config` its own config schema declares (`configFor`; the pack's defaults for anything not given).
  */
 export async function evaluatePolicies(
   resources: PlannedResource[],
   config?: Partial<HostPolicyConfig>,
   policies: readonly Policy[] = allPolicies,
 ): Promise<PolicyViolation[]> {
-  const host = resolvePolicyConfig(config);
-  const getConfig = <T extends object>() => ({ host }) as unknown as T;
+  const settings = resolvePolicyConfig(config);
   const violations: PolicyViolation[] = [];
   const levelOf = (p: Policy): "mandatory" | "advisory" => ((p.enforcementLevel ?? "advisory") as EnforcementLevel) === "mandatory" ? "mandatory" : "advisory";
   const all = resources.map(policyResource);
   for (const policy of policies) {
     if ((policy.enforcementLevel as string) === "disabled") continue;
+    const policyConfig = configFor(policy, settings);
+    const getConfig = <T extends object>() => structuredClone(policyConfig) as unknown as T;
     if ("validateResource" in policy) {
       const validators = [(policy as ResourceValidationPolicy).validateResource].flat().filter((v) => v !== undefined);
       for (const r of all) {

@@ -93,6 +93,7 @@ export const gpuLimitsWhole = workloadPolicy(
     name: "gpu-limits-whole-slices",
     description: "GPU limits are whole numbers, one slice per pod under time-slicing (failRequestsGreaterThanOne).",
     enforcementLevel: "mandatory",
+    configSchema: hostConfigSchema,
   },
   (w, { host, report }) => {
     for (const c of w.containers) {

@@ -1,12 +1,12 @@
 import type { StackValidationPolicy } from "@pulumi/policy";
-import { hostConfigSchema, hostFrom } from "./config";
+import { hostFrom, privilegedNamespacesConfigSchema } from "./config";
 import { workloads, type ResourceLike } from "./workloads";
 
 export const networkPolicyPerNamespace: StackValidationPolicy = {
   name: "network-policy-per-namespace",
   description: "Every app namespace that runs pods has a NetworkPolicy (default deny plus the flows it needs).",
   enforcementLevel: "mandatory",
-  configSchema: hostConfigSchema,
+  configSchema: privilegedNamespacesConfigSchema,
   validateStack: (args, reportViolation) => {
     const resources = args.resources as ResourceLike[];
     const privileged = hostFrom(args).privilegedNamespaces;

@@ -1,5 +1,5 @@
 import { isDigestPinned } from "@llm-platform/capacity";
-import { stackOf } from "./config";
+import { protectedStacksConfigSchema, stackOf, startupProbeConfigSchema } from "./config";
 import { workloadPolicy } from "./workloadPolicy";
 import { vllmArgsOf } from "./workloads";
 
@@ -8,6 +8,7 @@ export const vllmStartupProbe = workloadPolicy(
     name: "vllm-startup-probe",
     description: "vLLM containers have a startupProbe long enough for download, load and CUDA graph capture.",
     enforcementLevel: "mandatory",
+    configSchema: startupProbeConfigSchema,
   },
   (w, { host, report }) => {
     const min = host.minStartupSeconds;
@@ -68,6 +69,7 @@ export const prodImageDigests = workloadPolicy(
     name: "prod-image-digests",
     description: "In protected (prod) stacks, images are pinned by digest: tags can be moved.",
     enforcementLevel: "advisory",
+    configSchema: protectedStacksConfigSchema,
   },
   (w, { host, args, report }) => {
     if (!host.protectedStacks.includes(stackOf(args.urn))) return;
