@@ -120,7 +120,7 @@ export class ModelCache extends pulumi.ComponentResource {
         args.overrides?.volume,
       ),
       // Adopts a volume of the same name that an earlier version of this program declared at the stack root.
-      { parent: this, protect: args.protect ?? false, retainOnDelete: args.retainOnDelete ?? false, aliases: [{ parent: pulumi.rootStackResource }] },
+      { parent: this, protect: args.protect ?? false, retainOnDelete: args.retainOnDelete ?? false, aliases: [{ name, parent: pulumi.rootStackResource }] },
     );
 
     const exclude = pulumi.output(args.exclude ?? DEFAULT_DOWNLOAD_EXCLUDE).apply((patterns) => patterns.join(" "));

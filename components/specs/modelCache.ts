@@ -133,13 +133,15 @@ export function hfRepoFolder(id: string): string {
 /** The Job's name: `<cache>-<model slug>-<key>`, at most 63 characters (the job-name label's limit). */
 export function downloadJobName(cache: string, model: Pick<CachedModel, "id" | "revision">): string {
   const key = modelKey(model);
-  const room = 63 - cache.length - key.length - 2;
+  // A cache name too long to leave room for the key is cut: the key alone keeps the names apart.
+  const prefix = cache.length > 63 - key.length - 1 ? cache.slice(0, 63 - key.length - 1).replace(/-+$/, "") : cache;
+  const room = 63 - prefix.length - key.length - 2;
   const slug = model.id
     .toLowerCase()
     .replace(/[^a-z0-9]+/g, "-")
     .slice(0, Math.max(0, room))
     .replace(/^-+|-+$/g, "");
-  return slug ? `${cache}-${slug}-${key}` : `${cache}-${key}`;
+  return slug ? `${prefix}-${slug}-${key}` : `${prefix}-${key}`;
 }
 
 export function modelCacheLabels(cache: string): Record<string, string> {
