@@ -93,7 +93,8 @@ export class WorkstationInference extends pulumi.ComponentResource {
     if (vllm) {
       apiKey = args.apiKey
         ? pulumi.secret(args.apiKey)
-        : new random.RandomPassword(`${name}-api-key`, { length: 48, special: false }, { parent: this }).result;
+        : // RandomPassword marks `result` secret in the engine; wrapping keeps it secret wherever it flows.
+          pulumi.secret(new random.RandomPassword(`${name}-api-key`, { length: 48, special: false }, { parent: this }).result);
       secretEnvs.push(pulumi.secret(pulumi.interpolate`VLLM_API_KEY=${apiKey}`));
     }
     if (args.hfToken) secretEnvs.push(pulumi.secret(pulumi.interpolate`HF_TOKEN=${args.hfToken}`));
