@@ -83,7 +83,7 @@ export interface ModelCacheArgs {
  * Job; a failed Job is replaced on the next `up`.
  */
 export class ModelCache extends pulumi.ComponentResource {
-  /** The PVC servers mount (read-only). */
+  /** The PVC servers mount (read-only); resolves once every download Job has completed. */
   public readonly claimName: pulumi.Output<string>;
   /** Directory inside the volume that is HF_HOME (`huggingface`). */
   public readonly hfHomeSubPath: pulumi.Output<string>;
@@ -124,8 +124,9 @@ export class ModelCache extends pulumi.ComponentResource {
     );
 
     const exclude = pulumi.output(args.exclude ?? DEFAULT_DOWNLOAD_EXCLUDE).apply((patterns) => patterns.join(" "));
+    const jobs: k8s.batch.v1.Job[] = [];
     for (const [key, model] of unique) {
-      new k8s.batch.v1.Job(
+      const job = new k8s.batch.v1.Job(
         `${name}-download-${key}`,
           withOverride(
             downloadJobSpec({
@@ -147,9 +148,11 @@ export class ModelCache extends pulumi.ComponentResource {
           // The provider waits 10 minutes for a Job by default; a download may take its whole deadline.
           { parent: this, dependsOn: [claim], customTimeouts: awaitTimeouts(downloadAwaitSeconds(timeoutSeconds)) },
       );
+      jobs.push(job);
     }
 
-    this.claimName = claim.metadata.name;
+    // The claim's name carries the download Jobs: whatever mounts it (a VllmServer) waits for every download.
+    this.claimName = pulumi.all([claim.metadata.name, ...jobs.map((job) => job.metadata.name)]).apply(([claimName]) => claimName);
     this.hfHomeSubPath = pulumi.output(MODEL_CACHE_HF_DIR);
     this.models = pulumi.output([...unique.values()].map((m) => `${m.id}@${m.revision ?? "main"}`));
     this.downloadJobNames = pulumi.output([...unique.values()].map((m) => downloadJobName(name, m)));

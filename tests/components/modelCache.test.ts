@@ -6,6 +6,7 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import * as k8s from "@pulumi/kubernetes";
 import { ModelCache } from "../../components";
 import { DEFAULT_DOWNLOAD_EXCLUDE, DOWNLOAD_SCRIPT, downloadJobEnv, downloadJobName, downloadJobSpec, hfRepoFolder, type DownloadJobSpec } from "../../components/specs/modelCache";
 import { hasCurl } from "../fixtures/httpDouble";
@@ -94,6 +95,8 @@ describe("ModelCache", () => {
           overrides: { downloadJob: { spec: { backoffLimit: 6 } } },
         });
         new ModelCache("scratch", { namespace: "llm-inference", image: "curlimages/curl:8.16.0", models: [LLAMA], volume: { size: "50Gi" } });
+        // Whatever mounts the claim (a server) reads it through the output.
+        new k8s.core.v1.ConfigMap("consumer", { metadata: { namespace: "llm-inference" }, data: { claim: cache.claimName } });
         return cache;
       });
       const cache = (rendering as unknown as { result: ModelCache }).result;
@@ -131,6 +134,13 @@ describe("ModelCache", () => {
       }
     });
 
+    it("makes whatever mounts the claim wait for every download", () => {
+      const jobs = rendering.ofType(JOB).filter((j) => j.parent?.endsWith("::base-models")).map((j) => j.urn);
+      const consumer = rendering.get("kubernetes:core/v1:ConfigMap", "consumer");
+      for (const job of jobs) assert.ok(consumer.dependencies.includes(job), job);
+      assert.equal(consumer.dependencies.some((d) => d.includes("::scratch")), false, "only its own cache's Jobs");
+    });
+
     it("exposes the claim, the cache layout and what it holds", () => {
       assert.deepEqual(outputs, {
         claimName: "base-models",
@@ -141,7 +151,7 @@ describe("ModelCache", () => {
     });
 
     it("lets two caches coexist in one namespace", () => {
-      const names = kubernetesNames(rendering.resources);
+      const names = kubernetesNames(rendering.resources.filter((r) => r.name !== "consumer"));
       assert.equal(names.length, 5);
       assert.equal(new Set(names).size, names.length, names.join(", "));
     });
