@@ -197,7 +197,7 @@ const namespacesSchema = z.strictObject({
 });
 
 const networkSchema = z.strictObject({
-  /** Let vLLM download weights from Hugging Face (HTTPS egress); off when weights are pre-seeded. */
+  /** Let the model cache's Jobs download weights from Hugging Face (HTTPS egress); off when the volume is seeded by hand. */
   modelDownloads: z.boolean().default(true),
   /** CIDRs egress to the internet may not reach (cluster and private ranges). */
   privateCidrs: z.array(z.string()).default(["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"]),

@@ -243,10 +243,12 @@ function httpProbe(periodSeconds: number, failureThreshold: number): k8s.types.i
 }
 
 /**
- * The container's environment. The `vllm/vllm-openai` image (docker/Dockerfile at v0.19.0) runs as
- * root with HOME=/root and has no passwd entry for UID 1000, so under `runAsUser: 1000`:
+ * The container's environment. The `vllm/vllm-openai:v0.19.0` image (2026-04-03) runs as root with
+ * HOME=/root and WORKDIR /vllm-workspace and has no user for UID 1000: docker/Dockerfile got its first
+ * non-root user (UID 2000) and a wrapper that sets USER/LOGNAME/HOME only with vllm-project/vllm#40275
+ * (merged 2026-05-25, commit 3df1c7c). So under `runAsUser: 1000`:
  * - `getpass.getuser()` (torch inductor's default cache dir, at import) raises KeyError unless
- *   USER/LOGNAME are set (llm-d/llm-d-benchmark#1573; upstream's later non-root entrypoint sets them);
+ *   USER/LOGNAME are set (llm-d/llm-d-benchmark#1573 hit exactly this);
  * - every cache goes to the writable home: vLLM reads VLLM_CACHE_ROOT (default
  *   `$XDG_CACHE_HOME/vllm`) and VLLM_CONFIG_ROOT (vllm/envs.py), torch TORCHINDUCTOR_CACHE_DIR, Triton
  *   TRITON_CACHE_DIR, numba NUMBA_CACHE_DIR, outlines OUTLINES_CACHE_DIR, CUDA CUDA_CACHE_PATH;
