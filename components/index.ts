@@ -16,7 +16,7 @@ export type { LoraVolumeSettings, VllmGpu, VllmResourceList, VllmResources, Vllm
  * written against the seed keeps compiling. One class, so Pulumi's analyzer and other languages see
  * one component, VllmServer; stacks that recorded the old type token are aliased.
  */
-export { VllmServer as VllmAdapter } from "./vllmServer";
-export type { VllmServerArgs as VllmAdapterArgs } from "./vllmServer";
+export { VllmAdapter } from "./vllmAdapter";
+export type { VllmAdapterArgs } from "./vllmAdapter";
 export { WorkstationInference, WorkstationEngine } from "./workstationInference";
 export type { WorkstationInferenceArgs, WorkstationInferenceOverrides } from "./workstationInference";
