@@ -128,25 +128,25 @@ export class ModelCache extends pulumi.ComponentResource {
     for (const [key, model] of unique) {
       const job = new k8s.batch.v1.Job(
         `${name}-download-${key}`,
-          withOverride(
-            downloadJobSpec({
-              cache: name,
-              namespace: args.namespace,
-              image: args.image,
-              model,
-              claimName: claim.metadata.name,
-              hfTokenSecret: args.hfTokenSecret,
-              endpoint: args.hfEndpoint ?? DEFAULT_HF_ENDPOINT,
-              exclude,
-              timeoutSeconds,
-              nodeSelector: args.nodeSelector,
-              tolerations: args.tolerations,
-              resources: args.resources,
-            }),
-            args.overrides?.downloadJob,
-          ),
-          // The provider waits 10 minutes for a Job by default; a download may take its whole deadline.
-          { parent: this, dependsOn: [claim], customTimeouts: awaitTimeouts(downloadAwaitSeconds(timeoutSeconds)) },
+        withOverride(
+          downloadJobSpec({
+            cache: name,
+            namespace: args.namespace,
+            image: args.image,
+            model,
+            claimName: claim.metadata.name,
+            hfTokenSecret: args.hfTokenSecret,
+            endpoint: args.hfEndpoint ?? DEFAULT_HF_ENDPOINT,
+            exclude,
+            timeoutSeconds,
+            nodeSelector: args.nodeSelector,
+            tolerations: args.tolerations,
+            resources: args.resources,
+          }),
+          args.overrides?.downloadJob,
+        ),
+        // The provider waits 10 minutes for a Job by default; a download may take its whole deadline.
+        { parent: this, dependsOn: [claim], customTimeouts: awaitTimeouts(downloadAwaitSeconds(timeoutSeconds)) },
       );
       jobs.push(job);
     }
