@@ -1,22 +1,19 @@
-import * as pulumi from "@pulumi/pulumi";
-import { WorkstationInference } from "./components/workstationInference";
 import { deployEdge } from "./platform/edge";
 import { collectionVectorSize, deployGatewayAndData } from "./platform/gateway";
 import { resolveImageDigests } from "./platform/imageDigests";
-import { deployInference } from "./platform/inference";
+import { deployInference, deployWorkstation } from "./platform/inference";
 import { loadPlatform } from "./platform/loadConfig";
 import { deployNamespaces } from "./platform/namespaces";
 import { dataNetworkPolicies, deployNetworkPolicies, gatewayNetworkPolicies, inferenceNetworkPolicies } from "./platform/network";
 import { addonsUsed, deployClusterAddons } from "./platform/addons";
+import { workstationBaseUrl as workstationBaseUrlOf } from "./components/specs/workstation";
 
 // Everything is validated and planned before the first resource is declared.
 const { config, servers } = loadPlatform();
 if (config.images.pinning === "resolve") resolveImageDigests();
 const vectorSize = collectionVectorSize(config, servers);
-const workstation = config.workstation
-  ? new WorkstationInference("workstation", { settings: config.workstation, hfToken: config.huggingFace.token ? pulumi.secret(config.huggingFace.token) : undefined })
-  : undefined;
-const workstationUrl = workstation?.baseUrl;
+const workstation = deployWorkstation(config);
+const workstationUrl = config.workstation ? workstationBaseUrlOf(config.workstation) : undefined;
 const ns = config.namespaces;
 
 const used = addonsUsed(config);
@@ -55,8 +52,8 @@ export const servingPlan = Object.fromEntries(
       gpuMemoryUtilization: s.gpuMemoryUtilization,
       deviceFootprintGiB: Number(s.estimate.deviceFootprintGiB.toFixed(2)),
       kvCacheTokens: s.estimate.kvCacheTokens,
-      servedModelNames: inference.servers[s.name]!.servedModelNames,
-      baseUrl: inference.servers[s.name]!.baseUrl,
+      servedModelNames: inference.servedModelNames[s.name]!,
+      baseUrl: inference.baseUrls[s.name]!,
     },
   ]),
 );
@@ -66,11 +63,11 @@ export const gpuResourceName = used.gpuDevicePlugin ? addons.gpuResourceName : n
 /** Per adapter: where it is served (in-cluster server and the model name to ask for, or the gateway's default provider). */
 export const adapters = Object.fromEntries(
   Object.entries(config.adapters).map(([name, adapter]) => {
-    const server = adapter.server ? inference.servers[adapter.server] : undefined;
+    const baseUrl = adapter.server ? inference.baseUrls[adapter.server] : undefined;
     return [
       name,
-      server
-        ? { servedBy: adapter.server, model: name, lora: adapter.lora !== undefined, baseUrl: server.baseUrl }
+      baseUrl
+        ? { servedBy: adapter.server, model: name, lora: adapter.lora !== undefined, baseUrl }
         : { servedBy: "default-provider", model: name },
     ];
   }),
@@ -82,3 +79,5 @@ export const qdrantReadOnlyApiKey = qdrant.readOnlyApiKey;
 /** Public URLs per route (`/chat/v1`, `/v1`, `/vector-search`, ...). */
 export const publicUrls = edge?.urls ?? null;
 export const workstationBaseUrl = workstationUrl ?? null;
+/** The key the gateway must send to the workstation's vLLM (a secret; null without a vLLM workstation). */
+export const workstationApiKey = workstation && config.workstation?.engine === "vllm" ? workstation.apiKey : null;

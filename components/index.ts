@@ -7,3 +7,16 @@ export { ClusterAddons } from "./clusterAddons";
 export type { CertManagerAddon, ClusterAddonsArgs, ExternalSecretsAddon, HstsSettings, IngressNginxAddon } from "./clusterAddons";
 export { GpuTimeSlicing, GpuSharingMode } from "./gpuTimeSlicing";
 export type { GpuTimeSlicingArgs, GpuTimeSlicingOverrides } from "./gpuTimeSlicing";
+export { ModelCache, CacheAccessMode } from "./modelCache";
+export type { CachedModel, ModelCacheArgs, ModelCacheOverrides, ModelCacheVolume, SecretKeyReference } from "./modelCache";
+export { VllmServer, RolloutStrategy } from "./vllmServer";
+export type { LoraVolumeSettings, VllmGpu, VllmResourceList, VllmResources, VllmServerArgs, VllmServerOverrides } from "./vllmServer";
+/**
+ * The seed's name for VllmServer (a server that hosts several adapters, not an adapter): kept so code
+ * written against the seed keeps compiling. One class, so Pulumi's analyzer and other languages see
+ * one component, VllmServer; stacks that recorded the old type token are aliased.
+ */
+export { VllmAdapter } from "./vllmAdapter";
+export type { VllmAdapterArgs } from "./vllmAdapter";
+export { WorkstationInference, WorkstationEngine } from "./workstationInference";
+export type { WorkstationInferenceArgs, WorkstationInferenceOverrides } from "./workstationInference";

@@ -95,10 +95,16 @@ const modelSchema = z.strictObject({
     error: (issue) =>
       `"${String(issue.input)}" is not in the model catalog (capacity/catalog); known: ${Object.keys(MODEL_CATALOG).join(", ")}`,
   }),
+  /** Commit SHA (40 hex; required with platform.protectStatefulData), branch or tag the download Job fetches and vLLM serves. */
   revision: z.string().min(1).optional(),
   /** Quantize a 16-bit checkpoint at load time. */
   runtimeQuantization: z.enum(["fp8"]).optional(),
+  /** The Hugging Face repo is gated: its download needs huggingFace.tokenSecret (a token with access). */
+  gated: z.boolean().default(false),
 });
+
+/** A full commit SHA of a Hugging Face repo: the only revision that cannot move. */
+export const HF_COMMIT_SHA = /^[0-9a-f]{40}$/;
 
 const loraSlotsSchema = z.strictObject({
   maxLoraRank: z
@@ -191,7 +197,7 @@ const namespacesSchema = z.strictObject({
 });
 
 const networkSchema = z.strictObject({
-  /** Let vLLM download weights from Hugging Face (HTTPS egress); off when weights are pre-seeded. */
+  /** Let the model cache's Jobs download weights from Hugging Face (HTTPS egress); off when the volume is seeded by hand. */
   modelDownloads: z.boolean().default(true),
   /** CIDRs egress to the internet may not reach (cluster and private ranges). */
   privateCidrs: z.array(z.string()).default(["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"]),
@@ -225,10 +231,24 @@ const platformSchema = z.strictObject({
 });
 
 const huggingFaceSchema = z.strictObject({
-  /** An existing Secret (created by External Secrets or by hand) holding the Hugging Face token. */
-  tokenSecret: z.strictObject({ name: dnsName, key: z.string().min(1).default("token") }).optional(),
+  /**
+   * The Secret (in the inference namespace) with a Hugging Face token, read only by the model-download
+   * Jobs: required by gated models, optional (rate limits) for the others. With `bitwardenSecret`
+   * (and externalSecrets.bitwarden) an ExternalSecret creates it from Bitwarden; without, it must exist
+   * before `pulumi up`.
+   */
+  tokenSecret: z
+    .strictObject({
+      name: dnsName,
+      key: z.string().min(1).default("token"),
+      /** Bitwarden Secrets Manager secret id of the token. */
+      bitwardenSecret: z.string().min(1).optional(),
+    })
+    .optional(),
   /** Token for the dev workstation's container; set it with `pulumi config set --secret`. */
   token: z.string().min(1).optional(),
+  /** Seconds one model download may take (the Job's deadline; `pulumi up` waits 10 minutes more). */
+  downloadTimeoutSeconds: positiveInt("seconds").default(3600),
 });
 
 export const platformConfigSchema = z
@@ -243,7 +263,7 @@ export const platformConfigSchema = z
     namespaces: namespacesSchema.prefault({}),
     images: imagesSchema.prefault({}),
     charts: chartsSchema.prefault({}),
-    huggingFace: huggingFaceSchema.default({}),
+    huggingFace: huggingFaceSchema.prefault({}),
     network: networkSchema.prefault({}),
     gateway: gatewayConfigSchema.prefault({}),
     providers: providersConfigSchema.prefault({}),
@@ -289,6 +309,37 @@ export const platformConfigSchema = z
           message: `LoRA adapters need a generate server; "${adapter.server}" has task ${server.task}`,
         });
       }
+    }
+    const servedModels = [...new Set(Object.values(config.servers).map((server) => server.model))].filter((alias) => alias in config.models);
+    for (const alias of servedModels) {
+      const model = config.models[alias]!;
+      if (config.platform.protectStatefulData && !HF_COMMIT_SHA.test(model.revision ?? "")) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["models", alias, "revision"],
+          message:
+            `${model.revision === undefined ? "is required" : `"${model.revision}" is a branch or tag, not a commit`} in a stack with platform.protectStatefulData: ` +
+            `pin the 40-hex commit SHA of ${model.id} so every download and restart serves the same weights ` +
+            `(curl -s https://huggingface.co/api/models/${model.id}/revision/main | grep -o '"sha":"[0-9a-f]*"')`,
+        });
+      }
+      if (model.gated && !config.huggingFace.tokenSecret) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["huggingFace", "tokenSecret"],
+          message:
+            `is required: model "${alias}" (${model.id}) is gated, so its download needs a Hugging Face token with access. ` +
+            `Give {name, key, bitwardenSecret} to have External Secrets create it from Bitwarden (externalSecrets.bitwarden), ` +
+            `or {name, key} of a Secret you create in namespace ${config.namespaces.inference} before \`pulumi up\``,
+        });
+      }
+    }
+    if (config.huggingFace.tokenSecret?.bitwardenSecret && !config.externalSecrets.bitwarden) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["externalSecrets", "bitwarden"],
+        message: "is required: huggingFace.tokenSecret.bitwardenSecret comes from Bitwarden Secrets Manager (organizationId, projectId, accessTokenSecret)",
+      });
     }
     const provider = config.providers.default;
     if (provider !== "cluster") {

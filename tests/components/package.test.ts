@@ -23,6 +23,22 @@ const EXPECTED: Record<string, { inputs: string[]; required: string[]; outputs: 
     required: [],
     outputs: ["bitwardenSdkServerUrl", "gpuResourceName", "ingressClassName", "installed"],
   },
+  ModelCache: {
+    inputs: ["downloadTimeoutSeconds", "exclude", "hfEndpoint", "hfTokenSecret", "image", "models", "namespace", "nodeSelector", "overrides", "protect", "resources", "retainOnDelete", "tolerations", "volume"],
+    required: ["image", "models", "namespace", "volume"],
+    outputs: ["claimName", "downloadJobNames", "hfHomeSubPath", "models"],
+  },
+  // The seed's VllmAdapter is an alias of this class: one component in the schema.
+  VllmServer: {
+    inputs: ["awaitTimeoutSeconds", "gpu", "homeSize", "image", "loraVolume", "loraVolumes", "modelCacheClaim", "namespace", "overrides", "protectVolumes", "replicas", "resources", "retainVolumes", "rollout", "serveArgs", "shmSize", "startupTimeoutSeconds"],
+    required: ["image", "modelCacheClaim", "namespace", "resources", "serveArgs"],
+    outputs: ["baseUrl", "deploymentName", "loraVolumeClaims", "model", "servedModelNames", "serviceName"],
+  },
+  WorkstationInference: {
+    inputs: ["address", "allowAllInterfaces", "apiKey", "bindAddress", "dockerHost", "engine", "extraArgs", "gpuMemoryUtilization", "gpus", "hfToken", "image", "maxModelLen", "model", "modelCacheVolume", "overrides", "port"],
+    required: ["address", "bindAddress", "image", "model"],
+    outputs: ["apiKey", "baseUrl", "containerName", "engine", "modelCacheVolume"],
+  },
 };
 
 describe("@llm-platform/components as a Pulumi component package", function () {

@@ -57,7 +57,7 @@ describe("npm run plan (CLI)", function () {
     assert.deepEqual(Object.keys(doc), ["stack", "exitCode", "configErrors", "resources", "violations", "gpus", "budgets"]);
     assert.deepEqual(Object.keys(doc.resources[0]), ["type", "name", "parent", "urn"]);
     const deployment = doc.resources.find((r: any) => r.name === "llm-deployment");
-    assert.equal(deployment.parent, "urn:pulumi:prod::llm-platform::llm-platform:inference:VllmAdapter::llm");
+    assert.equal(deployment.parent, "urn:pulumi:prod::llm-platform::llm-platform:index:VllmServer::llm");
     assert.deepEqual(Object.keys(doc.violations[0]), ["policy", "level", "resource", "message"]);
     assert.equal(doc.gpus.slicesTotal, 8);
     assert.equal(doc.budgets.compute.allocatable.cpu, 60);

@@ -55,8 +55,8 @@ describe("budget policies", () => {
   });
 
   it("adds up storage per class", () => {
-    // base models 50 on RWX; 4 adapters × 10 + Qdrant 20 + snapshots 20 + gateway Postgres 10 on RWO
-    assert.deepEqual(storageBudget(prod.resources), { "nfs-rwx": 50, "proxmox-csi": 90 });
+    // base models 50 on RWX; Qdrant 20 + snapshots 20 + gateway Postgres 10 on RWO (plain adapters have no volume)
+    assert.deepEqual(storageBudget(prod.resources), { "nfs-rwx": 50, "proxmox-csi": 50 });
   });
 
   it("refuses a class over its capacity", async () => {
@@ -73,6 +73,6 @@ describe("budget policies", () => {
     const twoNodes = { ...prod.host, nodes: [...prod.host.nodes, { ...prod.host.nodes[0]!, name: "gpu-node-2" }] };
     const rwo = mutate(prod, PVC, "base-models", (p) => (p.spec.accessModes = ["ReadWriteOnce"]));
     const v = await evaluate({ ...rwo, host: twoNodes });
-    assert.match(violationsOf(v, "shared-volumes-rwx")[0]!.message, /PVC llm-inference\/base-models \(ReadWriteOnce\) is mounted by 2 pods .* on a 2-node cluster/);
+    assert.match(violationsOf(v, "shared-volumes-rwx")[0]!.message, /PVC llm-inference\/base-models \(ReadWriteOnce\) is mounted by 4 pods .* on a 2-node cluster/);
   });
 });

@@ -65,10 +65,10 @@ describe("data protection and network policies", () => {
   });
 
   it("advise a backup-tier label on every PVC", async () => {
-    const v = await evaluate(mutate(prod, "kubernetes:core/v1:PersistentVolumeClaim", "adapter-rag", (p) => delete p.metadata.labels["backup-tier"]));
+    const v = await evaluate(mutate(prod, "kubernetes:core/v1:PersistentVolumeClaim", "base-models", (p) => delete p.metadata.labels["backup-tier"]));
     const found = violationsOf(v, "pvc-backup-tier");
     assert.equal(found[0]!.level, "advisory");
-    assert.match(found[0]!.message, /PVC adapter-rag: backup-tier label is missing/);
+    assert.match(found[0]!.message, /PVC base-models: backup-tier label is missing/);
   });
 
   it("refuse app namespaces without a NetworkPolicy", async () => {

@@ -39,16 +39,11 @@ describe("program (prod stack under mocks)", () => {
     assert.equal(pvc.inputs.metadata.labels["backup-tier"], "gfs");
   });
 
-  it("gives every adapter its own RWO volume", () => {
-    const claims = ofType(recorded, "kubernetes:core/v1:PersistentVolumeClaim")
-      .filter((r) => r.inputs.metadata.name.startsWith("adapter-"))
-      .map((r) => [r.inputs.metadata.name, r.inputs.spec.accessModes[0], r.inputs.spec.resources.requests.storage]);
-    assert.deepEqual(claims.sort(), [
-      ["adapter-chatbot", "ReadWriteOnce", "10Gi"],
-      ["adapter-code", "ReadWriteOnce", "10Gi"],
-      ["adapter-microservices", "ReadWriteOnce", "10Gi"],
-      ["adapter-rag", "ReadWriteOnce", "10Gi"],
-    ]);
+  it("gives plain adapters no volume: only LoRA adapters have weights of their own (#22)", () => {
+    const inference = ofType(recorded, "kubernetes:core/v1:PersistentVolumeClaim")
+      .filter((r) => r.inputs.metadata.namespace === "llm-inference")
+      .map((r) => r.inputs.metadata.name);
+    assert.deepEqual(inference, ["base-models"]);
   });
 
   it("serves the four adapters from one base model and embeddings from bge-m3", () => {
@@ -58,9 +53,11 @@ describe("program (prod stack under mocks)", () => {
         .map((d) => [d.inputs.metadata.name, d.inputs.spec.template.spec.containers[0].args]),
     );
     assert.deepEqual(Object.keys(deployments).sort(), ["vllm-embedding", "vllm-llm"]);
-    const llm = deployments["vllm-llm"];
-    const names = llm.slice(llm.indexOf("--served-model-name") + 1, llm.indexOf("--served-model-name") + 6);
-    assert.deepEqual(names, ["llm", "chatbot", "rag", "code", "microservices"]);
+    const llm: string[] = deployments["vllm-llm"];
+    // One served name, the server's: the gateway maps chatbot, rag, code and microservices to it (#22).
+    const from = llm.indexOf("--served-model-name") + 1;
+    const to = llm.findIndex((a, i) => i >= from && a.startsWith("--"));
+    assert.deepEqual(llm.slice(from, to), ["llm"]);
   });
 
   it("resolves gpuMemoryUtilization auto so that all GPU pods fit one card together", () => {
