@@ -4,6 +4,23 @@
  * (`pulumi package add <path or repo>/components`; see PulumiPlugin.yaml).
  */
 export { ClusterAddons } from "./clusterAddons";
-export type { CertManagerAddon, ClusterAddonsArgs, ExternalSecretsAddon, HstsSettings, IngressNginxAddon } from "./clusterAddons";
+export type { CertManagerAddon, ClusterAddonsArgs, DcgmExporterAddon, ExternalSecretsAddon, HstsSettings, IngressNginxAddon, KubePrometheusStackAddon, PrometheusStorage } from "./clusterAddons";
 export { GpuTimeSlicing, GpuSharingMode } from "./gpuTimeSlicing";
 export type { GpuTimeSlicingArgs, GpuTimeSlicingOverrides } from "./gpuTimeSlicing";
+export { Observability } from "./observability";
+export type {
+  AlertThresholdArgs,
+  CertificatesPlan,
+  EdgePlan,
+  EdgeRoutePlan,
+  GatewayClientPlan,
+  GatewayPlan,
+  GpuCardPlan,
+  GpuFleetPlan,
+  MetricsEndpoint,
+  ModelServerPlan,
+  ObservabilityArgs,
+  ObservabilityOverrides,
+  SecretKeyReference,
+  VectorStorePlan,
+} from "./observability";
