@@ -107,7 +107,9 @@ export class Observability extends pulumi.ComponentResource {
 
   constructor(name: string, args: ObservabilityArgs, opts?: pulumi.ComponentResourceOptions) {
     super("llm-platform:index:Observability", name, {}, opts);
-    const child = { parent: this };
+    // Children wait for what the component waits for (the operator's CRDs): a component's dependsOn
+    // alone does not hold back the registration of its children.
+    const child = { parent: this, dependsOn: opts?.dependsOn };
     const plan = observabilityPlan(args);
     const selectorLabels = args.selectorLabels ?? {};
 

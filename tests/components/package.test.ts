@@ -19,9 +19,30 @@ const EXPECTED: Record<string, { inputs: string[]; required: string[]; outputs: 
     outputs: ["releaseName", "resourceName", "sharingMode", "slicesPerGpu"],
   },
   ClusterAddons: {
-    inputs: ["certManager", "externalSecrets", "gpuDevicePlugin", "ingressNginx"],
+    inputs: ["certManager", "dcgmExporter", "externalSecrets", "gpuDevicePlugin", "ingressNginx", "kubePrometheusStack"],
     required: [],
     outputs: ["bitwardenSdkServerUrl", "gpuResourceName", "ingressClassName", "installed"],
+  },
+  Observability: {
+    inputs: [
+      "certificates",
+      "dashboardLabelKey",
+      "dashboardLabelValue",
+      "edge",
+      "gateway",
+      "gpus",
+      "modelServers",
+      "namespace",
+      "overrides",
+      "runbookUrl",
+      "scrapeInterval",
+      "selectorLabels",
+      "thresholds",
+      "vectorStore",
+      "volumeNamespaces",
+    ],
+    required: ["namespace"],
+    outputs: ["alerts", "dashboards", "ruleName", "scrapeTargets"],
   },
 };
 
