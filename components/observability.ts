@@ -107,8 +107,9 @@ export class Observability extends pulumi.ComponentResource {
 
   constructor(name: string, args: ObservabilityArgs, opts?: pulumi.ComponentResourceOptions) {
     super("llm-platform:index:Observability", name, {}, opts);
-    // Children wait for what the component waits for (the operator's CRDs): a component's dependsOn
-    // alone does not hold back the registration of its children.
+    // Children list what the component depends on (the operator and its CRDs): creation already waits
+    // through the parent's registration, and the recorded dependency also orders deletes (the custom
+    // resources go before the operator that serves their CRDs).
     const child = { parent: this, dependsOn: opts?.dependsOn };
     const plan = observabilityPlan(args);
     const selectorLabels = args.selectorLabels ?? {};

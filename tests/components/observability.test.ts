@@ -134,7 +134,7 @@ describe("Observability component", function () {
     assert.throws(() => new ServiceMonitor({ metadata: { name: "x" }, spec: { endpoints: [{ port: 8000 }], selector: {} } } as any).validate(), "the schema rejects a numeric port name");
   });
 
-  it("parents every child to the component and makes each wait for what the component depends on (the CRDs)", () => {
+  it("parents every child to the component, each recording what the component depends on (the CRDs: deletes go in reverse)", () => {
     const component = rendering.get("llm-platform:index:Observability", "monitoring").urn;
     const children = mine().filter((r) => r.custom);
     assert.equal(children.length, 3 + 1 + 3);
