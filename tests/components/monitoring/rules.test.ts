@@ -1,4 +1,6 @@
 import { strict as assert } from "node:assert";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { observabilityPlan } from "../../../components/observability";
 import { ALERTS, alertRuleGroups, type RuleGroup } from "../../../components/specs/monitoring/rules";
 import { parsePlatformConfig } from "../../../config/load";
@@ -6,7 +8,7 @@ import { planGpus } from "../../../policies/gpuPlan";
 import { observabilityArgs } from "../../../platform/monitoring";
 import { planServers } from "../../../platform/servers";
 import { planStack } from "../../fixtures/plans";
-import { stackConfig, variant } from "../../fixtures/stacks";
+import { PROJECT_ROOT, stackConfig, variant } from "../../fixtures/stacks";
 import { checkRules, skipWithoutPromtool, testRules, type RuleTest } from "./promtool";
 
 /** The prod plan's rules, plus one client-budget variant (LiteLLM metrics on, two clients with budgets). */
@@ -19,6 +21,14 @@ const prodRaw = stackConfig("prod");
 const budgetRaw = variant(prodRaw, (c) => {
   c.monitoring.gateway = { litellmMetrics: true };
   c.gateway = { clients: { webui: { maxBudget: 50 }, n8n: { maxBudget: 100 }, batch: {} } };
+});
+
+describe("Observability runbook", () => {
+  it("has a section for every alert, which its runbook_url anchor points at", () => {
+    const doc = readFileSync(join(PROJECT_ROOT, "docs", "observability.md"), "utf8");
+    const headings = [...doc.matchAll(/^### (\w+)$/gm)].map((m) => m[1]);
+    for (const alert of ALERTS) assert.ok(headings.includes(alert), `docs/observability.md has no "### ${alert}"`);
+  });
 });
 
 describe("Observability alert rules under Prometheus's own tools", function () {
