@@ -29,6 +29,8 @@ const kubePrometheusStackSchema = z.strictObject({
    * pack must list it in privilegedNamespaces). The platform's alerts do not need it.
    */
   nodeExporter: z.boolean().default(false),
+  /** Chart values merged last, e.g. Alertmanager's receivers (`alertmanager.config`; set webhook URLs with --secret). */
+  values: z.record(z.string(), z.unknown()).optional(),
 });
 
 const dcgmExporterSchema = z.strictObject({

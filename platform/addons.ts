@@ -71,6 +71,7 @@ export function clusterAddonsArgs(config: PlatformConfig): ClusterAddonsArgs {
             nodeExporter: monitoring.kubePrometheusStack.nodeExporter,
             dashboardLabelKey: monitoring.dashboardLabel.key,
             dashboardLabelValue: monitoring.dashboardLabel.value,
+            valuesOverride: monitoring.kubePrometheusStack.values,
           }
         : undefined,
     dcgmExporter:

@@ -82,7 +82,11 @@ describe("monitoring config and platform wiring", () => {
         nodeExporter: false,
         dashboardLabelKey: "grafana_dashboard",
         dashboardLabelValue: "1",
+        valuesOverride: undefined,
       });
+      const receivers = { alertmanager: { config: { receivers: [{ name: "oncall" }] } } };
+      const withValues = parsePlatformConfig(variant(prodRaw, (c) => void (c.monitoring.kubePrometheusStack.values = receivers)));
+      assert.deepEqual(clusterAddonsArgs(withValues).kubePrometheusStack!.valuesOverride, receivers, "chart values merged last (Alertmanager's receivers)");
       assert.equal(a.dcgmExporter!.namespace, "nvidia-device-plugin");
       assert.deepEqual(a.dcgmExporter!.nodeSelector, { "nvidia.com/gpu.present": "true" });
       assert.deepEqual(a.dcgmExporter!.tolerations, [{ key: "nvidia.com/gpu", operator: "Exists", effect: "NoSchedule" }]);
