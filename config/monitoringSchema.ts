@@ -29,7 +29,7 @@ const kubePrometheusStackSchema = z.strictObject({
    * pack must list it in privilegedNamespaces). The platform's alerts do not need it.
    */
   nodeExporter: z.boolean().default(false),
-  /** Chart values merged last, e.g. Alertmanager's receivers (`alertmanager.config`; set webhook URLs with --secret). */
+  /** Chart values merged last, e.g. Alertmanager's routing (`alertmanager.config`). Not secret: keep credentials in Secrets. */
   values: z.record(z.string(), z.unknown()).optional(),
 });
 
