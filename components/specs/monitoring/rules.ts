@@ -3,12 +3,13 @@ import { MONITORING_API } from "./scrape";
 import type { MetricsEndpoint, ModelServerPlan, MonitoringPlan } from "./targets";
 
 /**
- * Alerting rules generated from the plan. Metric names and labels, each checked in the exporter's
- * source at the pinned version:
- * - vLLM (vllm/v1/metrics/loggers.py, PrometheusStatLogger): `vllm:num_requests_running`,
- *   `vllm:num_requests_waiting`, `vllm:kv_cache_usage_perc` (the old `vllm:gpu_cache_usage_perc` was
- *   removed by vLLM PR 29330), `vllm:num_preemptions_total`, `vllm:time_to_first_token_seconds`;
- *   labels `model_name` (the first served model name: the server's name here) and `engine`.
+ * Alerting rules generated from the plan. Metric names and labels, checked in each exporter's source:
+ * - vLLM (vllm/v1/metrics/loggers.py, PrometheusStatLogger, read on the V1 line around and after the
+ *   pinned v0.19.0 — the tag's own copy could not be opened here): `vllm:num_requests_running`,
+ *   `vllm:num_requests_waiting`, `vllm:kv_cache_usage_perc` (added by PR 18354 in 0.9; the old
+ *   `vllm:gpu_cache_usage_perc` was removed by PR 29330), `vllm:num_preemptions_total`,
+ *   `vllm:time_to_first_token_seconds`; labels `model_name` (the first served model name: the server's
+ *   name here) and `engine`.
  * - DCGM exporter 4.8.2 (internal/pkg/rendermetrics): `DCGM_FI_DEV_FB_USED` in MiB, labels `gpu` (NVML
  *   index), `UUID`, `modelName`, `Hostname` (renamed `hostname` after 4.8.2, so rules use the `node`
  *   label the ServiceMonitor adds from the pod's node instead).
