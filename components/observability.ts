@@ -132,7 +132,7 @@ export class Observability extends pulumi.ComponentResource {
     const boards = buildDashboards(name, plan);
     for (const board of boards) {
       const cm = dashboardConfigMap(board, "", label);
-      new k8s.core.v1.ConfigMap(`${name}-dashboard-${board.uid.slice(name.length + 1)}`, withOverride({ ...cm, metadata: { ...cm.metadata, namespace: args.namespace } }, args.overrides?.dashboard), child);
+      new k8s.core.v1.ConfigMap(`${name}-dashboard-${board.layer}`, withOverride({ ...cm, metadata: { ...cm.metadata, namespace: args.namespace } }, args.overrides?.dashboard), child);
     }
 
     this.alerts = pulumi.output([...new Set(groups.flatMap((g) => g.rules.map((r) => r.alert)))]);

@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { PART_OF } from "../labels";
 import { anyOf, num, q, targetSelector, vllmSelector } from "./rules";
 import type { ModelServerPlan, MonitoringPlan } from "./targets";
@@ -13,6 +14,8 @@ import type { ModelServerPlan, MonitoringPlan } from "./targets";
 /** Grafana's dashboard JSON model, as far as these dashboards use it. */
 export interface Dashboard {
   uid: string;
+  /** Not Grafana's: which layer of the platform it shows (gpus, vllm, gateway, qdrant, edge). */
+  layer?: string;
   title: string;
   tags: string[];
   schemaVersion: number;
@@ -134,9 +137,18 @@ class Layout {
   }
 }
 
+/** Grafana uids are at most 40 characters: a long prefix is shortened and disambiguated by its hash. */
+export function dashboardUid(prefix: string, layer: string): string {
+  const uid = `${prefix}-${layer}`;
+  if (uid.length <= 40) return uid;
+  const hash = createHash("sha256").update(prefix).digest("hex").slice(0, 6);
+  return `${prefix.slice(0, 40 - layer.length - hash.length - 2)}-${hash}-${layer}`;
+}
+
 function dashboard(prefix: string, layer: string, title: string, panels: Panel[]): Dashboard {
   return {
-    uid: `${prefix}-${layer}`.slice(0, 40),
+    uid: dashboardUid(prefix, layer),
+    layer,
     title: `LLM platform (${prefix}) / ${title}`,
     tags: [PART_OF, layer],
     schemaVersion: SCHEMA_VERSION,

@@ -3,7 +3,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { parser } from "@prometheus-io/lezer-promql";
 import { observabilityPlan } from "../../../components/observability";
-import { dashboardConfigMap, dashboardExpressions, dashboards, type Dashboard, type Panel } from "../../../components/specs/monitoring/dashboards";
+import { dashboardConfigMap, dashboardExpressions, dashboardUid, dashboards, type Dashboard, type Panel } from "../../../components/specs/monitoring/dashboards";
 import { dashboardLayoutSvg } from "../../../components/specs/monitoring/layoutSvg";
 import { parsePlatformConfig } from "../../../config/load";
 import { planGpus } from "../../../policies/gpuPlan";
@@ -120,6 +120,15 @@ describe("Observability dashboards", function () {
     assert.equal(titled(board(prod, "gateway"), /per client/).length, 0);
     assert.match((board(prod, "gateway").panels.find((p) => p.title === "Per client")!.options as any).content, /litellm_not_a_premium_user_metric/);
     assert.deepEqual(titled(board(grown, "gateway"), /per client/).map((p) => p.title), ["Requests /s per client", "Spend per client (USD, 24 h)", "Budget left per client (USD)"]);
+  });
+
+  it("keeps uids within Grafana's 40 characters and distinct for long component names", () => {
+    const long = "a-very-long-component-name-for-the-platform-monitoring";
+    const uids = ["gpus", "gateway", "vllm", "qdrant", "edge"].map((layer) => dashboardUid(long, layer));
+    for (const uid of uids) assert.ok(uid.length <= 40, uid);
+    assert.equal(new Set(uids).size, uids.length);
+    assert.notEqual(dashboardUid(`${long}-1`, "gpus"), dashboardUid(`${long}-2`, "gpus"), "two long names that share a prefix differ");
+    assert.equal(dashboardUid("monitoring", "gpus"), "monitoring-gpus");
   });
 
   it("loads through Grafana's sidecar: one JSON file per ConfigMap with the configured label", () => {
