@@ -7,6 +7,7 @@ import { deployNamespaces } from "./platform/namespaces";
 import { dataNetworkPolicies, deployNetworkPolicies, gatewayNetworkPolicies, inferenceNetworkPolicies } from "./platform/network";
 import { addonsUsed, deployClusterAddons } from "./platform/addons";
 import { workstationBaseUrl as workstationBaseUrlOf } from "./components/specs/workstation";
+import { deployMonitoring } from "./platform/monitoring";
 
 // Everything is validated and planned before the first resource is declared.
 const { config, servers } = loadPlatform();
@@ -42,6 +43,7 @@ deployNetworkPolicies("gateway", gatewayNetworkPolicies(config, externalPorts), 
 deployNetworkPolicies("data", dataNetworkPolicies(config), [namespaces.data!]);
 
 const edge = deployEdge(config, [gateway, qdrant, addons]);
+deployMonitoring(config, servers, [addons, ...Object.values(namespaces)]);
 
 /** Per server: the resolved memory plan on one card (GiB) and the names it serves. */
 export const servingPlan = Object.fromEntries(

@@ -4,6 +4,7 @@ import { certmanager } from "./crds";
 import { GpuTimeSlicing, type GpuTimeSlicingArgs } from "./gpuTimeSlicing";
 import { ADDON_CHARTS, certManagerValues, sdkServerUrl as sdkServerUrlOf, externalSecretsValues, ingressNginxValues, sdkServerCertificates } from "./specs/addons";
 import { withOverride, type ChildOverride } from "./specs/merge";
+import { dcgmExporterValues, kubePrometheusStackValues } from "./specs/monitoringAddons";
 
 /** cert-manager: Certificates, Issuers and the ACME solver. */
 export interface CertManagerAddon {
@@ -50,18 +51,60 @@ export interface HstsSettings {
   preload?: boolean;
 }
 
+/** kube-prometheus-stack: the Prometheus operator and its CRDs, Prometheus, Alertmanager, Grafana, kube-state-metrics. */
+export interface KubePrometheusStackAddon {
+  /** Its pods run under the restricted Pod Security level; with `nodeExporter` the namespace must be privileged. */
+  namespace: pulumi.Input<string>;
+  /** Default 88.5.3. */
+  chartVersion?: pulumi.Input<string>;
+  /** How long Prometheus keeps samples; default 15d. */
+  retention?: string;
+  /** Prometheus' volume; absent: an emptyDir. */
+  storage?: PrometheusStorage;
+  /** Grafana with its dashboard sidecar; default true. */
+  grafana?: boolean;
+  /** node-exporter on every node (host network, PIDs and paths); default false. */
+  nodeExporter?: boolean;
+  /** Label key and value Grafana's sidecar loads dashboard ConfigMaps by; default grafana_dashboard: "1". */
+  dashboardLabelKey?: string;
+  dashboardLabelValue?: string;
+  valuesOverride?: { [key: string]: any };
+  releaseOverride?: ChildOverride;
+}
+
+export interface PrometheusStorage {
+  size: string;
+  storageClass?: string;
+}
+
+/** NVIDIA's DCGM exporter on the GPU nodes (GPU memory, utilisation, power per card). */
+export interface DcgmExporterAddon {
+  /** It mounts the kubelet's pod-resources socket (a host path): a privileged namespace. */
+  namespace: pulumi.Input<string>;
+  /** Default 4.8.2. */
+  chartVersion?: pulumi.Input<string>;
+  nodeSelector?: pulumi.Input<{ [key: string]: pulumi.Input<string> }>;
+  tolerations?: pulumi.Input<pulumi.Input<k8s.types.input.core.v1.Toleration>[]>;
+  /** RuntimeClass that gives the exporter the GPUs when the default runtime is not NVIDIA's. */
+  runtimeClassName?: string;
+  valuesOverride?: { [key: string]: any };
+  releaseOverride?: ChildOverride;
+}
+
 export interface ClusterAddonsArgs {
   certManager?: CertManagerAddon;
   externalSecrets?: ExternalSecretsAddon;
   ingressNginx?: IngressNginxAddon;
   /** The NVIDIA device plugin with GPU sharing (a GpuTimeSlicing child). */
   gpuDevicePlugin?: GpuTimeSlicingArgs;
+  kubePrometheusStack?: KubePrometheusStackAddon;
+  dcgmExporter?: DcgmExporterAddon;
 }
 
 /**
  * The cluster-wide operators a stack uses, and nothing it does not: cert-manager, External Secrets
- * (with Bitwarden's SDK server), the ingress controller and the GPU device plugin, each a pinned Helm
- * release named after this component. Custom resources of these operators must wait for them: give
+ * (with Bitwarden's SDK server), the ingress controller, the GPU device plugin and, for monitoring,
+ * kube-prometheus-stack and NVIDIA's DCGM exporter, each a pinned Helm release named after this component. Custom resources of these operators must wait for them: give
  * them `dependsOn: [addons]` — a component in `dependsOn` makes the engine wait for all of its
  * children. The External Secrets release waits for cert-manager when its SDK server needs a certificate
  * (its pod mounts the TLS Secret, and the release is atomic). Two instances coexist in one cluster
@@ -69,7 +112,7 @@ export interface ClusterAddonsArgs {
  * cluster-wide, so both must pin compatible chart versions.
  */
 export class ClusterAddons extends pulumi.ComponentResource {
-  /** Names of the add-ons this instance installs (`cert-manager`, `external-secrets`, `ingress-nginx`, `gpu-device-plugin`). */
+  /** Names of the add-ons this instance installs (`cert-manager`, `external-secrets`, `ingress-nginx`, `gpu-device-plugin`, `kube-prometheus-stack`, `dcgm-exporter`). */
   public readonly installed: pulumi.Output<string[]>;
   /** The IngressClass the ingress controller owns (empty without one). */
   public readonly ingressClassName: pulumi.Output<string>;
@@ -140,6 +183,26 @@ export class ClusterAddons extends pulumi.ComponentResource {
       installed.push("gpu-device-plugin");
       const plugin = new GpuTimeSlicing(`${name}-gpu`, args.gpuDevicePlugin, child);
       gpuResourceName = plugin.resourceName;
+    }
+
+    if (args.kubePrometheusStack) {
+      const a = args.kubePrometheusStack;
+      const values = kubePrometheusStackValues(
+        {
+          retention: a.retention ?? "15d",
+          storage: a.storage,
+          grafana: a.grafana ?? true,
+          nodeExporter: a.nodeExporter ?? false,
+          dashboardLabel: { key: a.dashboardLabelKey ?? "grafana_dashboard", value: a.dashboardLabelValue ?? "1" },
+        },
+        a.valuesOverride,
+      );
+      release("kube-prometheus-stack", ADDON_CHARTS.kubePrometheusStack, a, values);
+    }
+
+    if (args.dcgmExporter) {
+      const a = args.dcgmExporter;
+      release("dcgm-exporter", ADDON_CHARTS.dcgmExporter, a, dcgmExporterValues({ nodeSelector: a.nodeSelector, tolerations: a.tolerations, runtimeClassName: a.runtimeClassName }, a.valuesOverride));
     }
 
     this.installed = pulumi.output(installed);

@@ -4,7 +4,7 @@
  * (`pulumi package add <path or repo>/components`; see PulumiPlugin.yaml).
  */
 export { ClusterAddons } from "./clusterAddons";
-export type { CertManagerAddon, ClusterAddonsArgs, ExternalSecretsAddon, HstsSettings, IngressNginxAddon } from "./clusterAddons";
+export type { CertManagerAddon, ClusterAddonsArgs, DcgmExporterAddon, ExternalSecretsAddon, HstsSettings, IngressNginxAddon, KubePrometheusStackAddon, PrometheusStorage } from "./clusterAddons";
 export { GpuTimeSlicing, GpuSharingMode } from "./gpuTimeSlicing";
 export type { GpuTimeSlicingArgs, GpuTimeSlicingOverrides } from "./gpuTimeSlicing";
 export { ModelCache, CacheAccessMode } from "./modelCache";
@@ -20,3 +20,20 @@ export { VllmAdapter } from "./vllmAdapter";
 export type { VllmAdapterArgs } from "./vllmAdapter";
 export { WorkstationInference, WorkstationEngine } from "./workstationInference";
 export type { WorkstationInferenceArgs, WorkstationInferenceOverrides } from "./workstationInference";
+export { Observability } from "./observability";
+export type {
+  AlertThresholdArgs,
+  BearerTokenSecret,
+  CertificatesPlan,
+  EdgePlan,
+  EdgeRoutePlan,
+  GatewayClientPlan,
+  GatewayPlan,
+  GpuCardPlan,
+  GpuFleetPlan,
+  MetricsEndpoint,
+  ModelServerPlan,
+  ObservabilityArgs,
+  ObservabilityOverrides,
+  VectorStorePlan,
+} from "./observability";

@@ -1,5 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import type { SecretKeyReference } from "./specs/k8s";
 import { withOverride, type ChildOverride } from "./specs/merge";
 import { PART_OF } from "./specs/labels";
 import {
@@ -37,10 +38,7 @@ export interface ModelCacheVolume {
 }
 
 /** A key of an existing Secret. */
-export interface SecretKeyReference {
-  name: pulumi.Input<string>;
-  key: pulumi.Input<string>;
-}
+export type { SecretKeyReference };
 
 /** Per-child escape hatches, deep-merged into the child's args last. */
 export interface ModelCacheOverrides {

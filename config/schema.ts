@@ -3,6 +3,7 @@ import { MODEL_CATALOG, isDigestPinned } from "@llm-platform/capacity";
 import { parseByteQuantity, parseQuantity } from "./quantity";
 import { edgeConfigSchema } from "./edgeSchema";
 import { workstationConfigSchema } from "./workstationSchema";
+import { monitoringConfigSchema } from "./monitoringSchema";
 import { gatewayConfigSchema, pinnedImage, providersConfigSchema, qdrantConfigSchema, secretsConfigSchema } from "./gatewaySchema";
 import { providerCredentials, providerProblems } from "./providers";
 
@@ -273,6 +274,8 @@ export const platformConfigSchema = z
     edge: edgeConfigSchema.optional(),
     /** Dev: inference on a GPU workstation outside the cluster (seed 003). */
     workstation: workstationConfigSchema.optional(),
+    /** Metrics, alerts tied to the plan and dashboards (docs/observability.md); absent: none. */
+    monitoring: monitoringConfigSchema.optional(),
   })
   .superRefine((config, ctx) => {
     for (const [name, node] of Object.entries(config.host.nodes)) {

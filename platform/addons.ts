@@ -1,18 +1,38 @@
 import type * as pulumi from "@pulumi/pulumi";
 import type { PlatformConfig } from "../config/schema";
 import { ClusterAddons, type ClusterAddonsArgs } from "../components/clusterAddons";
+import { deployNamespaces } from "./namespaces";
 import { totalGpus } from "./servers";
 
+/** The ClusterAddons instance's name: every add-on's Helm release is `<ADDONS_NAME>-<add-on>`. */
+export const ADDONS_NAME = "addons";
+export const addonRelease = (addon: string) => `${ADDONS_NAME}-${addon}`;
+
 /** Which cluster-wide operators the stack uses: only those are installed. */
-export function addonsUsed(config: PlatformConfig): { certManager: boolean; externalSecrets: boolean; ingressNginx: boolean; gpuDevicePlugin: boolean } {
+export function addonsUsed(config: PlatformConfig): {
+  certManager: boolean;
+  externalSecrets: boolean;
+  ingressNginx: boolean;
+  gpuDevicePlugin: boolean;
+  kubePrometheusStack: boolean;
+  dcgmExporter: boolean;
+} {
   const externalSecrets = config.externalSecrets.bitwarden !== undefined;
+  const gpus = totalGpus(config.host) > 0;
   return {
     // The edge's certificates, and the Bitwarden SDK server's TLS.
     certManager: config.edge !== undefined || externalSecrets,
     externalSecrets,
     ingressNginx: config.edge !== undefined,
-    gpuDevicePlugin: totalGpus(config.host) > 0,
+    gpuDevicePlugin: gpus,
+    kubePrometheusStack: config.monitoring?.stack === "install",
+    dcgmExporter: gpus && config.monitoring !== undefined && config.monitoring.dcgmExporter.enabled,
   };
+}
+
+/** Where monitoring's rules and dashboards (and, with `stack: install`, kube-prometheus-stack) live. */
+export function monitoringNamespace(config: PlatformConfig): string {
+  return config.monitoring?.namespace ?? config.namespaces.monitoring;
 }
 
 /** ClusterAddons args from the stack config. */
@@ -20,6 +40,7 @@ export function clusterAddonsArgs(config: PlatformConfig): ClusterAddonsArgs {
   const used = addonsUsed(config);
   const ns = config.namespaces;
   const sharing = config.gpuSharing;
+  const monitoring = config.monitoring;
   return {
     certManager: used.certManager ? { namespace: ns.certManager, chartVersion: config.edge?.certManager.chartVersion } : undefined,
     externalSecrets: used.externalSecrets ? { namespace: ns.externalSecrets, chartVersion: config.externalSecrets.chartVersion, bitwardenSdkServer: true } : undefined,
@@ -39,9 +60,39 @@ export function clusterAddonsArgs(config: PlatformConfig): ClusterAddonsArgs {
           tolerations: config.host.gpuTolerations,
         }
       : undefined,
+    kubePrometheusStack:
+      used.kubePrometheusStack && monitoring
+        ? {
+            namespace: monitoringNamespace(config),
+            chartVersion: monitoring.kubePrometheusStack.chartVersion,
+            retention: monitoring.kubePrometheusStack.retention,
+            storage: monitoring.kubePrometheusStack.storage,
+            grafana: monitoring.kubePrometheusStack.grafana,
+            nodeExporter: monitoring.kubePrometheusStack.nodeExporter,
+            dashboardLabelKey: monitoring.dashboardLabel.key,
+            dashboardLabelValue: monitoring.dashboardLabel.value,
+            valuesOverride: monitoring.kubePrometheusStack.values,
+          }
+        : undefined,
+    dcgmExporter:
+      used.dcgmExporter && monitoring
+        ? {
+            // Beside the device plugin: the one namespace already privileged for GPU host daemons.
+            namespace: ns.devicePlugin,
+            chartVersion: monitoring.dcgmExporter.chartVersion,
+            nodeSelector: config.host.gpuNodeSelector,
+            tolerations: config.host.gpuTolerations,
+            runtimeClassName: monitoring.dcgmExporter.runtimeClassName,
+          }
+        : undefined,
   };
 }
 
 export function deployClusterAddons(config: PlatformConfig, namespaces: pulumi.Resource[]): ClusterAddons {
-  return new ClusterAddons("addons", clusterAddonsArgs(config), { dependsOn: namespaces });
+  const used = addonsUsed(config);
+  // kube-prometheus-stack's namespace: restricted unless node-exporter (a host daemon) runs there.
+  const monitoring = used.kubePrometheusStack
+    ? deployNamespaces({ monitoring: { name: monitoringNamespace(config), level: config.monitoring?.kubePrometheusStack.nodeExporter ? "privileged" : "restricted" } })
+    : {};
+  return new ClusterAddons(ADDONS_NAME, clusterAddonsArgs(config), { dependsOn: [...namespaces, ...Object.values(monitoring)] });
 }

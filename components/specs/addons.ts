@@ -10,6 +10,10 @@ export const ADDON_CHARTS = {
   certManager: { chart: "cert-manager", repository: "https://charts.jetstack.io", version: "v1.21.1" },
   externalSecrets: { chart: "external-secrets", repository: "https://charts.external-secrets.io", version: "2.9.0" },
   ingressNginx: { chart: "ingress-nginx", repository: "https://kubernetes.github.io/ingress-nginx", version: "4.15.1" },
+  /** Prometheus operator, Prometheus, Alertmanager, Grafana, kube-state-metrics, node-exporter (values: monitoringAddons.ts). */
+  kubePrometheusStack: { chart: "kube-prometheus-stack", repository: "https://prometheus-community.github.io/helm-charts", version: "88.5.3" },
+  /** NVIDIA's DCGM exporter: GPU memory, utilisation, power per card (values: monitoringAddons.ts). */
+  dcgmExporter: { chart: "dcgm-exporter", repository: "https://nvidia.github.io/dcgm-exporter/helm-charts", version: "4.8.2" },
 } as const;
 
 /** cert-manager installs and keeps its CRDs (a `helm uninstall` must not delete every Certificate). */

@@ -1,4 +1,5 @@
 import type * as k8s from "@pulumi/kubernetes";
+import type * as pulumi from "@pulumi/pulumi";
 
 /**
  * Kubernetes helpers shared by every component's spec builders. Neutral: no component's constants,
@@ -27,4 +28,10 @@ export const fromSecret = (name: string, secret: string, key: string, optional =
 /** At most one pod voluntarily evicted at a time (drains proceed; with one replica it still may go). */
 export function pdbSpec(namespace: string, name: string, selector: Record<string, string>): k8s.policy.v1.PodDisruptionBudgetArgs {
   return { metadata: { name, namespace }, spec: { maxUnavailable: 1, selector: { matchLabels: selector } } };
+}
+
+/** One key of a Secret in the same namespace. */
+export interface SecretKeyReference {
+  name: pulumi.Input<string>;
+  key: pulumi.Input<string>;
 }

@@ -19,7 +19,7 @@ const EXPECTED: Record<string, { inputs: string[]; required: string[]; outputs: 
     outputs: ["releaseName", "resourceName", "sharingMode", "slicesPerGpu"],
   },
   ClusterAddons: {
-    inputs: ["certManager", "externalSecrets", "gpuDevicePlugin", "ingressNginx"],
+    inputs: ["certManager", "dcgmExporter", "externalSecrets", "gpuDevicePlugin", "ingressNginx", "kubePrometheusStack"],
     required: [],
     outputs: ["bitwardenSdkServerUrl", "gpuResourceName", "ingressClassName", "installed"],
   },
@@ -38,6 +38,27 @@ const EXPECTED: Record<string, { inputs: string[]; required: string[]; outputs: 
     inputs: ["address", "allowAllInterfaces", "apiKey", "bindAddress", "dockerHost", "engine", "extraArgs", "gpuMemoryUtilization", "gpus", "hfToken", "image", "maxModelLen", "model", "modelCacheVolume", "overrides", "port"],
     required: ["address", "bindAddress", "image", "model"],
     outputs: ["apiKey", "baseUrl", "containerName", "engine", "modelCacheVolume"],
+  },
+  Observability: {
+    inputs: [
+      "certificates",
+      "dashboardLabelKey",
+      "dashboardLabelValue",
+      "edge",
+      "gateway",
+      "gpus",
+      "modelServers",
+      "namespace",
+      "overrides",
+      "runbookUrl",
+      "scrapeInterval",
+      "selectorLabels",
+      "thresholds",
+      "vectorStore",
+      "volumeNamespaces",
+    ],
+    required: ["namespace"],
+    outputs: ["alerts", "dashboards", "ruleName", "scrapeTargets"],
   },
 };
 

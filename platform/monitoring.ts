@@ -1,0 +1,161 @@
+import type * as pulumi from "@pulumi/pulumi";
+import type { PlatformConfig } from "../config/schema";
+import { Observability, type ObservabilityArgs } from "../components/observability";
+import { gpuResourceName } from "../components/specs/devicePlugin";
+import { GATEWAY_SECRETS } from "../components/specs/gatewayWorkloads";
+import { selectorLabels } from "../components/specs/labels";
+import { kubePrometheusStackSelector, certManagerMetricsService, dcgmExporterMetricsService, ingressNginxMetricsService, type ChartMetricsService } from "../components/specs/monitoringAddons";
+import type { EdgeRoutePlan, GpuCardPlan, MetricsEndpoint, ModelServerPlan } from "../components/specs/monitoring/targets";
+import { QDRANT_SECRET } from "../components/specs/qdrant";
+import { servedModelNamesOf } from "../components/specs/vllm";
+import { policyConfigFromPlatform } from "../plan/policyConfig";
+import { planGpus } from "../policies/gpuPlan";
+import type { ResourceLike } from "../policies/workloads";
+import { addonRelease, addonsUsed, monitoringNamespace } from "./addons";
+import { edgeRoutes } from "./edge";
+import { publicRoutes } from "./routes";
+import type { PlannedServer } from "./servers";
+
+/** The Observability component's name: object names (`monitoring-vllm-llm`, `monitoring-alerts`) derive from it. */
+export const MONITORING_NAME = "monitoring";
+
+/**
+ * The labels the Prometheus selects the platform's ServiceMonitors and PrometheusRules by: configured,
+ * or with `stack: install` the label kube-prometheus-stack's chart defaults select (`release: <release>`).
+ */
+export function monitoringSelectorLabels(config: PlatformConfig): Record<string, string> {
+  const m = config.monitoring;
+  if (!m) return {};
+  return m.selectorLabels ?? (m.stack === "install" ? kubePrometheusStackSelector(addonRelease("kube-prometheus-stack")) : {});
+}
+
+/**
+ * The vLLM Deployments as the policy pack reads them (GPU limit, vLLM args, replicas, rollout), built
+ * from the planned servers the same way the VllmAdapter renders them. tests/components/monitoring
+ * checks that the per-card plan from these equals the one from the program's rendered Deployments.
+ */
+export function plannedGpuWorkloads(config: PlatformConfig, servers: PlannedServer[]): ResourceLike[] {
+  const resource = gpuResourceName(config.gpuSharing);
+  return servers
+    .filter((s) => s.config.gpus > 0)
+    .map((s) => ({
+      type: "kubernetes:apps/v1:Deployment",
+      name: `vllm-${s.name}`,
+      urn: `vllm-${s.name}`,
+      props: {
+        metadata: { name: `vllm-${s.name}`, namespace: config.namespaces.inference },
+        spec: {
+          replicas: s.config.replicas,
+          strategy: s.config.rollout === "Recreate" ? { type: "Recreate" } : { type: "RollingUpdate" },
+          template: { spec: { containers: [{ name: "vllm", image: config.images.vllm, args: s.args, resources: { limits: { [resource]: String(s.config.gpus) } } }] } },
+        },
+      },
+    }));
+}
+
+/**
+ * Each physical GPU with the worst case the policy pack's GPU plan (policies/gpuPlan.ts) allows on it:
+ * under time-slicing the largest footprints that fit the card's slices, under MPS its clients, without
+ * sharing one pod. A card of the plan (`<node>/gpu<i>`) is DCGM's series `{node="<node>", gpu="<i>"}`:
+ * DCGM's `gpu` label is the NVML index nvidia-smi shows, and `node` comes from the exporter pod's node.
+ */
+export function plannedCards(config: PlatformConfig, servers: PlannedServer[]): GpuCardPlan[] {
+  const plan = planGpus(plannedGpuWorkloads(config, servers), policyConfigFromPlatform(config));
+  return plan.cards.map((card) => {
+    const [node, gpu] = card.card.split("/gpu");
+    return { node: node!, index: Number(gpu), memoryGiB: card.memoryGiB, plannedGiB: card.totalGiB, pods: card.worstCase.map((p) => p.pod) };
+  });
+}
+
+function chartEndpoint(namespace: string, metrics: ChartMetricsService, extra: Partial<MetricsEndpoint> = {}): MetricsEndpoint {
+  return { namespace, service: metrics.service, serviceLabels: metrics.labels, port: metrics.port.name, ...extra };
+}
+
+function modelServer(config: PlatformConfig, s: PlannedServer): ModelServerPlan {
+  return {
+    name: s.name,
+    endpoint: { namespace: config.namespaces.inference, service: `vllm-${s.name}`, serviceLabels: selectorLabels("vllm", s.name), port: "http" },
+    deployment: `vllm-${s.name}`,
+    container: "vllm",
+    replicas: s.config.replicas,
+    maxNumSeqs: s.config.maxNumSeqs,
+    maxModelLen: s.config.maxModelLen,
+    kvCacheTokens: Math.max(0, s.estimate.kvCacheTokens),
+    generates: s.config.task === "generate",
+    startupSeconds: s.config.startupTimeoutSeconds,
+    servedNames: servedModelNamesOf(s.args),
+  };
+}
+
+/** The routes of the edge as ingress-nginx labels its series: the Ingress `edge-<key>` in its Service's namespace. */
+export function edgeRoutePlans(config: PlatformConfig): EdgeRoutePlan[] {
+  const routes = edgeRoutes(config);
+  return publicRoutes(config).map((r) => ({
+    ingress: `edge-${r.key}`,
+    namespace: routes[r.key]!.service.namespace,
+    path: r.prefix,
+    ...(r.adapter ? { adapter: r.adapter } : {}),
+    backend: r.backend,
+  }));
+}
+
+/** Observability args from the stack config and the planned servers; undefined without `monitoring`. */
+export function observabilityArgs(config: PlatformConfig, servers: PlannedServer[]): ObservabilityArgs | undefined {
+  const m = config.monitoring;
+  if (!m) return undefined;
+  const ns = config.namespaces;
+  const used = addonsUsed(config);
+  const routes = config.edge ? edgeRoutePlans(config) : [];
+  const certificateNamespaces = [...new Set([...routes.map((r) => r.namespace), ...(used.externalSecrets ? [ns.externalSecrets] : [])])];
+  return {
+    namespace: monitoringNamespace(config),
+    selectorLabels: monitoringSelectorLabels(config),
+    dashboardLabelKey: m.dashboardLabel.key,
+    dashboardLabelValue: m.dashboardLabel.value,
+    scrapeInterval: m.scrapeInterval,
+    runbookUrl: m.runbookUrl,
+    modelServers: servers.map((s) => modelServer(config, s)),
+    gpus: used.dcgmExporter
+      ? {
+          exporter: chartEndpoint(ns.devicePlugin, dcgmExporterMetricsService(addonRelease("dcgm-exporter")), { nodeLabel: true }),
+          sharing: config.gpuSharing.mode,
+          cards: plannedCards(config, servers),
+        }
+      : undefined,
+    // The controller's and cert-manager's series describe other objects (Ingresses, Certificates):
+    // their own `namespace` label must win over the target's.
+    edge: used.ingressNginx ? { controller: chartEndpoint(ns.ingress, ingressNginxMetricsService(addonRelease("ingress-nginx")), { honorLabels: true }), routes } : undefined,
+    gateway: {
+      litellm: m.gateway.litellmMetrics
+        ? {
+            namespace: ns.gateway,
+            service: "litellm",
+            serviceLabels: selectorLabels("litellm", "gateway"),
+            port: "http",
+            path: "/metrics/",
+            // LiteLLM asks for a key on /metrics from v1.85.0 on (require_auth_for_metrics_endpoint).
+            bearerTokenSecret: { name: GATEWAY_SECRETS.keys, key: "master-key" },
+          }
+        : undefined,
+      clients: Object.entries(config.gateway.clients).map(([name, c]) => ({ name, ...(c.maxBudget !== undefined ? { maxBudget: c.maxBudget } : {}) })),
+      adapters: Object.keys(config.adapters),
+    },
+    vectorStore: {
+      // Qdrant v1.15 answers /metrics only with a key when one is set; the read-only key is enough (global read access).
+      endpoint: { namespace: ns.data, service: "qdrant", serviceLabels: selectorLabels("qdrant", "rag"), port: "http", bearerTokenSecret: { name: QDRANT_SECRET, key: "read-only-api-key" } },
+      collection: config.qdrant.collection.name,
+    },
+    certificates: used.certManager ? { controller: chartEndpoint(ns.certManager, certManagerMetricsService(addonRelease("cert-manager")), { honorLabels: true }), namespaces: certificateNamespaces } : undefined,
+    volumeNamespaces: [...(servers.length > 0 ? [ns.inference] : []), ns.gateway, ns.data],
+    thresholds: { ...m.alerts },
+  };
+}
+
+/**
+ * Scrape targets, alerts and dashboards for the stack (nothing without `monitoring`). Runs after every
+ * other layer: its ServiceMonitors live in their namespaces and need the operator's CRDs (ClusterAddons).
+ */
+export function deployMonitoring(config: PlatformConfig, servers: PlannedServer[], dependsOn: pulumi.Resource[]): Observability | undefined {
+  const args = observabilityArgs(config, servers);
+  return args ? new Observability(MONITORING_NAME, args, { dependsOn }) : undefined;
+}
