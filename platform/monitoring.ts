@@ -83,7 +83,8 @@ function modelServer(config: PlatformConfig, s: PlannedServer): ModelServerPlan 
     kvCacheTokens: Math.max(0, s.estimate.kvCacheTokens),
     generates: s.config.task === "generate",
     startupSeconds: s.config.startupTimeoutSeconds,
-    servedNames: servedModelNamesOf(s.args),
+    // What the server answers to, and the adapters the gateway routes to it.
+    servedNames: [...new Set([...servedModelNamesOf(s.args), ...s.adapters.map((a) => a.name)])],
   };
 }
 
