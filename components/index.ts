@@ -4,6 +4,11 @@
  * (`pulumi package add <path or repo>/components`; see PulumiPlugin.yaml).
  */
 export { ClusterAddons } from "./clusterAddons";
-export type { CertManagerAddon, ClusterAddonsArgs, ExternalSecretsAddon, HstsSettings, IngressNginxAddon } from "./clusterAddons";
+export type { CertManagerAddon, ClusterAddonsArgs, ExternalSecretsAddon, HstsSettings, IngressNginxAddon, NginxGatewayFabricAddon } from "./clusterAddons";
 export { GpuTimeSlicing, GpuSharingMode } from "./gpuTimeSlicing";
 export type { GpuTimeSlicingArgs, GpuTimeSlicingOverrides } from "./gpuTimeSlicing";
+export { GatewayApiEdge } from "./gatewayApiEdge";
+export type { GatewayApiEdgeArgs, GatewayApiEdgeOverrides } from "./gatewayApiEdge";
+export { NginxIngressWithTls } from "./nginxIngressWithTls";
+export type { NginxIngressWithTlsArgs, NginxIngressWithTlsOverrides } from "./nginxIngressWithTls";
+export type { AcmeSettings, ApiKeyRateLimits, CorsSettings, EdgeBackend, EdgeRateLimits, EdgeRoute, EdgeTimeouts } from "./specs/edge";

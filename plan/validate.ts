@@ -1,3 +1,6 @@
+import Ajv from "ajv";
+import { crdSchema } from "../components/crds/schemas";
+
 /** Where kubernetes-models keeps the schema of each API group. */
 const PACKAGES: Record<string, string> = {
   "cert-manager.io": "@kubernetes-models/cert-manager",
@@ -35,6 +38,13 @@ export async function validateObjects(objects: Record<string, any>[]): Promise<S
       model = undefined;
     }
     if (!model) {
+      // CRDs kubernetes-models has no package for (NGINX Gateway Fabric's policies): their upstream schema.
+      const crd = crdSchema(String(obj.apiVersion), String(obj.kind));
+      if (crd) {
+        const validate = new Ajv({ strict: false, allErrors: true, validateFormats: false }).compile(crd.openAPIV3Schema);
+        if (!validate(obj)) problems.push({ object: label, message: (validate.errors ?? []).map((e) => `${e.instancePath || "/"} ${e.message}`).join("; ") });
+        continue;
+      }
       problems.push({ object: label, message: `no schema known for ${obj.apiVersion} ${obj.kind}` });
       continue;
     }

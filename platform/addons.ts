@@ -4,13 +4,14 @@ import { ClusterAddons, type ClusterAddonsArgs } from "../components/clusterAddo
 import { totalGpus } from "./servers";
 
 /** Which cluster-wide operators the stack uses: only those are installed. */
-export function addonsUsed(config: PlatformConfig): { certManager: boolean; externalSecrets: boolean; ingressNginx: boolean; gpuDevicePlugin: boolean } {
+export function addonsUsed(config: PlatformConfig): { certManager: boolean; externalSecrets: boolean; ingressNginx: boolean; nginxGatewayFabric: boolean; gpuDevicePlugin: boolean } {
   const externalSecrets = config.externalSecrets.bitwarden !== undefined;
   return {
     // The edge's certificates, and the Bitwarden SDK server's TLS.
     certManager: config.edge !== undefined || externalSecrets,
     externalSecrets,
-    ingressNginx: config.edge !== undefined,
+    ingressNginx: config.edge?.implementation === "ingress-nginx",
+    nginxGatewayFabric: config.edge?.implementation === "gateway-api",
     gpuDevicePlugin: totalGpus(config.host) > 0,
   };
 }
@@ -21,11 +22,30 @@ export function clusterAddonsArgs(config: PlatformConfig): ClusterAddonsArgs {
   const ns = config.namespaces;
   const sharing = config.gpuSharing;
   return {
-    certManager: used.certManager ? { namespace: ns.certManager, chartVersion: config.edge?.certManager.chartVersion } : undefined,
+    certManager: used.certManager ? { namespace: ns.certManager, chartVersion: config.edge?.certManager.chartVersion, gatewayApi: used.nginxGatewayFabric } : undefined,
     externalSecrets: used.externalSecrets ? { namespace: ns.externalSecrets, chartVersion: config.externalSecrets.chartVersion, bitwardenSdkServer: true } : undefined,
     ingressNginx:
       used.ingressNginx && config.edge
-        ? { namespace: ns.ingress, chartVersion: config.edge.controller.chartVersion, replicas: config.edge.controller.replicas, ingressClassName: config.edge.ingressClass, hsts: config.edge.hsts }
+        ? {
+            namespace: ns.ingress,
+            chartVersion: config.edge.ingressNginx.chartVersion,
+            replicas: config.edge.ingressNginx.replicas,
+            ingressClassName: config.edge.ingressNginx.ingressClass,
+            hsts: config.edge.hsts,
+            clientTimeoutSeconds: config.edge.timeouts.clientBodySeconds,
+          }
+        : undefined,
+    // The Gateway (and so its NGINX data plane) lives in the same namespace as the controller.
+    nginxGatewayFabric:
+      used.nginxGatewayFabric && config.edge
+        ? {
+            namespace: ns.ingress,
+            chartVersion: config.edge.gatewayApi.chartVersion,
+            gatewayApiVersion: config.edge.gatewayApi.gatewayApiVersion,
+            gatewayClassName: config.edge.gatewayApi.gatewayClass,
+            dataPlaneReplicas: config.edge.gatewayApi.replicas,
+            serviceType: config.edge.gatewayApi.serviceType,
+          }
         : undefined,
     gpuDevicePlugin: used.gpuDevicePlugin
       ? {

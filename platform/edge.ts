@@ -1,35 +1,65 @@
 import type * as pulumi from "@pulumi/pulumi";
 import type { PlatformConfig } from "../config/schema";
-import { NginxIngressWithTls } from "../components/nginxIngressWithTls";
-import type { EdgeRoute } from "../components/specs/edge";
+import type { EdgeConfig } from "../config/edgeSchema";
+import { GatewayApiEdge, type GatewayApiEdgeArgs } from "../components/gatewayApiEdge";
+import { NginxIngressWithTls, type NginxIngressWithTlsArgs } from "../components/nginxIngressWithTls";
+import { ACME_SERVERS, type EdgeRateLimits, type EdgeRoute } from "../components/specs/edge";
 import { LITELLM_PORT } from "../components/specs/gatewayWorkloads";
 import { QDRANT_HTTP_PORT } from "../components/specs/qdrant";
 import { publicRoutes } from "./routes";
 
-/** The public route table (platform/routes.ts) as ingress-nginx routes to the gateway and Qdrant Services. */
-export function edgeRoutes(config: PlatformConfig): Record<string, EdgeRoute> {
-  const services = {
+/** The public route table (platform/routes.ts) as edge routes to the gateway's and Qdrant's Services. */
+export function edgeRoutes(config: PlatformConfig): EdgeRoute[] {
+  const backends = {
     gateway: { name: "litellm", namespace: config.namespaces.gateway, port: LITELLM_PORT },
     "vector-store": { name: "qdrant", namespace: config.namespaces.data, port: QDRANT_HTTP_PORT },
   };
-  return Object.fromEntries(
-    publicRoutes(config).map((r) => [
-      r.key,
-      {
-        path: r.prefix,
-        service: services[r.backend],
-        ...(r.rewrite ? { rewriteTarget: `${r.rewrite.upstreamPrefix}/$1` } : {}),
-        ...(r.rewrite?.allowedSuffixes ? { allowedSuffix: r.rewrite.allowedSuffixes.join("|") } : {}),
-      },
-    ]),
-  );
+  return publicRoutes(config).map((r) => ({
+    key: r.key,
+    prefix: r.prefix,
+    backend: backends[r.backend],
+    ...(r.rewrite ? { upstreamPrefix: r.rewrite.upstreamPrefix } : {}),
+    ...(r.rewrite?.allowedSuffixes ? { exactSuffixes: r.rewrite.allowedSuffixes } : {}),
+  }));
 }
 
-export function deployEdge(config: PlatformConfig, dependsOn: pulumi.Resource[]): NginxIngressWithTls | undefined {
-  if (!config.edge) return undefined;
-  return new NginxIngressWithTls(
-    "edge",
-    { settings: config.edge, routes: edgeRoutes(config) },
-    { dependsOn },
-  );
+function rateLimits(edge: EdgeConfig): EdgeRateLimits {
+  const l = edge.rateLimits;
+  return { rps: l.rps, rpm: l.rpm, connections: l.connections, burstMultiplier: l.burstMultiplier, allowlist: l.allowlist, perApiKey: l.perApiKey };
+}
+
+/** The edge's settings both implementations share. */
+function common(config: PlatformConfig, edge: EdgeConfig) {
+  return {
+    hosts: edge.hosts,
+    routes: edgeRoutes(config),
+    acme: { email: edge.email, server: ACME_SERVERS[edge.acme] },
+    cors: edge.cors,
+    rateLimits: rateLimits(edge),
+    timeouts: edge.timeouts,
+    maxBodySize: edge.maxBodySize,
+  };
+}
+
+export function nginxIngressArgs(config: PlatformConfig, edge: EdgeConfig): NginxIngressWithTlsArgs {
+  return { ...common(config, edge), ingressClassName: edge.ingressNginx.ingressClass, controllerReplicas: edge.ingressNginx.replicas };
+}
+
+export function gatewayApiEdgeArgs(config: PlatformConfig, edge: EdgeConfig): GatewayApiEdgeArgs {
+  return {
+    ...common(config, edge),
+    // The Gateway, its NGINX data plane and the certificate live beside the controller.
+    namespace: config.namespaces.ingress,
+    gatewayClassName: edge.gatewayApi.gatewayClass,
+    hsts: edge.hsts,
+    dataPlaneReplicas: edge.gatewayApi.replicas,
+  };
+}
+
+/** The edge of `edge.implementation`; its custom resources wait for the add-ons (CRDs, controller, cert-manager). */
+export function deployEdge(config: PlatformConfig, dependsOn: pulumi.Resource[]): NginxIngressWithTls | GatewayApiEdge | undefined {
+  const edge = config.edge;
+  if (!edge) return undefined;
+  if (edge.implementation === "gateway-api") return new GatewayApiEdge("edge", gatewayApiEdgeArgs(config, edge), { dependsOn });
+  return new NginxIngressWithTls("edge", nginxIngressArgs(config, edge), { dependsOn });
 }
