@@ -1,4 +1,4 @@
-import Ajv from "ajv";
+import Ajv, { type ValidateFunction } from "ajv";
 import { crdSchema } from "../components/crds/schemas";
 
 /** Where kubernetes-models keeps the schema of each API group. */
@@ -26,6 +26,8 @@ function modulePath(apiVersion: string): string {
  * Validates every object against the Kubernetes OpenAPI schema or its CRD's schema
  * (kubernetes-models). An object whose kind has no known schema is a problem too.
  */
+const crdValidators = new Map<string, ValidateFunction>();
+
 export async function validateObjects(objects: Record<string, any>[]): Promise<SchemaProblem[]> {
   const problems: SchemaProblem[] = [];
   for (const obj of objects) {
@@ -41,7 +43,9 @@ export async function validateObjects(objects: Record<string, any>[]): Promise<S
       // CRDs kubernetes-models has no package for (NGINX Gateway Fabric's policies): their upstream schema.
       const crd = crdSchema(String(obj.apiVersion), String(obj.kind));
       if (crd) {
-        const validate = new Ajv({ strict: false, allErrors: true, validateFormats: false }).compile(crd.openAPIV3Schema);
+        const key = `${obj.apiVersion}/${obj.kind}`;
+        const validate = crdValidators.get(key) ?? new Ajv({ strict: false, allErrors: true, validateFormats: false }).compile(crd.openAPIV3Schema);
+        crdValidators.set(key, validate);
         if (!validate(obj)) problems.push({ object: label, message: (validate.errors ?? []).map((e) => `${e.instancePath || "/"} ${e.message}`).join("; ") });
         continue;
       }
