@@ -34,8 +34,13 @@ export interface PublicRoute {
   };
 }
 
-/** Qdrant's read endpoints of one collection that the edge exposes (`/vector-search/<suffix>`). */
-export const VECTOR_SEARCH_SUFFIXES = ["search", "search/batch", "query", "query/batch", "scroll", "count", "recommend"];
+/**
+ * Qdrant's search endpoints of one collection that the edge exposes (`/vector-search/<suffix>`): the
+ * nearest neighbours of a query, never the collection itself. `scroll` and `count` are not exposed: with
+ * the one shared read-only key they would let any client page through the whole collection (#21);
+ * `recommend` is a search by stored examples that `query` also covers.
+ */
+export const VECTOR_SEARCH_SUFFIXES = ["search", "search/batch", "query", "query/batch"];
 
 /** LiteLLM's OpenAI-compatible API root: `/v1/chat/completions`, `/v1/embeddings`, `/v1/models`. */
 export const OPENAI_API_PREFIX = "/v1";

@@ -53,7 +53,7 @@ describe("NginxIngressWithTls", () => {
       };
       assert.equal(go("/vector-search/search/batch"), "qdrant/collections/rag/points/search/batch");
       assert.equal(go("/vector-search/search"), "qdrant/collections/rag/points/search");
-      assert.equal(go("/vector-search/scroll"), "not-found", "only the listed suffixes");
+      assert.equal(go("/vector-search/query"), "not-found", "only the listed suffixes");
       assert.equal(go("/chat/v1/models"), "litellm/v1/models");
       assert.equal(go("/chat/v1"), "litellm/v1");
       assert.equal(go("/v1/embeddings"), "litellm/v1/embeddings");
@@ -223,7 +223,7 @@ describe("NginxIngressWithTls", () => {
         })
         .sort();
       assert.deepEqual(rows, [
-        ["llm-data", "/vector-search/(search/batch|query/batch|recommend|scroll|search|count|query)$", "ImplementationSpecific", "qdrant", 6333, "/collections/rag/points/$1"],
+        ["llm-data", "/vector-search/(search/batch|query/batch|search|query)$", "ImplementationSpecific", "qdrant", 6333, "/collections/rag/points/$1"],
         ["llm-gateway", "/chat/v1(/|$)(.*)", "ImplementationSpecific", "litellm", 4000, "/v1$1$2"],
         ["llm-gateway", "/code/v1(/|$)(.*)", "ImplementationSpecific", "litellm", 4000, "/v1$1$2"],
         ["llm-gateway", "/microservices/v1(/|$)(.*)", "ImplementationSpecific", "litellm", 4000, "/v1$1$2"],

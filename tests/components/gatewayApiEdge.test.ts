@@ -267,7 +267,11 @@ describe("GatewayApiEdge", () => {
       const chatbot = routes.find((r) => r.metadata.name === "edge-adapter-chatbot")!;
       assert.deepEqual(chatbot.spec.rules[0].matches, [{ path: { type: "PathPrefix", value: "/chat/v1" } }]);
       assert.deepEqual(chatbot.spec.rules[0].filters.find((f: any) => f.type === "CORS").cors.allowOrigins, ["https://chat.example.com", "https://n8n.example.com"]);
-      assert.equal(routes.find((r) => r.metadata.name === "edge-vector-search")!.spec.rules.length, 7);
+      assert.deepEqual(
+        routes.find((r) => r.metadata.name === "edge-vector-search")!.spec.rules.map((r: any) => r.matches[0].path.value),
+        ["/vector-search/search", "/vector-search/search/batch", "/vector-search/query", "/vector-search/query/batch"],
+        "search and query only: no scroll or count through the shared read key",
+      );
       assert.deepEqual(of(T.rateLimit)[0].spec.rateLimit.local.rules.map((r: any) => [r.key, r.rate, r.burst]), [
         ["$binary_remote_addr", "10r/s", 50],
         ["$http_authorization", "20r/s", 100],
