@@ -11,4 +11,4 @@ export { GatewayApiEdge } from "./gatewayApiEdge";
 export type { GatewayApiEdgeArgs, GatewayApiEdgeOverrides } from "./gatewayApiEdge";
 export { NginxIngressWithTls } from "./nginxIngressWithTls";
 export type { NginxIngressWithTlsArgs, NginxIngressWithTlsOverrides } from "./nginxIngressWithTls";
-export type { AcmeSettings, ApiKeyRateLimits, CorsSettings, EdgeBackend, EdgeRateLimits, EdgeRoute, EdgeTimeouts } from "./specs/edge";
+export type { AcmeSettings, ApiKeyRateLimits, CorsSettings, EdgeRateLimits, EdgeRoute, EdgeService, EdgeTimeouts } from "./specs/edge";

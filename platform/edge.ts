@@ -8,19 +8,38 @@ import { LITELLM_PORT } from "../components/specs/gatewayWorkloads";
 import { QDRANT_HTTP_PORT } from "../components/specs/qdrant";
 import { publicRoutes } from "./routes";
 
-/** The public route table (platform/routes.ts) as edge routes to the gateway's and Qdrant's Services. */
-export function edgeRoutes(config: PlatformConfig): EdgeRoute[] {
-  const backends = {
+/**
+ * The public route table (platform/routes.ts) as edge routes to the gateway's and Qdrant's Services,
+ * by route key (the same keys as `publicRoutes`).
+ */
+export function edgeRoutes(config: PlatformConfig): Record<string, EdgeRoute> {
+  const services = {
     gateway: { name: "litellm", namespace: config.namespaces.gateway, port: LITELLM_PORT },
     "vector-store": { name: "qdrant", namespace: config.namespaces.data, port: QDRANT_HTTP_PORT },
   };
-  return publicRoutes(config).map((r) => ({
-    key: r.key,
-    prefix: r.prefix,
-    backend: backends[r.backend],
-    ...(r.rewrite ? { upstreamPrefix: r.rewrite.upstreamPrefix } : {}),
-    ...(r.rewrite?.allowedSuffixes ? { exactSuffixes: r.rewrite.allowedSuffixes } : {}),
-  }));
+  return Object.fromEntries(
+    publicRoutes(config).map((r) => [
+      r.key,
+      {
+        key: r.key,
+        prefix: r.prefix,
+        service: services[r.backend],
+        ...(r.rewrite ? { upstreamPrefix: r.rewrite.upstreamPrefix } : {}),
+        ...(r.rewrite?.allowedSuffixes ? { exactSuffixes: r.rewrite.allowedSuffixes } : {}),
+      },
+    ]),
+  );
+}
+
+/**
+ * Namespaces where cert-manager runs HTTP-01 solver pods (the Certificate's namespace): the Gateway's own
+ * namespace on the Gateway API edge (one Certificate for the listener); every route namespace on
+ * ingress-nginx (an Ingress reads only Secrets of its namespace, so each has a Certificate).
+ */
+export function acmeSolverNamespaces(config: PlatformConfig): string[] {
+  if (!config.edge) return [];
+  if (config.edge.implementation === "gateway-api") return [config.namespaces.ingress];
+  return [...new Set(Object.values(edgeRoutes(config)).map((r) => r.service.namespace))];
 }
 
 function rateLimits(edge: EdgeConfig): EdgeRateLimits {
@@ -32,7 +51,7 @@ function rateLimits(edge: EdgeConfig): EdgeRateLimits {
 function common(config: PlatformConfig, edge: EdgeConfig) {
   return {
     hosts: edge.hosts,
-    routes: edgeRoutes(config),
+    routes: Object.values(edgeRoutes(config)),
     acme: { email: edge.email, server: ACME_SERVERS[edge.acme] },
     cors: edge.cors,
     rateLimits: rateLimits(edge),

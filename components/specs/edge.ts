@@ -15,7 +15,7 @@ export const ACME_SERVERS = {
 } as const;
 
 /** The Service a route reaches. */
-export interface EdgeBackend {
+export interface EdgeService {
   name: string;
   namespace: string;
   port: number;
@@ -30,7 +30,7 @@ export interface EdgeRoute {
   key: string;
   /** Public path prefix without a trailing slash, e.g. `/chat/v1`. */
   prefix: string;
-  backend: EdgeBackend;
+  service: EdgeService;
   /** Replaces the prefix on the way to the backend (`/chat/v1/models` → `/v1/models`). Absent: the path passes unchanged. */
   upstreamPrefix?: string;
   /** Only `prefix/<suffix>` for exactly these suffixes is routed, to `upstreamPrefix/<suffix>`; the rest is 404 at the edge. */
@@ -140,7 +140,7 @@ export function perReplicaLimit(clusterLimit: number, replicas: number): number 
 
 /** Backend namespaces of the routes, in first-seen order: one Certificate (ingress-nginx) or route namespace each. */
 export function routeNamespaces(routes: EdgeRoute[]): string[] {
-  return [...new Set(routes.map((r) => r.backend.namespace))];
+  return [...new Set(routes.map((r) => r.service.namespace))];
 }
 
 /** `prefix` quoted for a PCRE (ingress-nginx paths are regexes once any path of the host is). */
@@ -271,7 +271,7 @@ export function ingressSpec(component: string, s: IngressNginxSettings, route: E
   return {
     metadata: {
       name: `${component}-${route.key}`,
-      namespace: route.backend.namespace,
+      namespace: route.service.namespace,
       labels: { "app.kubernetes.io/part-of": PART_OF, "llm-platform.io/edge": component, "llm-platform.io/route": route.key },
       annotations: routeAnnotations(s, route),
     },
@@ -280,7 +280,7 @@ export function ingressSpec(component: string, s: IngressNginxSettings, route: E
       tls: [{ hosts: s.hosts, secretName: s.tlsSecret }],
       rules: s.hosts.map((host) => ({
         host,
-        http: { paths: [{ path, pathType: "ImplementationSpecific", backend: { service: { name: route.backend.name, port: { number: route.backend.port } } } }] },
+        http: { paths: [{ path, pathType: "ImplementationSpecific", backend: { service: { name: route.service.name, port: { number: route.service.port } } } }] },
       })),
     },
   };

@@ -128,7 +128,7 @@ function ruleFilters(s: GatewayApiSettings, rewrite?: input.gateway.v1.HTTPPathM
  * or one Exact match per allowed suffix with ReplaceFullPath (anything else under the prefix is 404).
  */
 export function routeRules(s: GatewayApiSettings, route: EdgeRoute): input.gateway.v1.HTTPRouteRuleArgs[] {
-  const backendRefs = [{ group: "", kind: "Service", name: route.backend.name, port: route.backend.port }];
+  const backendRefs = [{ group: "", kind: "Service", name: route.service.name, port: route.service.port }];
   if (route.exactSuffixes) {
     const upstream = route.upstreamPrefix ?? route.prefix;
     return route.exactSuffixes.map((suffix) => ({
@@ -144,7 +144,7 @@ export function routeRules(s: GatewayApiSettings, route: EdgeRoute): input.gatew
 /** One HTTPRoute per route, in its backend's namespace (no ReferenceGrant needed), on the HTTPS listener. */
 export function httpRouteSpec(s: GatewayApiSettings, route: EdgeRoute): { metadata: Meta; spec: input.gateway.v1.HTTPRouteSpecArgs } {
   return {
-    metadata: meta(s, `${s.component}-${route.key}`, route.backend.namespace, { "llm-platform.io/route": route.key }),
+    metadata: meta(s, `${s.component}-${route.key}`, route.service.namespace, { "llm-platform.io/route": route.key }),
     spec: { parentRefs: [parent(s, HTTPS_LISTENER)], hostnames: s.hosts, rules: routeRules(s, route) },
   };
 }

@@ -2,7 +2,7 @@ import { strict as assert } from "node:assert";
 import { NginxIngressWithTls } from "../../components/nginxIngressWithTls";
 import { ingressPath, ingressSpec, perReplicaLimit, rateLimitAnnotations, routeAnnotations, type EdgeRoute, type IngressNginxSettings } from "../../components/specs/edge";
 import { parsePlatformConfig } from "../../config/load";
-import { nginxIngressArgs } from "../../platform/edge";
+import { acmeSolverNamespaces, nginxIngressArgs } from "../../platform/edge";
 import { kubernetesNames, renderComponents, unwrap, valueOf, type Rendering } from "../fixtures/components";
 import { planStack, type StackPlan } from "../fixtures/plans";
 import { stackConfig } from "../fixtures/stacks";
@@ -16,9 +16,9 @@ const COMPONENT = "llm-platform:index:NginxIngressWithTls";
 
 const gatewayBackend = { name: "litellm", namespace: "gw", port: 4000 };
 const routes: EdgeRoute[] = [
-  { key: "v1", prefix: "/v1", backend: gatewayBackend },
-  { key: "adapter-chat", prefix: "/chat/v1", backend: gatewayBackend, upstreamPrefix: "/v1" },
-  { key: "vector-search", prefix: "/vector-search", backend: { name: "qdrant", namespace: "data", port: 6333 }, upstreamPrefix: "/collections/rag/points", exactSuffixes: ["search", "search/batch", "count"] },
+  { key: "v1", prefix: "/v1", service: gatewayBackend },
+  { key: "adapter-chat", prefix: "/chat/v1", service: gatewayBackend, upstreamPrefix: "/v1" },
+  { key: "vector-search", prefix: "/vector-search", service: { name: "qdrant", namespace: "data", port: 6333 }, upstreamPrefix: "/collections/rag/points", exactSuffixes: ["search", "search/batch", "count"] },
 ];
 const settings: IngressNginxSettings = {
   hosts: ["llm.example.com"],
@@ -42,7 +42,7 @@ describe("NginxIngressWithTls", () => {
     });
 
     it("quotes regex metacharacters of a prefix", () => {
-      assert.equal(ingressPath({ key: "x", prefix: "/a.b", backend: gatewayBackend }).path, "/a\\.b(/|$)");
+      assert.equal(ingressPath({ key: "x", prefix: "/a.b", service: gatewayBackend }).path, "/a\\.b(/|$)");
     });
 
     it("routes each path of one Ingress set as the controller would", () => {
@@ -260,6 +260,7 @@ describe("NginxIngressWithTls", () => {
       assert.deepEqual(issuer.spec.acme.solvers, [{ http01: { ingress: { ingressClassName: "nginx" } } }]);
       const certs = dev.resources.filter((r) => r.type === CERTIFICATE && r.props.spec.secretName === "edge-tls").map((r) => r.props.metadata.namespace);
       assert.deepEqual(certs.sort(), ["llm-data", "llm-gateway"]);
+      assert.deepEqual(acmeSolverNamespaces(parsePlatformConfig(stackConfig("dev"))).sort(), certs.sort(), "where the network policies must admit the controller to the HTTP-01 solvers");
     });
 
     it("configures the controller with the client timeouts slow uploads are cut by", () => {

@@ -3,7 +3,7 @@ import { GatewayApiEdge } from "../../components/gatewayApiEdge";
 import { resolveHsts, resolveTimeouts, type EdgeRoute } from "../../components/specs/edge";
 import { gatewaySpec, rateLimitPolicySpec, rateLimitRules, routeRules, type GatewayApiSettings } from "../../components/specs/gatewayApiEdge";
 import { parsePlatformConfig } from "../../config/load";
-import { gatewayApiEdgeArgs } from "../../platform/edge";
+import { acmeSolverNamespaces, gatewayApiEdgeArgs } from "../../platform/edge";
 import { kubernetesNames, renderComponents, unwrap, valueOf, type Rendering } from "../fixtures/components";
 import { planStack, type StackPlan } from "../fixtures/plans";
 import { stackConfig } from "../fixtures/stacks";
@@ -22,9 +22,9 @@ const T = {
 
 const gw = { name: "litellm", namespace: "gw", port: 4000 };
 const routes: EdgeRoute[] = [
-  { key: "v1", prefix: "/v1", backend: gw },
-  { key: "adapter-chat", prefix: "/chat/v1", backend: gw, upstreamPrefix: "/v1" },
-  { key: "vector-search", prefix: "/vector-search", backend: { name: "qdrant", namespace: "data", port: 6333 }, upstreamPrefix: "/collections/rag/points", exactSuffixes: ["search", "search/batch"] },
+  { key: "v1", prefix: "/v1", service: gw },
+  { key: "adapter-chat", prefix: "/chat/v1", service: gw, upstreamPrefix: "/v1" },
+  { key: "vector-search", prefix: "/vector-search", service: { name: "qdrant", namespace: "data", port: 6333 }, upstreamPrefix: "/collections/rag/points", exactSuffixes: ["search", "search/batch"] },
 ];
 const settings: GatewayApiSettings = {
   component: "edge",
@@ -252,6 +252,7 @@ describe("GatewayApiEdge", () => {
       assert.ok(gateway.spec.listeners.some((l: any) => l.protocol === "HTTPS" && l.tls.certificateRefs[0].name === "edge-tls"));
       const cert = of(T.certificate).find((c) => c.spec.secretName === "edge-tls")!;
       assert.deepEqual([cert.metadata.namespace, cert.spec.issuerRef.name, cert.spec.dnsNames], ["ingress-nginx", "edge-acme", ["llm.example.com"]]);
+      assert.deepEqual(acmeSolverNamespaces(parsePlatformConfig(stackConfig("prod"))), [cert.metadata.namespace], "the HTTP-01 solver pods run beside the Gateway");
       const issuer = of(T.issuer)[0]!;
       assert.equal(issuer.spec.acme.server, "https://acme-v02.api.letsencrypt.org/directory");
       const routes = of(T.route);
