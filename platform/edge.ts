@@ -3,7 +3,7 @@ import type { PlatformConfig } from "../config/schema";
 import type { EdgeConfig } from "../config/edgeSchema";
 import { GatewayApiEdge, type GatewayApiEdgeArgs } from "../components/gatewayApiEdge";
 import { NginxIngressWithTls, type NginxIngressWithTlsArgs } from "../components/nginxIngressWithTls";
-import { ACME_SERVERS, type EdgeRateLimits, type EdgeRoute } from "../components/specs/edge";
+import { ACME_SERVERS, edgeNames, type EdgeRateLimits, type EdgeRoute } from "../components/specs/edge";
 import { LITELLM_PORT } from "../components/specs/gatewayWorkloads";
 import { QDRANT_HTTP_PORT } from "../components/specs/qdrant";
 import { publicRoutes } from "./routes";
@@ -42,6 +42,19 @@ export function acmeSolverNamespaces(config: PlatformConfig): string[] {
   return [...new Set(Object.values(edgeRoutes(config)).map((r) => r.service.namespace))];
 }
 
+/** The edge component's name: its Kubernetes objects are named after it (`edge-tls`, `edge-acme`, `edge-<route key>`). */
+export const EDGE_COMPONENT = "edge";
+
+/** The edge certificate (and its Secret): one beside the Gateway, or one per route namespace on ingress-nginx. */
+export function edgeCertificate(config: PlatformConfig): { name: string; namespaces: string[] } | undefined {
+  return config.edge ? { name: edgeNames(EDGE_COMPONENT).tlsSecret, namespaces: acmeSolverNamespaces(config) } : undefined;
+}
+
+/** NGINX replicas that each count the edge's per-client limits on their own (the controller's, or the Gateway's data plane). */
+export function edgeReplicas(edge: EdgeConfig): number {
+  return edge.implementation === "gateway-api" ? edge.gatewayApi.replicas : edge.ingressNginx.replicas;
+}
+
 function rateLimits(edge: EdgeConfig): EdgeRateLimits {
   const l = edge.rateLimits;
   return { rps: l.rps, rpm: l.rpm, connections: l.connections, burstMultiplier: l.burstMultiplier, allowlist: l.allowlist, perApiKey: l.perApiKey };
@@ -61,7 +74,7 @@ function common(config: PlatformConfig, edge: EdgeConfig) {
 }
 
 export function nginxIngressArgs(config: PlatformConfig, edge: EdgeConfig): NginxIngressWithTlsArgs {
-  return { ...common(config, edge), ingressClassName: edge.ingressNginx.ingressClass, controllerReplicas: edge.ingressNginx.replicas };
+  return { ...common(config, edge), ingressClassName: edge.ingressNginx.ingressClass, controllerReplicas: edgeReplicas(edge) };
 }
 
 export function gatewayApiEdgeArgs(config: PlatformConfig, edge: EdgeConfig): GatewayApiEdgeArgs {
@@ -71,7 +84,7 @@ export function gatewayApiEdgeArgs(config: PlatformConfig, edge: EdgeConfig): Ga
     namespace: config.namespaces.ingress,
     gatewayClassName: edge.gatewayApi.gatewayClass,
     hsts: edge.hsts,
-    dataPlaneReplicas: edge.gatewayApi.replicas,
+    dataPlaneReplicas: edgeReplicas(edge),
   };
 }
 
@@ -79,6 +92,6 @@ export function gatewayApiEdgeArgs(config: PlatformConfig, edge: EdgeConfig): Ga
 export function deployEdge(config: PlatformConfig, dependsOn: pulumi.Resource[]): NginxIngressWithTls | GatewayApiEdge | undefined {
   const edge = config.edge;
   if (!edge) return undefined;
-  if (edge.implementation === "gateway-api") return new GatewayApiEdge("edge", gatewayApiEdgeArgs(config, edge), { dependsOn });
-  return new NginxIngressWithTls("edge", nginxIngressArgs(config, edge), { dependsOn });
+  if (edge.implementation === "gateway-api") return new GatewayApiEdge(EDGE_COMPONENT, gatewayApiEdgeArgs(config, edge), { dependsOn });
+  return new NginxIngressWithTls(EDGE_COMPONENT, nginxIngressArgs(config, edge), { dependsOn });
 }

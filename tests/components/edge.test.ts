@@ -2,7 +2,7 @@ import { strict as assert } from "node:assert";
 import { NginxIngressWithTls } from "../../components/nginxIngressWithTls";
 import { ingressPath, ingressSpec, perReplicaLimit, rateLimitAnnotations, routeAnnotations, type EdgeRoute, type IngressNginxSettings } from "../../components/specs/edge";
 import { parsePlatformConfig } from "../../config/load";
-import { acmeSolverNamespaces, nginxIngressArgs } from "../../platform/edge";
+import { acmeSolverNamespaces, edgeCertificate, edgeReplicas, nginxIngressArgs } from "../../platform/edge";
 import { kubernetesNames, renderComponents, unwrap, valueOf, type Rendering } from "../fixtures/components";
 import { planStack, type StackPlan } from "../fixtures/plans";
 import { stackConfig } from "../fixtures/stacks";
@@ -260,7 +260,11 @@ describe("NginxIngressWithTls", () => {
       assert.deepEqual(issuer.spec.acme.solvers, [{ http01: { ingress: { ingressClassName: "nginx" } } }]);
       const certs = dev.resources.filter((r) => r.type === CERTIFICATE && r.props.spec.secretName === "edge-tls").map((r) => r.props.metadata.namespace);
       assert.deepEqual(certs.sort(), ["llm-data", "llm-gateway"]);
-      assert.deepEqual(acmeSolverNamespaces(parsePlatformConfig(stackConfig("dev"))).sort(), certs.sort(), "where the network policies must admit the controller to the HTTP-01 solvers");
+      const config = parsePlatformConfig(stackConfig("dev"));
+      assert.deepEqual(acmeSolverNamespaces(config).sort(), certs.sort(), "where the network policies must admit the controller to the HTTP-01 solvers");
+      assert.deepEqual(edgeCertificate(config), { name: "edge-tls", namespaces: ["llm-gateway", "llm-data"] });
+      assert.equal(edgeReplicas(config.edge!), 1);
+      assert.equal(edgeCertificate({ ...config, edge: undefined }), undefined);
     });
 
     it("configures the controller with the client timeouts slow uploads are cut by", () => {

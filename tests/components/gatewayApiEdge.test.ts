@@ -3,10 +3,10 @@ import { GatewayApiEdge } from "../../components/gatewayApiEdge";
 import { resolveHsts, resolveTimeouts, type EdgeRoute } from "../../components/specs/edge";
 import { gatewaySpec, rateLimitPolicySpec, rateLimitRules, routeRules, type GatewayApiSettings } from "../../components/specs/gatewayApiEdge";
 import { parsePlatformConfig } from "../../config/load";
-import { acmeSolverNamespaces, gatewayApiEdgeArgs } from "../../platform/edge";
+import { acmeSolverNamespaces, edgeCertificate, edgeReplicas, gatewayApiEdgeArgs } from "../../platform/edge";
 import { kubernetesNames, renderComponents, unwrap, valueOf, type Rendering } from "../fixtures/components";
 import { planStack, type StackPlan } from "../fixtures/plans";
-import { stackConfig } from "../fixtures/stacks";
+import { stackConfig, variant } from "../fixtures/stacks";
 import { crdSchemaErrors } from "./crds/crdValidation";
 
 const T = {
@@ -252,7 +252,11 @@ describe("GatewayApiEdge", () => {
       assert.ok(gateway.spec.listeners.some((l: any) => l.protocol === "HTTPS" && l.tls.certificateRefs[0].name === "edge-tls"));
       const cert = of(T.certificate).find((c) => c.spec.secretName === "edge-tls")!;
       assert.deepEqual([cert.metadata.namespace, cert.spec.issuerRef.name, cert.spec.dnsNames], ["ingress-nginx", "edge-acme", ["llm.example.com"]]);
-      assert.deepEqual(acmeSolverNamespaces(parsePlatformConfig(stackConfig("prod"))), [cert.metadata.namespace], "the HTTP-01 solver pods run beside the Gateway");
+      const config = parsePlatformConfig(stackConfig("prod"));
+      assert.deepEqual(acmeSolverNamespaces(config), [cert.metadata.namespace], "the HTTP-01 solver pods run beside the Gateway");
+      assert.deepEqual(edgeCertificate(config), { name: cert.metadata.name, namespaces: [cert.metadata.namespace] }, "what the smoke test and docs point at");
+      const three = parsePlatformConfig(variant(stackConfig("prod"), (c) => (c.edge.gatewayApi.replicas = 3))).edge!;
+      assert.equal(edgeReplicas(three), 3, "edge.gatewayApi.replicas, not edge.ingressNginx.replicas");
       const issuer = of(T.issuer)[0]!;
       assert.equal(issuer.spec.acme.server, "https://acme-v02.api.letsencrypt.org/directory");
       const routes = of(T.route);
