@@ -25,8 +25,8 @@ const namespaces = deployNamespaces({
   gateway: { name: ns.gateway, level: "restricted" },
   data: { name: ns.data, level: "restricted" },
   externalSecrets: used.externalSecrets ? { name: ns.externalSecrets, level: "baseline" } : undefined,
-  // The controller binds ports and cert-manager's webhook needs more than "restricted" allows in some setups.
-  ingress: used.ingressNginx ? { name: ns.ingress, level: "baseline" } : undefined,
+  // The edge controller (ingress-nginx, or NGINX Gateway Fabric with its Gateway's data plane) binds ports.
+  ingress: used.ingressNginx || used.nginxGatewayFabric ? { name: ns.ingress, level: "baseline" } : undefined,
   certManager: used.certManager ? { name: ns.certManager, level: "baseline" } : undefined,
 });
 // The operators first: every custom resource and GPU workload waits for them.

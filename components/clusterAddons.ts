@@ -2,7 +2,19 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { certmanager } from "./crds";
 import { GpuTimeSlicing, type GpuTimeSlicingArgs } from "./gpuTimeSlicing";
-import { ADDON_CHARTS, certManagerValues, sdkServerUrl as sdkServerUrlOf, externalSecretsValues, ingressNginxValues, sdkServerCertificates } from "./specs/addons";
+import {
+  ADDON_CHARTS,
+  GATEWAY_API_CRDS,
+  certManagerValues,
+  chartReference,
+  externalSecretsValues,
+  gatewayApiCrdsUrl,
+  ingressNginxValues,
+  nginxGatewayFabricValues,
+  sdkServerCertificates,
+  sdkServerUrl as sdkServerUrlOf,
+} from "./specs/addons";
+import type { HstsSettings } from "./specs/edge";
 import { withOverride, type ChildOverride } from "./specs/merge";
 import { dcgmExporterValues, kubePrometheusStackValues } from "./specs/monitoringAddons";
 
@@ -11,6 +23,11 @@ export interface CertManagerAddon {
   namespace: pulumi.Input<string>;
   /** Default v1.21.1. */
   chartVersion?: pulumi.Input<string>;
+  /**
+   * Turn on cert-manager's Gateway API support (HTTP-01 through HTTPRoutes, Gateway annotations). It
+   * watches Gateway API objects from start-up, so the CRDs come first: needs `nginxGatewayFabric`.
+   */
+  gatewayApi?: boolean;
   valuesOverride?: { [key: string]: any };
   /** Deep-merged into the Helm release's args. */
   releaseOverride?: ChildOverride;
@@ -38,17 +55,35 @@ export interface IngressNginxAddon {
   ingressClassName?: string;
   /** HSTS the controller adds to every HTTPS answer. */
   hsts?: HstsSettings;
+  /** Seconds a client may pause while sending headers or its body; default 30. */
+  clientTimeoutSeconds?: number;
   valuesOverride?: { [key: string]: any };
   releaseOverride?: ChildOverride;
 }
 
-export interface HstsSettings {
-  /** Default one year. */
-  maxAgeSeconds?: number;
-  /** Default true. */
-  includeSubdomains?: boolean;
-  /** Default false. */
-  preload?: boolean;
+export type { HstsSettings } from "./specs/edge";
+
+/**
+ * NGINX Gateway Fabric, the Gateway API controller of the edge, from its pinned OCI chart, after the
+ * Gateway API CRDs (standard channel) it needs. Its data plane (one NGINX Deployment per Gateway) is
+ * provisioned in each Gateway's namespace.
+ */
+export interface NginxGatewayFabricAddon {
+  namespace: pulumi.Input<string>;
+  /** Default 2.6.7. */
+  chartVersion?: pulumi.Input<string>;
+  /** Gateway API release whose standard-channel CRDs are installed first; default v1.5.1 (what NGF 2.6.7 pins). */
+  gatewayApiVersion?: pulumi.Input<string>;
+  /** GatewayClass the release creates (cluster-scoped); default `<component name>-nginx`. */
+  gatewayClassName?: string;
+  /** NGINX data-plane replicas per Gateway; default 2. */
+  dataPlaneReplicas?: number;
+  /** The data plane's Service type; default LoadBalancer. */
+  serviceType?: string;
+  valuesOverride?: { [key: string]: any };
+  releaseOverride?: ChildOverride;
+  /** Deep-merged into the Gateway API CRDs' ConfigFile args. */
+  crdsOverride?: ChildOverride;
 }
 
 /** kube-prometheus-stack: the Prometheus operator and its CRDs, Prometheus, Alertmanager, Grafana, kube-state-metrics. */
@@ -95,6 +130,7 @@ export interface ClusterAddonsArgs {
   certManager?: CertManagerAddon;
   externalSecrets?: ExternalSecretsAddon;
   ingressNginx?: IngressNginxAddon;
+  nginxGatewayFabric?: NginxGatewayFabricAddon;
   /** The NVIDIA device plugin with GPU sharing (a GpuTimeSlicing child). */
   gpuDevicePlugin?: GpuTimeSlicingArgs;
   kubePrometheusStack?: KubePrometheusStackAddon;
@@ -103,8 +139,10 @@ export interface ClusterAddonsArgs {
 
 /**
  * The cluster-wide operators a stack uses, and nothing it does not: cert-manager, External Secrets
- * (with Bitwarden's SDK server), the ingress controller, the GPU device plugin and, for monitoring,
- * kube-prometheus-stack and NVIDIA's DCGM exporter, each a pinned Helm release named after this component. Custom resources of these operators must wait for them: give
+ * (with Bitwarden's SDK server), the edge controller (ingress-nginx, or NGINX Gateway Fabric after the
+ * Gateway API CRDs), the GPU device plugin and, for monitoring, kube-prometheus-stack and NVIDIA's DCGM
+ * exporter, each a pinned Helm release named after this component. Custom resources of these
+ * operators must wait for them: give
  * them `dependsOn: [addons]` — a component in `dependsOn` makes the engine wait for all of its
  * children. The External Secrets release waits for cert-manager when its SDK server needs a certificate
  * (its pod mounts the TLS Secret, and the release is atomic). Two instances coexist in one cluster
@@ -112,10 +150,12 @@ export interface ClusterAddonsArgs {
  * cluster-wide, so both must pin compatible chart versions.
  */
 export class ClusterAddons extends pulumi.ComponentResource {
-  /** Names of the add-ons this instance installs (`cert-manager`, `external-secrets`, `ingress-nginx`, `gpu-device-plugin`, `kube-prometheus-stack`, `dcgm-exporter`). */
+  /** Names of the add-ons this instance installs (`cert-manager`, `external-secrets`, `ingress-nginx`, `gateway-api-crds`, `nginx-gateway-fabric`, `gpu-device-plugin`, `kube-prometheus-stack`, `dcgm-exporter`). */
   public readonly installed: pulumi.Output<string[]>;
   /** The IngressClass the ingress controller owns (empty without one). */
   public readonly ingressClassName: pulumi.Output<string>;
+  /** The GatewayClass NGINX Gateway Fabric owns (empty without it). */
+  public readonly gatewayClassName: pulumi.Output<string>;
   /** In-cluster URL of the Bitwarden SDK server (empty without one). */
   public readonly bitwardenSdkServerUrl: pulumi.Output<string>;
   /** The extended resource GPU pods request (empty without a device plugin). */
@@ -132,9 +172,8 @@ export class ClusterAddons extends pulumi.ComponentResource {
         withOverride(
           {
             name: `${name}-${addon}`,
-            chart: chart.chart,
+            ...chartReference(chart),
             version: a.chartVersion ?? chart.version,
-            repositoryOpts: { repo: chart.repository },
             namespace: a.namespace,
             values,
             atomic: true,
@@ -146,7 +185,23 @@ export class ClusterAddons extends pulumi.ComponentResource {
       );
     };
 
-    const certManager = args.certManager ? release("cert-manager", ADDON_CHARTS.certManager, args.certManager, certManagerValues(args.certManager.valuesOverride)) : undefined;
+    // Gateway API CRDs first: NGF's controller and cert-manager's Gateway API support watch them from start-up.
+    let gatewayApiCrds: pulumi.Resource | undefined;
+    if (args.nginxGatewayFabric) {
+      installed.push("gateway-api-crds");
+      const version = args.nginxGatewayFabric.gatewayApiVersion ?? GATEWAY_API_CRDS.version;
+      gatewayApiCrds = new k8s.yaml.v2.ConfigFile(
+        `${name}-gateway-api-crds`,
+        withOverride({ file: pulumi.output(version).apply(gatewayApiCrdsUrl) } satisfies k8s.yaml.v2.ConfigFileArgs, args.nginxGatewayFabric.crdsOverride),
+        child,
+      );
+    }
+    if (args.certManager?.gatewayApi && !gatewayApiCrds) {
+      throw new Error(`ClusterAddons ${name}: certManager.gatewayApi needs nginxGatewayFabric (it installs the Gateway API CRDs cert-manager watches from start-up)`);
+    }
+    const certManager = args.certManager
+      ? release("cert-manager", ADDON_CHARTS.certManager, args.certManager, certManagerValues(args.certManager.valuesOverride, args.certManager.gatewayApi ?? false), gatewayApiCrds && args.certManager.gatewayApi ? [gatewayApiCrds] : [])
+      : undefined;
 
     let sdkServerUrl: pulumi.Output<string> = pulumi.output("");
     if (args.externalSecrets) {
@@ -172,10 +227,27 @@ export class ClusterAddons extends pulumi.ComponentResource {
           replicas: a.replicas ?? 2,
           ingressClassName,
           hsts: { maxAgeSeconds: a.hsts?.maxAgeSeconds ?? 31536000, includeSubdomains: a.hsts?.includeSubdomains ?? true, preload: a.hsts?.preload ?? false },
+          clientTimeoutSeconds: a.clientTimeoutSeconds,
         },
         a.valuesOverride,
       );
       release("ingress-nginx", ADDON_CHARTS.ingressNginx, a, values);
+    }
+
+    let gatewayClassName = "";
+    if (args.nginxGatewayFabric) {
+      const a = args.nginxGatewayFabric;
+      gatewayClassName = a.gatewayClassName ?? `${name}-nginx`;
+      const values = nginxGatewayFabricValues(
+        {
+          gatewayClassName,
+          controllerName: `gateway.nginx.org/${name}-nginx-gateway-controller`,
+          dataPlaneReplicas: a.dataPlaneReplicas ?? 2,
+          serviceType: a.serviceType ?? "LoadBalancer",
+        },
+        a.valuesOverride,
+      );
+      release("nginx-gateway-fabric", ADDON_CHARTS.nginxGatewayFabric, a, values, [gatewayApiCrds!]);
     }
 
     let gpuResourceName: pulumi.Output<string> = pulumi.output("");
@@ -207,8 +279,9 @@ export class ClusterAddons extends pulumi.ComponentResource {
 
     this.installed = pulumi.output(installed);
     this.ingressClassName = pulumi.output(ingressClassName);
+    this.gatewayClassName = pulumi.output(gatewayClassName);
     this.bitwardenSdkServerUrl = sdkServerUrl;
     this.gpuResourceName = gpuResourceName;
-    this.registerOutputs({ installed: this.installed, ingressClassName: this.ingressClassName, bitwardenSdkServerUrl: this.bitwardenSdkServerUrl, gpuResourceName: this.gpuResourceName });
+    this.registerOutputs({ installed: this.installed, ingressClassName: this.ingressClassName, gatewayClassName: this.gatewayClassName, bitwardenSdkServerUrl: this.bitwardenSdkServerUrl, gpuResourceName: this.gpuResourceName });
   }
 }

@@ -4,7 +4,17 @@
  * (`pulumi package add <path or repo>/components`; see PulumiPlugin.yaml).
  */
 export { ClusterAddons } from "./clusterAddons";
-export type { CertManagerAddon, ClusterAddonsArgs, DcgmExporterAddon, ExternalSecretsAddon, HstsSettings, IngressNginxAddon, KubePrometheusStackAddon, PrometheusStorage } from "./clusterAddons";
+export type {
+  CertManagerAddon,
+  ClusterAddonsArgs,
+  DcgmExporterAddon,
+  ExternalSecretsAddon,
+  HstsSettings,
+  IngressNginxAddon,
+  KubePrometheusStackAddon,
+  NginxGatewayFabricAddon,
+  PrometheusStorage,
+} from "./clusterAddons";
 export { GpuTimeSlicing, GpuSharingMode } from "./gpuTimeSlicing";
 export type { GpuTimeSlicingArgs, GpuTimeSlicingOverrides } from "./gpuTimeSlicing";
 export { ModelCache, CacheAccessMode } from "./modelCache";
@@ -37,3 +47,8 @@ export type {
   ObservabilityOverrides,
   VectorStorePlan,
 } from "./observability";
+export { GatewayApiEdge } from "./gatewayApiEdge";
+export type { GatewayApiEdgeArgs, GatewayApiEdgeOverrides } from "./gatewayApiEdge";
+export { NginxIngressWithTls } from "./nginxIngressWithTls";
+export type { NginxIngressWithTlsArgs, NginxIngressWithTlsOverrides } from "./nginxIngressWithTls";
+export type { AcmeSettings, ApiKeyRateLimits, CorsSettings, EdgeRateLimits, EdgeRoute, EdgeService, EdgeTimeouts } from "./specs/edge";

@@ -1,3 +1,6 @@
+import Ajv, { type ValidateFunction } from "ajv";
+import { crdSchema } from "../components/crds/schemas";
+
 /** Where kubernetes-models keeps the schema of each API group. */
 const PACKAGES: Record<string, string> = {
   "cert-manager.io": "@kubernetes-models/cert-manager",
@@ -23,6 +26,8 @@ function modulePath(apiVersion: string): string {
  * Validates every object against the Kubernetes OpenAPI schema or its CRD's schema
  * (kubernetes-models). An object whose kind has no known schema is a problem too.
  */
+const crdValidators = new Map<string, ValidateFunction>();
+
 export async function validateObjects(objects: Record<string, any>[]): Promise<SchemaProblem[]> {
   const problems: SchemaProblem[] = [];
   for (const obj of objects) {
@@ -35,6 +40,15 @@ export async function validateObjects(objects: Record<string, any>[]): Promise<S
       model = undefined;
     }
     if (!model) {
+      // CRDs kubernetes-models has no package for (NGINX Gateway Fabric's policies): their upstream schema.
+      const crd = crdSchema(String(obj.apiVersion), String(obj.kind));
+      if (crd) {
+        const key = `${obj.apiVersion}/${obj.kind}`;
+        const validate = crdValidators.get(key) ?? new Ajv({ strict: false, allErrors: true, validateFormats: false }).compile(crd.openAPIV3Schema);
+        crdValidators.set(key, validate);
+        if (!validate(obj)) problems.push({ object: label, message: (validate.errors ?? []).map((e) => `${e.instancePath || "/"} ${e.message}`).join("; ") });
+        continue;
+      }
       problems.push({ object: label, message: `no schema known for ${obj.apiVersion} ${obj.kind}` });
       continue;
     }

@@ -13,6 +13,7 @@ export function addonsUsed(config: PlatformConfig): {
   certManager: boolean;
   externalSecrets: boolean;
   ingressNginx: boolean;
+  nginxGatewayFabric: boolean;
   gpuDevicePlugin: boolean;
   kubePrometheusStack: boolean;
   dcgmExporter: boolean;
@@ -23,7 +24,8 @@ export function addonsUsed(config: PlatformConfig): {
     // The edge's certificates, and the Bitwarden SDK server's TLS.
     certManager: config.edge !== undefined || externalSecrets,
     externalSecrets,
-    ingressNginx: config.edge !== undefined,
+    ingressNginx: config.edge?.implementation === "ingress-nginx",
+    nginxGatewayFabric: config.edge?.implementation === "gateway-api",
     gpuDevicePlugin: gpus,
     kubePrometheusStack: config.monitoring?.stack === "install",
     dcgmExporter: gpus && config.monitoring !== undefined && config.monitoring.dcgmExporter.enabled,
@@ -42,11 +44,30 @@ export function clusterAddonsArgs(config: PlatformConfig): ClusterAddonsArgs {
   const sharing = config.gpuSharing;
   const monitoring = config.monitoring;
   return {
-    certManager: used.certManager ? { namespace: ns.certManager, chartVersion: config.edge?.certManager.chartVersion } : undefined,
+    certManager: used.certManager ? { namespace: ns.certManager, chartVersion: config.edge?.certManager.chartVersion, gatewayApi: used.nginxGatewayFabric } : undefined,
     externalSecrets: used.externalSecrets ? { namespace: ns.externalSecrets, chartVersion: config.externalSecrets.chartVersion, bitwardenSdkServer: true } : undefined,
     ingressNginx:
       used.ingressNginx && config.edge
-        ? { namespace: ns.ingress, chartVersion: config.edge.controller.chartVersion, replicas: config.edge.controller.replicas, ingressClassName: config.edge.ingressClass, hsts: config.edge.hsts }
+        ? {
+            namespace: ns.ingress,
+            chartVersion: config.edge.ingressNginx.chartVersion,
+            replicas: config.edge.ingressNginx.replicas,
+            ingressClassName: config.edge.ingressNginx.ingressClass,
+            hsts: config.edge.hsts,
+            clientTimeoutSeconds: config.edge.timeouts.clientBodySeconds,
+          }
+        : undefined,
+    // The Gateway (and so its NGINX data plane) lives in the same namespace as the controller.
+    nginxGatewayFabric:
+      used.nginxGatewayFabric && config.edge
+        ? {
+            namespace: ns.ingress,
+            chartVersion: config.edge.gatewayApi.chartVersion,
+            gatewayApiVersion: config.edge.gatewayApi.gatewayApiVersion,
+            gatewayClassName: config.edge.gatewayApi.gatewayClass,
+            dataPlaneReplicas: config.edge.gatewayApi.replicas,
+            serviceType: config.edge.gatewayApi.serviceType,
+          }
         : undefined,
     gpuDevicePlugin: used.gpuDevicePlugin
       ? {

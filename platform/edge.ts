@@ -1,12 +1,17 @@
 import type * as pulumi from "@pulumi/pulumi";
 import type { PlatformConfig } from "../config/schema";
-import { NginxIngressWithTls } from "../components/nginxIngressWithTls";
-import type { EdgeRoute } from "../components/specs/edge";
+import type { EdgeConfig } from "../config/edgeSchema";
+import { GatewayApiEdge, type GatewayApiEdgeArgs } from "../components/gatewayApiEdge";
+import { NginxIngressWithTls, type NginxIngressWithTlsArgs } from "../components/nginxIngressWithTls";
+import { ACME_SERVERS, edgeNames, type EdgeRateLimits, type EdgeRoute } from "../components/specs/edge";
 import { LITELLM_PORT } from "../components/specs/gatewayWorkloads";
 import { QDRANT_HTTP_PORT } from "../components/specs/qdrant";
 import { publicRoutes } from "./routes";
 
-/** The public route table (platform/routes.ts) as ingress-nginx routes to the gateway and Qdrant Services. */
+/**
+ * The public route table (platform/routes.ts) as edge routes to the gateway's and Qdrant's Services,
+ * by route key (the same keys as `publicRoutes`).
+ */
 export function edgeRoutes(config: PlatformConfig): Record<string, EdgeRoute> {
   const services = {
     gateway: { name: "litellm", namespace: config.namespaces.gateway, port: LITELLM_PORT },
@@ -16,20 +21,77 @@ export function edgeRoutes(config: PlatformConfig): Record<string, EdgeRoute> {
     publicRoutes(config).map((r) => [
       r.key,
       {
-        path: r.prefix,
+        key: r.key,
+        prefix: r.prefix,
         service: services[r.backend],
-        ...(r.rewrite ? { rewriteTarget: `${r.rewrite.upstreamPrefix}/$1` } : {}),
-        ...(r.rewrite?.allowedSuffixes ? { allowedSuffix: r.rewrite.allowedSuffixes.join("|") } : {}),
+        ...(r.rewrite ? { upstreamPrefix: r.rewrite.upstreamPrefix } : {}),
+        ...(r.rewrite?.allowedSuffixes ? { exactSuffixes: r.rewrite.allowedSuffixes } : {}),
       },
     ]),
   );
 }
 
-export function deployEdge(config: PlatformConfig, dependsOn: pulumi.Resource[]): NginxIngressWithTls | undefined {
-  if (!config.edge) return undefined;
-  return new NginxIngressWithTls(
-    "edge",
-    { settings: config.edge, routes: edgeRoutes(config) },
-    { dependsOn },
-  );
+/**
+ * Namespaces where cert-manager runs HTTP-01 solver pods (the Certificate's namespace): the Gateway's own
+ * namespace on the Gateway API edge (one Certificate for the listener); every route namespace on
+ * ingress-nginx (an Ingress reads only Secrets of its namespace, so each has a Certificate).
+ */
+export function acmeSolverNamespaces(config: PlatformConfig): string[] {
+  if (!config.edge) return [];
+  if (config.edge.implementation === "gateway-api") return [config.namespaces.ingress];
+  return [...new Set(Object.values(edgeRoutes(config)).map((r) => r.service.namespace))];
+}
+
+/** The edge component's name: its Kubernetes objects are named after it (`edge-tls`, `edge-acme`, `edge-<route key>`). */
+export const EDGE_COMPONENT = "edge";
+
+/** The edge certificate (and its Secret): one beside the Gateway, or one per route namespace on ingress-nginx. */
+export function edgeCertificate(config: PlatformConfig): { name: string; namespaces: string[] } | undefined {
+  return config.edge ? { name: edgeNames(EDGE_COMPONENT).tlsSecret, namespaces: acmeSolverNamespaces(config) } : undefined;
+}
+
+/** NGINX replicas that each count the edge's per-client limits on their own (the controller's, or the Gateway's data plane). */
+export function edgeReplicas(edge: EdgeConfig): number {
+  return edge.implementation === "gateway-api" ? edge.gatewayApi.replicas : edge.ingressNginx.replicas;
+}
+
+function rateLimits(edge: EdgeConfig): EdgeRateLimits {
+  const l = edge.rateLimits;
+  return { rps: l.rps, rpm: l.rpm, connections: l.connections, burstMultiplier: l.burstMultiplier, allowlist: l.allowlist, perApiKey: l.perApiKey };
+}
+
+/** The edge's settings both implementations share. */
+function common(config: PlatformConfig, edge: EdgeConfig) {
+  return {
+    hosts: edge.hosts,
+    routes: Object.values(edgeRoutes(config)),
+    acme: { email: edge.email, server: ACME_SERVERS[edge.acme] },
+    cors: edge.cors,
+    rateLimits: rateLimits(edge),
+    timeouts: edge.timeouts,
+    maxBodySize: edge.maxBodySize,
+  };
+}
+
+export function nginxIngressArgs(config: PlatformConfig, edge: EdgeConfig): NginxIngressWithTlsArgs {
+  return { ...common(config, edge), ingressClassName: edge.ingressNginx.ingressClass, controllerReplicas: edgeReplicas(edge) };
+}
+
+export function gatewayApiEdgeArgs(config: PlatformConfig, edge: EdgeConfig): GatewayApiEdgeArgs {
+  return {
+    ...common(config, edge),
+    // The Gateway, its NGINX data plane and the certificate live beside the controller.
+    namespace: config.namespaces.ingress,
+    gatewayClassName: edge.gatewayApi.gatewayClass,
+    hsts: edge.hsts,
+    dataPlaneReplicas: edgeReplicas(edge),
+  };
+}
+
+/** The edge of `edge.implementation`; its custom resources wait for the add-ons (CRDs, controller, cert-manager). */
+export function deployEdge(config: PlatformConfig, dependsOn: pulumi.Resource[]): NginxIngressWithTls | GatewayApiEdge | undefined {
+  const edge = config.edge;
+  if (!edge) return undefined;
+  if (edge.implementation === "gateway-api") return new GatewayApiEdge(EDGE_COMPONENT, gatewayApiEdgeArgs(config, edge), { dependsOn });
+  return new NginxIngressWithTls(EDGE_COMPONENT, nginxIngressArgs(config, edge), { dependsOn });
 }

@@ -1,4 +1,3 @@
-import { TLS_SECRET } from "../components/specs/edge";
 import { send, TransportError, type Endpoint, type SmokeRequest, type SmokeResponse } from "./http";
 import type { SmokeTargets } from "./targets";
 import { inspectCertificate, judgeCertificate, judgeRedirect } from "./tls";
@@ -75,7 +74,7 @@ export function hints(targets: SmokeTargets, stack: string) {
     controllerLogs: `kubectl logs -n ${ns.ingress} -l app.kubernetes.io/name=ingress-nginx --tail=200`,
     route: (key: string, namespace: string) => `kubectl describe ingress -n ${namespace} -l llm-platform.io/route=${key}`,
     gatewayConfig: `kubectl get configmap -n ${ns.gateway} litellm-config -o yaml`,
-    certificate: `kubectl describe certificate -n ${ns.gateway} ${TLS_SECRET}; kubectl get certificaterequests,orders,challenges -A`,
+    certificate: `${(targets.certificate?.namespaces ?? [ns.gateway]).map((n) => `kubectl describe certificate -n ${n} ${targets.certificate?.name ?? "edge-tls"}`).join("; ")}; kubectl get certificaterequests,orders,challenges -A`,
   };
 }
 

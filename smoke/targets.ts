@@ -1,6 +1,7 @@
 import { lookupModel } from "@llm-platform/capacity";
 import type { PlatformConfig } from "../config/schema";
 import { perReplicaLimit } from "../components/specs/edge";
+import { edgeCertificate, edgeReplicas } from "../platform/edge";
 import { publicRoutes } from "../platform/routes";
 
 /** Tasks whose servers the smoke test knows: everything else scores pairs (a reranker). */
@@ -46,6 +47,9 @@ export interface SmokeTargets {
   cors?: { origins: string[]; headers: string[]; methods: string[] };
   rateLimits?: { rps?: number; rpm?: number; connections?: number; perReplica: { rps?: number; rpm?: number; connections?: number }; burstMultiplier: number; allowlist: string[]; replicas: number };
   namespaces: PlatformConfig["namespaces"];
+  /** The edge certificate (its Secret has the same name) and the namespaces it is issued in. */
+  certificate?: { name: string; namespaces: string[] };
+  edgeImplementation?: "ingress-nginx" | "gateway-api";
   /** The production ACME issuer gives publicly trusted certificates; staging's are untrusted by design. */
   acme?: "staging" | "production";
   hsts?: { maxAgeSeconds: number };
@@ -96,7 +100,7 @@ export function smokeTargets(config: PlatformConfig, overrides: TargetOverrides 
   const vectorSize = (embedServer ? embeddingDimension(config, embedServer) : undefined) ?? config.qdrant.collection.vectorSize;
 
   const limits = edge?.rateLimits;
-  const replicas = edge?.controller.replicas ?? 1;
+  const replicas = edge ? edgeReplicas(edge) : 1;
   const per = (v: number | undefined) => (v === undefined ? undefined : perReplicaLimit(v, replicas));
 
   return {
@@ -127,6 +131,8 @@ export function smokeTargets(config: PlatformConfig, overrides: TargetOverrides 
           }
         : undefined,
     namespaces: config.namespaces,
+    certificate: edgeCertificate(config),
+    edgeImplementation: edge?.implementation,
     acme: edge?.acme,
     hsts: edge ? { maxAgeSeconds: edge.hsts.maxAgeSeconds } : undefined,
     clientModels: Object.fromEntries(Object.entries(config.gateway.clients).map(([name, c]) => [name, c.models])),

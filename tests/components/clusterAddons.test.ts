@@ -1,12 +1,13 @@
 import { strict as assert } from "node:assert";
 import { ClusterAddons } from "../../components/clusterAddons";
-import { certManagerValues, externalSecretsValues, ingressNginxValues } from "../../components/specs/addons";
+import { certManagerValues, chartReference, externalSecretsValues, ingressNginxValues, nginxGatewayFabricValues } from "../../components/specs/addons";
 import { chartValuesErrors } from "../fixtures/chartSchemas";
 import { kubernetesNames, renderComponents, unwrap, valueOf, type Rendering } from "../fixtures/components";
 
 const RELEASE = "kubernetes:helm.sh/v3:Release";
 const ISSUER = "kubernetes:cert-manager.io/v1:Issuer";
 const CERTIFICATE = "kubernetes:cert-manager.io/v1:Certificate";
+const CONFIG_FILE = "kubernetes:yaml/v2:ConfigFile";
 
 describe("ClusterAddons", () => {
   describe("chart values", () => {
@@ -35,12 +36,41 @@ describe("ClusterAddons", () => {
       assert.equal(values.controller.service.externalTrafficPolicy, "Local", "client IPs reach the per-client limits");
       assert.equal(values.controller.replicaCount, 2);
       assert.deepEqual(values.controller.ingressClassResource, { name: "edge-nginx", default: false, controllerValue: "k8s.io/edge-nginx" });
+      assert.deepEqual([config["client-body-timeout"], config["client-header-timeout"]], ["30", "30"], "a slow client is cut after 30 s by default");
+      const slow = ingressNginxValues({ replicas: 1, ingressClassName: "x", hsts: { maxAgeSeconds: 1, includeSubdomains: true, preload: false }, clientTimeoutSeconds: 12 }) as any;
+      assert.deepEqual([slow.controller.config["client-body-timeout"], slow.controller.config["client-header-timeout"]], ["12", "12"]);
+    });
+
+    it("turns on cert-manager's Gateway API support only when asked, in values its schema accepts", () => {
+      const on = certManagerValues(undefined, true) as any;
+      assert.deepEqual(on.config, { apiVersion: "controller.config.cert-manager.io/v1alpha1", kind: "ControllerConfiguration", gatewayAPI: { enabled: true } });
+      assert.deepEqual(chartValuesErrors("cert-manager-v1.21.1.values.schema.json", on), []);
+      assert.equal((certManagerValues() as any).config, undefined);
+    });
+
+    it("configures NGINX Gateway Fabric with a named class and controller, client addresses kept and snippets off, in values its schema accepts", () => {
+      const values = nginxGatewayFabricValues({ gatewayClassName: "edge-nginx", controllerName: "gateway.nginx.org/edge-controller", dataPlaneReplicas: 3, serviceType: "NodePort" }) as any;
+      assert.deepEqual(chartValuesErrors("nginx-gateway-fabric-2.6.7.values.schema.json", values), []);
+      assert.equal(values.nginxGateway.gatewayClassName, "edge-nginx");
+      assert.equal(values.nginxGateway.gatewayControllerName, "gateway.nginx.org/edge-controller");
+      assert.deepEqual([values.nginxGateway.snippets.enable, values.nginxGateway.snippetsFilters.enable], [false, false], "no NGINX config injection by route owners");
+      assert.equal(values.nginxGateway.productTelemetry.enable, false, "no egress to the vendor");
+      assert.deepEqual(values.nginx.service, { type: "NodePort", externalTrafficPolicy: "Local" }, "client addresses reach the per-client limits");
+      assert.equal(values.nginx.replicas, 3);
+      assert.notDeepEqual(chartValuesErrors("nginx-gateway-fabric-2.6.7.values.schema.json", { nginxGateway: { gatewayControllerName: "example.com/edge" } }), [], "the chart refuses a controller outside gateway.nginx.org");
+      assert.notDeepEqual(chartValuesErrors("nginx-gateway-fabric-2.6.7.values.schema.json", { nginx: { service: { externalTrafficPolicy: "Both" } } }), []);
+    });
+
+    it("addresses OCI charts in full and classic ones through their repository", () => {
+      assert.deepEqual(chartReference({ chart: "nginx-gateway-fabric", repository: "oci://ghcr.io/nginx/charts" }), { chart: "oci://ghcr.io/nginx/charts/nginx-gateway-fabric" });
+      assert.deepEqual(chartReference({ chart: "cert-manager", repository: "https://charts.jetstack.io" }), { chart: "cert-manager", repositoryOpts: { repo: "https://charts.jetstack.io" } });
     });
   });
 
   describe("component", () => {
     let all: Rendering;
     let none: Rendering;
+    let gatewayApi: Rendering;
     let outputs: { installed: string[]; ingressClassName: string; sdk: string; gpu: string };
     before(async () => {
       all = await renderComponents(() => {
@@ -66,6 +96,11 @@ describe("ClusterAddons", () => {
         gpu: await valueOf(addons.gpuResourceName),
       };
       none = await renderComponents(() => new ClusterAddons("bare", { externalSecrets: { namespace: "external-secrets" } }));
+      gatewayApi = await renderComponents(() => {
+        const gw = new ClusterAddons("gw", { certManager: { namespace: "cert-manager", gatewayApi: true }, nginxGatewayFabric: { namespace: "nginx-gateway", dataPlaneReplicas: 3, gatewayApiVersion: "v1.5.0" } });
+        new ClusterAddons("gw-b", { nginxGatewayFabric: { namespace: "nginx-gateway-b" } });
+        return gw;
+      });
     });
 
     it("installs exactly the add-ons asked for, each a pinned release named after the component", () => {
@@ -108,6 +143,37 @@ describe("ClusterAddons", () => {
         renderComponents(() => new ClusterAddons("broken", { externalSecrets: { namespace: "external-secrets", bitwardenSdkServer: true } })),
         /externalSecrets\.bitwardenSdkServer needs certManager/,
       );
+    });
+
+    it("installs NGINX Gateway Fabric from its OCI chart after the Gateway API CRDs, and cert-manager's Gateway API support after them too", async () => {
+      const crds = gatewayApi.get(CONFIG_FILE, "gw-gateway-api-crds");
+      assert.equal(unwrap(crds.inputs).file, "https://github.com/kubernetes-sigs/gateway-api/releases/download/v1.5.0/standard-install.yaml");
+      const ngf = gatewayApi.get(RELEASE, "gw-nginx-gateway-fabric");
+      const inputs = unwrap(ngf.inputs);
+      assert.deepEqual([inputs.name, inputs.chart, inputs.version, inputs.repositoryOpts, inputs.namespace], ["gw-nginx-gateway-fabric", "oci://ghcr.io/nginx/charts/nginx-gateway-fabric", "2.6.7", undefined, "nginx-gateway"]);
+      assert.deepEqual([inputs.values.nginxGateway.gatewayClassName, inputs.values.nginxGateway.gatewayControllerName, inputs.values.nginx.replicas], ["gw-nginx", "gateway.nginx.org/gw-nginx-gateway-controller", 3]);
+      assert.ok(ngf.dependencies.includes(crds.urn), "the controller starts only once the Gateway API CRDs exist");
+      const certManager = gatewayApi.get(RELEASE, "gw-cert-manager");
+      assert.ok(certManager.dependencies.includes(crds.urn), "cert-manager watches HTTPRoutes from start-up");
+      assert.deepEqual(unwrap(certManager.inputs).values.config.gatewayAPI, { enabled: true });
+      assert.deepEqual(all.get(RELEASE, "addons-cert-manager").dependencies, [], "without the Gateway API, cert-manager waits for nothing");
+      const addons = (gatewayApi as unknown as { result: ClusterAddons }).result;
+      assert.deepEqual(await valueOf(addons.installed), ["gateway-api-crds", "cert-manager", "nginx-gateway-fabric"]);
+      assert.equal(await valueOf(addons.gatewayClassName), "gw-nginx");
+      assert.equal(await valueOf(addons.ingressClassName), "");
+      assert.equal(crds.parent, gatewayApi.get("llm-platform:index:ClusterAddons", "gw").urn);
+    });
+
+    it("refuses cert-manager's Gateway API support without the CRDs' installer, naming the fix", async () => {
+      await assert.rejects(renderComponents(() => new ClusterAddons("broken", { certManager: { namespace: "cert-manager", gatewayApi: true } })), /certManager\.gatewayApi needs nginxGatewayFabric/);
+    });
+
+    it("lets two Gateway API installations coexist: distinct GatewayClasses and controller names", () => {
+      const names = kubernetesNames(gatewayApi.resources);
+      assert.equal(new Set(names).size, names.length, names.join("\n"));
+      const classOf = (release: string) => unwrap(gatewayApi.get(RELEASE, release).inputs).values.nginxGateway;
+      assert.notEqual(classOf("gw-nginx-gateway-fabric").gatewayClassName, classOf("gw-b-nginx-gateway-fabric").gatewayClassName);
+      assert.notEqual(classOf("gw-nginx-gateway-fabric").gatewayControllerName, classOf("gw-b-nginx-gateway-fabric").gatewayControllerName);
     });
 
     it("exposes the ingress class and the GPU resource name", () => {

@@ -19,9 +19,19 @@ const EXPECTED: Record<string, { inputs: string[]; required: string[]; outputs: 
     outputs: ["releaseName", "resourceName", "sharingMode", "slicesPerGpu"],
   },
   ClusterAddons: {
-    inputs: ["certManager", "dcgmExporter", "externalSecrets", "gpuDevicePlugin", "ingressNginx", "kubePrometheusStack"],
+    inputs: ["certManager", "dcgmExporter", "externalSecrets", "gpuDevicePlugin", "ingressNginx", "kubePrometheusStack", "nginxGatewayFabric"],
     required: [],
-    outputs: ["bitwardenSdkServerUrl", "gpuResourceName", "ingressClassName", "installed"],
+    outputs: ["bitwardenSdkServerUrl", "gatewayClassName", "gpuResourceName", "ingressClassName", "installed"],
+  },
+  NginxIngressWithTls: {
+    inputs: ["acme", "controllerReplicas", "cors", "hosts", "ingressClassName", "maxBodySize", "overrides", "rateLimits", "routes", "timeouts"],
+    required: ["acme", "hosts", "ingressClassName", "routes"],
+    outputs: ["hosts", "ingressClassName", "issuerName", "tlsSecretName", "urls"],
+  },
+  GatewayApiEdge: {
+    inputs: ["acme", "cors", "dataPlaneReplicas", "gatewayClassName", "hosts", "hsts", "maxBodySize", "namespace", "overrides", "rateLimits", "routes", "timeouts"],
+    required: ["acme", "gatewayClassName", "hosts", "namespace", "routes"],
+    outputs: ["gatewayName", "gatewayNamespace", "hosts", "issuerName", "tlsSecretName", "urls"],
   },
   ModelCache: {
     inputs: ["downloadTimeoutSeconds", "exclude", "hfEndpoint", "hfTokenSecret", "image", "models", "namespace", "nodeSelector", "overrides", "protect", "resources", "retainOnDelete", "tolerations", "volume"],

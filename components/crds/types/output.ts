@@ -21,3 +21,30 @@ export namespace certmanager {
     }
   }
 }
+
+// Status of gateway.networking.k8s.io/v1 and gateway.nginx.org/v1alpha1 objects (see input.ts for provenance).
+export namespace gateway {
+  export namespace v1 {
+    export interface Condition {
+      type: string;
+      status: "True" | "False" | "Unknown";
+      reason?: string;
+      message?: string;
+      lastTransitionTime?: string;
+      observedGeneration?: number;
+    }
+    export interface GatewayStatus {
+      addresses?: { type?: string; value: string }[];
+      conditions?: Condition[];
+      listeners?: { name: string; attachedRoutes: number; conditions: Condition[] }[];
+    }
+    export interface RouteStatus {
+      parents?: { parentRef: { name: string; namespace?: string; sectionName?: string }; controllerName: string; conditions?: Condition[] }[];
+    }
+  }
+  export namespace v1alpha1 {
+    export interface PolicyStatus {
+      ancestors?: { ancestorRef: { name: string; namespace?: string; kind?: string; group?: string }; controllerName: string; conditions?: v1.Condition[] }[];
+    }
+  }
+}

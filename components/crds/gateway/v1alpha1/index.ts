@@ -1,0 +1,3 @@
+export * from "./clientSettingsPolicy";
+export * from "./proxySettingsPolicy";
+export * from "./rateLimitPolicy";
