@@ -75,10 +75,18 @@ export const adapters = Object.fromEntries(
     ];
   }),
 );
+/** In-cluster OpenAI-compatible base URL of the gateway. */
 export const gatewayUrl = gateway.url;
-export const gatewayMasterKey = gateway.masterKey;
+/** The gateway's Service (what the edge routes /v1 and the adapter paths to). */
+export const gatewayServiceName = gateway.serviceName;
+/** Admin (master) key of the gateway, for operators only: never hand it to a client. */
+export const gatewayAdminMasterKey = gateway.masterKey;
+/** Per client (gateway.clients): its virtual key for the OpenAI-compatible API. */
+export const clientKeys = gateway.clientKeys;
 export const qdrantUrl = qdrant.url;
-export const qdrantReadOnlyApiKey = qdrant.readOnlyApiKey;
+export const qdrantServiceName = qdrant.serviceName;
+/** Per client (qdrant.clients): its token for the RAG collection (Qdrant JWT, with an expiry). */
+export const qdrantClientTokens = qdrant.clientTokens;
 /** Public URLs per route (`/chat/v1`, `/v1`, `/vector-search`, ...). */
 export const publicUrls = edge?.urls ?? null;
 export const workstationBaseUrl = workstationUrl ?? null;
