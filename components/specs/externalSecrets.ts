@@ -3,22 +3,33 @@ import { PART_OF } from "./labels";
 
 type Input<T> = pulumi.Input<T>;
 
+/** A key of a Secret. */
+export interface SecretKeyRef {
+  name: Input<string>;
+  key: Input<string>;
+}
+
 /** The Bitwarden Secrets Manager project a store reads, and how it authenticates. */
 export interface BitwardenStoreSpec {
   organizationId: Input<string>;
   projectId: Input<string>;
   /** An existing Secret (in the operator's namespace) with the machine account's access token. */
-  accessTokenSecret: { name: Input<string>; key: Input<string> };
+  accessTokenSecret: SecretKeyRef;
   apiUrl: Input<string>;
   identityUrl: Input<string>;
+}
+
+/** One key of a Kubernetes Secret and the Bitwarden secret (ID or name) it comes from. */
+export interface ExternalSecretItem {
+  secretKey: string;
+  bitwardenSecret: string;
 }
 
 /** One Kubernetes Secret External Secrets keeps filled from Bitwarden. */
 export interface ExternalSecretSpec {
   namespace: string;
   secretName: string;
-  /** Each key of the Secret and the Bitwarden secret (ID or name) it comes from. */
-  data: { secretKey: string; bitwardenSecret: string }[];
+  data: ExternalSecretItem[];
 }
 
 /**

@@ -3,10 +3,16 @@ import type { BackupTier } from "./storage";
 
 /** Arg types shared by LiteLLMGateway and QdrantStore. */
 
-/** CPU and memory requests and limits as Kubernetes quantities ("500m", "1Gi"). */
+/** CPU and memory as Kubernetes quantities ("500m", "1Gi"). */
+export interface ResourceList {
+  cpu: string;
+  memory: string;
+}
+
+/** CPU and memory requests and limits. */
 export interface ResourceQuantities {
-  requests: { cpu: string; memory: string };
-  limits: { cpu: string; memory: string };
+  requests: ResourceList;
+  limits: ResourceList;
 }
 
 /** A volume the component claims. */
