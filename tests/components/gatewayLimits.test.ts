@@ -3,7 +3,6 @@ import { execFile, spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { promisify } from "node:util";
 import { LIMITS_ENV, LIMITS_MODULE, LIMITS_MODULE_FILE } from "../../components/specs/gatewayLimits";
 
 const hasPython = () => spawnSync("python3", ["--version"]).status === 0;
