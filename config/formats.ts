@@ -90,7 +90,7 @@ export function goDurationSeconds(text: string): number | undefined {
 /** Why a URL is not an HTTP(S) base URL a client can call (scheme, host, port), or undefined. */
 export function httpUrlProblem(text: string, schemes: string[] = ["http", "https"]): string | undefined {
   const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(text)?.[1]?.toLowerCase();
-  if (!scheme) return `"${text}" has no scheme: write ${schemes.map((s) => `${s}://`).join(" or ")}host[:port]`;
+  if (!scheme) return `"${text}" has no scheme: write ${schemes.map((s) => `${s}://host[:port]`).join(" or ")}`;
   if (!schemes.includes(scheme)) return `"${text}" uses ${scheme}://; use ${schemes.map((s) => `${s}://`).join(" or ")}`;
   const port = /^[a-z][a-z0-9+.-]*:\/\/(?:[^/@]*@)?(\[[^\]]*\]|[^/:?#]*)(?::([^/?#]*))?/i.exec(text);
   if (!port || port[1] === "") return `"${text}" has no host`;
