@@ -30,6 +30,10 @@ export type { GatewayClient } from "./specs/gatewayClients";
 export { BackupTier } from "./specs/storage";
 export type { ResourceQuantities, S3BucketArgs, VolumeArgs } from "./specs/gatewayArgs";
 
+/**
+ * The first release whose images run Prisma migrations offline as any UID: the root images since v1.93.0
+ * (BerriAI/litellm#33853), the non_root image since v1.93.1 (#34325): see docs/gateway.md.
+ */
 export const DEFAULT_LITELLM_IMAGE = "ghcr.io/berriai/litellm:v1.93.1";
 
 export interface GatewayPostgresArgs {
@@ -306,7 +310,8 @@ export class LiteLLMGateway extends pulumi.ComponentResource {
     });
     const deployment = new k8s.apps.v1.Deployment(`${name}-deployment`, withOverride(litellmDeploymentSpec(spec), args.overrides?.deployment), {
       ...child,
-      dependsOn: [migrate, redis, redisService, config, keysSecret],
+      // After the setup Job: a rotated database password is set before the pods that use it restart.
+      dependsOn: [setup, migrate, redis, redisService, config, keysSecret],
     });
     const service = new k8s.core.v1.Service(`${name}-service`, withOverride(litellmServiceSpec(ns, names.litellm, name), args.overrides?.service), child);
     new k8s.policy.v1.PodDisruptionBudget(`${name}-pdb`, { metadata: { name: names.litellm, namespace: ns }, spec: { maxUnavailable: 1, selector: { matchLabels: selectorLabels("litellm", name) } } }, child);

@@ -128,6 +128,7 @@ describe("LiteLLMGateway component", () => {
     const migrate = r.get(JOB, "gw-migrate");
     assert.ok(migrate.dependencies.includes(setup.urn), "migrations run as the role the setup Job configured");
     assert.ok(r.get(DEPLOYMENT, "gw-deployment").dependencies.includes(migrate.urn));
+    assert.ok(r.get(DEPLOYMENT, "gw-deployment").dependencies.includes(setup.urn), "a rotated password is set before the gateway's pods restart");
     const env = envOf(podOf(setup).containers[0]);
     assert.deepEqual(env.PGUSER, "postgres");
     assert.deepEqual(env.APP_PASSWORD, { secretKeyRef: { name: "gw-postgres", key: "password" } });
