@@ -89,11 +89,8 @@ export function postgresStatefulSetSpec(a: PostgresSpecArgs): k8s.apps.v1.Statef
   };
 }
 
-export function serviceSpec(namespace: Input<string>, name: string, selector: Record<string, string>, port: number, headless = false): k8s.core.v1.ServiceArgs {
-  return {
-    metadata: { name, namespace },
-    spec: { ...(headless ? { clusterIP: "None" } : { type: "ClusterIP" }), selector, ports: [{ name: "tcp", port, targetPort: port, protocol: "TCP" }] },
-  };
+export function serviceSpec(namespace: Input<string>, name: string, selector: Record<string, string>, port: number): k8s.core.v1.ServiceArgs {
+  return { metadata: { name, namespace }, spec: { type: "ClusterIP", selector, ports: [{ name: "tcp", port, targetPort: port, protocol: "TCP" }] } };
 }
 
 /**
