@@ -1,7 +1,7 @@
 import { deployEdge } from "./platform/edge";
 import { collectionVectorSize, deployGatewayAndData } from "./platform/gateway";
 import { resolveImageDigests } from "./platform/imageDigests";
-import { deployInference, deployWorkstation } from "./platform/inference";
+import { deployInference, deployWorkstation, huggingFaceTokenExternalSecret } from "./platform/inference";
 import { loadPlatform } from "./platform/loadConfig";
 import { deployNamespaces } from "./platform/namespaces";
 import { dataNetworkPolicies, deployNetworkPolicies, gatewayNetworkPolicies, inferenceNetworkPolicies } from "./platform/network";
@@ -33,7 +33,11 @@ const namespaces = deployNamespaces({
 const addons = deployClusterAddons(config, Object.values(namespaces));
 
 const inference = deployInference(config, servers, { inference: namespaces.inference! }, addons);
-const { gateway, qdrant } = deployGatewayAndData(config, servers, { gateway: namespaces.gateway!, data: namespaces.data! }, vectorSize, addons);
+const hfToken = huggingFaceTokenExternalSecret(config);
+const { gateway, qdrant } = deployGatewayAndData(config, servers, { gateway: namespaces.gateway!, data: namespaces.data! }, vectorSize, addons, {
+  workstationApiKey: workstation && config.workstation?.engine === "vllm" ? workstation.apiKey : undefined,
+  extraSecrets: hfToken ? [{ namespace: hfToken.namespace, secretName: hfToken.secretName, data: [{ secretKey: hfToken.key, bitwardenSecret: hfToken.bitwardenSecret }] }] : [],
+});
 
 if (servers.length > 0) deployNetworkPolicies("inference", inferenceNetworkPolicies(config), [namespaces.inference!]);
 const externalPorts = [config.providers["vllm-local"]?.apiBase, config.providers.ollama?.apiBase, workstationUrl]
@@ -74,10 +78,18 @@ export const adapters = Object.fromEntries(
     ];
   }),
 );
+/** In-cluster OpenAI-compatible base URL of the gateway. */
 export const gatewayUrl = gateway.url;
-export const gatewayMasterKey = gateway.masterKey;
+/** The gateway's Service (what the edge routes /v1 and the adapter paths to). */
+export const gatewayServiceName = gateway.serviceName;
+/** Admin (master) key of the gateway, for operators only: never hand it to a client. */
+export const gatewayAdminMasterKey = gateway.masterKey;
+/** Per client (gateway.clients): its virtual key for the OpenAI-compatible API. */
+export const clientKeys = gateway.clientKeys;
 export const qdrantUrl = qdrant.url;
-export const qdrantReadOnlyApiKey = qdrant.readOnlyApiKey;
+export const qdrantServiceName = qdrant.serviceName;
+/** Per client (qdrant.clients): its token for the RAG collection (Qdrant JWT, with an expiry). */
+export const qdrantClientTokens = qdrant.clientTokens;
 /** Public URLs per route (`/chat/v1`, `/v1`, `/vector-search`, ...). */
 export const publicUrls = edge?.urls ?? null;
 export const workstationBaseUrl = workstationUrl ?? null;

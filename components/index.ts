@@ -52,3 +52,23 @@ export type { GatewayApiEdgeArgs, GatewayApiEdgeOverrides } from "./gatewayApiEd
 export { NginxIngressWithTls } from "./nginxIngressWithTls";
 export type { NginxIngressWithTlsArgs, NginxIngressWithTlsOverrides } from "./nginxIngressWithTls";
 export type { AcmeSettings, ApiKeyRateLimits, CorsSettings, EdgeRateLimits, EdgeRoute, EdgeService, EdgeTimeouts } from "./specs/edge";
+export { LiteLLMGateway, ModelMode, BackupTier, DEFAULT_LITELLM_IMAGE } from "./liteLLMGateway";
+export type {
+  GatewayBackupArgs,
+  GatewayClient,
+  GatewayModel,
+  GatewayPostgresArgs,
+  GatewayRedisArgs,
+  GatewayRequestLimits,
+  GatewayRotation,
+  LiteLLMGatewayArgs,
+  LiteLLMGatewayOverrides,
+  ResourceQuantities,
+  S3BucketArgs,
+  VolumeArgs,
+} from "./liteLLMGateway";
+export { QdrantStore, QdrantAccess, Distance, DEFAULT_QDRANT_IMAGE } from "./qdrantStore";
+export type { Collection, QdrantReader, QdrantSnapshotArgs, QdrantStoreArgs, QdrantStoreOverrides } from "./qdrantStore";
+export { BitwardenSecrets } from "./bitwardenSecrets";
+export type { BitwardenProject, BitwardenSecretsArgs, ExternalSecretSpec } from "./bitwardenSecrets";
+export { liteLLMGatewayNames, qdrantStoreNames, bitwardenStoreName } from "./specs/gatewayNames";

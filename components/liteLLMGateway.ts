@@ -1,133 +1,402 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import { createHash } from "node:crypto";
 import { stringify } from "yaml";
-import type { GatewayConfig } from "../config/gatewaySchema";
-import { headlessServiceSpec, postgresStatefulSetSpec, redisDeploymentSpec, serviceSpec } from "./specs/gatewayData";
-import { clientsJobSpec } from "./specs/gatewayClients";
-import { GATEWAY_SECRETS, LITELLM_PORT, POSTGRES_PORT, REDIS_PORT, litellmDeploymentSpec, litellmServiceSpec, migrationJobSpec } from "./specs/gatewayWorkloads";
-import { pdbSpec } from "./specs/k8s";
-import { litellmConfig, type GatewayModel } from "./specs/litellmConfig";
+import { contentHash, secretHash } from "./specs/gatewayCrypto";
+import { clientsJobSpec, clientsConfigData, type GatewayClient } from "./specs/gatewayClients";
+import {
+  POSTGRES_PORT,
+  POSTGRES_SECRET_KEYS,
+  REDIS_PORT,
+  postgresBackupCronJobSpec,
+  postgresSetupJobSpec,
+  postgresStatefulSetSpec,
+  redisConf,
+  redisDeploymentSpec,
+  serviceSpec,
+} from "./specs/gatewayData";
+import { LIMITS_MODULE, LIMITS_MODULE_FILE } from "./specs/gatewayLimits";
+import { liteLLMGatewayNames } from "./specs/gatewayNames";
+import { LITELLM_PORT, litellmDeploymentSpec, litellmServiceSpec, migrationJobSpec } from "./specs/gatewayWorkloads";
 import { selectorLabels } from "./specs/labels";
-import { applyOverride, type Overrides } from "./specs/merge";
-import { volumeClaimSpec, type BackupTier } from "./specs/storage";
+import { litellmConfig, type GatewayModel } from "./specs/litellmConfig";
+import { withOverride, type ChildOverride } from "./specs/merge";
+import { BackupTier, volumeClaimSpec } from "./specs/storage";
+import type { ResourceQuantities, S3BucketArgs, VolumeArgs } from "./specs/gatewayArgs";
+
+export { ModelMode } from "./specs/litellmConfig";
+export type { GatewayModel } from "./specs/litellmConfig";
+export type { GatewayClient } from "./specs/gatewayClients";
+export { BackupTier } from "./specs/storage";
+export type { ResourceQuantities, S3BucketArgs, VolumeArgs } from "./specs/gatewayArgs";
+
+/**
+ * The first release whose images run Prisma migrations offline as any UID: the root images since v1.93.0
+ * (BerriAI/litellm#33853), the non_root image since v1.93.1 (#34325): see docs/gateway.md.
+ */
+export const DEFAULT_LITELLM_IMAGE = "ghcr.io/berriai/litellm:v1.93.1";
+
+export interface GatewayPostgresArgs {
+  /** Default postgres:17.6. */
+  image?: string;
+  resources?: ResourceQuantities;
+  /** The data volume (protected and retained with the component's settings). */
+  storage: VolumeArgs;
+}
+
+/** Logical backups (pg_dump): to a volume only the backup Job mounts, or to an S3-compatible bucket. */
+export interface GatewayBackupArgs {
+  /** Cron schedule; default "30 2 * * *". */
+  schedule?: string;
+  /** Dumps kept on the volume; default 14. */
+  retain?: number;
+  volume?: VolumeArgs;
+  s3?: S3BucketArgs;
+}
+
+export interface GatewayRedisArgs {
+  /** Default redis:7.4.6. */
+  image?: string;
+  resources?: ResourceQuantities;
+}
+
+/** Caps on every request (the gateway's limits hook). */
+export interface GatewayRequestLimits {
+  /** Largest max_tokens; requests without one get it. Default 4096. */
+  maxTokens?: number;
+  /** Largest n / best_of. Default 1. */
+  maxN?: number;
+  /** Largest prompt or input, in MiB. Default 8. */
+  maxRequestSizeMiB?: number;
+}
+
+/** Raise a number by one to rotate that credential. The salt key is never rotated. */
+export interface GatewayRotation {
+  masterKey?: number;
+  postgresPassword?: number;
+  postgresAdminPassword?: number;
+  redisPassword?: number;
+  /** Per client: raise to issue the client a new key (the old one is revoked). */
+  clients?: { [client: string]: number };
+}
+
+/** Per-child escape hatches, deep-merged into each child's args last. */
+export interface LiteLLMGatewayOverrides {
+  config?: ChildOverride;
+  deployment?: ChildOverride;
+  service?: ChildOverride;
+  migrationJob?: ChildOverride;
+  postgres?: ChildOverride;
+  postgresVolume?: ChildOverride;
+  postgresSetupJob?: ChildOverride;
+  redis?: ChildOverride;
+  clientsJob?: ChildOverride;
+  backupCronJob?: ChildOverride;
+  backupVolume?: ChildOverride;
+}
 
 export interface LiteLLMGatewayArgs {
-  namespace: string;
-  settings: GatewayConfig;
+  namespace: pulumi.Input<string>;
+  /** Default ghcr.io/berriai/litellm:v1.93.1 (runs its Prisma migrations offline as any UID). */
+  image?: string;
+  /** Default 2. */
+  replicas?: number;
+  resources?: ResourceQuantities;
+  /** LiteLLM's model list. */
   models: GatewayModel[];
-  /** Env var names of provider credentials in the `llm-provider-keys` Secret (filled by External Secrets). */
-  providerEnv: string[];
-  database: { storageClass?: string; backupTier: BackupTier; backupTierLabel: string; protect: boolean };
-  /** Image of the client-keys Job: sh and curl. */
-  curlImage: string;
-  overrides?: Overrides<{
-    config: k8s.core.v1.ConfigMapArgs;
-    deployment: k8s.apps.v1.DeploymentArgs;
-    service: k8s.core.v1.ServiceArgs;
-    migrationJob: k8s.batch.v1.JobArgs;
-    postgres: k8s.apps.v1.StatefulSetArgs;
-    redis: k8s.apps.v1.DeploymentArgs;
-  }>;
+  /** Default 2. */
+  numRetries?: number;
+  /** Default 600. */
+  timeoutSeconds?: number;
+  /** model → models to try when it fails. */
+  fallbacks?: { [model: string]: string[] };
+  /** model → models with a longer context, for prompts that do not fit. */
+  contextWindowFallbacks?: { [model: string]: string[] };
+  limits?: GatewayRequestLimits;
+  /** Virtual keys, one per client, generated here and kept in a Secret per client. */
+  clients?: { [name: string]: GatewayClient };
+  /** Env var names of provider credentials, each a key of the provider Secret. */
+  providerEnv?: string[];
+  /** The provider Secret (written by External Secrets); default `<component>-provider-keys`. */
+  providerSecretName?: string;
+  /**
+   * Further credentials the providers read as `os.environ/<NAME>` (e.g. a dev workstation's vLLM API
+   * key), kept in a Secret of the gateway's (`<component>-litellm-env`) and passed as env vars.
+   */
+  extraSecretEnv?: { [name: string]: pulumi.Input<string> };
+  postgres: GatewayPostgresArgs;
+  backups?: GatewayBackupArgs;
+  redis?: GatewayRedisArgs;
+  /** sh + curl image of the S3 upload; default curlimages/curl:8.16.0. */
+  curlImage?: string;
+  /** Label the backup system selects volumes by; default backup-tier. */
+  backupTierLabel?: string;
+  rotation?: GatewayRotation;
+  /** protect the data volume, the StatefulSet and the credentials that own or encrypt data. */
+  protect?: boolean;
+  /** retainOnDelete on the same resources. */
+  retainOnDelete?: boolean;
+  overrides?: LiteLLMGatewayOverrides;
 }
+
+const keepers = (rotation: number | undefined) => (rotation ? { keepers: { rotation: String(rotation) } } : {});
 
 /**
  * The OpenAI-compatible gateway in front of every model (seeds 001, 002): LiteLLM with its generated
- * config, Postgres for virtual keys and spend, Redis for limits shared by replicas, a migration Job
- * that runs once per release, generated master and salt keys, and per-client virtual keys.
+ * config and request caps, Postgres (a non-superuser application role) for virtual keys and spend,
+ * logical backups shipped off the database's volume, Redis for limits shared by replicas, a migration
+ * Job per release that fails on an incomplete schema, generated master and salt keys, and one virtual
+ * key per client, generated here and reconciled by a Job (removed clients are revoked). Pods restart
+ * when the generated secrets they read change. Kubernetes names derive from the component's name.
  */
 export class LiteLLMGateway extends pulumi.ComponentResource {
-  public readonly deployment: k8s.apps.v1.Deployment;
-  public readonly service: k8s.core.v1.Service;
   /** In-cluster OpenAI-compatible base URL. */
-  public readonly url: string;
+  public readonly url: pulumi.Output<string>;
+  /** The proxy's Service (the edge routes here). */
+  public readonly serviceName: pulumi.Output<string>;
+  public readonly deploymentName: pulumi.Output<string>;
+  /** The admin (master) key: never hand it to a client. */
   public readonly masterKey: pulumi.Output<string>;
+  /** Each client's virtual key. */
+  public readonly clientKeys: pulumi.Output<{ [client: string]: string }>;
+  /** The Secret holding each client's key (key `key`). */
+  public readonly clientKeySecrets: pulumi.Output<{ [client: string]: string }>;
+  /** The Secret the provider credentials must be written to. */
+  public readonly providerSecretName: pulumi.Output<string>;
+  /** The Postgres Service. */
+  public readonly databaseServiceName: pulumi.Output<string>;
 
   constructor(name: string, args: LiteLLMGatewayArgs, opts?: pulumi.ComponentResourceOptions) {
-    super("llm-platform:gateway:LiteLLMGateway", name, {}, opts);
+    super("llm-platform:index:LiteLLMGateway", name, {}, { ...opts, aliases: [{ type: "llm-platform:gateway:LiteLLMGateway" }, ...(opts?.aliases ?? [])] });
     const ns = args.namespace;
-    const s = args.settings;
+    const names = liteLLMGatewayNames(name);
     const child = { parent: this };
+    const keep = { ...child, protect: args.protect ?? false, retainOnDelete: args.retainOnDelete ?? false };
+    const rotation = args.rotation ?? {};
+    const clients = args.clients ?? {};
+    const image = args.image ?? DEFAULT_LITELLM_IMAGE;
+    const postgresImage = args.postgres.image ?? "postgres:17.6";
+    const tierLabel = args.backupTierLabel ?? "backup-tier";
+    const providerSecret = args.providerSecretName ?? names.providerKeys;
+    const tooLong = [names.litellm, names.postgresBackups, `${names.litellm}-clients-00000000`, ...Object.keys(clients).map(names.clientKey)].filter((n) => n.length > 63);
+    if (tooLong.length > 0) throw new Error(`LiteLLMGateway ${name}: Kubernetes names longer than 63 characters (${tooLong.join(", ")}); use a shorter component or client name`);
 
-    const password = (role: string, length: number) => new random.RandomPassword(`${name}-${role}`, { length, special: false }, child);
-    const master = password("master-key", 48);
-    const salt = password("salt-key", 48);
-    const pg = password("postgres-password", 32);
-    const redisPassword = password("redis-password", 32);
+    const password = (role: string, length: number, rotate: number | undefined, opts: pulumi.CustomResourceOptions) =>
+      new random.RandomPassword(`${name}-${role}`, { length, special: false, ...keepers(rotate) }, opts);
+    const master = password("master-key", 48, rotation.masterKey, child);
+    // The salt key encrypts credentials LiteLLM stores in its database: generated once, never rotated, kept with the data.
+    const salt = password("salt-key", 48, undefined, keep);
+    const adminPassword = password("postgres-password", 32, rotation.postgresAdminPassword, keep);
+    const appPassword = password("postgres-app-password", 32, rotation.postgresPassword, keep);
+    const redisPassword = password("redis-password", 32, rotation.redisPassword, child);
     this.masterKey = pulumi.secret(pulumi.interpolate`sk-${master.result}`);
-    const secret = (role: string, secretName: string, data: Record<string, pulumi.Input<string>>) =>
-      new k8s.core.v1.Secret(`${name}-${role}`, { metadata: { name: secretName, namespace: ns }, type: "Opaque", stringData: data }, child);
-    // The salt key encrypts credentials stored in the database: generated once, never rotated.
-    const keys = secret("keys", GATEWAY_SECRETS.keys, { "master-key": this.masterKey, "salt-key": salt.result });
-    const pgSecret = secret("postgres-secret", GATEWAY_SECRETS.postgres, { password: pg.result });
-    const redisSecret = secret("redis-secret", GATEWAY_SECRETS.redis, { password: redisPassword.result });
+    const saltKey = pulumi.secret(salt.result);
+    const admin = pulumi.secret(adminPassword.result);
+    const app = pulumi.secret(appPassword.result);
+    const redisPw = pulumi.secret(redisPassword.result);
 
-    const pvcOpts = { ...child, protect: args.database.protect, retainOnDelete: args.database.protect };
+    const secret = (role: string, secretName: string, data: Record<string, pulumi.Input<string>>, opts: pulumi.CustomResourceOptions = child) =>
+      new k8s.core.v1.Secret(`${name}-${role}`, { metadata: { name: secretName, namespace: ns }, type: "Opaque", stringData: data }, opts);
+    const keysSecret = secret("keys", names.keys, { "master-key": this.masterKey, "salt-key": saltKey }, keep);
+    const pgSecret = secret("postgres-secret", names.postgres, { [POSTGRES_SECRET_KEYS.admin]: admin, [POSTGRES_SECRET_KEYS.app]: app }, keep);
+    const redisSecret = secret("redis-secret", names.redis, { password: redisPw, "redis.conf": pulumi.secret(redisPw.apply(redisConf)) });
+
+    const clientKeys: Record<string, pulumi.Output<string>> = {};
+    const clientSecrets: k8s.core.v1.Secret[] = [];
+    for (const client of Object.keys(clients).sort()) {
+      const key = password(`client-${client}`, 48, rotation.clients?.[client], child);
+      clientKeys[client] = pulumi.secret(pulumi.interpolate`sk-${key.result}`);
+      clientSecrets.push(secret(`client-${client}`, names.clientKey(client), { key: clientKeys[client]! }));
+    }
+    const extraEnvNames = Object.keys(args.extraSecretEnv ?? {}).sort();
+    const extraEnv = Object.fromEntries(extraEnvNames.map((n) => [n, pulumi.secret(args.extraSecretEnv![n]!)]));
+    const extraSecret = extraEnvNames.length > 0 ? secret("extra-env", `${names.litellm}-env`, extraEnv) : undefined;
+    // One-way digests keyed with the salt key: safe in pod templates, and they change with every rotation.
+    const digest = (values: Record<string, pulumi.Input<string>>) =>
+      pulumi.unsecret(pulumi.all([saltKey, pulumi.all(values)]).apply(([s, v]) => secretHash(s, v as Record<string, string>)));
+
+    // Postgres: data volume, the database, the application role, logical backups.
     const claim = new k8s.core.v1.PersistentVolumeClaim(
       `${name}-postgres-data`,
-      volumeClaimSpec({
-        name: "litellm-postgres-data",
-        namespace: ns,
-        size: String(s.postgres.storage),
-        storageClass: s.postgres.storageClass ?? args.database.storageClass,
-        accessMode: "ReadWriteOnce",
-        backupTier: args.database.backupTier,
-        backupTierLabel: args.database.backupTierLabel,
-      }),
-      pvcOpts,
+      withOverride(
+        volumeClaimSpec({
+          name: names.postgresData,
+          namespace: ns,
+          size: args.postgres.storage.size,
+          storageClass: args.postgres.storage.storageClass,
+          accessMode: "ReadWriteOnce",
+          backupTier: args.postgres.storage.backupTier ?? BackupTier.Gfs,
+          backupTierLabel: tierLabel,
+          labels: selectorLabels("postgres", name),
+        }),
+        args.overrides?.postgresVolume,
+      ),
+      keep,
     );
     const postgres = new k8s.apps.v1.StatefulSet(
       `${name}-postgres`,
-      applyOverride(args.overrides, "postgres", postgresStatefulSetSpec({ namespace: ns, image: s.postgres.image, resources: s.postgres.resources, claimName: "litellm-postgres-data" })),
-      { ...pvcOpts, dependsOn: [claim, pgSecret] },
+      withOverride(
+        postgresStatefulSetSpec({
+          namespace: ns,
+          name: names.postgres,
+          instance: name,
+          image: postgresImage,
+          resources: args.postgres.resources ?? { requests: { cpu: "250m", memory: "512Mi" }, limits: { cpu: "1", memory: "1Gi" } },
+          claimName: names.postgresData,
+          secretName: names.postgres,
+          secretHash: digest({ admin }),
+        }),
+        args.overrides?.postgres,
+      ),
+      { ...keep, dependsOn: [claim, pgSecret] },
     );
-    const pgService = new k8s.core.v1.Service(`${name}-postgres-service`, headlessServiceSpec(ns, "litellm-postgres", selectorLabels("postgres", "litellm"), POSTGRES_PORT), child);
-    const redis = new k8s.apps.v1.Deployment(`${name}-redis`, applyOverride(args.overrides, "redis", redisDeploymentSpec(ns, s.redis.image, s.redis.resources)), { ...child, dependsOn: [redisSecret] });
-    const redisService = new k8s.core.v1.Service(`${name}-redis-service`, serviceSpec(ns, "litellm-redis", selectorLabels("redis", "litellm"), REDIS_PORT), child);
+    const pgService = new k8s.core.v1.Service(`${name}-postgres-service`, serviceSpec(ns, names.postgres, selectorLabels("postgres", name), POSTGRES_PORT), child);
+    const setupName = pulumi.unsecret(pulumi.all([saltKey, admin, app]).apply(([s, a, p]) => `${names.postgres}-setup-${secretHash(s, { admin: a, app: p }).slice(0, 8)}`));
+    const setup = new k8s.batch.v1.Job(
+      `${name}-postgres-setup`,
+      withOverride(postgresSetupJobSpec({ namespace: ns, name: setupName, instance: name, image: postgresImage, host: names.postgres, secretName: names.postgres }), args.overrides?.postgresSetupJob),
+      { ...child, dependsOn: [postgres, pgService, pgSecret] },
+    );
+
+    const redis = new k8s.apps.v1.Deployment(
+      `${name}-redis`,
+      withOverride(
+        redisDeploymentSpec({
+          namespace: ns,
+          name: names.redis,
+          instance: name,
+          image: args.redis?.image ?? "redis:7.4.6",
+          resources: args.redis?.resources ?? { requests: { cpu: "100m", memory: "128Mi" }, limits: { cpu: "500m", memory: "256Mi" } },
+          secretName: names.redis,
+          secretHash: digest({ redis: redisPw }),
+        }),
+        args.overrides?.redis,
+      ),
+      { ...child, dependsOn: [redisSecret] },
+    );
+    const redisService = new k8s.core.v1.Service(`${name}-redis-service`, serviceSpec(ns, names.redis, selectorLabels("redis", name), REDIS_PORT), child);
 
     const configYaml = stringify(
       litellmConfig({
         models: args.models,
-        numRetries: s.numRetries,
-        timeoutSeconds: s.timeoutSeconds,
-        fallbacks: s.fallbacks,
-        contextWindowFallbacks: s.contextWindowFallbacks,
-        redis: { host: "litellm-redis", port: REDIS_PORT },
+        numRetries: args.numRetries ?? 2,
+        timeoutSeconds: args.timeoutSeconds ?? 600,
+        fallbacks: args.fallbacks ?? {},
+        contextWindowFallbacks: args.contextWindowFallbacks ?? {},
+        redis: { host: names.redis, port: REDIS_PORT },
       }),
       { lineWidth: 0 },
     );
     const config = new k8s.core.v1.ConfigMap(
       `${name}-config`,
-      applyOverride(args.overrides, "config", { metadata: { name: "litellm-config", namespace: ns }, data: { "config.yaml": configYaml } }),
+      withOverride({ metadata: { name: names.config, namespace: ns }, data: { "config.yaml": configYaml, [LIMITS_MODULE_FILE]: LIMITS_MODULE } }, args.overrides?.config),
       child,
     );
+    const limits = {
+      maxTokens: args.limits?.maxTokens ?? 4096,
+      maxN: args.limits?.maxN ?? 1,
+      maxRequestBytes: Math.round((args.limits?.maxRequestSizeMiB ?? 8) * 1024 * 1024),
+    };
     const spec = {
       namespace: ns,
-      image: s.image,
-      replicas: s.replicas,
-      resources: s.resources,
-      configHash: createHash("sha256").update(configYaml).digest("hex").slice(0, 16),
-      providerEnv: args.providerEnv,
+      name: names.litellm,
+      configMap: names.config,
+      instance: name,
+      image,
+      replicas: args.replicas ?? 2,
+      resources: args.resources ?? { requests: { cpu: "500m", memory: "1Gi" }, limits: { cpu: "2", memory: "2Gi" } },
+      secrets: { keys: names.keys, postgres: names.postgres, redis: names.redis, providers: providerSecret },
+      postgresHost: names.postgres,
+      configHash: contentHash(configYaml + LIMITS_MODULE + JSON.stringify(limits), 16),
+      secretHash: digest({ master: this.masterKey, salt: saltKey, app, redis: redisPw, ...extraEnv }),
+      providerEnv: args.providerEnv ?? [],
+      extraEnv: extraSecret ? { secret: `${names.litellm}-env`, names: extraEnvNames } : undefined,
+      limits,
     };
-    const migrate = new k8s.batch.v1.Job(`${name}-migrate`, applyOverride(args.overrides, "migrationJob", migrationJobSpec(spec)), {
+    const migrate = new k8s.batch.v1.Job(`${name}-migrate`, withOverride(migrationJobSpec({ ...spec, postgresImage }), args.overrides?.migrationJob), {
       ...child,
-      dependsOn: [postgres, pgService, keys, config],
+      dependsOn: [setup, config],
     });
-    this.deployment = new k8s.apps.v1.Deployment(`${name}-deployment`, applyOverride(args.overrides, "deployment", litellmDeploymentSpec(spec)), {
+    const deployment = new k8s.apps.v1.Deployment(`${name}-deployment`, withOverride(litellmDeploymentSpec(spec), args.overrides?.deployment), {
       ...child,
-      dependsOn: [migrate, redis, redisService, config, keys],
+      // After the setup Job: a rotated database password is set before the pods that use it restart.
+      dependsOn: [setup, migrate, redis, redisService, config, keysSecret, ...(extraSecret ? [extraSecret] : [])],
     });
-    this.service = new k8s.core.v1.Service(`${name}-service`, applyOverride(args.overrides, "service", litellmServiceSpec(ns)), child);
-    new k8s.policy.v1.PodDisruptionBudget(`${name}-pdb`, pdbSpec(ns, "litellm", selectorLabels("litellm", "gateway")), child);
+    const service = new k8s.core.v1.Service(`${name}-service`, withOverride(litellmServiceSpec(ns, names.litellm, name), args.overrides?.service), child);
+    new k8s.policy.v1.PodDisruptionBudget(`${name}-pdb`, { metadata: { name: names.litellm, namespace: ns }, spec: { maxUnavailable: 1, selector: { matchLabels: selectorLabels("litellm", name) } } }, child);
 
-    if (Object.keys(s.clients).length > 0) {
-      const clients = clientsJobSpec(ns, s.clients, args.curlImage);
-      const clientsConfig = new k8s.core.v1.ConfigMap(`${name}-clients`, clients.configMap, child);
-      new k8s.batch.v1.Job(`${name}-clients-job`, clients.job, { ...child, dependsOn: [this.deployment, this.service, clientsConfig] });
+    // Virtual keys: reconciled on every change of a client, its limits or its key; removed clients are revoked.
+    const clientsHash = contentHash(JSON.stringify(clientsConfigData(clients)));
+    const jobName = pulumi.unsecret(pulumi.all([saltKey, pulumi.all(clientKeys)]).apply(([s, k]) => `${names.litellm}-clients-${contentHash(clientsHash + secretHash(s, k as Record<string, string>), 8)}`));
+    const job = clientsJobSpec({
+      namespace: ns,
+      name: jobName,
+      instance: name,
+      image,
+      clients,
+      keySecrets: Object.fromEntries(Object.keys(clientKeys).map((c) => [c, names.clientKey(c)])),
+      keysSecret: names.keys,
+      gatewayUrl: `http://${names.litellm}:${LITELLM_PORT}`,
+    });
+    const clientsConfig = new k8s.core.v1.ConfigMap(`${name}-clients`, job.configMap, child);
+    new k8s.batch.v1.Job(`${name}-clients-job`, withOverride(job.job, args.overrides?.clientsJob), { ...child, dependsOn: [deployment, service, clientsConfig, ...clientSecrets] });
+
+    if (args.backups) {
+      const b = args.backups;
+      let backupClaim: string | undefined;
+      const dependsOn: pulumi.Resource[] = [setup];
+      if (!b.s3) {
+        backupClaim = names.postgresBackups;
+        const volume = b.volume ?? { size: "10Gi" };
+        dependsOn.push(
+          new k8s.core.v1.PersistentVolumeClaim(
+            `${name}-postgres-backups`,
+            withOverride(
+              volumeClaimSpec({ name: backupClaim, namespace: ns, size: volume.size, storageClass: volume.storageClass, accessMode: "ReadWriteOnce", backupTier: volume.backupTier ?? BackupTier.Daily, backupTierLabel: tierLabel }),
+              args.overrides?.backupVolume,
+            ),
+            keep,
+          ),
+        );
+      }
+      new k8s.batch.v1.CronJob(
+        `${name}-postgres-backup`,
+        withOverride(
+          postgresBackupCronJobSpec({
+            namespace: ns,
+            name: `${names.postgres}-backup`,
+            instance: name,
+            image: postgresImage,
+            curlImage: args.curlImage ?? "curlimages/curl:8.16.0",
+            host: names.postgres,
+            secretName: names.postgres,
+            schedule: b.schedule ?? "30 2 * * *",
+            retain: b.retain ?? 14,
+            claimName: backupClaim,
+            s3: b.s3 ? { endpoint: b.s3.endpoint, bucket: b.s3.bucket, region: b.s3.region ?? "us-east-1", prefix: b.s3.prefix ?? "", credentialsSecret: b.s3.credentialsSecret } : undefined,
+          }),
+          args.overrides?.backupCronJob,
+        ),
+        { ...child, dependsOn },
+      );
     }
 
-    this.url = `http://litellm.${ns}.svc.cluster.local:${LITELLM_PORT}/v1`;
-    this.registerOutputs({ url: this.url, service: this.service.metadata.name, masterKey: this.masterKey });
+    this.url = pulumi.interpolate`http://${names.litellm}.${ns}.svc.cluster.local:${LITELLM_PORT}/v1`;
+    this.serviceName = service.metadata.name;
+    this.deploymentName = deployment.metadata.name;
+    this.clientKeys = pulumi.secret(pulumi.all(clientKeys));
+    this.clientKeySecrets = pulumi.output(Object.fromEntries(Object.keys(clientKeys).map((c) => [c, names.clientKey(c)])));
+    this.providerSecretName = pulumi.output(providerSecret);
+    this.databaseServiceName = pgService.metadata.name;
+    this.registerOutputs({
+      url: this.url,
+      serviceName: this.serviceName,
+      deploymentName: this.deploymentName,
+      masterKey: this.masterKey,
+      clientKeys: this.clientKeys,
+      clientKeySecrets: this.clientKeySecrets,
+      providerSecretName: this.providerSecretName,
+      databaseServiceName: this.databaseServiceName,
+    });
   }
 }

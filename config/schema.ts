@@ -5,7 +5,8 @@ import { edgeConfigSchema } from "./edgeSchema";
 import { workstationConfigSchema } from "./workstationSchema";
 import { monitoringConfigSchema } from "./monitoringSchema";
 import { gatewayConfigSchema, pinnedImage, providersConfigSchema, qdrantConfigSchema, secretsConfigSchema } from "./gatewaySchema";
-import { providerCredentials, providerProblems } from "./providers";
+import { providerProblems } from "./providers";
+import { gatewayConfigIssues } from "./gatewayChecks";
 
 /** RFC 1123 label, as Kubernetes requires for names of Services, namespaces and most objects. */
 const DNS_1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
@@ -181,6 +182,10 @@ const storageSchema = z.strictObject({
   baseModels: volumeSchema("50Gi").prefault({}),
   adapters: volumeSchema("10Gi").prefault({}),
   qdrant: volumeSchema("20Gi").prefault({}),
+  /** The gateway's Postgres (keys, budgets, spend), on its own class: changing Qdrant's no longer moves it. */
+  postgres: volumeSchema("10Gi").prefault({}),
+  /** Volumes backups are shipped to (pg_dump files, Qdrant snapshots), mounted only by the backup Jobs. */
+  backups: z.strictObject({ storageClass: z.string().min(1).optional(), backupTier: z.enum(["gfs", "daily", "none"]).default("daily") }).prefault({}),
   /** Label your backup system selects PVCs by: `gfs` for critical data, `daily` for caches. */
   backupTierLabel: z.string().default("backup-tier"),
 });
@@ -227,8 +232,10 @@ const chartsSchema = z.strictObject({
 
 const platformSchema = z.strictObject({
   environment: dnsName,
-  /** protect + retainOnDelete on volumes that hold data worth keeping (prod). */
+  /** protect on volumes, stateful sets and the credentials that own or encrypt data (prod). */
   protectStatefulData: z.boolean().default(false),
+  /** retainOnDelete on the same resources: a destroy leaves them in the cluster (its own setting, not a side effect of protect). */
+  retainStatefulData: z.boolean().default(false),
 });
 
 const huggingFaceSchema = z.strictObject({
@@ -360,13 +367,7 @@ export const platformConfigSchema = z
         }
       }
     }
-    if (providerCredentials(config.providers).length > 0 && !config.externalSecrets.bitwarden) {
-      ctx.addIssue({
-        code: "custom",
-        path: ["externalSecrets", "bitwarden"],
-        message: "is required: provider credentials come from Bitwarden Secrets Manager (organizationId, projectId, accessTokenSecret)",
-      });
-    }
+    for (const issue of gatewayConfigIssues(config)) ctx.addIssue({ code: "custom", path: issue.path, message: issue.message });
     if (config.images.pinning === "digest") {
       const images: [PropertyKey[], string][] = [
         [["images", "vllm"], config.images.vllm],

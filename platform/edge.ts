@@ -4,8 +4,7 @@ import type { EdgeConfig } from "../config/edgeSchema";
 import { GatewayApiEdge, type GatewayApiEdgeArgs } from "../components/gatewayApiEdge";
 import { NginxIngressWithTls, type NginxIngressWithTlsArgs } from "../components/nginxIngressWithTls";
 import { ACME_SERVERS, edgeNames, type EdgeRateLimits, type EdgeRoute } from "../components/specs/edge";
-import { LITELLM_PORT } from "../components/specs/gatewayWorkloads";
-import { QDRANT_HTTP_PORT } from "../components/specs/qdrant";
+import { gatewayServiceRefs } from "./gateway";
 import { publicRoutes } from "./routes";
 
 /**
@@ -13,10 +12,7 @@ import { publicRoutes } from "./routes";
  * by route key (the same keys as `publicRoutes`).
  */
 export function edgeRoutes(config: PlatformConfig): Record<string, EdgeRoute> {
-  const services = {
-    gateway: { name: "litellm", namespace: config.namespaces.gateway, port: LITELLM_PORT },
-    "vector-store": { name: "qdrant", namespace: config.namespaces.data, port: QDRANT_HTTP_PORT },
-  };
+  const services = gatewayServiceRefs(config);
   return Object.fromEntries(
     publicRoutes(config).map((r) => [
       r.key,

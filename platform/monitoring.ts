@@ -2,11 +2,10 @@ import type * as pulumi from "@pulumi/pulumi";
 import type { PlatformConfig } from "../config/schema";
 import { Observability, type ObservabilityArgs } from "../components/observability";
 import { gpuResourceName } from "../components/specs/devicePlugin";
-import { GATEWAY_SECRETS } from "../components/specs/gatewayWorkloads";
+import { liteLLMGatewayNames, qdrantStoreNames } from "../components/specs/gatewayNames";
 import { selectorLabels } from "../components/specs/labels";
 import { kubePrometheusStackSelector, certManagerMetricsService, dcgmExporterMetricsService, ingressNginxMetricsService, type ChartMetricsService } from "../components/specs/monitoringAddons";
 import type { EdgeRoutePlan, GpuCardPlan, MetricsEndpoint, ModelServerPlan } from "../components/specs/monitoring/targets";
-import { QDRANT_SECRET } from "../components/specs/qdrant";
 import { servedModelNamesOf } from "../components/specs/vllm";
 import { policyConfigFromPlatform } from "../plan/policyConfig";
 import { planGpus } from "../policies/gpuPlan";
@@ -130,12 +129,12 @@ export function observabilityArgs(config: PlatformConfig, servers: PlannedServer
       litellm: m.gateway.litellmMetrics
         ? {
             namespace: ns.gateway,
-            service: "litellm",
+            service: liteLLMGatewayNames("gateway").litellm,
             serviceLabels: selectorLabels("litellm", "gateway"),
             port: "http",
             path: "/metrics/",
             // LiteLLM asks for a key on /metrics from v1.85.0 on (require_auth_for_metrics_endpoint).
-            bearerTokenSecret: { name: GATEWAY_SECRETS.keys, key: "master-key" },
+            bearerTokenSecret: { name: liteLLMGatewayNames("gateway").keys, key: "master-key" },
           }
         : undefined,
       clients: Object.entries(config.gateway.clients).map(([name, c]) => ({ name, ...(c.maxBudget !== undefined ? { maxBudget: c.maxBudget } : {}) })),
@@ -143,7 +142,7 @@ export function observabilityArgs(config: PlatformConfig, servers: PlannedServer
     },
     vectorStore: {
       // Qdrant v1.15 answers /metrics only with a key when one is set; the read-only key is enough (global read access).
-      endpoint: { namespace: ns.data, service: "qdrant", serviceLabels: selectorLabels("qdrant", "rag"), port: "http", bearerTokenSecret: { name: QDRANT_SECRET, key: "read-only-api-key" } },
+      endpoint: { namespace: ns.data, service: qdrantStoreNames("qdrant").qdrant, serviceLabels: selectorLabels("qdrant", "qdrant"), port: "http", bearerTokenSecret: { name: qdrantStoreNames("qdrant").apiKey, key: "api-key" } },
       collection: config.qdrant.collection.name,
     },
     certificates: used.certManager ? { controller: chartEndpoint(ns.certManager, certManagerMetricsService(addonRelease("cert-manager")), { honorLabels: true }), namespaces: certificateNamespaces } : undefined,

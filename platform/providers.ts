@@ -2,6 +2,9 @@ import type { ProvidersConfig } from "../config/gatewaySchema";
 import type { ProviderName } from "../config/providers";
 import type { GatewayModel } from "../components/specs/litellmConfig";
 
+/** The gateway's env var holding the dev workstation's vLLM API key. */
+export const WORKSTATION_API_KEY_ENV = "WORKSTATION_API_KEY";
+
 /** LiteLLM model entry for a provider, under the given public model name. */
 export function providerModel(providers: ProvidersConfig, name: ProviderName, modelName: string, workstationUrl?: string): GatewayModel {
   switch (name) {
@@ -11,8 +14,12 @@ export function providerModel(providers: ProvidersConfig, name: ProviderName, mo
       return { name: modelName, model: `anthropic/${providers.anthropic!.model}`, mode: "chat", params: { api_key: "os.environ/ANTHROPIC_API_KEY" } };
     case "ollama":
       return { name: modelName, model: `ollama_chat/${providers.ollama!.model}`, apiBase: providers.ollama!.apiBase ?? workstationUrl, mode: "chat" };
-    case "vllm-local":
-      return { name: modelName, model: `hosted_vllm/${providers["vllm-local"]!.model}`, apiBase: providers["vllm-local"]!.apiBase ?? workstationUrl, mode: "chat" };
+    case "vllm-local": {
+      const local = providers["vllm-local"]!;
+      // The workstation's vLLM requires the key it was started with (--api-key via VLLM_API_KEY).
+      const fromWorkstation = local.apiBase === undefined && workstationUrl !== undefined;
+      return { name: modelName, model: `hosted_vllm/${local.model}`, apiBase: local.apiBase ?? workstationUrl, mode: "chat", ...(fromWorkstation ? { params: { api_key: `os.environ/${WORKSTATION_API_KEY_ENV}` } } : {}) };
+    }
     case "bedrock":
       return {
         name: modelName,

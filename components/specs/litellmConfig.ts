@@ -1,3 +1,9 @@
+import { LIMITS_CALLBACK } from "./gatewayLimits";
+
+/** What a model entry serves. */
+export const ModelMode = { Chat: "chat", Embedding: "embedding" } as const;
+export type ModelMode = (typeof ModelMode)[keyof typeof ModelMode];
+
 /** One entry of LiteLLM's `model_list`. */
 export interface GatewayModel {
   /** What clients ask for (`model` in the request): an adapter name, `embedding`, a provider name or `default`. */
@@ -5,32 +11,36 @@ export interface GatewayModel {
   /** LiteLLM's provider/model string, e.g. `hosted_vllm/chatbot`, `openai/gpt-4o-mini`. */
   model: string;
   apiBase?: string;
-  mode: "chat" | "embedding";
+  mode: ModelMode;
   rpm?: number;
   tpm?: number;
   maxParallelRequests?: number;
   /** Context window, so LiteLLM can pick context_window_fallbacks. */
   maxInputTokens?: number;
   /** Extra litellm_params (credentials as `os.environ/NAME` references, region, project). */
-  params?: Record<string, string>;
+  params?: { [key: string]: string };
 }
 
 export interface LiteLLMConfigArgs {
   models: GatewayModel[];
   numRetries: number;
   timeoutSeconds: number;
-  fallbacks: Record<string, string[]>;
-  contextWindowFallbacks: Record<string, string[]>;
+  fallbacks: { [model: string]: string[] };
+  contextWindowFallbacks: { [model: string]: string[] };
   redis: { host: string; port: number };
 }
 
-function fallbackList(map: Record<string, string[]>): Record<string, string[]>[] {
+function fallbackList(map: { [model: string]: string[] }): { [model: string]: string[] }[] {
   return Object.entries(map).map(([model, to]) => ({ [model]: to }));
 }
 
 /**
  * LiteLLM's config.yaml as an object. Secrets are never values here: LiteLLM resolves every
- * `os.environ/NAME` from the pod's environment, which comes from Kubernetes Secrets.
+ * `os.environ/NAME` from the pod's environment, which comes from Kubernetes Secrets. Only open-source
+ * settings: the `prometheus` callback is Enterprise-only (PrometheusLogger warns and records nothing
+ * but a "not a premium user" counter without a license), and so is `max_request_size_mb`
+ * (check_if_request_size_is_safe skips it without one), so neither is set; request caps are the
+ * llm_platform_limits pre-call hook (a documented open-source extension point, proxy/call_hooks).
  */
 export function litellmConfig(a: LiteLLMConfigArgs): Record<string, unknown> {
   return {
@@ -46,7 +56,7 @@ export function litellmConfig(a: LiteLLMConfigArgs): Record<string, unknown> {
       },
       model_info: { mode: m.mode, ...(m.maxInputTokens ? { max_input_tokens: m.maxInputTokens } : {}) },
     })),
-    litellm_settings: { drop_params: true, request_timeout: a.timeoutSeconds, callbacks: ["prometheus"] },
+    litellm_settings: { drop_params: true, request_timeout: a.timeoutSeconds, callbacks: [LIMITS_CALLBACK] },
     router_settings: {
       routing_strategy: "simple-shuffle",
       num_retries: a.numRetries,
@@ -62,6 +72,8 @@ export function litellmConfig(a: LiteLLMConfigArgs): Record<string, unknown> {
       master_key: "os.environ/LITELLM_MASTER_KEY",
       database_url: "os.environ/DATABASE_URL",
       store_model_in_db: false,
+      // The admin key is never shown back through /user/info (the UI).
+      disable_master_key_return: true,
     },
   };
 }

@@ -1,40 +1,56 @@
 import type * as k8s from "@pulumi/kubernetes";
-import { fromSecret, resourcesOf } from "./k8s";
+import type * as pulumi from "@pulumi/pulumi";
+import { fromSecret, resourcesOf, type ComputeResources } from "./k8s";
 import { imageVersion, selectorLabels, standardLabels } from "./labels";
-import { restrictedContainerSecurity, restrictedPodSecurity } from "./security";
+import { SECRET_HASH_ANNOTATION, signJwtHs256 } from "./gatewayCrypto";
+import { JOB_ANNOTATIONS, S3_PUT_FUNCTION, TMP_MOUNT, TMP_VOLUME, curlPod, hardenedContainer, hardenedPod, s3Env, type S3Target } from "./gatewayPods";
 
 export const QDRANT_HTTP_PORT = 6333;
 export const QDRANT_GRPC_PORT = 6334;
-export const QDRANT_SECRET = "qdrant-api-keys";
-export const QDRANT_SELECTOR = selectorLabels("qdrant", "rag");
+/** The unprivileged image's user. */
+const QDRANT_UID = 1000;
+
+export const qdrantSelector = (instance: string) => selectorLabels("qdrant", instance);
+
+type Input<T> = pulumi.Input<T>;
 
 export interface QdrantSpecArgs {
-  namespace: string;
+  namespace: Input<string>;
+  name: string;
+  headlessName: string;
+  instance: string;
   image: string;
-  resources: Parameters<typeof resourcesOf>[0];
+  resources: ComputeResources;
   storageClaim: string;
+  /** Qdrant's own snapshot directory: staging, emptied by the snapshot CronJob after each shipment. */
   snapshotClaim: string;
+  apiKeySecret: string;
+  /** Digest of the API key: a rotation restarts the pod (Qdrant reads it only at start). */
+  secretHash: Input<string>;
 }
 
-const apiKeyEnv = () => [
-  fromSecret("QDRANT__SERVICE__API_KEY", QDRANT_SECRET, "api-key"),
-  fromSecret("QDRANT__SERVICE__READ_ONLY_API_KEY", QDRANT_SECRET, "read-only-api-key"),
-];
-
+/**
+ * One Qdrant node. The API key is the admin credential and the secret client tokens are signed with:
+ * with JWT RBAC on, Qdrant accepts HS256 tokens signed with it whose claims grant access to named
+ * collections (qdrant/qdrant src/common/auth). No read-only key: every reader has its own token.
+ */
 export function qdrantStatefulSetSpec(a: QdrantSpecArgs): k8s.apps.v1.StatefulSetArgs {
-  const labels = standardLabels("qdrant", "rag", "vector-store", imageVersion(a.image));
+  const labels = standardLabels("qdrant", a.instance, "vector-store", imageVersion(a.image));
   const probe = (path: string, failureThreshold: number) => ({ httpGet: { path, port: "http" }, periodSeconds: 10, timeoutSeconds: 5, failureThreshold });
   return {
-    metadata: { name: "qdrant", namespace: a.namespace, labels },
+    metadata: { name: a.name, namespace: a.namespace, labels },
     spec: {
-      serviceName: "qdrant-headless",
+      serviceName: a.headlessName,
       replicas: 1,
-      selector: { matchLabels: QDRANT_SELECTOR },
+      selector: { matchLabels: qdrantSelector(a.instance) },
       persistentVolumeClaimRetentionPolicy: { whenDeleted: "Retain", whenScaled: "Retain" },
       template: {
-        metadata: { labels, annotations: { "prometheus.io/scrape": "true", "prometheus.io/port": String(QDRANT_HTTP_PORT), "prometheus.io/path": "/metrics" } },
+        metadata: {
+          labels,
+          annotations: { "prometheus.io/scrape": "true", "prometheus.io/port": String(QDRANT_HTTP_PORT), "prometheus.io/path": "/metrics", [SECRET_HASH_ANNOTATION]: a.secretHash },
+        },
         spec: {
-          securityContext: restrictedPodSecurity(1000),
+          ...hardenedPod(QDRANT_UID),
           terminationGracePeriodSeconds: 60,
           containers: [
             {
@@ -44,24 +60,28 @@ export function qdrantStatefulSetSpec(a: QdrantSpecArgs): k8s.apps.v1.StatefulSe
                 { name: "http", containerPort: QDRANT_HTTP_PORT, protocol: "TCP" },
                 { name: "grpc", containerPort: QDRANT_GRPC_PORT, protocol: "TCP" },
               ],
-              env: [...apiKeyEnv(), { name: "QDRANT__STORAGE__SNAPSHOTS_PATH", value: "/qdrant/snapshots" }, { name: "QDRANT__TELEMETRY_DISABLED", value: "true" }],
+              env: [
+                fromSecret("QDRANT__SERVICE__API_KEY", a.apiKeySecret, "api-key"),
+                { name: "QDRANT__SERVICE__JWT_RBAC", value: "true" },
+                { name: "QDRANT__STORAGE__SNAPSHOTS_PATH", value: "/qdrant/snapshots" },
+                { name: "QDRANT__STORAGE__TEMP_PATH", value: "/qdrant/snapshots/tmp" },
+                // Qdrant writes an init marker into its working directory unless told where (read-only root).
+                { name: "QDRANT_INIT_FILE_PATH", value: "/tmp/.qdrant-initialized" },
+                { name: "QDRANT__TELEMETRY_DISABLED", value: "true" },
+              ],
               resources: resourcesOf(a.resources),
               // With an API key set, only /livez, /readyz and /healthz answer without one.
               startupProbe: probe("/readyz", 60),
               readinessProbe: probe("/readyz", 3),
               livenessProbe: probe("/livez", 6),
-              securityContext: restrictedContainerSecurity(),
-              volumeMounts: [
-                { name: "storage", mountPath: "/qdrant/storage" },
-                { name: "snapshots", mountPath: "/qdrant/snapshots" },
-                { name: "tmp", mountPath: "/tmp" },
-              ],
+              securityContext: hardenedContainer(),
+              volumeMounts: [{ name: "storage", mountPath: "/qdrant/storage" }, { name: "snapshots", mountPath: "/qdrant/snapshots" }, TMP_MOUNT],
             },
           ],
           volumes: [
             { name: "storage", persistentVolumeClaim: { claimName: a.storageClaim } },
             { name: "snapshots", persistentVolumeClaim: { claimName: a.snapshotClaim } },
-            { name: "tmp", emptyDir: { sizeLimit: "1Gi" } },
+            { ...TMP_VOLUME, emptyDir: { sizeLimit: "1Gi" } },
           ],
         },
       },
@@ -69,81 +89,142 @@ export function qdrantStatefulSetSpec(a: QdrantSpecArgs): k8s.apps.v1.StatefulSe
   };
 }
 
-export function qdrantServiceSpecs(namespace: string): { service: k8s.core.v1.ServiceArgs; headless: k8s.core.v1.ServiceArgs } {
+export function qdrantServiceSpecs(namespace: Input<string>, names: { service: string; headless: string }, instance: string): { service: k8s.core.v1.ServiceArgs; headless: k8s.core.v1.ServiceArgs } {
   const ports = [
     { name: "http", port: QDRANT_HTTP_PORT, targetPort: "http", protocol: "TCP" },
     { name: "grpc", port: QDRANT_GRPC_PORT, targetPort: "grpc", protocol: "TCP" },
   ];
   return {
-    service: { metadata: { name: "qdrant", namespace, labels: standardLabels("qdrant", "rag", "vector-store") }, spec: { type: "ClusterIP", selector: QDRANT_SELECTOR, ports } },
-    headless: { metadata: { name: "qdrant-headless", namespace }, spec: { clusterIP: "None", selector: QDRANT_SELECTOR, ports } },
+    service: { metadata: { name: names.service, namespace, labels: standardLabels("qdrant", instance, "vector-store") }, spec: { type: "ClusterIP", selector: qdrantSelector(instance), ports } },
+    headless: { metadata: { name: names.headless, namespace }, spec: { clusterIP: "None", selector: qdrantSelector(instance), ports } },
   };
 }
+
+/** Vector distance of a collection. */
+export const Distance = { Cosine: "Cosine", Dot: "Dot", Euclid: "Euclid" } as const;
+export type Distance = (typeof Distance)[keyof typeof Distance];
 
 export interface Collection {
   name: string;
   vectorSize: number;
-  distance: "Cosine" | "Dot" | "Euclid";
+  distance: Distance;
 }
 
-const curlPod = (image: string, name: string, script: string, env: k8s.types.input.core.v1.EnvVar[]): k8s.types.input.core.v1.PodSpec => ({
-  restartPolicy: "OnFailure",
-  securityContext: restrictedPodSecurity(100),
-  containers: [
-    {
-      name,
-      image,
-      command: ["/bin/sh", "-c", script],
-      env,
-      resources: { requests: { cpu: "10m", memory: "16Mi" }, limits: { cpu: "100m", memory: "64Mi" } },
-      securityContext: restrictedContainerSecurity(),
-    },
-  ],
-});
+/** `q ARGS...`: curl with the API key as a header read from stdin (never on the command line). */
+const CURL_WITH_KEY = `q() { printf 'header = "api-key: %s"\\n' "$QDRANT_API_KEY" | curl -K - -fsS "$@"; }`;
 
 /** Creates the RAG collection if it does not exist, with the embedding model's vector size (idempotent). */
-export function collectionJobSpec(namespace: string, c: Collection, curlImage: string): k8s.batch.v1.JobArgs {
-  const url = `http://qdrant:${QDRANT_HTTP_PORT}/collections/${c.name}`;
+export function collectionJobSpec(a: { namespace: Input<string>; serviceHost: string; instance: string; apiKeySecret: string; collection: Collection; curlImage: string; name: string }): k8s.batch.v1.JobArgs {
+  const c = a.collection;
+  const url = `http://${a.serviceHost}:${QDRANT_HTTP_PORT}/collections/${c.name}`;
   const body = JSON.stringify({ vectors: { size: c.vectorSize, distance: c.distance } });
   const script = `set -eu
-if curl -fsS -H "api-key: $QDRANT_API_KEY" ${url} >/dev/null; then echo "collection ${c.name} exists"; exit 0; fi
-curl -fsS -X PUT -H "api-key: $QDRANT_API_KEY" -H 'Content-Type: application/json' --data '${body}' ${url}`;
+${CURL_WITH_KEY}
+if q ${url} >/dev/null; then echo "collection ${c.name} exists"; exit 0; fi
+q -X PUT -H 'Content-Type: application/json' --data '${body}' ${url}`;
   return {
-    metadata: { name: `qdrant-collection-${c.name}-${c.vectorSize}`, namespace, labels: standardLabels("qdrant-collection", "rag", "vector-store") },
-    spec: { backoffLimit: 10, ttlSecondsAfterFinished: 86400, template: { spec: curlPod(curlImage, "create-collection", script, [fromSecret("QDRANT_API_KEY", QDRANT_SECRET, "api-key")]) } },
+    metadata: { name: a.name, namespace: a.namespace, labels: standardLabels("qdrant-collection", a.instance, "vector-store"), annotations: JOB_ANNOTATIONS },
+    spec: { backoffLimit: 10, template: { spec: curlPod(a.curlImage, "create-collection", script, [fromSecret("QDRANT_API_KEY", a.apiKeySecret, "api-key")]) } },
   };
 }
 
 /**
- * Takes a snapshot of the collection, then deletes all but the newest `keep` (snapshot names end in
- * their UTC creation time, so they sort by age). `$QDRANT` is the Qdrant base URL.
+ * Ships snapshots off the Qdrant pod, where the API key (which can delete snapshots) cannot reach them.
+ * Takes a snapshot of the collection, then for every snapshot Qdrant holds: downloads it, checks its
+ * sha256 against Qdrant's checksum, ships it (to `$BACKUP_DIR`, a volume only this Job mounts, or with
+ * `s3_put` to a bucket), and deletes it from Qdrant. Snapshots left by a failed run are shipped by the
+ * next. On a volume, all but the newest `keep` are then deleted (names end in their UTC time, so they
+ * sort by age). `$QDRANT` is the Qdrant base URL.
  */
-export function snapshotScript(collection: string, keep: number): string {
+export function snapshotScript(collection: string, keep: number, target: "volume" | "s3"): string {
   return `set -eu
+${CURL_WITH_KEY}
+${target === "s3" ? S3_PUT_FUNCTION : ""}
 api="$QDRANT/collections/${collection}/snapshots"
-curl -fsS -X POST -H "api-key: $QDRANT_API_KEY" "$api?wait=true" >/dev/null
-names=$(curl -fsS -H "api-key: $QDRANT_API_KEY" "$api" | grep -o '"name" *: *"[^"]*"' | sed 's/.*"\\([^"]*\\)"$/\\1/' | sort)
-count=$(printf '%s\\n' "$names" | grep -c . || true)
-echo "snapshot taken; $count on the volume, keeping the newest ${keep}"
+work="\${WORK_DIR:-/work}"
+q -X POST "$api?wait=true" >/dev/null
+echo "snapshot of ${collection} taken"
+q "$api" | tr '{' '\\n' | grep '"name"' | while read -r line; do
+  name=$(printf '%s' "$line" | sed 's/.*"name" *: *"\\([^"]*\\)".*/\\1/')
+  sum=$(printf '%s' "$line" | sed -n 's/.*"checksum" *: *"\\([0-9a-f]*\\)".*/\\1/p')
+  echo "$name \${sum:--}"
+done > "$work/listing"
+while read -r name checksum; do
+  [ -n "$name" ] || continue
+  q -o "$work/$name.partial" "$api/$name"
+  if [ "$checksum" != "-" ] && [ "$(sha256sum "$work/$name.partial" | cut -d' ' -f1)" != "$checksum" ]; then
+    echo "snapshot $name: checksum mismatch, not shipped" >&2; rm -f "$work/$name.partial"; exit 1
+  fi
+${
+  target === "s3"
+    ? `  s3_put "$work/$name.partial" "$name"\n  rm -f "$work/$name.partial"`
+    : `  mv "$work/$name.partial" "$BACKUP_DIR/$name"\n  echo "shipped $name to the backup volume"`
+}
+  q -X DELETE "$api/$name?wait=true" >/dev/null
+done < "$work/listing"
+${
+  target === "s3"
+    ? ""
+    : `count=$(ls -1 "$BACKUP_DIR" | grep -c '\\.snapshot$' || true)
+echo "$count snapshot(s) on the backup volume, keeping the newest ${keep}"
 if [ "$count" -gt ${keep} ]; then
-  printf '%s\\n' "$names" | head -n $((count - ${keep})) | while read -r name; do
-    curl -fsS -X DELETE -H "api-key: $QDRANT_API_KEY" "$api/$name?wait=true" >/dev/null
-    echo "deleted old snapshot $name"
-  done
-fi`;
+  ls -1 "$BACKUP_DIR" | grep '\\.snapshot$' | sort | head -n $((count - ${keep})) | while read -r old; do rm -f "$BACKUP_DIR/$old"; echo "deleted old snapshot $old"; done
+fi`
+}`;
 }
 
-/** Scheduled snapshots of the collection onto the snapshot volume, the newest `keep` retained (back the volume up or copy off-site). */
-export function snapshotCronJobSpec(namespace: string, collection: string, schedule: string, keep: number, curlImage: string): k8s.batch.v1.CronJobArgs {
-  const env = [fromSecret("QDRANT_API_KEY", QDRANT_SECRET, "api-key"), { name: "QDRANT", value: `http://qdrant:${QDRANT_HTTP_PORT}` }];
+export interface SnapshotCronJobArgs {
+  namespace: Input<string>;
+  name: string;
+  instance: string;
+  serviceHost: string;
+  apiKeySecret: string;
+  collection: string;
+  schedule: string;
+  keep: number;
+  curlImage: string;
+  /** The backup volume (mounted by this CronJob only), or an S3 bucket. */
+  backupClaim?: string;
+  s3?: S3Target;
+}
+
+/**
+ * Scheduled snapshots shipped off the pod. The Job reads the API key from the Secret each run, so a
+ * rotation needs no change here; the download scratch space is an emptyDir.
+ */
+export function snapshotCronJobSpec(a: SnapshotCronJobArgs): k8s.batch.v1.CronJobArgs {
+  const env: k8s.types.input.core.v1.EnvVar[] = [
+    fromSecret("QDRANT_API_KEY", a.apiKeySecret, "api-key"),
+    { name: "QDRANT", value: `http://${a.serviceHost}:${QDRANT_HTTP_PORT}` },
+    { name: "WORK_DIR", value: "/work" },
+    ...(a.s3 ? s3Env(a.s3) : [{ name: "BACKUP_DIR", value: "/backups" }]),
+  ];
+  const pod = curlPod(a.curlImage, "snapshot", snapshotScript(a.collection, a.keep, a.s3 ? "s3" : "volume"), env, {
+    volumes: [{ name: "work", emptyDir: {} }, ...(a.s3 ? [] : [{ name: "backups", persistentVolumeClaim: { claimName: a.backupClaim! } }])],
+    mounts: [{ name: "work", mountPath: "/work" }, ...(a.s3 ? [] : [{ name: "backups", mountPath: "/backups" }])],
+  });
   return {
-    metadata: { name: `qdrant-snapshot-${collection}`, namespace, labels: standardLabels("qdrant-snapshot", "rag", "vector-store") },
+    metadata: { name: a.name, namespace: a.namespace, labels: standardLabels("qdrant-snapshot", a.instance, "vector-store") },
     spec: {
-      schedule,
+      schedule: a.schedule,
       concurrencyPolicy: "Forbid",
       successfulJobsHistoryLimit: 3,
       failedJobsHistoryLimit: 3,
-      jobTemplate: { spec: { backoffLimit: 2, template: { spec: curlPod(curlImage, "snapshot", snapshotScript(collection, keep), env) } } },
+      jobTemplate: { spec: { backoffLimit: 2, template: { metadata: { labels: selectorLabels("qdrant-snapshot", a.instance) }, spec: pod } } },
     },
   };
 }
+
+/** Access a client token grants on the collection: `r` search and read, `rw` also write. */
+export const QdrantAccess = { Read: "r", ReadWrite: "rw" } as const;
+export type QdrantAccess = (typeof QdrantAccess)[keyof typeof QdrantAccess];
+
+/**
+ * A client token for one collection: `{"access": [{"collection": c, "access": "r"|"rw"}], "exp": ...}`
+ * signed HS256 with the API key (Qdrant's JWT RBAC claims, src/common/auth/claims.rs). `exp` is
+ * required: Qdrant treats a token without one as no token.
+ */
+export function qdrantClientToken(apiKey: string, client: string, collection: string, access: QdrantAccess, expiresAt: number): string {
+  return signJwtHs256(apiKey, { sub: client, access: [{ collection, access }], exp: expiresAt });
+}
+

@@ -1,15 +1,18 @@
 import type * as k8s from "@pulumi/kubernetes";
+import type * as pulumi from "@pulumi/pulumi";
 import { PART_OF } from "./labels";
 
-export type BackupTier = "gfs" | "daily" | "none";
+/** The backup-tier label value a volume carries (what the cluster's backup system does with it). */
+export const BackupTier = { Gfs: "gfs", Daily: "daily", None: "none" } as const;
+export type BackupTier = (typeof BackupTier)[keyof typeof BackupTier];
 export type AccessMode = "ReadWriteOnce" | "ReadWriteMany" | "ReadOnlyMany" | "ReadWriteOncePod";
 
 export interface VolumeClaimArgs {
   name: string;
-  namespace: string;
-  size: string;
+  namespace: pulumi.Input<string>;
+  size: pulumi.Input<string>;
   accessMode: AccessMode;
-  storageClass?: string;
+  storageClass?: pulumi.Input<string>;
   backupTier: BackupTier;
   backupTierLabel: string;
   labels?: Record<string, string>;

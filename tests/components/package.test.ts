@@ -70,6 +70,24 @@ const EXPECTED: Record<string, { inputs: string[]; required: string[]; outputs: 
     required: ["namespace"],
     outputs: ["alerts", "dashboards", "ruleName", "scrapeTargets"],
   },
+  LiteLLMGateway: {
+    inputs: [
+      "backupTierLabel", "backups", "clients", "contextWindowFallbacks", "curlImage", "fallbacks", "image", "limits", "models", "namespace", "numRetries", "overrides",
+      "postgres", "protect", "providerEnv", "providerSecretName", "redis", "replicas", "resources", "retainOnDelete", "rotation", "timeoutSeconds",
+    ],
+    required: ["models", "namespace", "postgres"],
+    outputs: ["clientKeySecrets", "clientKeys", "databaseServiceName", "deploymentName", "masterKey", "providerSecretName", "serviceName", "url"],
+  },
+  QdrantStore: {
+    inputs: ["apiKeyRotation", "backupTierLabel", "clients", "collection", "curlImage", "image", "namespace", "overrides", "protect", "resources", "retainOnDelete", "snapshots", "storage"],
+    required: ["collection", "namespace", "storage"],
+    outputs: ["apiKeySecretName", "clientTokens", "collection", "serviceName", "url"],
+  },
+  BitwardenSecrets: {
+    inputs: ["bitwarden", "caSecretName", "extraNamespaces", "namespace", "refreshInterval", "sdkServerUrl", "secrets"],
+    required: ["bitwarden", "namespace", "sdkServerUrl", "secrets"],
+    outputs: ["namespaces", "secretNames", "storeName"],
+  },
 };
 
 describe("@llm-platform/components as a Pulumi component package", function () {

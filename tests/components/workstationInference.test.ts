@@ -41,7 +41,7 @@ describe("WorkstationInference (dev, seed 003)", () => {
   });
 
   it("points the gateway's vllm-local provider at it", () => {
-    const gatewayConfig = ofType(dev, "kubernetes:core/v1:ConfigMap").find((r) => r.props.metadata.name === "litellm-config")!.props.data["config.yaml"];
+    const gatewayConfig = ofType(dev, "kubernetes:core/v1:ConfigMap").find((r) => r.props.metadata.name === "gateway-litellm-config")!.props.data["config.yaml"];
     assert.match(gatewayConfig, /api_base: http:\/\/gpu-box\.lan:8000\/v1/);
   });
 

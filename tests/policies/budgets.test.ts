@@ -22,7 +22,7 @@ describe("budget policies", () => {
     // 24 Gi of requests + 2 Gi of /dev/shm
     assert.deepEqual(vllm, { label: "Deployment llm-inference/vllm-llm ×1", cpu: 8, memoryGiB: 26 });
     // The gateway's rolling update (maxSurge 1) runs a third pod.
-    assert.ok(b.top.some((t) => t.label === "Deployment llm-gateway/litellm ×3"));
+    assert.ok(b.top.some((t) => t.label === "Deployment llm-gateway/gateway-litellm ×3"));
     assert.ok(b.requests.cpu > 10 && b.requests.cpu < 20, String(b.requests.cpu));
   });
 
@@ -55,13 +55,14 @@ describe("budget policies", () => {
   });
 
   it("adds up storage per class", () => {
-    // base models 50 on RWX; Qdrant 20 + snapshots 20 + gateway Postgres 10 on RWO (plain adapters have no volume)
-    assert.deepEqual(storageBudget(prod.resources), { "nfs-rwx": 50, "proxmox-csi": 50 });
+    // RWX: base models 50 + Qdrant's backup volume 40 + Postgres dumps 10 (storage.backups);
+    // RWO: Qdrant 20 + Qdrant's snapshot staging 20 + gateway Postgres 10 (plain adapters have no volume)
+    assert.deepEqual(storageBudget(prod.resources), { "nfs-rwx": 100, "proxmox-csi": 50 });
   });
 
   it("refuses a class over its capacity", async () => {
     const v = await evaluate(mutate(prod, PVC, "base-models", (p) => (p.spec.resources.requests.storage = "300Gi")));
-    assert.match(violationsOf(v, "storage-within-classes")[0]!.message, /storage class "nfs-rwx": 300 GiB requested > 200 GiB available/);
+    assert.match(violationsOf(v, "storage-within-classes")[0]!.message, /storage class "nfs-rwx": 350 GiB requested > 200 GiB available/);
   });
 
   it("refuses a class the config does not know", async () => {

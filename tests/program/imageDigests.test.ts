@@ -66,9 +66,9 @@ describe("image digests (images.pinning: resolve)", () => {
     });
 
     it("keeps names and version labels from the tag, and satisfies prod-image-digests", async () => {
-      const litellm = plan.resources.find((r) => r.props.metadata?.name === "litellm" && r.type === "kubernetes:apps/v1:Deployment")!;
-      assert.equal(litellm.props.metadata.labels["app.kubernetes.io/version"], "v1.77.7-stable");
-      assert.ok(plan.resources.some((r) => r.props.metadata?.name === "litellm-migrate-v1-77-7-stable"));
+      const litellm = plan.resources.find((r) => r.props.metadata?.name === "gateway-litellm" && r.type === "kubernetes:apps/v1:Deployment")!;
+      assert.equal(litellm.props.metadata.labels["app.kubernetes.io/version"], "v1.93.1");
+      assert.ok(plan.resources.some((r) => r.props.metadata?.name === "gateway-litellm-migrate-v1-93-1"));
       assert.deepEqual(violationsOf(await evaluate(plan), "prod-image-digests"), []);
     });
 
