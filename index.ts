@@ -4,7 +4,7 @@ import { resolveImageDigests } from "./platform/imageDigests";
 import { deployInference, deployWorkstation, huggingFaceTokenExternalSecret } from "./platform/inference";
 import { loadPlatform } from "./platform/loadConfig";
 import { deployNamespaces } from "./platform/namespaces";
-import { dataNetworkPolicies, deployNetworkPolicies, gatewayNetworkPolicies, inferenceNetworkPolicies } from "./platform/network";
+import { deployAllNetworkPolicies } from "./platform/network";
 import { addonsUsed, deployClusterAddons } from "./platform/addons";
 import { workstationBaseUrl as workstationBaseUrlOf } from "./components/specs/workstation";
 import { deployMonitoring } from "./platform/monitoring";
@@ -39,12 +39,8 @@ const { gateway, qdrant } = deployGatewayAndData(config, servers, { gateway: nam
   extraSecrets: hfToken ? [{ namespace: hfToken.namespace, secretName: hfToken.secretName, data: [{ secretKey: hfToken.key, bitwardenSecret: hfToken.bitwardenSecret }] }] : [],
 });
 
-if (servers.length > 0) deployNetworkPolicies("inference", inferenceNetworkPolicies(config), [namespaces.inference!]);
-const externalPorts = [config.providers["vllm-local"]?.apiBase, config.providers.ollama?.apiBase, workstationUrl]
-  .filter((url): url is string => url !== undefined)
-  .map((url) => Number(new URL(url).port || (url.startsWith("https") ? 443 : 80)));
-deployNetworkPolicies("gateway", gatewayNetworkPolicies(config, externalPorts), [namespaces.gateway!]);
-deployNetworkPolicies("data", dataNetworkPolicies(config), [namespaces.data!]);
+// Default deny plus the allows each namespace needs, in every namespace the program creates.
+deployAllNetworkPolicies(config, namespaces);
 
 const edge = deployEdge(config, [gateway, qdrant, addons]);
 deployMonitoring(config, servers, [addons, ...Object.values(namespaces)]);

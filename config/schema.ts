@@ -71,7 +71,14 @@ const hostSchema = z.strictObject({
   }),
   /** CPU and memory the kubelet, system daemons and eviction threshold keep back on every node. */
   systemReserved: resourceList.default({ cpu: "2", memory: "8Gi" }),
-  gpuNodeSelector: labels.default({ "nvidia.com/gpu.present": "true" }),
+  /**
+   * Nodes the GPU pods and the device plugin run on. Default: the label Node Feature Discovery sets on
+   * nodes with an NVIDIA PCI device (vendor 10de); the device plugin chart's gfd option deploys NFD with
+   * `deviceLabelFields: [vendor]`, which produces exactly this label (k8s-device-plugin v0.17.4
+   * deployments/helm/nvidia-device-plugin/values.yaml). Without NFD, label the GPU nodes by hand:
+   * `kubectl label node <node> feature.node.kubernetes.io/pci-10de.present=true`.
+   */
+  gpuNodeSelector: labels.default({ "feature.node.kubernetes.io/pci-10de.present": "true" }),
   gpuTolerations: z.array(toleration).default([{ key: "nvidia.com/gpu", operator: "Exists", effect: "NoSchedule" }]),
   /** What each storage class can provision (the policy pack's storage budget); "default" for claims without a class. */
   storageCapacity: z.record(z.string(), byteQuantity).default({ default: "500Gi" }),
@@ -198,15 +205,35 @@ const namespacesSchema = z.strictObject({
   ingress: dnsName.default("ingress-nginx"),
   certManager: dnsName.default("cert-manager"),
   externalSecrets: dnsName.default("external-secrets"),
-  /** Where Prometheus runs; it may scrape metrics ports in the app namespaces. */
-  monitoring: dnsName.default("monitoring"),
+  /**
+   * Where an existing Prometheus runs (the program does not install one); when set, its pods
+   * (network.prometheusPodLabels) may scrape the metrics ports. Absent: no scrape is allowed.
+   */
+  monitoring: dnsName.optional(),
 });
+
+const ipv4Cidr = z.string().regex(/^\d{1,3}(\.\d{1,3}){3}\/\d{1,2}$/, { error: (i) => `"${String(i.input)}" is not an IPv4 CIDR such as 10.0.0.0/8` });
+const PRIVATE_RANGES = ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"];
 
 const networkSchema = z.strictObject({
   /** Let the model cache's Jobs download weights from Hugging Face (HTTPS egress); off when the volume is seeded by hand. */
   modelDownloads: z.boolean().default(true),
   /** CIDRs egress to the internet may not reach (cluster and private ranges). */
-  privateCidrs: z.array(z.string()).default(["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"]),
+  privateCidrs: z.array(ipv4Cidr).default(PRIVATE_RANGES),
+  /**
+   * Where the Kubernetes API server answers pods (the `kubernetes` Endpoints: `kubectl get endpoints
+   * kubernetes`; `npm run doctor` prints them) and calls admission webhooks from. Operators get egress
+   * to it; webhooks accept calls only from it. Narrow the default to the control plane's /32s.
+   */
+  apiServer: z
+    .strictObject({
+      cidrs: z.array(ipv4Cidr).min(1).default(PRIVATE_RANGES),
+      /** Service port 443 and the endpoint port (6443 on kubeadm/k3s): policies see either, depending on the CNI. */
+      ports: z.array(z.number().int().min(1).max(65535)).min(1).default([443, 6443]),
+    })
+    .prefault({}),
+  /** Labels of the Prometheus pods in namespaces.monitoring (kube-prometheus-stack: app.kubernetes.io/name=prometheus). */
+  prometheusPodLabels: labels.refine((l) => Object.keys(l).length > 0, { error: "needs at least one label: an empty selector would admit every pod of the namespace" }).default({ "app.kubernetes.io/name": "prometheus" }),
 });
 
 const imagesSchema = z.strictObject({

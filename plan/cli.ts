@@ -1,3 +1,4 @@
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { formatReport } from "./report";
 import { planJson, runPlan, type PlanOptions } from "./runPlan";
@@ -10,14 +11,21 @@ const USAGE = `usage: npm run plan -- (--stack <name> | --config <Pulumi.<stack>
   --out <dir>             where to write manifests/, plan.json, gpu-plan.svg (default out/<stack>)
   --policy-config <file>  host inventory for the policies (default: the stack's own host config)
   --json                  print the plan as JSON instead of the report
+                          (use \`npm run -s plan -- --json\`: without -s npm prints its banner first)
+  --json-file <file>      also write the JSON document to <file> (the report still goes to stdout)
   --no-write              do not write files
   --no-validate           skip schema validation of rendered objects
   -h, --help              this help
 
 exit codes: 0 fits, 1 a mandatory policy violation, 2 a configuration error`;
 
-export function parseArgs(argv: string[]): (PlanOptions & { json: boolean }) | "help" {
-  const options: PlanOptions & { json: boolean } = { root: join(__dirname, ".."), json: false };
+export interface CliOptions extends PlanOptions {
+  json: boolean;
+  jsonFile?: string;
+}
+
+export function parseArgs(argv: string[]): CliOptions | "help" {
+  const options: CliOptions = { root: join(__dirname, ".."), json: false };
   const value = (i: number, flag: string) => {
     const v = argv[i + 1];
     if (v === undefined || v.startsWith("--")) throw new PlanUsageError(`${flag} needs a value`);
@@ -40,6 +48,9 @@ export function parseArgs(argv: string[]): (PlanOptions & { json: boolean }) | "
         break;
       case "--json":
         options.json = true;
+        break;
+      case "--json-file":
+        options.jsonFile = value(i++, arg);
         break;
       case "--no-write":
         options.write = false;
@@ -73,7 +84,9 @@ async function main(argv: string[]): Promise<number> {
   const started = Date.now();
   try {
     const result = await runPlan({ ...options, progress: options.json ? undefined : (m) => process.stderr.write(`… ${m}\n`) });
-    process.stdout.write(options.json ? `${JSON.stringify(planJson(result), null, 2)}\n` : formatReport(result, result.outDir));
+    const json = `${JSON.stringify(planJson(result), null, 2)}\n`;
+    if (options.jsonFile) writeFileSync(options.jsonFile, json);
+    process.stdout.write(options.json ? json : formatReport(result, result.outDir));
     if (!options.json) process.stderr.write(`planned in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
     return result.exitCode;
   } catch (error) {

@@ -17,6 +17,58 @@ function resourceTree(result: PlanResult): string[] {
   return lines;
 }
 
+const kindOf = (type: string) => type.split(":").pop() ?? type;
+
+/** Items joined with ", " and wrapped at `width` columns, continuation lines indented. */
+function wrap(prefix: string, items: string[], width = 118): string[] {
+  const lines: string[] = [];
+  let line = prefix;
+  for (const [i, item] of items.entries()) {
+    const piece = `${item}${i < items.length - 1 ? "," : ""}`;
+    if (line.length + piece.length + 1 > width && line.trim().length > prefix.trim().length) {
+      lines.push(line);
+      line = " ".repeat(prefix.length);
+    }
+    line += `${line.endsWith(" ") ? "" : " "}${piece}`;
+  }
+  lines.push(line);
+  return lines;
+}
+
+/** The waves of the first `pulumi up`: each wave starts when everything it waits for exists. */
+export function deployOrderLines(result: PlanResult): string[] {
+  const order = result.order;
+  if (!order) return [];
+  const byUrn = new Map(result.resources.map((r) => [r.urn, r]));
+  const lines = [`Deploy order (first \`pulumi up\` on an empty cluster): ${order.waves.length} waves, ${order.waveOf.size} resources`];
+  for (const w of order.waves) {
+    const names = w.urns.map((u) => byUrn.get(u)!).map((r) => `${kindOf(r.type)} ${r.name}`);
+    lines.push(...wrap(`  wave ${String(w.wave).padStart(2)}:`, names));
+  }
+  return lines;
+}
+
+/** The needed flows against the rendered NetworkPolicies, and who can open the guarded targets. */
+export function flowMatrixLines(result: PlanResult): string[] {
+  const r = result.reachability;
+  if (!r) return [];
+  const blocked = r.flows.filter((f) => f.unresolved || f.blocked.length > 0).length;
+  const lines = [`Flows (rendered NetworkPolicies, Kubernetes semantics): ${r.flows.length} needed, ${r.flows.length - blocked} open, ${blocked} blocked`];
+  const width = Math.min(46, Math.max(...r.flows.map((f) => f.fromLabel.length)));
+  const toWidth = Math.min(48, Math.max(...r.flows.map((f) => f.toLabel.length)));
+  for (const f of r.flows) {
+    const ports = `${f.ports.join(",")}/${f.protocol}`;
+    const status = f.unresolved ? "UNRESOLVED" : f.blocked.length ? `BLOCKED ${f.blocked.length}/${f.pairs}` : `open${f.pairs > 1 ? ` ${f.pairs}/${f.pairs}` : ""}`;
+    lines.push(`  ${f.blocked.length || f.unresolved ? "✗" : "✓"} ${f.component.padEnd(10)} ${f.fromLabel.padEnd(width)} → ${f.toLabel.padEnd(toWidth)} ${ports.padEnd(15)} ${status.padEnd(13)} ${f.why}`);
+  }
+  lines.push("Guarded targets (every other pod, namespace probe and address tried):");
+  for (const g of r.guarded) {
+    const state = g.breaches.length === 0 ? "only the allowed sources" : `${g.breaches.length} OTHER source/port pair(s) admitted`;
+    lines.push(`  ${g.breaches.length ? "✗" : "✓"} ${g.name.padEnd(26)} ${g.target.padEnd(34)} ← ${g.allowed.join(", ")}: ${state}`);
+  }
+  return lines;
+}
+
 /** The human-readable plan: resources per component, GPU plan per card, budgets, violations by severity. */
 export function formatReport(result: PlanResult, outDir?: string): string {
   const lines: string[] = [];
@@ -43,6 +95,7 @@ export function formatReport(result: PlanResult, outDir?: string): string {
     "  (pods inside Helm releases — device plugin, ingress controller, operators — are not counted)",
     "",
   );
+  lines.push(...deployOrderLines(result), "", ...flowMatrixLines(result), "");
   for (const level of ["mandatory", "advisory"] as const) {
     const list = result.violations.filter((v) => v.level === level);
     lines.push(`${level} violations: ${list.length}`);

@@ -5,9 +5,13 @@ import { ConfigError, fromPulumiConfig, parsePlatformConfig } from "../config/lo
 import { computeBudget, type ComputeBudget } from "../policies/compute";
 import { resolvePolicyConfig, settingsFromPackConfig, type HostPolicyConfig } from "../policies/config";
 import { evaluatePolicies, type PolicyViolation } from "../policies/evaluate";
+import { chartName } from "../policies/ordering";
 import { planGpus, type GpuPlan } from "../policies/gpuPlan";
 import { storageBudget } from "../policies/storage";
+import { platformFlows } from "../platform/flows";
+import { deployOrder, type DeployOrder } from "./deployOrder";
 import { kubernetesObject, writeManifests } from "./manifests";
+import { evaluateReachability, type Reachability } from "./reachability";
 import { policyConfigFromPlatform, policyPackConfigFile } from "./policyConfig";
 import { stackFileFor, StackFileError } from "./stackFile";
 import { gpuPlanSvg } from "./svg";
@@ -45,6 +49,10 @@ export interface PlanResult {
   gpus?: GpuPlan;
   budgets?: { compute: ComputeBudget; storage: StorageBudget[] };
   host?: HostPolicyConfig;
+  /** The order the first `pulumi up` creates resources in. */
+  order?: DeployOrder;
+  /** Needed flows and guarded targets against the rendered NetworkPolicies. */
+  reachability?: Reachability;
   outDir?: string;
 }
 
@@ -98,6 +106,15 @@ export async function runPlan(options: PlanOptions): Promise<PlanResult> {
   const host = options.policyConfig ? resolvePolicyConfig(readPolicyConfig(options.policyConfig)) : policyConfigFromPlatform(platform);
   progress(`stack ${stack}: ${resources.length} resources; evaluating the policy pack`);
   const violations = await evaluatePolicies(resources, host);
+  let reachability: Reachability;
+  try {
+    reachability = evaluateReachability(resources, platformFlows(platform));
+  } catch (error) {
+    if (error instanceof ConfigError) return configError(stack, error.issues);
+    throw error;
+  }
+  violations.push(...reachability.violations);
+  const order = deployOrder(resources);
   const objects = resources.map(kubernetesObject).filter((o): o is Record<string, any> => o !== undefined);
   if (options.validate !== false) {
     progress(`stack ${stack}: validating ${objects.length} objects against Kubernetes and CRD schemas`);
@@ -120,6 +137,8 @@ export async function runPlan(options: PlanOptions): Promise<PlanResult> {
     gpus,
     budgets,
     host,
+    order,
+    reachability,
   };
   if (options.write !== false) {
     const outDir = resolve(options.out ?? join(root, "out", stack));
@@ -136,12 +155,45 @@ export async function runPlan(options: PlanOptions): Promise<PlanResult> {
 
 /** The `--json` document (also written as plan.json). */
 export function planJson(result: PlanResult): Record<string, unknown> {
+  const order = result.order;
   return {
     stack: result.stack,
     exitCode: result.exitCode,
     configErrors: result.configErrors,
-    resources: result.resources.map((r) => ({ type: r.type, name: r.name, parent: r.parent ?? null, urn: r.urn })),
+    resources: result.resources.map((r) => ({
+      type: r.type,
+      name: r.name,
+      parent: r.parent ?? null,
+      urn: r.urn,
+      custom: r.custom,
+      // The registration's dependencies: what the engine records and the SDK waits for.
+      dependsOn: r.dependencies,
+      propertyDependencies: r.propertyDependencies,
+      provider: r.provider ?? null,
+      // Everything its creation waits for, its parent's waits included (plan/deployOrder.ts).
+      waitsFor: order?.waitsFor.get(r.urn) ?? [],
+      wave: order?.waveOf.get(r.urn) ?? null,
+      protect: r.opts?.protect ?? false,
+      retainOnDelete: r.opts?.retainOnDelete ?? false,
+      ...(chartName(r) ? { chart: chartName(r) } : {}),
+    })),
+    deployOrder: order?.waves.map((w) => ({ wave: w.wave, resources: w.urns })) ?? [],
     violations: result.violations.map((v) => ({ policy: v.policy, level: v.level, resource: v.resource ?? null, message: v.message })),
+    flows:
+      result.reachability?.flows.map((f) => ({
+        component: f.component,
+        from: f.fromLabel,
+        to: f.toLabel,
+        ports: f.ports,
+        protocol: f.protocol,
+        why: f.why,
+        allowed: !f.unresolved && f.blocked.length === 0,
+        pairs: f.pairs,
+        allowedBy: f.allowedBy,
+        blocked: f.blocked,
+        unresolved: f.unresolved ?? null,
+      })) ?? [],
+    guarded: result.reachability?.guarded ?? [],
     gpus: result.gpus ?? null,
     budgets: result.budgets ?? null,
   };

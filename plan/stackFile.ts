@@ -35,9 +35,32 @@ export function secretPlaceholder(key: string): string {
   return `[secret ${key}]`;
 }
 
+/** `{secure: "<ciphertext>"}`: how the CLI stores a value set with `--secret`, at the top or at any depth with `--path`. */
+function isSecureValue(value: unknown): boolean {
+  return value !== null && typeof value === "object" && !Array.isArray(value) && Object.keys(value).length === 1 && typeof (value as { secure?: unknown }).secure === "string";
+}
+
+/**
+ * A copy of a config value with every `secure:` value, at any depth, replaced by a marked placeholder
+ * naming its path (`[secret llm-platform:huggingFace.token]`, `…:list[0]`). `pulumi config set
+ * --secret --path 'ns:a.b'` writes `a: {b: {secure: …}}`, and the CLI decrypts each one in place.
+ */
+function replaceSecureValues(value: unknown, key: string, path: string, onSecret: () => void): unknown {
+  if (isSecureValue(value)) {
+    onSecret();
+    return secretPlaceholder(`${key}${path}`);
+  }
+  if (Array.isArray(value)) return value.map((v, i) => replaceSecureValues(v, key, `${path}[${i}]`, onSecret));
+  if (value !== null && typeof value === "object") {
+    return Object.fromEntries(Object.entries(value as Record<string, unknown>).map(([k, v]) => [k, replaceSecureValues(v, key, `${path}.${k}`, onSecret)]));
+  }
+  return value;
+}
+
 /**
  * Reads a stack file the way the Pulumi CLI does: duplicate keys are errors, objects are passed
- * JSON-encoded, `secure:` values stay encrypted (here: a marked placeholder).
+ * JSON-encoded, `secure:` values at any depth stay encrypted (here: marked placeholders); a key
+ * holding one is a secret key.
  */
 export function readStackFile(file: string, stack: string, root: string): StackFile {
   if (!existsSync(file)) throw new PlanUsageError(`no stack file ${file}`);
@@ -52,12 +75,10 @@ export function readStackFile(file: string, stack: string, root: string): StackF
   const project = projectName(root);
   for (const [rawKey, value] of Object.entries(content.config ?? {})) {
     const key = rawKey.includes(":") ? rawKey : `${project}:${rawKey}`;
-    if (value && typeof value === "object" && "secure" in (value as object) && Object.keys(value as object).length === 1) {
-      config[key] = secretPlaceholder(key);
-      secretKeys.push(key);
-    } else {
-      config[key] = typeof value === "string" ? value : JSON.stringify(value);
-    }
+    let secret = false;
+    const plain = replaceSecureValues(value, key, "", () => (secret = true));
+    if (secret) secretKeys.push(key);
+    config[key] = typeof plain === "string" ? plain : JSON.stringify(plain);
   }
   return { stack, project, file: resolve(file), config, secretKeys };
 }

@@ -7,6 +7,16 @@ export interface SynthesizedResource extends PlannedResource {
   parent?: string;
   /** false for ComponentResources (they group children and have no Kubernetes object). */
   custom: boolean;
+  /**
+   * The URNs the registration request carries (`RegisterResourceRequest.dependencies`): explicit
+   * `dependsOn` plus every resource whose outputs the inputs read, a component standing for its
+   * custom descendants. The engine records them; the SDK sends the request only once they exist.
+   */
+  dependencies: string[];
+  /** The same, per input property (`propertyDependencies`). */
+  propertyDependencies: Record<string, string[]>;
+  /** URN of the explicit provider resource (absent: the default provider). */
+  provider?: string;
 }
 
 export interface SynthesisOptions {
@@ -54,14 +64,72 @@ function fakeOutputs(type: string): Record<string, unknown> {
   return {};
 }
 
+/** What the stack transformation saw of one resource: the object itself, its inputs and options before serialization. */
+interface Declared {
+  resource: pulumi.Resource;
+  type: string;
+  name: string;
+  props: pulumi.Inputs;
+  opts: pulumi.ResourceOptions;
+}
+
+/** The SDK's internal Resource fields the plan reads (set by the Resource constructor in @pulumi/pulumi/resource.js). */
+interface ResourceInternals {
+  __parentResource?: pulumi.Resource & ResourceInternals;
+  __pulumiType?: string;
+  __protect?: boolean;
+  __prov?: pulumi.ProviderResource;
+}
+
+/**
+ * The SDK functions `prepareResource` (@pulumi/pulumi/runtime/resource.js) uses to build a
+ * registration's `dependencies`: calling the same code gives exactly the URNs `pulumi up` sends.
+ * `getAllTransitivelyReferencedResources` replaces a component by its custom descendants
+ * (runtime/dependsOn.js; pulumi/pulumi#1743, #7542): depending on a component waits for all of them.
+ */
+const dependsOnRuntime = require("@pulumi/pulumi/runtime/dependsOn") as {
+  gatherExplicitDependencies(dependsOn: unknown): Promise<pulumi.Resource[]>;
+  getAllTransitivelyReferencedResources(resources: Set<pulumi.Resource>, exclude: Set<pulumi.Resource>): Promise<pulumi.Resource[]>;
+};
+const rpcRuntime = require("@pulumi/pulumi/runtime/rpc") as {
+  serializeResourceProperties(label: string, props: pulumi.Inputs, opts?: object): Promise<[Record<string, unknown>, Map<string, Set<pulumi.Resource>>]>;
+};
+
+/** A resource's URN (known as soon as the mock monitor answered its registration). */
+function urnOf(resource: pulumi.Resource): Promise<string> {
+  return (resource.urn as unknown as { promise(): Promise<string> }).promise();
+}
+
+async function urnsOf(resources: Iterable<pulumi.Resource>): Promise<string[]> {
+  const urns = await Promise.all([...resources].map(urnOf));
+  return [...new Set(urns)].sort();
+}
+
+/** Dependencies of one declared resource, computed by the SDK's own code as `prepareResource` does. */
+async function registrationDependencies(d: Declared): Promise<{ dependencies: string[]; propertyDependencies: Record<string, string[]> }> {
+  const exclude = new Set<pulumi.Resource>([d.resource]);
+  const explicit = new Set(await dependsOnRuntime.gatherExplicitDependencies(d.opts.dependsOn));
+  const all = new Set(await urnsOf(await dependsOnRuntime.getAllTransitivelyReferencedResources(explicit, exclude)));
+  const [, perProperty] = await rpcRuntime.serializeResourceProperties(`plan:${d.name}`, d.props ?? {}, {});
+  const propertyDependencies: Record<string, string[]> = {};
+  for (const [property, direct] of perProperty) {
+    const urns = await urnsOf(await dependsOnRuntime.getAllTransitivelyReferencedResources(direct, exclude));
+    if (urns.length === 0) continue;
+    propertyDependencies[property] = urns;
+    for (const urn of urns) all.add(urn);
+  }
+  return { dependencies: [...all].sort(), propertyDependencies };
+}
+
 /**
  * Runs the Pulumi program in-process under the mock runtime: the same code `pulumi up` runs, with the
- * stack's config, but every resource is recorded instead of created. Options (parent, protect) come
- * from a stack transformation, which the SDK applies in-process to every resource.
+ * stack's config, but every resource is recorded instead of created. A stack transformation, which the
+ * SDK applies in-process to every resource, sees each resource object with its inputs and options
+ * before serialization; from them the plan records parent, protect, provider and dependencies.
  */
 export async function synthesize(options: SynthesisOptions): Promise<Synthesis> {
   const inputs = new Map<string, { type: string; name: string; inputs: Record<string, any>; custom: boolean }>();
-  const options_ = new Map<string, { parentType?: string; parentName?: string; protect?: boolean; retainOnDelete?: boolean }>();
+  const declared: Declared[] = [];
   const key = (type: string, name: string) => `${type}::${name}`;
 
   // The mock monitor hands stack transforms (registerResourceTransform) over instead of running them.
@@ -90,13 +158,7 @@ export async function synthesize(options: SynthesisOptions): Promise<Synthesis> 
   let outputs: Record<string, unknown> = {};
   await pulumi.runtime.runInPulumiStack(async () => {
     pulumi.runtime.registerStackTransformation((args) => {
-      const parent = args.opts.parent as unknown as { __pulumiType?: string; __name?: string } | undefined;
-      options_.set(key(args.type, args.name), {
-        parentType: parent?.__pulumiType === STACK_TYPE ? undefined : parent?.__pulumiType,
-        parentName: parent?.__pulumiType === STACK_TYPE ? undefined : parent?.__name,
-        protect: args.opts.protect,
-        retainOnDelete: args.opts.retainOnDelete,
-      });
+      if (args.type !== STACK_TYPE) declared.push({ resource: args.resource, type: args.type, name: args.name, props: args.props, opts: args.opts });
       return undefined;
     });
     delete require.cache[options.program];
@@ -106,34 +168,27 @@ export async function synthesize(options: SynthesisOptions): Promise<Synthesis> 
   });
   await waitForRegistrations();
 
-  const urnCache = new Map<string, string>();
-  const urnOf = (type: string, name: string): string => {
-    const k = key(type, name);
-    const cached = urnCache.get(k);
-    if (cached) return cached;
-    const chain: string[] = [type];
-    let o = options_.get(k);
-    while (o?.parentType) {
-      chain.unshift(o.parentType);
-      o = options_.get(key(o.parentType, o.parentName!));
-    }
-    const urn = `urn:pulumi:${options.stack}::${options.project}::${chain.join("$")}::${name}`;
-    urnCache.set(k, urn);
-    return urn;
-  };
-
   const resources: SynthesizedResource[] = [];
-  for (const r of inputs.values()) {
-    if (r.type === STACK_TYPE) continue;
-    const o = options_.get(key(r.type, r.name));
+  for (const d of declared) {
+    const recorded = inputs.get(key(d.type, d.name));
+    if (!recorded) continue;
+    const internals = d.resource as unknown as ResourceInternals;
+    const parentResource = internals.__parentResource;
+    const parent = parentResource && parentResource.__pulumiType !== STACK_TYPE ? await urnOf(parentResource) : undefined;
+    const { dependencies, propertyDependencies } = await registrationDependencies(d);
+    const provider = internals.__prov ? await urnOf(internals.__prov) : undefined;
     resources.push({
-      type: r.type,
-      name: r.name,
-      urn: urnOf(r.type, r.name),
-      props: r.inputs,
-      custom: r.custom,
-      parent: o?.parentType ? urnOf(o.parentType, o.parentName!) : undefined,
-      opts: { protect: o?.protect ?? false, retainOnDelete: o?.retainOnDelete ?? false, parent: o?.parentType ? urnOf(o.parentType, o.parentName!) : undefined },
+      type: d.type,
+      name: d.name,
+      urn: await urnOf(d.resource),
+      props: recorded.inputs,
+      custom: recorded.custom,
+      parent,
+      dependencies,
+      propertyDependencies,
+      ...(provider ? { provider } : {}),
+      // Effective values: protect is inherited from the parent by the Resource constructor; retainOnDelete is not.
+      opts: { protect: internals.__protect ?? false, retainOnDelete: d.opts.retainOnDelete ?? false, parent },
     });
   }
   return { resources, outputs };

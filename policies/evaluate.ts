@@ -18,6 +18,12 @@ export interface PlannedResource {
   urn: string;
   props: Record<string, any>;
   opts?: { protect?: boolean; retainOnDelete?: boolean; parent?: string };
+  /** URNs of the registration's dependencies (explicit and from outputs read), as the engine records them. */
+  dependencies?: string[];
+  /** The same per input property. */
+  propertyDependencies?: Record<string, string[]>;
+  /** URN of the explicit provider resource. */
+  provider?: string;
 }
 
 export interface PolicyViolation {
@@ -55,6 +61,25 @@ function policyResource(r: PlannedResource): PolicyResource {
   } as unknown as PolicyResource;
 }
 
+/**
+ * Links the resources the way the engine's analyzer hands them to stack policies: `parent`,
+ * `provider`, `dependencies` and `propertyDependencies` are the PolicyResource objects of the URNs
+ * the registration recorded (@pulumi/policy `PolicyResource`). URNs outside the plan are dropped.
+ */
+function linkResources(planned: PlannedResource[], all: PolicyResource[]): void {
+  const byUrn = new Map(all.map((r) => [r.urn, r]));
+  const resolve = (urns: string[] | undefined) => (urns ?? []).map((u) => byUrn.get(u)).filter((x): x is PolicyResource => x !== undefined);
+  planned.forEach((r, i) => {
+    const target = all[i]! as { -readonly [K in keyof PolicyResource]: PolicyResource[K] };
+    target.dependencies = resolve(r.dependencies);
+    target.propertyDependencies = Object.fromEntries(Object.entries(r.propertyDependencies ?? {}).map(([k, urns]) => [k, resolve(urns)]));
+    const parent = r.opts?.parent ? byUrn.get(r.opts.parent) : undefined;
+    if (parent) target.parent = parent;
+    const provider = r.provider ? byUrn.get(r.provider) : undefined;
+    if (provider) target.provider = { type: provider.type, props: provider.props, urn: provider.urn, name: provider.name };
+  });
+}
+
 const notApplicable = (reason?: string): never => {
   throw new NotApplicable(reason);
 };
@@ -73,6 +98,7 @@ export async function evaluatePolicies(
   const violations: PolicyViolation[] = [];
   const levelOf = (p: Policy): "mandatory" | "advisory" => ((p.enforcementLevel ?? "advisory") as EnforcementLevel) === "mandatory" ? "mandatory" : "advisory";
   const all = resources.map(policyResource);
+  linkResources(resources, all);
   for (const policy of policies) {
     if ((policy.enforcementLevel as string) === "disabled") continue;
     const policyConfig = configFor(policy, settings);

@@ -4,6 +4,7 @@ import { pvcBackupTier, statefulProtectedInProd } from "./dataProtection";
 import { corsNoWildcardWithCredentials, ingressTls } from "./edge";
 import { gpuLimitsWhole, gpuMemoryPerCard, gpuRolloutNoDeadlock, gpuSlicesWithinHost, vllmKvCacheFits } from "./gpu";
 import { networkPolicyPerNamespace } from "./network";
+import { customResourcesAfterTheirOperator, releasesAfterTheSecretsTheyMount } from "./ordering";
 import { namespaceEnforcesRestricted, podSecurityRestricted } from "./podSecurity";
 import { sharedVolumesRwx, storageWithinClasses } from "./storage";
 import { imagesPinned, noSecretEnvLiterals, prodImageDigests, requestsAndLimits, vllmStartupProbe } from "./workloadHygiene";
@@ -32,4 +33,6 @@ export const allPolicies: Policies = [
   networkPolicyPerNamespace,
   pvcBackupTier,
   statefulProtectedInProd,
+  customResourcesAfterTheirOperator,
+  releasesAfterTheSecretsTheyMount,
 ];
