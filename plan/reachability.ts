@@ -457,6 +457,16 @@ export function evaluateReachability(resources: ResourceLike[], plan: FlowPlan):
     }
     for (const b of f.blocked) mandatory("network-needed-flow", `needed flow ${head} is blocked from ${b.from} to ${b.to}:${b.port}. Fix — ${b.fix}.`);
   }
+  for (const expected of plan.releases) {
+    const found = resources.filter((r) => r.type === "kubernetes:helm.sh/v3:Release" && String(r.props.chart ?? "").split("/").pop() === expected.chart);
+    if (found.some((r) => (r.props.name ?? r.name) === expected.release)) continue;
+    mandatory(
+      "network-needed-flow",
+      found.length
+        ? `the ${expected.chart} release is named ${found.map((r) => r.props.name ?? r.name).join(", ")}, but platform/flows.ts (RELEASES) selects its pods as app.kubernetes.io/instance=${expected.release}: the NetworkPolicies would select no pod. Update RELEASES.`
+        : `platform/flows.ts expects a Helm release of chart ${expected.chart} (${expected.release}) and the plan has none: its flows and NetworkPolicies name pods that will not exist.`,
+    );
+  }
   for (const [namespace, certificate] of http01CertificateNamespaces(resources)) {
     const reached = plan.flows.some((f) => "pods" in f.to && f.to.pods.namespace === namespace && selectorMatches(asSelector(f.to.pods.pods), { "acme.cert-manager.io/http01-solver": "true" }));
     if (!reached) {

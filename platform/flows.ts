@@ -6,7 +6,8 @@ import { QDRANT_HTTP_PORT, QDRANT_SELECTOR } from "../components/specs/qdrant";
 import { LITELLM_PORT, POSTGRES_PORT, REDIS_PORT } from "../components/specs/gatewayWorkloads";
 import { VLLM_PORT } from "../components/specs/vllm";
 import { workstationPort } from "../components/specs/workstation";
-import { configuredProviders } from "../components/specs/providers";
+import { configuredProviders } from "../config/providers";
+import { addonsUsed } from "./addons";
 import { edgeRoutes } from "./edge";
 import { totalGpus } from "./servers";
 
@@ -67,10 +68,25 @@ export interface FlowPlan {
   knownNamespaces: string[];
   externals: ExternalEndpoint[];
   guarded: GuardedTarget[];
+  /** Helm releases whose pod labels (`app.kubernetes.io/instance`) the known pods and policies assume. */
+  releases: { release: string; chart: string }[];
 }
 
-/** Release names the components give their charts; the charts label every pod `app.kubernetes.io/instance: <release>`. */
-export const RELEASES = { ingress: "ingress-nginx", certManager: "cert-manager", externalSecrets: "external-secrets", devicePlugin: "nvidia-device-plugin" } as const;
+/**
+ * Helm release names of the operators: ClusterAddons "addons" (platform/addons.ts) names each release
+ * `<component>-<addon>`, its GpuTimeSlicing child `addons-gpu` → `addons-gpu-device-plugin`. The charts
+ * label every pod `app.kubernetes.io/instance: <release>`; the reachability check refuses a plan whose
+ * releases are named otherwise (plan/reachability.ts), so a rename cannot silently break these rules.
+ */
+export const RELEASES = {
+  ingress: "addons-ingress-nginx",
+  certManager: "addons-cert-manager",
+  externalSecrets: "addons-external-secrets",
+  devicePlugin: "addons-gpu-device-plugin",
+} as const;
+
+/** The chart behind each release above (what the plan's Helm Release resources are matched by). */
+export const RELEASE_CHARTS: Record<keyof typeof RELEASES, string> = { ingress: "ingress-nginx", certManager: "cert-manager", externalSecrets: "external-secrets", devicePlugin: "nvidia-device-plugin" };
 
 const instance = (release: string) => ({ "app.kubernetes.io/instance": release });
 
@@ -182,7 +198,7 @@ export function http01Namespaces(config: PlatformConfig): string[] {
   return config.edge ? [...new Set(Object.values(edgeRoutes(config)).map((r) => r.service.namespace))] : [];
 }
 
-export const hasDevicePlugin = (config: PlatformConfig) => totalGpus(config.host) > 0;
+export const hasDevicePlugin = (config: PlatformConfig) => totalGpus(config.host) > 0 && addonsUsed(config).gpuDevicePlugin;
 
 /** The pods the plan does not render that the platform's flows start or end at. */
 export function knownPods(config: PlatformConfig): KnownPod[] {
@@ -192,6 +208,13 @@ export function knownPods(config: PlatformConfig): KnownPod[] {
   ];
   if (ns.monitoring) {
     pods.push({ name: "prometheus", namespace: ns.monitoring, labels: config.network.prometheusPodLabels, ports: [{ name: "web", containerPort: 9090 }], source: "network.prometheusPodLabels" });
+  }
+  const used = addonsUsed(config);
+  if (used.certManager) {
+    pods.push(
+      { name: "cert-manager controller", namespace: ns.certManager, labels: CHART_POD_LABELS.certManagerController, ports: [{ name: "http-metrics", containerPort: CHART_PORTS.certManagerMetrics }], source: "cert-manager chart" },
+      { name: "cert-manager webhook", namespace: ns.certManager, labels: CHART_POD_LABELS.certManagerWebhook, ports: [{ name: "https", containerPort: CHART_PORTS.webhook }], source: "cert-manager chart" },
+    );
   }
   if (config.edge) {
     pods.push(
@@ -207,18 +230,18 @@ export function knownPods(config: PlatformConfig): KnownPod[] {
         ],
         source: "ingress-nginx chart (controller)",
       },
-      { name: "cert-manager controller", namespace: ns.certManager, labels: CHART_POD_LABELS.certManagerController, ports: [{ name: "http-metrics", containerPort: CHART_PORTS.certManagerMetrics }], source: "cert-manager chart" },
-      { name: "cert-manager webhook", namespace: ns.certManager, labels: CHART_POD_LABELS.certManagerWebhook, ports: [{ name: "https", containerPort: CHART_PORTS.webhook }], source: "cert-manager chart" },
     );
     for (const solverNs of http01Namespaces(config)) {
       pods.push({ name: "ACME HTTP-01 solver", namespace: solverNs, labels: CHART_POD_LABELS.acmeSolver, ports: [{ name: "http", containerPort: CHART_PORTS.acmeSolver }], source: "cert-manager acmesolver pod" });
     }
   }
-  pods.push(
+  if (used.externalSecrets) {
+    pods.push(
     { name: "external-secrets controller", namespace: ns.externalSecrets, labels: CHART_POD_LABELS.externalSecretsController, ports: [{ name: "metrics", containerPort: 8080 }], source: "external-secrets chart" },
     { name: "external-secrets webhook", namespace: ns.externalSecrets, labels: CHART_POD_LABELS.externalSecretsWebhook, ports: [{ name: "webhook", containerPort: CHART_PORTS.webhook }], source: "external-secrets chart" },
     { name: "bitwarden-sdk-server", namespace: ns.externalSecrets, labels: CHART_POD_LABELS.bitwardenSdkServer, ports: [{ name: "http", containerPort: CHART_PORTS.bitwardenSdk }], source: "bitwarden-sdk-server subchart" },
-  );
+    );
+  }
   if (hasDevicePlugin(config)) {
     pods.push(
       { name: "nfd-master", namespace: ns.devicePlugin, labels: CHART_POD_LABELS.nfdMaster, ports: [{ name: "grpc", containerPort: CHART_PORTS.nfdGrpc }], source: "node-feature-discovery 0.15.3 (device plugin gfd)" },
@@ -301,12 +324,21 @@ export function platformFlows(config: PlatformConfig): FlowPlan {
   add("data", qdrantJobs, { service: { namespace: ns.data, name: "qdrant" } }, [QDRANT_HTTP_PORT], "collection setup and snapshots");
   if (prometheus) add("monitoring", prometheus, pods(ns.data, APP_PODS.qdrant, "qdrant"), [QDRANT_HTTP_PORT], "scrape Qdrant /metrics");
 
-  // Edge: clients → controller → backends; ACME HTTP-01; the admission webhook; cert-manager.
+  // cert-manager (the edge's certificates, the Bitwarden SDK server's TLS).
+  const used = addonsUsed(config);
   const guarded: GuardedTarget[] = [];
+  const certManager = pods(ns.certManager, CHART_POD_LABELS.certManagerController, "cert-manager controller");
+  if (used.certManager) {
+    add("addons", apiServer, pods(ns.certManager, CHART_POD_LABELS.certManagerWebhook, "cert-manager webhook"), [CHART_PORTS.webhook], "cert-manager admission webhook");
+    add("addons", pods(ns.certManager, instance(RELEASES.certManager), "cert-manager pods"), apiServer, net.apiServer.ports, "controller, cainjector, webhook, startupapicheck");
+    if (prometheus) add("monitoring", prometheus, certManager, [CHART_PORTS.certManagerMetrics], "scrape cert-manager metrics");
+    guarded.push({ name: "cert-manager webhook", target: { namespace: ns.certManager, pods: CHART_POD_LABELS.certManagerWebhook, name: "cert-manager webhook" }, ports: [CHART_PORTS.webhook], allowed: [apiServer], fix: WEBHOOK_FIX });
+  }
+
+  // Edge: clients → controller → backends; ACME HTTP-01; the admission webhook.
   if (config.edge) {
     const controllerPods: PodRef = { namespace: ns.ingress, pods: CHART_POD_LABELS.ingressController, name: "ingress controller" };
     const controller: EndpointRef = { pods: controllerPods };
-    const certManager = pods(ns.certManager, CHART_POD_LABELS.certManagerController, "cert-manager controller");
     add("edge", external(INTERNET), controller, [CHART_PORTS.ingressHttp, CHART_PORTS.ingressHttps], "clients and Let's Encrypt's HTTP-01 validation");
     for (const [key, route] of Object.entries(edgeRoutes(config))) {
       add("edge", controller, { service: { namespace: route.service.namespace, name: route.service.name } }, [route.service.port], `route ${key} (${route.path})`);
@@ -319,31 +351,25 @@ export function platformFlows(config: PlatformConfig): FlowPlan {
     add("edge", certManager, external(INTERNET), [443], "ACME API (Let's Encrypt)");
     add("edge", certManager, controller, [CHART_PORTS.ingressHttp], "HTTP-01 self-check (kube-proxy sends the LoadBalancer address to the controller pods)");
     add("edge", certManager, external(INTERNET), [CHART_PORTS.ingressHttp], "HTTP-01 self-check through a public address");
-    add("edge", apiServer, pods(ns.certManager, CHART_POD_LABELS.certManagerWebhook, "cert-manager webhook"), [CHART_PORTS.webhook], "cert-manager admission webhook");
-    add("edge", pods(ns.certManager, instance(RELEASES.certManager), "cert-manager pods"), apiServer, net.apiServer.ports, "controllers, cainjector, startupapicheck");
-    if (prometheus) {
-      add("monitoring", prometheus, controller, [CHART_PORTS.ingressMetrics], "scrape ingress-nginx metrics");
-      add("monitoring", prometheus, certManager, [CHART_PORTS.certManagerMetrics], "scrape cert-manager metrics");
-    }
+    if (prometheus) add("monitoring", prometheus, controller, [CHART_PORTS.ingressMetrics], "scrape ingress-nginx metrics");
     guarded.push({ name: "ingress admission webhook", target: controllerPods, ports: [CHART_PORTS.ingressWebhook], allowed: [apiServer], fix: WEBHOOK_FIX });
-    guarded.push({ name: "cert-manager webhook", target: { namespace: ns.certManager, pods: CHART_POD_LABELS.certManagerWebhook, name: "cert-manager webhook" }, ports: [CHART_PORTS.webhook], allowed: [apiServer], fix: WEBHOOK_FIX });
   }
 
-  // External Secrets.
-  const eso = pods(ns.externalSecrets, CHART_POD_LABELS.externalSecretsController, "external-secrets controller");
-  add("secrets", pods(ns.externalSecrets, instance(RELEASES.externalSecrets), "external-secrets pods"), apiServer, net.apiServer.ports, "controller, webhook, cert-controller");
-  add("secrets", apiServer, pods(ns.externalSecrets, CHART_POD_LABELS.externalSecretsWebhook, "external-secrets webhook"), [CHART_PORTS.webhook], "ExternalSecret admission webhook");
-  if (config.externalSecrets.bitwarden) {
+  // External Secrets with Bitwarden's SDK server.
+  if (used.externalSecrets) {
+    const eso = pods(ns.externalSecrets, CHART_POD_LABELS.externalSecretsController, "external-secrets controller");
     const sdk = pods(ns.externalSecrets, CHART_POD_LABELS.bitwardenSdkServer, "bitwarden-sdk-server");
+    add("addons", pods(ns.externalSecrets, instance(RELEASES.externalSecrets), "external-secrets pods"), apiServer, net.apiServer.ports, "controller, webhook, cert-controller");
+    add("addons", apiServer, pods(ns.externalSecrets, CHART_POD_LABELS.externalSecretsWebhook, "external-secrets webhook"), [CHART_PORTS.webhook], "ExternalSecret admission webhook");
     add("secrets", eso, sdk, [CHART_PORTS.bitwardenSdk], "the Bitwarden store calls its SDK server");
     add("secrets", sdk, external(INTERNET), [443], "Bitwarden Secrets Manager API and identity");
+    guarded.push({ name: "external-secrets webhook", target: { namespace: ns.externalSecrets, pods: CHART_POD_LABELS.externalSecretsWebhook, name: "external-secrets webhook" }, ports: [CHART_PORTS.webhook], allowed: [apiServer], fix: WEBHOOK_FIX });
   }
-  guarded.push({ name: "external-secrets webhook", target: { namespace: ns.externalSecrets, pods: CHART_POD_LABELS.externalSecretsWebhook, name: "external-secrets webhook" }, ports: [CHART_PORTS.webhook], allowed: [apiServer], fix: WEBHOOK_FIX });
 
   // GPU: the device plugin's config manager and NFD talk to the API server; NFD workers to the master.
   if (hasDevicePlugin(config)) {
-    add("gpu", pods(ns.devicePlugin, instance(RELEASES.devicePlugin), "device plugin pods"), apiServer, net.apiServer.ports, "config manager, gpu-feature-discovery, NFD");
-    add("gpu", pods(ns.devicePlugin, CHART_POD_LABELS.nfdWorker, "nfd-worker"), pods(ns.devicePlugin, CHART_POD_LABELS.nfdMaster, "nfd-master"), [CHART_PORTS.nfdGrpc], "node features → node labels (feature.node.kubernetes.io/pci-10de.present)");
+    add("addons", pods(ns.devicePlugin, instance(RELEASES.devicePlugin), "device plugin pods"), apiServer, net.apiServer.ports, "config manager, gpu-feature-discovery, NFD");
+    add("addons", pods(ns.devicePlugin, CHART_POD_LABELS.nfdWorker, "nfd-worker"), pods(ns.devicePlugin, CHART_POD_LABELS.nfdMaster, "nfd-master"), [CHART_PORTS.nfdGrpc], "node features → node labels (feature.node.kubernetes.io/pci-10de.present)");
   }
 
   // Who alone may open the model servers and the gateway's stores.
@@ -352,5 +378,8 @@ export function platformFlows(config: PlatformConfig): FlowPlan {
   guarded.push({ name: "Postgres", target: { namespace: ns.gateway, pods: APP_PODS.postgres, name: "postgres" }, allowed: [litellm, pods(ns.gateway, APP_PODS.migrate, "litellm-migrate job")] });
   guarded.push({ name: "Redis", target: { namespace: ns.gateway, pods: APP_PODS.redis, name: "redis" }, allowed: [litellm] });
 
-  return { flows: mergeFlows(flows), knownPods: knownPods(config), knownNamespaces: [CLUSTER_DNS.namespace, ...(ns.monitoring ? [ns.monitoring] : []), "default"], externals, guarded };
+  const releases = (Object.keys(RELEASES) as (keyof typeof RELEASES)[])
+    .filter((k) => ({ ingress: used.ingressNginx, certManager: used.certManager, externalSecrets: used.externalSecrets, devicePlugin: hasDevicePlugin(config) })[k])
+    .map((k) => ({ release: RELEASES[k], chart: RELEASE_CHARTS[k] }));
+  return { flows: mergeFlows(flows), releases, knownPods: knownPods(config), knownNamespaces: [CLUSTER_DNS.namespace, ...(ns.monitoring ? [ns.monitoring] : []), "default"], externals, guarded };
 }

@@ -16,6 +16,7 @@ import { LITELLM_PORT, POSTGRES_PORT, REDIS_PORT } from "../components/specs/gat
 import { QDRANT_HTTP_PORT } from "../components/specs/qdrant";
 import { VLLM_PORT } from "../components/specs/vllm";
 import { APP_PODS, CHART_POD_LABELS, CHART_PORTS, RELEASES, cidrContains, cloudProvidersConfigured, hasDevicePlugin, http01Namespaces, lanTargets } from "./flows";
+import { addonsUsed } from "./addons";
 import { edgeRoutes } from "./edge";
 import { publicRoutes } from "./routes";
 
@@ -204,7 +205,7 @@ export function ingressNetworkPolicies(config: PlatformConfig): Specs {
   return specs;
 }
 
-/** cert-manager: API server egress, ACME over the internet, its webhook only from the API server. */
+/** cert-manager: API server egress, its webhook only from the API server, ACME over the internet when the edge issues certificates. */
 export function certManagerNetworkPolicies(config: PlatformConfig): Specs {
   const ns = config.namespaces.certManager;
   const metrics = prometheusPeers(config);
@@ -213,15 +214,19 @@ export function certManagerNetworkPolicies(config: PlatformConfig): Specs {
     "allow-dns": allowDns(ns),
     "api-server": allowApiServer(config, ns, RELEASES.certManager),
     webhook: webhookFromApiServer(config, ns, "allow-webhook-from-api-server", CHART_POD_LABELS.certManagerWebhook, CHART_PORTS.webhook),
-    acme: allowEgress({
-      namespace: ns,
-      name: "allow-acme",
-      pods: CHART_POD_LABELS.certManagerController,
-      rules: [
-        { peers: [internetPeer(config.network.privateCidrs)], ports: tcp(443, CHART_PORTS.ingressHttp) },
-        { peers: [ingressController(config)], ports: tcp(CHART_PORTS.ingressHttp) },
-      ],
-    }),
+    ...(config.edge
+      ? {
+          acme: allowEgress({
+            namespace: ns,
+            name: "allow-acme",
+            pods: CHART_POD_LABELS.certManagerController,
+            rules: [
+              { peers: [internetPeer(config.network.privateCidrs)], ports: tcp(443, CHART_PORTS.ingressHttp) },
+              { peers: [ingressController(config)], ports: tcp(CHART_PORTS.ingressHttp) },
+            ],
+          }),
+        }
+      : {}),
     ...(metrics.length
       ? { metrics: allowIngress({ namespace: ns, name: "allow-metrics", pods: CHART_POD_LABELS.certManagerController, rules: [{ peers: metrics, ports: tcp(CHART_PORTS.certManagerMetrics) }] }) }
       : {}),
@@ -237,7 +242,8 @@ export function externalSecretsNetworkPolicies(config: PlatformConfig): Specs {
     "api-server": allowApiServer(config, ns, RELEASES.externalSecrets),
     webhook: webhookFromApiServer(config, ns, "allow-webhook-from-api-server", CHART_POD_LABELS.externalSecretsWebhook, CHART_PORTS.webhook),
   };
-  if (config.externalSecrets.bitwarden) {
+  {
+    // ClusterAddons installs External Secrets only for a Bitwarden store, always with its SDK server.
     const sdk = CHART_POD_LABELS.bitwardenSdkServer;
     specs["controller-to-sdk-server"] = allowEgress({
       namespace: ns,
@@ -289,12 +295,13 @@ export type NetworkNamespaces = Partial<Record<"inference" | "devicePlugin" | "g
 /** Default deny plus the allows each namespace the program creates needs, by role. */
 export function networkPolicySpecs(config: PlatformConfig, namespaces: { [K in keyof NetworkNamespaces]?: unknown }): Record<string, Specs> {
   const out: Record<string, Specs> = {};
+  const used = addonsUsed(config);
   if (namespaces.inference) out.inference = inferenceNetworkPolicies(config);
   if (namespaces.gateway) out.gateway = gatewayNetworkPolicies(config);
   if (namespaces.data) out.data = dataNetworkPolicies(config);
-  if (namespaces.externalSecrets) out.externalSecrets = externalSecretsNetworkPolicies(config);
+  if (namespaces.externalSecrets && used.externalSecrets) out.externalSecrets = externalSecretsNetworkPolicies(config);
   if (namespaces.ingress && config.edge) out.ingress = ingressNetworkPolicies(config);
-  if (namespaces.certManager && config.edge) out.certManager = certManagerNetworkPolicies(config);
+  if (namespaces.certManager && used.certManager) out.certManager = certManagerNetworkPolicies(config);
   if (namespaces.devicePlugin && hasDevicePlugin(config)) out.devicePlugin = devicePluginNetworkPolicies(config);
   return out;
 }
