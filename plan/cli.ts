@@ -100,5 +100,6 @@ async function main(argv: string[]): Promise<number> {
 }
 
 if (require.main === module) {
-  main(process.argv.slice(2)).then((code) => process.exit(code));
+  // Exit only once stdout has drained: a large --json document piped to another process is written asynchronously.
+  main(process.argv.slice(2)).then((code) => process.stdout.write("", () => process.exit(code)));
 }

@@ -69,6 +69,17 @@ export function flowMatrixLines(result: PlanResult): string[] {
   return lines;
 }
 
+/** What must exist before `pulumi up`, and how to create it (`npm run doctor` checks each one). */
+export function prerequisiteLines(result: PlanResult): string[] {
+  const list = result.prerequisites ?? [];
+  const lines = [`Prerequisites (must exist before \`pulumi up\`; \`npm run doctor -- --stack ${result.stack}\` checks them): ${list.length}`];
+  for (const p of list) {
+    lines.push(`  - ${p.kind} ${p.namespace ? `${p.namespace}/` : ""}${p.name}${p.kind === "Secret" && p.keys.length ? ` (keys ${p.keys.join(", ")})` : ""}`);
+    lines.push(`      why: ${p.why}`, `      how: ${p.howToCreate}`);
+  }
+  return lines;
+}
+
 /** The human-readable plan: resources per component, GPU plan per card, budgets, violations by severity. */
 export function formatReport(result: PlanResult, outDir?: string): string {
   const lines: string[] = [];
@@ -95,7 +106,7 @@ export function formatReport(result: PlanResult, outDir?: string): string {
     "  (pods inside Helm releases — device plugin, ingress controller, operators — are not counted)",
     "",
   );
-  lines.push(...deployOrderLines(result), "", ...flowMatrixLines(result), "");
+  lines.push(...deployOrderLines(result), "", ...flowMatrixLines(result), "", ...prerequisiteLines(result), "");
   for (const level of ["mandatory", "advisory"] as const) {
     const list = result.violations.filter((v) => v.level === level);
     lines.push(`${level} violations: ${list.length}`);

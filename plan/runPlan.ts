@@ -11,6 +11,7 @@ import { storageBudget } from "../policies/storage";
 import { platformFlows } from "../platform/flows";
 import { deployOrder, type DeployOrder } from "./deployOrder";
 import { kubernetesObject, writeManifests } from "./manifests";
+import { prerequisites, type Prerequisite } from "./prerequisites";
 import { evaluateReachability, type Reachability } from "./reachability";
 import { policyConfigFromPlatform, policyPackConfigFile } from "./policyConfig";
 import { stackFileFor, StackFileError } from "./stackFile";
@@ -53,6 +54,8 @@ export interface PlanResult {
   order?: DeployOrder;
   /** Needed flows and guarded targets against the rendered NetworkPolicies. */
   reachability?: Reachability;
+  /** What must exist before `pulumi up` (checked by `npm run doctor`). */
+  prerequisites?: Prerequisite[];
   outDir?: string;
 }
 
@@ -139,6 +142,7 @@ export async function runPlan(options: PlanOptions): Promise<PlanResult> {
     host,
     order,
     reachability,
+    prerequisites: prerequisites(resources, platform),
   };
   if (options.write !== false) {
     const outDir = resolve(options.out ?? join(root, "out", stack));
@@ -194,6 +198,7 @@ export function planJson(result: PlanResult): Record<string, unknown> {
         unresolved: f.unresolved ?? null,
       })) ?? [],
     guarded: result.reachability?.guarded ?? [],
+    prerequisites: (result.prerequisites ?? []).map(({ kind, name, namespace, why, howToCreate, ...detail }) => ({ kind, name, ...(namespace ? { namespace } : {}), why, howToCreate, ...detail })),
     gpus: result.gpus ?? null,
     budgets: result.budgets ?? null,
   };

@@ -1,0 +1,111 @@
+import { join } from "node:path";
+import { runPlan } from "../plan/runPlan";
+import type { Prerequisite } from "../plan/prerequisites";
+import { PlanUsageError } from "../plan/stackFile";
+import { checkPrerequisites, systemResolver, type CheckResult, type ResolveHost } from "./checks";
+import { kubeClusterReader, loadKubeConfig, type ClusterReader } from "./cluster";
+
+const USAGE = `usage: npm run doctor -- (--stack <name> | --config <Pulumi.<stack>.yaml>) [--kubeconfig <file>] [--context <name>]
+
+Checks, read-only, that the cluster of the current kube context (kubectl's: $KUBECONFIG or ~/.kube/config)
+has what the stack needs before \`pulumi up\`: storage classes, node labels, the NVIDIA runtime, Secrets
+the stack reads but does not create, a load balancer, DNS for the edge hosts, the API server address.
+
+exit codes: 0 ready, 1 something is missing (each named with how to create it), 2 usage, configuration or connection error`;
+
+export interface DoctorOptions {
+  root: string;
+  stack?: string;
+  config?: string;
+  kubeconfig?: string;
+  context?: string;
+}
+
+export function parseArgs(argv: string[]): DoctorOptions | "help" {
+  const options: DoctorOptions = { root: join(__dirname, "..") };
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    const value = () => {
+      const v = argv[++i];
+      if (v === undefined || v.startsWith("--")) throw new PlanUsageError(`${arg} needs a value`);
+      return v;
+    };
+    if (arg === "--stack") options.stack = value();
+    else if (arg === "--config") options.config = value();
+    else if (arg === "--kubeconfig") options.kubeconfig = value();
+    else if (arg === "--context") options.context = value();
+    else if (arg === "-h" || arg === "--help") return "help";
+    else throw new PlanUsageError(`unknown argument "${arg}"`);
+  }
+  if (!options.stack && !options.config) throw new PlanUsageError("give --stack <name> or --config <file>");
+  return options;
+}
+
+const MARK = { ok: "✓", missing: "✗", pending: "…", unverified: "?" } as const;
+
+function describe(p: Prerequisite): string {
+  return `${p.kind} ${p.namespace ? `${p.namespace}/` : ""}${p.name}${p.kind === "Secret" && p.keys.length ? ` (keys ${p.keys.join(", ")})` : ""}`;
+}
+
+/** The doctor's report: one line per prerequisite, how to create what is missing, a verdict. */
+export function formatDoctorReport(stack: string, cluster: { context: string; server: string; version: string }, results: CheckResult[]): string {
+  const lines = [`doctor: stack ${stack} against context ${cluster.context} (${cluster.server}, Kubernetes ${cluster.version})`];
+  for (const r of results) {
+    lines.push(`  ${MARK[r.status]} ${describe(r.prerequisite)}: ${r.status === "ok" ? r.detail : `${r.status.toUpperCase()} — ${r.detail}`}`);
+    if (r.status === "missing") lines.push(`      why: ${r.prerequisite.why}`, `      fix: ${r.prerequisite.howToCreate}`);
+  }
+  const missing = results.filter((r) => r.status === "missing").length;
+  const pending = results.filter((r) => r.status === "pending").length;
+  lines.push(
+    missing
+      ? `result: NOT READY — ${missing} missing; create ${missing === 1 ? "it" : "them"} and run the doctor again`
+      : `result: ready — ${results.length - pending} present${pending ? `, ${pending} created during \`pulumi up\`` : ""}`,
+  );
+  return `${lines.join("\n")}\n`;
+}
+
+/** Plans the stack offline for its prerequisites, then checks each against the cluster. */
+export async function runDoctor(options: DoctorOptions, deps: { cluster?: ClusterReader; resolveHost?: ResolveHost } = {}): Promise<{ exitCode: 0 | 1 | 2; output: string }> {
+  const plan = await runPlan({ root: options.root, stack: options.stack, config: options.config, write: false, validate: false });
+  if (plan.exitCode === 2) {
+    return { exitCode: 2, output: `doctor: stack ${plan.stack} has configuration errors — nothing was checked\n${plan.configErrors.map((e) => `  - ${e.path}: ${e.message}`).join("\n")}\n` };
+  }
+  let cluster: ClusterReader;
+  let version: string;
+  try {
+    cluster = deps.cluster ?? kubeClusterReader(loadKubeConfig(options.kubeconfig, options.context));
+    version = await cluster.version();
+  } catch (error) {
+    const where = deps.cluster ? `${deps.cluster.context} (${deps.cluster.server})` : "the current kube context";
+    return { exitCode: 2, output: `doctor: cannot reach the API server of ${where}: ${(error as Error).message}. Check \`kubectl config current-context\` and \`kubectl version\`.\n` };
+  }
+  const results = await checkPrerequisites(plan.prerequisites ?? [], cluster, deps.resolveHost ?? systemResolver);
+  const output = formatDoctorReport(plan.stack, { context: cluster.context, server: cluster.server, version }, results);
+  return { exitCode: results.some((r) => r.status === "missing") ? 1 : 0, output };
+}
+
+async function main(argv: string[]): Promise<number> {
+  let options;
+  try {
+    options = parseArgs(argv);
+  } catch (error) {
+    process.stderr.write(`doctor: ${(error as Error).message}\n\n${USAGE}\n`);
+    return 2;
+  }
+  if (options === "help") {
+    process.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
+  try {
+    const { exitCode, output } = await runDoctor(options);
+    (exitCode === 2 ? process.stderr : process.stdout).write(output);
+    return exitCode;
+  } catch (error) {
+    process.stderr.write(`doctor: ${error instanceof Error ? error.message : String(error)}\n${error instanceof PlanUsageError ? `\n${USAGE}\n` : ""}`);
+    return 2;
+  }
+}
+
+if (require.main === module) {
+  main(process.argv.slice(2)).then((code) => process.stdout.write("", () => process.exit(code)));
+}
