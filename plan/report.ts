@@ -77,6 +77,16 @@ export function prerequisiteLines(result: PlanResult): string[] {
     lines.push(`  - ${p.kind} ${p.namespace ? `${p.namespace}/` : ""}${p.name}${p.kind === "Secret" && p.keys.length ? ` (keys ${p.keys.join(", ")})` : ""}`);
     lines.push(`      why: ${p.why}`, `      how: ${p.howToCreate}`);
   }
+  const gitops = result.gitopsSecrets ?? [];
+  if (gitops.length) {
+    const fromBitwarden = gitops.filter((s) => s.source === "bitwarden");
+    lines.push(
+      fromBitwarden.length
+        ? `GitOps tree (manifests/): ${fromBitwarden.length} generated Secret(s) become ExternalSecrets; create these Bitwarden entries before Argo CD syncs it:`
+        : `GitOps tree (manifests/): ${gitops.length} generated Secret(s) are left out (their values exist only in Pulumi state); create them before Argo CD syncs it:`,
+    );
+    for (const s of gitops) lines.push(`  - Secret ${s.namespace}/${s.name}: ${s.howToCreate}`);
+  }
   return lines;
 }
 

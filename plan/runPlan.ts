@@ -10,7 +10,7 @@ import { planGpus, type GpuPlan } from "../policies/gpuPlan";
 import { storageBudget } from "../policies/storage";
 import { platformFlows } from "../platform/flows";
 import { deployOrder, type DeployOrder } from "./deployOrder";
-import { kubernetesObject, writeManifests } from "./manifests";
+import { kubernetesObject, renderManifests, writeManifests, type GitOpsSecret } from "./manifests";
 import { prerequisites, type Prerequisite } from "./prerequisites";
 import { evaluateReachability, type Reachability } from "./reachability";
 import { policyConfigFromPlatform, policyPackConfigFile } from "./policyConfig";
@@ -56,6 +56,8 @@ export interface PlanResult {
   reachability?: Reachability;
   /** What must exist before `pulumi up` (checked by `npm run doctor`). */
   prerequisites?: Prerequisite[];
+  /** Secrets the GitOps tree does not carry, and what provides them (ExternalSecrets from Bitwarden, or by hand). */
+  gitopsSecrets?: GitOpsSecret[];
   outDir?: string;
 }
 
@@ -143,12 +145,13 @@ export async function runPlan(options: PlanOptions): Promise<PlanResult> {
     order,
     reachability,
     prerequisites: prerequisites(resources, platform),
+    gitopsSecrets: renderManifests(resources, { stack, order }).secrets,
   };
   if (options.write !== false) {
     const outDir = resolve(options.out ?? join(root, "out", stack));
     progress(`stack ${stack}: writing ${outDir}`);
     mkdirSync(outDir, { recursive: true });
-    writeManifests(join(outDir, "manifests"), resources);
+    writeManifests(join(outDir, "manifests"), resources, { stack, order });
     writeFileSync(join(outDir, "plan.json"), `${JSON.stringify(planJson(result), null, 2)}\n`);
     writeFileSync(join(outDir, "gpu-plan.svg"), gpuPlanSvg(gpus, `llm-platform ${stack}: GPU plan`));
     writeFileSync(join(outDir, "policy-config.json"), `${JSON.stringify(policyPackConfigFile(host), null, 2)}\n`);
@@ -198,6 +201,7 @@ export function planJson(result: PlanResult): Record<string, unknown> {
         unresolved: f.unresolved ?? null,
       })) ?? [],
     guarded: result.reachability?.guarded ?? [],
+    gitops: { secrets: result.gitopsSecrets ?? [] },
     prerequisites: (result.prerequisites ?? []).map(({ kind, name, namespace, why, howToCreate, ...detail }) => ({ kind, name, ...(namespace ? { namespace } : {}), why, howToCreate, ...detail })),
     gpus: result.gpus ?? null,
     budgets: result.budgets ?? null,

@@ -3,7 +3,7 @@ import { computeWithinHost } from "./compute";
 import { pvcBackupTier, statefulProtectedInProd } from "./dataProtection";
 import { corsNoWildcardWithCredentials, ingressTls } from "./edge";
 import { gpuLimitsWhole, gpuMemoryPerCard, gpuRolloutNoDeadlock, gpuSlicesWithinHost, vllmKvCacheFits } from "./gpu";
-import { networkPolicyPerNamespace } from "./network";
+import { allowRulesNamePods, defaultDenyEveryNamespace, networkPolicyPerNamespace } from "./network";
 import { customResourcesAfterTheirOperator, releasesAfterTheSecretsTheyMount } from "./ordering";
 import { namespaceEnforcesRestricted, podSecurityRestricted } from "./podSecurity";
 import { sharedVolumesRwx, storageWithinClasses } from "./storage";
@@ -35,4 +35,6 @@ export const allPolicies: Policies = [
   statefulProtectedInProd,
   customResourcesAfterTheirOperator,
   releasesAfterTheSecretsTheyMount,
+  defaultDenyEveryNamespace,
+  allowRulesNamePods,
 ];
