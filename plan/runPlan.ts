@@ -119,7 +119,12 @@ export async function runPlan(options: PlanOptions): Promise<PlanResult> {
     throw error;
   }
   violations.push(...reachability.violations);
-  const order = deployOrder(resources);
+  let order: DeployOrder | undefined;
+  try {
+    order = deployOrder(resources);
+  } catch (error) {
+    violations.push({ policy: "deploy-order", level: "mandatory", message: `${(error as Error).message}: break the cycle (a component's dependsOn reaches one of its own descendants' dependents)` });
+  }
   const objects = resources.map(kubernetesObject).filter((o): o is Record<string, any> => o !== undefined);
   if (options.validate !== false) {
     progress(`stack ${stack}: validating ${objects.length} objects against Kubernetes and CRD schemas`);

@@ -95,25 +95,31 @@ const rpcRuntime = require("@pulumi/pulumi/runtime/rpc") as {
   serializeResourceProperties(label: string, props: pulumi.Inputs, opts?: object): Promise<[Record<string, unknown>, Map<string, Set<pulumi.Resource>>]>;
 };
 
-/** A resource's URN (known as soon as the mock monitor answered its registration). */
-function urnOf(resource: pulumi.Resource): Promise<string> {
-  return (resource.urn as unknown as { promise(): Promise<string> }).promise();
-}
-
-async function urnsOf(resources: Iterable<pulumi.Resource>): Promise<string[]> {
-  const urns = await Promise.all([...resources].map(urnOf));
-  return [...new Set(urns)].sort();
+/**
+ * The URN the engine gives a resource: `urn:pulumi:<stack>::<project>::<parent types $-joined>$<type>::<name>`,
+ * the root Stack left out of the type chain (the mock monitor's own URNs include it).
+ */
+function engineUrn(resource: pulumi.Resource, stack: string, project: string): string {
+  const chain: string[] = [];
+  let r: (pulumi.Resource & ResourceInternals) | undefined = resource as pulumi.Resource & ResourceInternals;
+  const name = (resource as unknown as { __name: string }).__name;
+  while (r && r.__pulumiType !== STACK_TYPE) {
+    chain.unshift(r.__pulumiType!);
+    r = r.__parentResource;
+  }
+  return `urn:pulumi:${stack}::${project}::${chain.join("$")}::${name}`;
 }
 
 /** Dependencies of one declared resource, computed by the SDK's own code as `prepareResource` does. */
-async function registrationDependencies(d: Declared): Promise<{ dependencies: string[]; propertyDependencies: Record<string, string[]> }> {
+async function registrationDependencies(d: Declared, urnOf: (r: pulumi.Resource) => string): Promise<{ dependencies: string[]; propertyDependencies: Record<string, string[]> }> {
+  const urnsOf = (list: pulumi.Resource[]) => [...new Set(list.map(urnOf))].sort();
   const exclude = new Set<pulumi.Resource>([d.resource]);
   const explicit = new Set(await dependsOnRuntime.gatherExplicitDependencies(d.opts.dependsOn));
-  const all = new Set(await urnsOf(await dependsOnRuntime.getAllTransitivelyReferencedResources(explicit, exclude)));
+  const all = new Set(urnsOf(await dependsOnRuntime.getAllTransitivelyReferencedResources(explicit, exclude)));
   const [, perProperty] = await rpcRuntime.serializeResourceProperties(`plan:${d.name}`, d.props ?? {}, {});
   const propertyDependencies: Record<string, string[]> = {};
   for (const [property, direct] of perProperty) {
-    const urns = await urnsOf(await dependsOnRuntime.getAllTransitivelyReferencedResources(direct, exclude));
+    const urns = urnsOf(await dependsOnRuntime.getAllTransitivelyReferencedResources(direct, exclude));
     if (urns.length === 0) continue;
     propertyDependencies[property] = urns;
     for (const urn of urns) all.add(urn);
@@ -168,19 +174,25 @@ export async function synthesize(options: SynthesisOptions): Promise<Synthesis> 
   });
   await waitForRegistrations();
 
+  const urns = new Map<pulumi.Resource, string>();
+  const urnOf = (r: pulumi.Resource) => {
+    let urn = urns.get(r);
+    if (!urn) urns.set(r, (urn = engineUrn(r, options.stack, options.project)));
+    return urn;
+  };
   const resources: SynthesizedResource[] = [];
   for (const d of declared) {
     const recorded = inputs.get(key(d.type, d.name));
     if (!recorded) continue;
     const internals = d.resource as unknown as ResourceInternals;
     const parentResource = internals.__parentResource;
-    const parent = parentResource && parentResource.__pulumiType !== STACK_TYPE ? await urnOf(parentResource) : undefined;
-    const { dependencies, propertyDependencies } = await registrationDependencies(d);
-    const provider = internals.__prov ? await urnOf(internals.__prov) : undefined;
+    const parent = parentResource && parentResource.__pulumiType !== STACK_TYPE ? urnOf(parentResource) : undefined;
+    const { dependencies, propertyDependencies } = await registrationDependencies(d, urnOf);
+    const provider = internals.__prov ? urnOf(internals.__prov) : undefined;
     resources.push({
       type: d.type,
       name: d.name,
-      urn: await urnOf(d.resource),
+      urn: urnOf(d.resource),
       props: recorded.inputs,
       custom: recorded.custom,
       parent,
