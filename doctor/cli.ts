@@ -64,12 +64,15 @@ export function formatDoctorReport(stack: string, cluster: { context: string; se
   return `${lines.join("\n")}\n`;
 }
 
-/** Plans the stack offline for its prerequisites, then checks each against the cluster. */
+/** Checks prerequisites against a cluster: the report and the exit code (0 ready, 1 something missing). */
+export async function doctor(stack: string, list: Prerequisite[], cluster: ClusterReader, version: string, resolveHost: ResolveHost = systemResolver): Promise<{ exitCode: 0 | 1; output: string }> {
+  const results = await checkPrerequisites(list, cluster, resolveHost);
+  const output = formatDoctorReport(stack, { context: cluster.context, server: cluster.server, version }, results);
+  return { exitCode: results.some((r) => r.status === "missing") ? 1 : 0, output };
+}
+
+/** Connects to the cluster first (a wrong context fails fast), plans the stack offline for its prerequisites, then checks each. */
 export async function runDoctor(options: DoctorOptions, deps: { cluster?: ClusterReader; resolveHost?: ResolveHost } = {}): Promise<{ exitCode: 0 | 1 | 2; output: string }> {
-  const plan = await runPlan({ root: options.root, stack: options.stack, config: options.config, write: false, validate: false });
-  if (plan.exitCode === 2) {
-    return { exitCode: 2, output: `doctor: stack ${plan.stack} has configuration errors — nothing was checked\n${plan.configErrors.map((e) => `  - ${e.path}: ${e.message}`).join("\n")}\n` };
-  }
   let cluster: ClusterReader;
   let version: string;
   try {
@@ -79,9 +82,11 @@ export async function runDoctor(options: DoctorOptions, deps: { cluster?: Cluste
     const where = deps.cluster ? `${deps.cluster.context} (${deps.cluster.server})` : "the current kube context";
     return { exitCode: 2, output: `doctor: cannot reach the API server of ${where}: ${(error as Error).message}. Check \`kubectl config current-context\` and \`kubectl version\`.\n` };
   }
-  const results = await checkPrerequisites(plan.prerequisites ?? [], cluster, deps.resolveHost ?? systemResolver);
-  const output = formatDoctorReport(plan.stack, { context: cluster.context, server: cluster.server, version }, results);
-  return { exitCode: results.some((r) => r.status === "missing") ? 1 : 0, output };
+  const plan = await runPlan({ root: options.root, stack: options.stack, config: options.config, write: false, validate: false });
+  if (plan.exitCode === 2) {
+    return { exitCode: 2, output: `doctor: stack ${plan.stack} has configuration errors — nothing was checked\n${plan.configErrors.map((e) => `  - ${e.path}: ${e.message}`).join("\n")}\n` };
+  }
+  return doctor(plan.stack, plan.prerequisites ?? [], cluster, version, deps.resolveHost);
 }
 
 async function main(argv: string[]): Promise<number> {

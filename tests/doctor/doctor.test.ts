@@ -1,0 +1,144 @@
+import { strict as assert } from "node:assert";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { doctor, parseArgs, runDoctor } from "../../doctor/cli";
+import { kubeClusterReader, loadKubeConfig } from "../../doctor/cluster";
+import { prerequisites, type Prerequisite } from "../../plan/prerequisites";
+import { planned } from "../plan/planned";
+import { PROJECT_ROOT, fixtureStackFile } from "../fixtures/stacks";
+import { startDouble } from "../fixtures/httpDouble";
+
+type Recorded = Record<string, { status?: number; body: unknown }>;
+
+function recorded(name: string): Recorded {
+  const all = JSON.parse(readFileSync(join(__dirname, "fixtures", `${name}.json`), "utf8")) as Recorded & { _comment?: unknown };
+  delete all._comment;
+  return all;
+}
+
+/** A kube-apiserver double answering GETs from recorded responses (404 for anything else), and a kubeconfig pointing at it. */
+async function apiServer(responses: Recorded) {
+  const double = await startDouble((req) => {
+    const selector = req.url.searchParams.get("labelSelector");
+    const answer = responses[`${req.url.pathname}${selector ? `?labelSelector=${selector}` : ""}`];
+    return answer ? { status: answer.status ?? 200, json: answer.body } : { status: 404, json: { kind: "Status", apiVersion: "v1", status: "Failure", reason: "NotFound", code: 404 } };
+  });
+  const kubeconfig = join(mkdtempSync(join(tmpdir(), "doctor-")), "config");
+  // client-node refuses plain HTTP unless TLS verification is off, as for a `kubectl proxy` endpoint.
+  writeFileSync(
+    kubeconfig,
+    `apiVersion: v1
+kind: Config
+clusters:
+  - name: double
+    cluster: {server: "${double.url}", insecure-skip-tls-verify: true}
+users:
+  - name: reader
+    user: {token: read-only-token}
+contexts:
+  - name: lab
+    context: {cluster: double, user: reader}
+current-context: lab
+`,
+  );
+  return { ...double, kubeconfig };
+}
+
+const prod = { root: PROJECT_ROOT, stack: "prod", config: fixtureStackFile("prod") };
+
+/** The doctor on the prod fixture's prerequisites (planned once) against a kubeconfig. */
+async function check(kubeconfig: string, resolveHost: (host: string) => Promise<string[]>) {
+  const cluster = kubeClusterReader(loadKubeConfig(kubeconfig));
+  return doctor("prod", prodPrerequisites, cluster, await cluster.version(), resolveHost);
+}
+let prodPrerequisites: Prerequisite[];
+
+describe("npm run doctor against an API server double", function () {
+  this.timeout(120_000);
+  before(async () => {
+    const { resources, config } = await planned("prod");
+    prodPrerequisites = prerequisites(resources, config);
+  });
+
+  it("ready cluster: exit 0, every prerequisite present or created during the first up, read-only, no secret value printed", async () => {
+    const api = await apiServer(recorded("ready"));
+    try {
+      const { exitCode, output } = await runDoctor({ ...prod, kubeconfig: api.kubeconfig }, { resolveHost: async (host) => (host === "llm.example.com" ? ["192.168.1.240"] : []) });
+      assert.equal(exitCode, 0, output);
+      assert.match(output, /^doctor: stack prod against context lab \(http:\/\/127\.0\.0\.1:\d+, Kubernetes v1\.31\.4\+k3s1\)/);
+      assert.match(output, /✓ StorageClass nfs-rwx: provisioner nfs\.csi\.k8s\.io, reclaim policy Retain/);
+      assert.match(output, /✓ NodeLabel feature\.node\.kubernetes\.io\/pci-10de\.present=true: on gpu-node/);
+      assert.match(output, /✓ GpuRuntime NVIDIA driver and container runtime: gpu-node advertises 8 × nvidia\.com\/gpu/);
+      assert.match(output, /✓ Secret llm-inference\/huggingface-token \(keys token\): keys token present/);
+      assert.match(output, /✓ LoadBalancer LoadBalancer Services: Service ingress-nginx\/addons-ingress-nginx-controller has 192\.168\.1\.240/);
+      assert.match(output, /✓ DNSRecord llm\.example\.com: resolves to 192\.168\.1\.240; the edge is 192\.168\.1\.240/);
+      assert.match(output, /✓ ApiServerAddress kubernetes API server: 192\.168\.1\.10:6443 is inside the allowed ranges; narrow them to llm-platform:network\.apiServer: \{cidrs: \[192\.168\.1\.10\/32\], ports: \[6443\]\}/);
+      assert.match(output, /result: ready — 8 present/);
+      assert.doesNotMatch(output, /hf_RECORDED|aGZfUkVDT1JERUQ/, "the token's value (plain or base64) is never printed");
+      assert.ok(api.calls.length > 5 && api.calls.every((c) => c.startsWith("GET ")), api.calls.join("\n"));
+    } finally {
+      api.close();
+    }
+  });
+
+  it("not-ready cluster: exit 1 naming each missing prerequisite and how to create it", async () => {
+    const api = await apiServer(recorded("not-ready"));
+    try {
+      const { exitCode, output } = await check(api.kubeconfig, async () => []);
+      assert.equal(exitCode, 1, output);
+      const missing = output.split("\n").filter((l) => l.startsWith("  ✗")).map((l) => l.slice(4, l.indexOf(":")));
+      assert.deepEqual(missing, ["StorageClass nfs-rwx", "Secret llm-inference/huggingface-token (keys token)", "LoadBalancer LoadBalancer Services", "DNSRecord llm.example.com", "ApiServerAddress kubernetes API server"]);
+      assert.match(output, /✓ StorageClass proxmox-csi/);
+      assert.match(output, /… NodeLabel feature\.node\.kubernetes\.io\/pci-10de\.present=true: PENDING — no node has it yet; node-feature-discovery from addons-gpu-device-plugin \(gfd\.enabled\) sets it during `pulumi up`/);
+      assert.match(output, /\? GpuRuntime NVIDIA driver and container runtime: UNVERIFIED — no node advertises nvidia\.com\/gpu yet/);
+      assert.match(output, /fix: the stack creates namespace llm-inference: run `pulumi up --target '[^']+::ns-inference'` to create only it, then `kubectl -n llm-inference create secret generic huggingface-token --from-literal=token=/);
+      assert.match(output, /LoadBalancer Services: MISSING — no Service of type LoadBalancer has an address and no load-balancer implementation was found/);
+      assert.match(output, /ApiServerAddress kubernetes API server: MISSING — the API server answers at 34\.120\.1\.2 port 443, outside what the NetworkPolicies allow: set llm-platform:network\.apiServer: \{cidrs: \[34\.120\.1\.2\/32\], ports: \[443\]\}/);
+      assert.match(output, /result: NOT READY — 5 missing; create them and run the doctor again\n$/);
+      assert.ok(api.calls.every((c) => c.startsWith("GET ")));
+    } finally {
+      api.close();
+    }
+  });
+
+  it("a Secret without the key the pods read is missing, naming the key", async () => {
+    const responses = recorded("ready");
+    const secret = responses["/api/v1/namespaces/llm-inference/secrets/huggingface-token"]!.body as { data: Record<string, string> };
+    secret.data = { HF_TOKEN: secret.data.token! };
+    const api = await apiServer(responses);
+    try {
+      const { exitCode, output } = await check(api.kubeconfig, async () => ["192.168.1.240"]);
+      assert.equal(exitCode, 1);
+      assert.match(output, /✗ Secret llm-inference\/huggingface-token \(keys token\): MISSING — Secret llm-inference\/huggingface-token lacks key token/);
+    } finally {
+      api.close();
+    }
+  });
+
+  it("DNS that points elsewhere than the edge's address is missing", async () => {
+    const api = await apiServer(recorded("ready"));
+    try {
+      const { exitCode, output } = await check(api.kubeconfig, async () => ["203.0.113.7"]);
+      assert.equal(exitCode, 1);
+      assert.match(output, /DNSRecord llm\.example\.com: MISSING — llm\.example\.com resolves to 203\.0\.113\.7, but the edge's address is 192\.168\.1\.240/);
+    } finally {
+      api.close();
+    }
+  });
+
+  it("an unreachable API server: exit 2 before planning anything, naming the context", async () => {
+    const api = await apiServer({});
+    api.close();
+    const { exitCode, output } = await runDoctor({ ...prod, kubeconfig: api.kubeconfig });
+    assert.equal(exitCode, 2, output);
+    assert.match(output, /^doctor: cannot reach the API server of the current kube context: .*Check `kubectl config current-context` and `kubectl version`/);
+  });
+
+  it("takes the stack, the kubeconfig and the context; refuses anything else", () => {
+    assert.deepEqual(parseArgs(["--stack", "prod", "--kubeconfig", "k", "--context", "lab"]), { root: PROJECT_ROOT, stack: "prod", kubeconfig: "k", context: "lab" });
+    assert.throws(() => parseArgs(["--bogus"]), /unknown argument "--bogus"/);
+    assert.throws(() => parseArgs(["--kubeconfig", "k"]), /give --stack <name> or --config <file>/);
+    assert.throws(() => parseArgs(["--stack"]), /--stack needs a value/);
+  });
+});

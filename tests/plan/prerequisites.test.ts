@@ -1,0 +1,110 @@
+import { strict as assert } from "node:assert";
+import { parsePlatformConfig } from "../../config/load";
+import { podSecretReferences, prerequisites, type Prerequisite } from "../../plan/prerequisites";
+import { planStack } from "../fixtures/plans";
+import { stackConfig, variant } from "../fixtures/stacks";
+import { planned } from "./planned";
+
+const of = <K extends Prerequisite["kind"]>(list: Prerequisite[], kind: K) => list.filter((p): p is Extract<Prerequisite, { kind: K }> => p.kind === kind);
+
+describe("prerequisites of the prod stack", () => {
+  let list: Prerequisite[];
+  before(async () => {
+    const { resources, config } = await planned("prod");
+    list = prerequisites(resources, config);
+  });
+
+  it("names each storage class the claims use, with the claims", () => {
+    const classes = of(list, "StorageClass");
+    assert.deepEqual(classes.map((c) => c.name).sort(), ["nfs-rwx", "proxmox-csi"]);
+    const nfs = classes.find((c) => c.name === "nfs-rwx")!;
+    assert.match(nfs.why, /^PersistentVolumeClaim llm-inference\/base-models \(ReadWriteMany, 50Gi\) asks for it/);
+    assert.match(nfs.howToCreate, /ReadWriteMany: NFS, CephFS/);
+    assert.equal(of(list, "DefaultStorageClass").length, 0, "every prod claim names its class");
+  });
+
+  it("names the GPU node label NFD sets, set during the first up by the device plugin chart's NFD", () => {
+    const [label] = of(list, "NodeLabel");
+    assert.deepEqual(label!.label, { key: "feature.node.kubernetes.io/pci-10de.present", value: "true" });
+    assert.match(label!.why, /Deployment llm-inference\/vllm-llm, Deployment llm-inference\/vllm-embedding, the addons-gpu-device-plugin DaemonSets run only on nodes labelled/);
+    assert.match(label!.setDuringUp!, /node-feature-discovery from addons-gpu-device-plugin \(gfd\.enabled\)/);
+    assert.match(label!.howToCreate, /kubectl label node <gpu-node> feature\.node\.kubernetes\.io\/pci-10de\.present=true/);
+  });
+
+  it("names the NVIDIA runtime behind the GPU resource, and no RuntimeClass (no pod names one)", () => {
+    assert.deepEqual(of(list, "GpuRuntime")[0]!.resources, ["nvidia.com/gpu"]);
+    assert.match(of(list, "GpuRuntime")[0]!.howToCreate, /nvidia-ctk runtime configure --runtime=containerd --set-as-default/);
+    assert.equal(of(list, "RuntimeClass").length, 0);
+  });
+
+  it("names the Hugging Face token Secret the model servers read, with its key and a --target first up for its namespace", () => {
+    const [secret] = of(list, "Secret");
+    assert.deepEqual([secret!.namespace, secret!.name, secret!.keys], ["llm-inference", "huggingface-token", ["token"]]);
+    assert.match(secret!.howToCreate, /pulumi up --target 'urn:pulumi:prod::llm-platform::kubernetes:core\/v1:Namespace::ns-inference'.*kubectl -n llm-inference create secret generic huggingface-token --from-literal=token=<a Hugging Face read token, hf_…>/);
+    assert.equal(of(list, "Secret").length, 1, "the gateway's and Qdrant's Secrets are created by the stack");
+  });
+
+  it("names the LoadBalancer the ingress controller Service needs and DNS for the edge host", () => {
+    assert.deepEqual(of(list, "LoadBalancer")[0]!.service, { namespace: "ingress-nginx", name: "addons-ingress-nginx-controller" });
+    assert.deepEqual(of(list, "DNSRecord").map((d) => d.name), ["llm.example.com"]);
+    assert.match(of(list, "DNSRecord")[0]!.why, /HTTP-01 at http:\/\/llm\.example\.com\/\.well-known\/acme-challenge/);
+  });
+});
+
+describe("prerequisites of the dev stack", () => {
+  it("names a default storage class, the Bitwarden access token and the Bitwarden entries the ExternalSecrets copy; no GPU", async () => {
+    const { resources, config } = await planned("dev");
+    const list = prerequisites(resources, config);
+    assert.match(of(list, "DefaultStorageClass")[0]!.why, /litellm-postgres-data .*qdrant-storage .*qdrant-snapshots .*name no storage class/);
+    const [token] = of(list, "Secret");
+    assert.deepEqual([token!.namespace, token!.name, token!.keys], ["external-secrets", "bitwarden-access-token", ["token"]]);
+    assert.match(token!.why, /^ClusterSecretStore bitwarden reads key token/);
+    assert.match(token!.howToCreate, /<a Bitwarden Secrets Manager machine-account access token>/);
+    assert.deepEqual(of(list, "BitwardenSecret").map((b) => b.name), [config.providers.openai!.apiKey!.bitwardenSecret]);
+    assert.deepEqual([of(list, "NodeLabel").length, of(list, "GpuRuntime").length], [0, 0]);
+  });
+});
+
+describe("prerequisites: one change at a time", () => {
+  it("a claim without a class needs a default StorageClass", async () => {
+    const raw = variant(stackConfig("prod"), (c) => delete c.storage.baseModels.storageClass);
+    const plan = await planStack("prod", raw);
+    const list = prerequisites(plan.resources, parsePlatformConfig(raw));
+    assert.match(of(list, "DefaultStorageClass")[0]!.why, /^PersistentVolumeClaim llm-inference\/base-models \(ReadWriteMany, 50Gi\) name no storage class/);
+    assert.deepEqual(of(list, "StorageClass").map((c) => c.name), ["proxmox-csi"]);
+  });
+
+  it("a hand-set GPU label is not promised by NFD", async () => {
+    const raw = variant(stackConfig("prod"), (c) => (c.host.gpuNodeSelector = { "gpu.example.com/pool": "a" }));
+    const plan = await planStack("prod", raw);
+    const [label] = of(prerequisites(plan.resources, parsePlatformConfig(raw)), "NodeLabel");
+    assert.equal(label!.name, "gpu.example.com/pool=a");
+    assert.equal(label!.setDuringUp, undefined);
+    assert.match(label!.howToCreate, /^`kubectl label node <gpu-node> gpu\.example\.com\/pool=a`, or set llm-platform:host\.gpuNodeSelector/);
+  });
+
+  it("defaults the GPU node selector to the label NFD sets for NVIDIA's PCI vendor 10de", () => {
+    const raw = variant(stackConfig("prod"), (c) => delete c.host.gpuNodeSelector);
+    assert.deepEqual(parsePlatformConfig(raw).host.gpuNodeSelector, { "feature.node.kubernetes.io/pci-10de.present": "true" });
+  });
+
+  it("reads secret references from env, envFrom, volumes, projected volumes and image pull secrets, skipping optional ones", () => {
+    const refs = podSecretReferences({
+      containers: [
+        {
+          env: [
+            { name: "A", valueFrom: { secretKeyRef: { name: "s1", key: "a" } } },
+            { name: "B", valueFrom: { secretKeyRef: { name: "s2", key: "b", optional: true } } },
+          ],
+          envFrom: [{ secretRef: { name: "s3" } }, { secretRef: { name: "s4", optional: true } }],
+        },
+      ],
+      volumes: [{ secret: { secretName: "s5", items: [{ key: "tls.crt", path: "c" }] } }, { projected: { sources: [{ secret: { name: "s6" } }] } }],
+      imagePullSecrets: [{ name: "s7" }],
+    });
+    assert.deepEqual(
+      [...refs].map(([name, keys]) => [name, [...keys]]),
+      [["s1", ["a"]], ["s3", []], ["s5", ["tls.crt"]], ["s6", []], ["s7", []]],
+    );
+  });
+});
