@@ -70,6 +70,19 @@ export function readsAsOtherThanString(text: string): boolean {
   return false;
 }
 
+/** True when a plain mapping key would not read back as this string key (e.g. `<<`, a YAML 1.1 merge key). */
+function keyReadsOtherwise(text: string): boolean {
+  for (const version of ["1.1", "1.2"] as const) {
+    try {
+      const map = parse(`${text}: 0`, { version }) as Record<string, unknown> | null;
+      if (!map || typeof map !== "object" || Object.keys(map).length !== 1 || !(text in map)) return true;
+    } catch {
+      return true;
+    }
+  }
+  return false;
+}
+
 /**
  * YAML that every reader takes the same way. `kubectl apply -f` and many tools read YAML 1.1, where
  * `off`, `on`, `yes`, `no`, `y`, `n`, `~`, `0777`, `1:20`, `2026-01-01` are booleans, numbers, null or
@@ -79,8 +92,9 @@ export function readsAsOtherThanString(text: string): boolean {
 export function toYaml(value: unknown): string {
   const doc = new Document(value, { version: "1.2" });
   visit(doc, {
-    Scalar(_key, node) {
-      if (typeof node.value === "string" && !node.value.includes("\n") && readsAsOtherThanString(node.value)) node.type = "QUOTE_DOUBLE";
+    Scalar(key, node) {
+      if (typeof node.value !== "string" || node.value.includes("\n")) return;
+      if (readsAsOtherThanString(node.value) || (key === "key" && keyReadsOtherwise(node.value))) node.type = "QUOTE_DOUBLE";
     },
   });
   return doc.toString({ lineWidth: 0 });

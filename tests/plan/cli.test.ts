@@ -23,14 +23,21 @@ describe("npm run plan (CLI)", function () {
     assert.match(run.stdout, /GPU plan \(time-slicing, 4 slice\(s\) per GPU\): 2 of 8 slices requested/);
     assert.match(run.stdout, /gpu-node\/gpu0 10 GiB: worst case 9\.\d+ GiB, headroom 0\.\d+ GiB/);
     assert.match(run.stdout, /mandatory violations: 0/);
+    assert.match(run.stdout, /^Deploy order \(first `pulumi up` on an empty cluster\): \d+ waves, \d+ resources\n {2}wave {2}0: /m);
+    assert.match(run.stdout, /^Flows \(rendered NetworkPolicies, Kubernetes semantics\): (\d+) needed, \1 open, 0 blocked$/m);
+    assert.match(run.stdout, /^ {2}✓ edge +ingress-nginx\/ingress controller +→ llm-gateway\/ACME HTTP-01 solver +8089\/TCP +open/m);
+    assert.match(run.stdout, /^Prerequisites \(must exist before `pulumi up`; `npm run doctor -- --stack prod` checks them\): \d+$/m);
     assert.match(run.stderr, /… stack prod: running index\.ts under the mock runtime/);
     const kustomization = parse(readFileSync(join(out, "manifests", "kustomization.yaml"), "utf8"));
     assert.ok(kustomization.resources.includes("llm-inference--deployment--vllm-llm.yaml"));
-    const devicePlugin = kustomization.helmCharts.find((c: any) => c.name === "nvidia-device-plugin");
+    assert.ok(kustomization.resources.includes("charts/addons-gpu-device-plugin"));
+    const devicePlugin = parse(readFileSync(join(out, "manifests", "charts", "addons-gpu-device-plugin", "kustomization.yaml"), "utf8")).helmCharts[0];
     assert.equal(devicePlugin.version, "0.17.4");
     assert.equal(devicePlugin.repo, "https://nvidia.github.io/k8s-device-plugin");
     assert.match(devicePlugin.valuesInline.config.map["llm-platform"], /failRequestsGreaterThanOne: true/);
     for (const file of kustomization.resources) assert.ok(existsSync(join(out, "manifests", file)), file);
+    const written = JSON.parse(readFileSync(join(out, "plan.json"), "utf8"));
+    assert.ok(written.prerequisites.length > 0 && written.flows.length > 0 && written.deployOrder.length > 0);
     const svg = readFileSync(join(out, "gpu-plan.svg"), "utf8");
     assert.match(svg, /^<svg xmlns="http:\/\/www\.w3\.org\/2000\/svg"/);
     assert.match(svg, /card 10 GiB/);
@@ -39,28 +46,49 @@ describe("npm run plan (CLI)", function () {
     assert.deepEqual(policyConfig["gpu-memory-per-card"].host.nodes, [{ name: "gpu-node", gpus: 2, gpuMemoryGiB: 10, cpu: 64, memoryGiB: 128 }]);
   });
 
-  it("builds the kustomize tree with kubectl kustomize (Helm charts need --enable-helm and a helm binary)", function () {
+  it("builds the written tree with kubectl kustomize (Helm charts need --enable-helm and a helm binary)", function () {
     const kubectl = spawnSync("kubectl", ["version", "--client"], { encoding: "utf8" });
     if (kubectl.status !== 0) this.skip();
     const k = parse(readFileSync(join(out, "manifests", "kustomization.yaml"), "utf8"));
-    delete k.helmCharts;
-    writeFileSync(join(out, "manifests", "kustomization.yaml"), JSON.stringify(k));
+    const charts = k.resources.filter((r: string) => r.startsWith("charts/"));
+    for (const chart of charts) {
+      const file = join(out, "manifests", chart, "kustomization.yaml");
+      const sub = parse(readFileSync(file, "utf8"));
+      delete sub.helmCharts;
+      writeFileSync(file, JSON.stringify(sub));
+    }
     const built = spawnSync("kubectl", ["kustomize", join(out, "manifests")], { encoding: "utf8" });
     assert.equal(built.status, 0, built.stderr);
-    assert.equal((built.stdout.match(/^kind: /gm) ?? []).length, k.resources.length);
+    assert.equal((built.stdout.match(/^kind: /gm) ?? []).length, k.resources.length - charts.length);
   });
 
   it("prints the JSON document with --json", () => {
     const run = plan("--stack", "prod", "--config", fixtureStackFile("prod"), "--json", "--no-write");
     assert.equal(run.status, 0, run.stderr);
     const doc = JSON.parse(run.stdout);
-    assert.deepEqual(Object.keys(doc), ["stack", "exitCode", "configErrors", "resources", "violations", "gpus", "budgets"]);
-    assert.deepEqual(Object.keys(doc.resources[0]), ["type", "name", "parent", "urn"]);
+    assert.deepEqual(Object.keys(doc), ["stack", "exitCode", "configErrors", "resources", "deployOrder", "violations", "flows", "guarded", "gitops", "prerequisites", "gpus", "budgets"]);
+    assert.deepEqual(Object.keys(doc.resources[0]), ["type", "name", "parent", "urn", "custom", "dependsOn", "propertyDependencies", "provider", "waitsFor", "wave", "protect", "retainOnDelete"]);
     const deployment = doc.resources.find((r: any) => r.name === "llm-deployment");
     assert.equal(deployment.parent, "urn:pulumi:prod::llm-platform::llm-platform:index:VllmServer::llm");
+    const release = doc.resources.find((r: any) => r.type === "kubernetes:helm.sh/v3:Release" && r.name.startsWith("addons-cert"));
+    assert.equal(release.chart, "cert-manager");
+    const pvc = doc.resources.find((r: any) => r.name === "base-models");
+    assert.deepEqual([pvc.protect, pvc.retainOnDelete], [true, true]);
+    assert.ok(doc.flows.every((f: any) => f.allowed));
+    assert.deepEqual(Object.keys(doc.prerequisites[0]), ["kind", "name", "why", "howToCreate"]);
     assert.deepEqual(Object.keys(doc.violations[0]), ["policy", "level", "resource", "message"]);
     assert.equal(doc.gpus.slicesTotal, 8);
     assert.equal(doc.budgets.compute.allocatable.cpu, 60);
+  });
+
+  it("writes the JSON document to --json-file while stdout keeps the report (npm's banner never mixes into the JSON)", () => {
+    const file = join(mkdtempSync(join(tmpdir(), "plan-")), "plan.json");
+    const run = plan("--stack", "prod", "--config", fixtureStackFile("prod"), "--no-write", "--no-validate", "--json-file", file);
+    assert.equal(run.status, 0, run.stderr);
+    assert.match(run.stdout, /^stack prod: \d+ resources/);
+    const doc = JSON.parse(readFileSync(file, "utf8"));
+    assert.equal(doc.stack, "prod");
+    assert.equal(doc.exitCode, 0);
   });
 
   it("plans every stack file of the project (the user's own stacks) with exit 0", () => {

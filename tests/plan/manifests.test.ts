@@ -1,0 +1,122 @@
+import { strict as assert } from "node:assert";
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { parse } from "yaml";
+import { SYNC_OPTIONS, SYNC_WAVE, bitwardenKey, renderManifests, toYaml, writeManifests } from "../../plan/manifests";
+import { planned } from "./planned";
+
+/** Scalars YAML 1.1 (kubectl, many tools) or 1.2 reads as something other than a string when written bare. */
+const AMBIGUOUS = ["off", "on", "yes", "no", "y", "n", "Y", "NO", "true", "False", "~", "null", "", "0777", "0o17", "0x1F", "1e3", ".5", "+1", "-2", "1:20", "2026-01-01", ".inf", ".NaN", "<<"];
+
+describe("YAML every reader takes the same way", () => {
+  it("quotes each scalar YAML 1.1 or 1.2 would read as a boolean, number, null or timestamp — values and keys", () => {
+    const data = Object.fromEntries(AMBIGUOUS.map((s, i) => [`k${i}`, s]));
+    const keys = Object.fromEntries(AMBIGUOUS.filter((s) => s !== "").map((s) => [s, "v"]));
+    const text = toYaml({ data, keys });
+    for (const version of ["1.1", "1.2"] as const) assert.deepEqual(parse(text, { version }), { data, keys }, `YAML ${version}:\n${text}`);
+    for (const s of ["off", "yes", "~", "0777", "1:20", "2026-01-01"]) assert.match(text, new RegExp(`: "${s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}"\\n`));
+  });
+
+  it("leaves plain words, numbers and multi-line text as they are", () => {
+    const text = toYaml({ image: "nginx", port: 80, enabled: true, script: "set -eu\necho off\n", cidr: "10.0.0.0/8" });
+    assert.match(text, /^image: nginx$/m);
+    assert.match(text, /^port: 80$/m);
+    assert.match(text, /^enabled: true$/m);
+    assert.match(text, /^script: \|/m);
+    assert.match(text, /^cidr: 10\.0\.0\.0\/8$/m);
+  });
+});
+
+for (const stack of ["prod", "dev"] as const) {
+  describe(`the ${stack} GitOps tree`, () => {
+    let tree: ReturnType<typeof renderManifests>;
+    let plan: Awaited<ReturnType<typeof planned>>;
+    before(async () => {
+      plan = await planned(stack);
+      tree = renderManifests(plan.resources, { stack, order: plan.order });
+    });
+
+    it("reads the same under YAML 1.1 and 1.2 in every file", () => {
+      for (const [path, text] of tree.contents) assert.deepEqual(parse(text, { version: "1.1" }), parse(text, { version: "1.2" }), path);
+      const ingress = [...tree.contents].find(([p]) => p.endsWith("--ingress--edge-v1.yaml"))![1];
+      assert.match(ingress, /nginx\.ingress\.kubernetes\.io\/proxy-buffering: "off"/);
+    });
+
+    it("carries no Secret and no generated value", () => {
+      for (const [path, text] of tree.contents) {
+        const obj = parse(text);
+        assert.notEqual(obj?.kind, "Secret", path);
+        assert.doesNotMatch(text, /generated at deploy time/, path);
+      }
+    });
+
+    it("gives every object its deploy-order wave, and custom resources SkipDryRunOnMissingResource", () => {
+      for (const r of plan.resources) {
+        const file = [...tree.contents].find(([, text]) => {
+          const o = parse(text);
+          return o?.metadata?.name === r.props.metadata?.name && o?.metadata?.namespace === r.props.metadata?.namespace && r.type.endsWith(`:${o?.kind}`);
+        });
+        if (!file) continue;
+        const annotations = parse(file[1]).metadata.annotations ?? {};
+        assert.equal(annotations[SYNC_WAVE], String(plan.order.waveOf.get(r.urn)), file[0]);
+        const custom = !/^kubernetes:(core|apps|batch|networking\.k8s\.io|policy)\//.test(r.type);
+        assert.equal(annotations[SYNC_OPTIONS], custom ? "SkipDryRunOnMissingResource=true" : undefined, file[0]);
+      }
+    });
+
+    it("puts each chart in its own kustomization with its release's wave, before the custom resources it serves", () => {
+      const chartWave = (chart: string) => {
+        const [, text] = [...tree.contents].find(([p, t]) => p.startsWith("charts/") && parse(t).helmCharts[0].name === chart)!;
+        return Number(parse(text).commonAnnotations[SYNC_WAVE]);
+      };
+      const waves = (kind: string) => [...tree.contents.values()].map((t) => parse(t)).filter((o) => o?.kind === kind).map((o) => Number(o.metadata.annotations[SYNC_WAVE]));
+      assert.ok(Math.min(...waves("Certificate")) > chartWave("cert-manager"));
+      if (stack === "dev") assert.ok(Math.min(...waves("ExternalSecret")) > chartWave("external-secrets"));
+      const root = parse(tree.contents.get("kustomization.yaml")!);
+      assert.deepEqual(root.resources.filter((r: string) => r.startsWith("charts/")), tree.helmCharts.map((c) => `charts/${c.releaseName}`).sort());
+    });
+  });
+}
+
+describe("generated Secrets in the GitOps tree", () => {
+  it("prod (no Bitwarden store): left out and listed with their keys and value formats", async () => {
+    const { resources, order } = await planned("prod");
+    const { secrets } = renderManifests(resources, { stack: "prod", order });
+    assert.deepEqual(secrets.map((s) => `${s.namespace}/${s.name}`).sort(), ["llm-data/qdrant-api-keys", "llm-gateway/litellm-keys", "llm-gateway/litellm-postgres", "llm-gateway/litellm-redis"]);
+    const keys = secrets.find((s) => s.name === "litellm-keys")!;
+    assert.equal(keys.source, "create");
+    assert.deepEqual(keys.keys, [{ key: "master-key", format: "sk-<random>" }, { key: "salt-key", format: "<random>" }]);
+    assert.match(keys.howToCreate, /^kubectl -n llm-gateway create secret generic litellm-keys --from-literal=master-key=sk-<random> --from-literal=salt-key=<random>/);
+  });
+
+  it("dev (Bitwarden store): ExternalSecrets of the same names read from the store, one Bitwarden entry per key", async () => {
+    const { resources, order } = await planned("dev");
+    const tree = renderManifests(resources, { stack: "dev", order });
+    const es = parse(tree.contents.get("llm-gateway--externalsecret--litellm-postgres.yaml")!);
+    assert.deepEqual(es.spec.secretStoreRef, { name: "bitwarden", kind: "ClusterSecretStore" });
+    assert.deepEqual(es.spec.target, { name: "litellm-postgres", creationPolicy: "Owner", template: { type: "Opaque" } });
+    assert.deepEqual(es.spec.data, [{ secretKey: "password", remoteRef: { key: bitwardenKey("dev", "llm-gateway", "litellm-postgres", "password") } }]);
+    assert.ok(tree.secrets.every((s) => s.source === "bitwarden"));
+  });
+});
+
+describe("the tree with kubectl kustomize", function () {
+  this.timeout(120_000);
+  it("builds (Helm charts need --enable-helm and a helm binary, so their kustomizations are emptied first)", async function () {
+    if (spawnSync("kubectl", ["version", "--client"], { encoding: "utf8" }).status !== 0) this.skip();
+    const { resources, order } = await planned("dev");
+    const dir = mkdtempSync(join(tmpdir(), "tree-"));
+    const tree = writeManifests(dir, resources, { stack: "dev", order });
+    for (const chart of tree.helmCharts) {
+      const file = join(dir, "charts", chart.releaseName, "kustomization.yaml");
+      const k = parse(readFileSync(file, "utf8"));
+      delete k.helmCharts;
+      writeFileSync(file, toYaml(k));
+    }
+    const built = spawnSync("kubectl", ["kustomize", dir], { encoding: "utf8" });
+    assert.equal(built.status, 0, built.stderr);
+    assert.equal((built.stdout.match(/^kind: /gm) ?? []).length, tree.files.length);
+  });
+});
