@@ -247,13 +247,17 @@ export function renderManifests(resources: SynthesizedResource[], options: Manif
   return { contents, files, helmCharts, secrets };
 }
 
-/** Renders the tree (`renderManifests`) into `dir`, replacing what was there. */
-export function writeManifests(dir: string, resources: SynthesizedResource[], options?: ManifestOptions): ManifestTree {
-  const tree = renderManifests(resources, options);
+/** Writes a rendered tree into `dir`, replacing what was there. */
+export function writeTree(dir: string, tree: ManifestTree): ManifestTree {
   rmSync(dir, { recursive: true, force: true });
   for (const [path, text] of tree.contents) {
     mkdirSync(dirname(join(dir, path)), { recursive: true });
     writeFileSync(join(dir, path), text);
   }
   return tree;
+}
+
+/** Renders the tree (`renderManifests`) into `dir`. */
+export function writeManifests(dir: string, resources: SynthesizedResource[], options?: ManifestOptions): ManifestTree {
+  return writeTree(dir, renderManifests(resources, options));
 }

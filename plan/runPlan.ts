@@ -10,7 +10,7 @@ import { planGpus, type GpuPlan } from "../policies/gpuPlan";
 import { storageBudget } from "../policies/storage";
 import { platformFlows } from "../platform/flows";
 import { deployOrder, type DeployOrder } from "./deployOrder";
-import { kubernetesObject, renderManifests, writeManifests, type GitOpsSecret } from "./manifests";
+import { kubernetesObject, renderManifests, writeTree, type GitOpsSecret } from "./manifests";
 import { prerequisites, type Prerequisite } from "./prerequisites";
 import { evaluateReachability, type Reachability } from "./reachability";
 import { policyConfigFromPlatform, policyPackConfigFile } from "./policyConfig";
@@ -150,13 +150,14 @@ export async function runPlan(options: PlanOptions): Promise<PlanResult> {
     order,
     reachability,
     prerequisites: prerequisites(resources, platform),
-    gitopsSecrets: renderManifests(resources, { stack, order }).secrets,
   };
+  const tree = renderManifests(resources, { stack, order });
+  result.gitopsSecrets = tree.secrets;
   if (options.write !== false) {
     const outDir = resolve(options.out ?? join(root, "out", stack));
     progress(`stack ${stack}: writing ${outDir}`);
     mkdirSync(outDir, { recursive: true });
-    writeManifests(join(outDir, "manifests"), resources, { stack, order });
+    writeTree(join(outDir, "manifests"), tree);
     writeFileSync(join(outDir, "plan.json"), `${JSON.stringify(planJson(result), null, 2)}\n`);
     writeFileSync(join(outDir, "gpu-plan.svg"), gpuPlanSvg(gpus, `llm-platform ${stack}: GPU plan`));
     writeFileSync(join(outDir, "policy-config.json"), `${JSON.stringify(policyPackConfigFile(host), null, 2)}\n`);

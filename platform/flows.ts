@@ -9,7 +9,6 @@ import { workstationPort } from "../components/specs/workstation";
 import { configuredProviders } from "../config/providers";
 import { addonsUsed } from "./addons";
 import { edgeRoutes } from "./edge";
-import { totalGpus } from "./servers";
 
 /** Pods in one namespace chosen by labels (or a full selector). */
 export interface PodRef {
@@ -198,7 +197,7 @@ export function http01Namespaces(config: PlatformConfig): string[] {
   return config.edge ? [...new Set(Object.values(edgeRoutes(config)).map((r) => r.service.namespace))] : [];
 }
 
-export const hasDevicePlugin = (config: PlatformConfig) => totalGpus(config.host) > 0 && addonsUsed(config).gpuDevicePlugin;
+export const hasDevicePlugin = (config: PlatformConfig) => addonsUsed(config).gpuDevicePlugin;
 
 /** The pods the plan does not render that the platform's flows start or end at. */
 export function knownPods(config: PlatformConfig): KnownPod[] {
