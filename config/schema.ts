@@ -205,11 +205,8 @@ const namespacesSchema = z.strictObject({
   ingress: dnsName.default("ingress-nginx"),
   certManager: dnsName.default("cert-manager"),
   externalSecrets: dnsName.default("external-secrets"),
-  /**
-   * Where an existing Prometheus runs (the program does not install one); when set, its pods
-   * (network.prometheusPodLabels) may scrape the metrics ports. Absent: no scrape is allowed.
-   */
-  monitoring: dnsName.optional(),
+  /** Where monitoring runs (`monitoring.namespace` overrides it); its Prometheus pods may scrape the metrics ports when `monitoring` is configured. */
+  monitoring: dnsName.default("monitoring"),
 });
 
 const ipv4Cidr = z.string().regex(/^\d{1,3}(\.\d{1,3}){3}\/\d{1,2}$/, { error: (i) => `"${String(i.input)}" is not an IPv4 CIDR such as 10.0.0.0/8` });
@@ -232,7 +229,7 @@ const networkSchema = z.strictObject({
       ports: z.array(z.number().int().min(1).max(65535)).min(1).default([443, 6443]),
     })
     .prefault({}),
-  /** Labels of the Prometheus pods in namespaces.monitoring (kube-prometheus-stack: app.kubernetes.io/name=prometheus). */
+  /** Labels of the Prometheus pods in the monitoring namespace (the Prometheus operator sets app.kubernetes.io/name=prometheus). */
   prometheusPodLabels: labels.refine((l) => Object.keys(l).length > 0, { error: "needs at least one label: an empty selector would admit every pod of the namespace" }).default({ "app.kubernetes.io/name": "prometheus" }),
 });
 
