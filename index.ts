@@ -39,8 +39,9 @@ const { gateway, qdrant } = deployGatewayAndData(config, servers, { gateway: nam
   extraSecrets: hfToken ? [{ namespace: hfToken.namespace, secretName: hfToken.secretName, data: [{ secretKey: hfToken.key, bitwardenSecret: hfToken.bitwardenSecret }] }] : [],
 });
 
-// Default deny plus the allows each namespace needs, in every namespace the program creates.
-deployAllNetworkPolicies(config, namespaces);
+// Default deny plus the allows each namespace needs, in every namespace the program creates (the
+// monitoring namespace is ClusterAddons', so its policies wait for the add-ons).
+deployAllNetworkPolicies(config, { ...namespaces, monitoring: addons });
 
 const edge = deployEdge(config, [gateway, qdrant, addons]);
 deployMonitoring(config, servers, [addons, ...Object.values(namespaces)]);

@@ -416,6 +416,33 @@ export interface Reachability {
   violations: PolicyViolation[];
 }
 
+const SERVICE_MONITOR = "kubernetes:monitoring.coreos.com/v1:ServiceMonitor";
+
+/**
+ * A needed flow from Prometheus to every Service of the plan a ServiceMonitor selects (by the
+ * Service's labels, in `namespaceSelector.matchNames`, every namespace with `any`, else its own), on
+ * each endpoint's port. Services that charts create are not in the plan; platform/flows.ts declares those.
+ */
+export function serviceMonitorFlows(resources: ResourceLike[], prometheus: PodRef): NeededFlow[] {
+  const services = resources.filter((r) => r.type === SERVICE);
+  const flows: NeededFlow[] = [];
+  for (const sm of resources.filter((r) => r.type === SERVICE_MONITOR)) {
+    const own = sm.props.metadata?.namespace ?? "default";
+    const nsSel = sm.props.spec?.namespaceSelector ?? {};
+    const inNamespace = (ns: string) => nsSel.any === true || (Array.isArray(nsSel.matchNames) ? nsSel.matchNames.includes(ns) : ns === own);
+    for (const svc of services) {
+      const ns = svc.props.metadata?.namespace ?? "default";
+      if (!inNamespace(ns) || !selectorMatches(sm.props.spec?.selector ?? {}, svc.props.metadata?.labels ?? {})) continue;
+      const ports: number[] = (sm.props.spec?.endpoints ?? [])
+        .map((e: any) => (svc.props.spec?.ports ?? []).find((p: any) => (e.port !== undefined ? p.name === e.port : p.targetPort === e.targetPort || p.port === e.targetPort))?.port)
+        .filter((p: unknown): p is number => typeof p === "number");
+      if (ports.length === 0) continue;
+      flows.push({ component: "monitoring", from: { pods: prometheus }, to: { service: { namespace: ns, name: svc.props.metadata?.name } }, ports: [...new Set<number>(ports)], protocol: "TCP", why: `scrape for ServiceMonitor ${own}/${sm.props.metadata?.name}` });
+    }
+  }
+  return flows;
+}
+
 /** Namespaces with a Certificate whose issuer in the plan solves ACME over HTTP-01. */
 export function http01CertificateNamespaces(resources: ResourceLike[]): Map<string, string> {
   const issuers = new Map<string, boolean>();
@@ -445,7 +472,7 @@ export function http01CertificateNamespaces(resources: ResourceLike[]): Map<stri
  */
 export function evaluateReachability(resources: ResourceLike[], plan: FlowPlan): Reachability {
   const inv = inventory(resources, plan);
-  const flows = plan.flows.map((f) => evaluateFlow(f, inv));
+  const flows = [...plan.flows, ...(plan.prometheus ? serviceMonitorFlows(resources, plan.prometheus) : [])].map((f) => evaluateFlow(f, inv));
   const guarded = plan.guarded.map((g) => evaluateGuard(g, inv));
   const violations: PolicyViolation[] = [];
   const mandatory = (policy: string, message: string) => violations.push({ policy, level: "mandatory", message });

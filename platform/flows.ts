@@ -1,14 +1,19 @@
 import type { PlatformConfig } from "../config/schema";
 import { ConfigError, keyPath } from "../config/load";
 import { selectorLabels } from "../components/specs/labels";
+import { dataPlaneLabels } from "../components/specs/gatewayApiEdge";
+import { liteLLMGatewayNames, qdrantStoreNames } from "../components/specs/gatewayNames";
+import { dcgmExporterLabels } from "../components/specs/monitoringAddons";
 import { CLUSTER_DNS, type PodSelection } from "../components/specs/networkPolicies";
-import { QDRANT_HTTP_PORT, QDRANT_SELECTOR } from "../components/specs/qdrant";
-import { LITELLM_PORT, POSTGRES_PORT, REDIS_PORT } from "../components/specs/gatewayWorkloads";
+import { QDRANT_HTTP_PORT, qdrantSelector } from "../components/specs/qdrant";
+import { LITELLM_PORT } from "../components/specs/gatewayWorkloads";
+import { POSTGRES_PORT, REDIS_PORT } from "../components/specs/gatewayData";
 import { VLLM_PORT } from "../components/specs/vllm";
 import { workstationPort } from "../components/specs/workstation";
 import { configuredProviders } from "../config/providers";
-import { addonsUsed } from "./addons";
-import { edgeRoutes } from "./edge";
+import { addonRelease, addonsUsed, monitoringNamespace } from "./addons";
+import { COMPONENTS } from "./gateway";
+import { EDGE_COMPONENT, acmeSolverNamespaces, edgeRoutes } from "./edge";
 
 /** Pods in one namespace chosen by labels (or a full selector). */
 export interface PodRef {
@@ -69,30 +74,47 @@ export interface FlowPlan {
   guarded: GuardedTarget[];
   /** Helm releases whose pod labels (`app.kubernetes.io/instance`) the known pods and policies assume. */
   releases: { release: string; chart: string }[];
+  /** The Prometheus that scrapes the plan's ServiceMonitors, when monitoring is configured. */
+  prometheus?: PodRef;
 }
 
+const instance = (release: string) => ({ "app.kubernetes.io/instance": release });
+
 /**
- * Helm release names of the operators: ClusterAddons "addons" (platform/addons.ts) names each release
- * `<component>-<addon>`, its GpuTimeSlicing child `addons-gpu` → `addons-gpu-device-plugin`. The charts
- * label every pod `app.kubernetes.io/instance: <release>`; the reachability check refuses a plan whose
- * releases are named otherwise (plan/reachability.ts), so a rename cannot silently break these rules.
+ * Helm release names of the operators: ClusterAddons "addons" (platform/addons.ts `addonRelease`)
+ * names each release `addons-<addon>`, its GpuTimeSlicing child `addons-gpu` → `addons-gpu-device-plugin`.
+ * Charts label every pod `app.kubernetes.io/instance: <release>`; the reachability check refuses a plan
+ * whose releases are named otherwise (plan/reachability.ts), so a rename cannot silently break the rules.
  */
 export const RELEASES = {
-  ingress: "addons-ingress-nginx",
-  certManager: "addons-cert-manager",
-  externalSecrets: "addons-external-secrets",
-  devicePlugin: "addons-gpu-device-plugin",
+  ingress: addonRelease("ingress-nginx"),
+  gatewayFabric: addonRelease("nginx-gateway-fabric"),
+  certManager: addonRelease("cert-manager"),
+  externalSecrets: addonRelease("external-secrets"),
+  devicePlugin: addonRelease("gpu-device-plugin"),
+  prometheusStack: addonRelease("kube-prometheus-stack"),
+  dcgmExporter: addonRelease("dcgm-exporter"),
 } as const;
 
-/** The chart behind each release above (what the plan's Helm Release resources are matched by). */
-export const RELEASE_CHARTS: Record<keyof typeof RELEASES, string> = { ingress: "ingress-nginx", certManager: "cert-manager", externalSecrets: "external-secrets", devicePlugin: "nvidia-device-plugin" };
-
-const instance = (release: string) => ({ "app.kubernetes.io/instance": release });
+/** The chart behind each release above (the plan's Helm Release resources are matched by it). */
+export const RELEASE_CHARTS: Record<keyof typeof RELEASES, string> = {
+  ingress: "ingress-nginx",
+  gatewayFabric: "nginx-gateway-fabric",
+  certManager: "cert-manager",
+  externalSecrets: "external-secrets",
+  devicePlugin: "nvidia-device-plugin",
+  prometheusStack: "kube-prometheus-stack",
+  dcgmExporter: "dcgm-exporter",
+};
 
 /** Labels of the pods the charts run (their templates' selector labels), by role. */
 export const CHART_POD_LABELS = {
   // ingress-nginx chart: controller pods carry name/instance/component (templates/controller-deployment.yaml).
   ingressController: { "app.kubernetes.io/name": "ingress-nginx", ...instance(RELEASES.ingress), "app.kubernetes.io/component": "controller" },
+  // NGINX Gateway Fabric 2.x: the control plane (chart selectorLabels: chart name + release; its agent
+  // gRPC port 8443), and the data plane NGF provisions per Gateway with the Gateway's spec.infrastructure.labels.
+  gatewayFabricControlPlane: { "app.kubernetes.io/name": "nginx-gateway-fabric", ...instance(RELEASES.gatewayFabric) },
+  gatewayFabricDataPlane: dataPlaneLabels(EDGE_COMPONENT),
   // cert-manager chart: controller, webhook (name "webhook"), cainjector, startupapicheck.
   certManagerController: { "app.kubernetes.io/name": "cert-manager", ...instance(RELEASES.certManager), "app.kubernetes.io/component": "controller" },
   certManagerWebhook: { "app.kubernetes.io/name": "webhook", ...instance(RELEASES.certManager), "app.kubernetes.io/component": "webhook" },
@@ -106,22 +128,65 @@ export const CHART_POD_LABELS = {
   // workers send features to the master over gRPC 8080 (templates/master.yaml, worker.yaml; label role).
   nfdMaster: { "app.kubernetes.io/name": "node-feature-discovery", ...instance(RELEASES.devicePlugin), role: "master" },
   nfdWorker: { "app.kubernetes.io/name": "node-feature-discovery", ...instance(RELEASES.devicePlugin), role: "worker" },
+  dcgmExporter: dcgmExporterLabels(RELEASES.dcgmExporter),
+  // kube-prometheus-stack 88.x: the operator (templates/prometheus-operator/deployment.yaml: app
+  // <chart>-operator, release), and the pods the operator and the subcharts run, by app.kubernetes.io/name.
+  prometheusOperator: { app: "kube-prometheus-stack-operator", release: RELEASES.prometheusStack },
+  alertmanager: { "app.kubernetes.io/name": "alertmanager" },
+  grafana: { "app.kubernetes.io/name": "grafana", ...instance(RELEASES.prometheusStack) },
+  kubeStateMetrics: { "app.kubernetes.io/name": "kube-state-metrics", ...instance(RELEASES.prometheusStack) },
 } as const;
 
-export const CHART_PORTS = { ingressHttp: 80, ingressHttps: 443, ingressWebhook: 8443, ingressMetrics: 10254, certManagerMetrics: 9402, webhook: 10250, acmeSolver: 8089, bitwardenSdk: 9998, nfdGrpc: 8080 } as const;
+export const CHART_PORTS = {
+  http: 80,
+  https: 443,
+  ingressWebhook: 8443,
+  ingressMetrics: 10254,
+  gatewayFabricAgent: 8443,
+  certManagerMetrics: 9402,
+  webhook: 10250,
+  acmeSolver: 8089,
+  bitwardenSdk: 9998,
+  nfdGrpc: 8080,
+  dcgmMetrics: 9400,
+  prometheus: 9090,
+  alertmanager: 9093,
+  grafana: 3000,
+  kubeStateMetrics: 8080,
+  operator: 10250,
+  configReloader: 8080,
+  kubelet: 10250,
+  coreDnsMetrics: 9153,
+} as const;
 
-/** Pods of the gateway and data layers (the component specs' selector labels). */
+const G = COMPONENTS.gateway;
+const Q = COMPONENTS.qdrant;
+
+/** Pods of the gateway, data and inference layers (the component specs' selector labels). */
 export const APP_PODS = {
-  litellm: selectorLabels("litellm", "gateway"),
-  migrate: selectorLabels("litellm-migrate", "gateway"),
-  clientsJob: selectorLabels("litellm-clients", "gateway"),
-  postgres: selectorLabels("postgres", "litellm"),
-  redis: selectorLabels("redis", "litellm"),
+  litellm: selectorLabels("litellm", G),
+  migrate: selectorLabels("litellm-migrate", G),
+  clientsJob: selectorLabels("litellm-clients", G),
+  postgres: selectorLabels("postgres", G),
+  postgresSetup: selectorLabels("postgres-setup", G),
+  postgresBackup: selectorLabels("postgres-backup", G),
+  redis: selectorLabels("redis", G),
   vllm: { "app.kubernetes.io/name": "vllm" },
-  qdrant: QDRANT_SELECTOR,
+  modelDownload: { "app.kubernetes.io/name": "model-download" },
+  qdrant: qdrantSelector(Q),
   /** Pods of any Job or CronJob: the Job controller labels them (batch.kubernetes.io/controller-uid, Kubernetes ≥ 1.27). */
   jobs: { matchExpressions: [{ key: "batch.kubernetes.io/controller-uid", operator: "Exists" }] },
 };
+
+/** The gateway's and Qdrant's Service names (the components derive them from their names). */
+export const SERVICES = { litellm: liteLLMGatewayNames(G).litellm, postgres: liteLLMGatewayNames(G).postgres, redis: liteLLMGatewayNames(G).redis, qdrant: qdrantStoreNames(Q).qdrant };
+
+/** The edge's NGINX pods that clients and the ACME server reach: the ingress-nginx controller, or the Gateway's data plane. */
+export function edgeProxy(config: PlatformConfig): PodRef {
+  return config.edge?.implementation === "gateway-api"
+    ? { namespace: config.namespaces.ingress, pods: CHART_POD_LABELS.gatewayFabricDataPlane, name: "gateway data plane" }
+    : { namespace: config.namespaces.ingress, pods: CHART_POD_LABELS.ingressController, name: "ingress controller" };
+}
 
 /** Providers reached over the internet (HTTPS to the vendor's API). */
 const CLOUD_PROVIDERS = ["openai", "anthropic", "bedrock", "vertexai"] as const;
@@ -192,53 +257,92 @@ export function lanTargets(config: PlatformConfig): LanTarget[] {
 
 export const cloudProvidersConfigured = (config: PlatformConfig): string[] => configuredProviders(config.providers).filter((p) => (CLOUD_PROVIDERS as readonly string[]).includes(p));
 
-/** Namespaces holding a Certificate the edge issues over ACME HTTP-01 (one per namespace with a route). */
-export function http01Namespaces(config: PlatformConfig): string[] {
-  return config.edge ? [...new Set(Object.values(edgeRoutes(config)).map((r) => r.service.namespace))] : [];
-}
+/** Namespaces holding a Certificate the edge issues over ACME HTTP-01 (platform/edge.ts `acmeSolverNamespaces`). */
+export const http01Namespaces = (config: PlatformConfig): string[] => acmeSolverNamespaces(config);
 
 export const hasDevicePlugin = (config: PlatformConfig) => addonsUsed(config).gpuDevicePlugin;
+
+/** The Prometheus whose pods may scrape, when `monitoring` is configured (installed by the stack or existing). */
+export function prometheus(config: PlatformConfig): PodRef | undefined {
+  return config.monitoring ? { namespace: monitoringNamespace(config), pods: config.network.prometheusPodLabels, name: "prometheus" } : undefined;
+}
+
+/** S3 endpoints backups are shipped to: the Postgres dumps and the Qdrant snapshots. */
+export function backupTargets(config: PlatformConfig): { who: "postgres-backup" | "qdrant-snapshot"; name: string; cidrs: string[]; port: number; address: string }[] {
+  const out: ReturnType<typeof backupTargets> = [];
+  const targets = [
+    { who: "postgres-backup" as const, s3: config.gateway.postgres.backup?.s3 },
+    { who: "qdrant-snapshot" as const, s3: config.qdrant.backup.s3 },
+  ];
+  for (const { who, s3 } of targets) {
+    if (!s3) continue;
+    const url = new URL(s3.endpoint);
+    const port = Number(url.port || (url.protocol === "https:" ? 443 : 80));
+    const ip = IPV4.test(url.hostname) ? url.hostname : undefined;
+    // A host name is taken for a public endpoint; give an IP for a bucket on the LAN (MinIO) and it gets a /32.
+    out.push({ who, name: `s3 ${url.hostname}`, cidrs: ip ? [`${ip}/32`] : ["0.0.0.0/0"], port, address: ip ?? publicAddress(config.network.privateCidrs) });
+  }
+  return out;
+}
 
 /** The pods the plan does not render that the platform's flows start or end at. */
 export function knownPods(config: PlatformConfig): KnownPod[] {
   const ns = config.namespaces;
-  const pods: KnownPod[] = [
-    { name: "kube-dns", namespace: CLUSTER_DNS.namespace, labels: CLUSTER_DNS.labels, ports: [{ name: "dns", containerPort: 53, protocol: "UDP" }, { name: "dns-tcp", containerPort: 53, protocol: "TCP" }], source: "CoreDNS (k8s-app=kube-dns)" },
-  ];
-  if (ns.monitoring) {
-    pods.push({ name: "prometheus", namespace: ns.monitoring, labels: config.network.prometheusPodLabels, ports: [{ name: "web", containerPort: 9090 }], source: "network.prometheusPodLabels" });
-  }
   const used = addonsUsed(config);
+  const pods: KnownPod[] = [
+    {
+      name: "kube-dns",
+      namespace: CLUSTER_DNS.namespace,
+      labels: CLUSTER_DNS.labels,
+      ports: [{ name: "dns", containerPort: 53, protocol: "UDP" }, { name: "dns-tcp", containerPort: 53, protocol: "TCP" }, { name: "metrics", containerPort: CHART_PORTS.coreDnsMetrics }],
+      source: "CoreDNS (k8s-app=kube-dns)",
+    },
+  ];
+  const prom = prometheus(config);
+  if (prom) pods.push({ name: "prometheus", namespace: prom.namespace, labels: config.network.prometheusPodLabels, ports: [{ name: "web", containerPort: CHART_PORTS.prometheus }, { name: "reloader-web", containerPort: CHART_PORTS.configReloader }], source: "network.prometheusPodLabels" });
+  if (used.kubePrometheusStack) {
+    const mon = monitoringNamespace(config);
+    pods.push(
+      { name: "prometheus-operator", namespace: mon, labels: CHART_POD_LABELS.prometheusOperator, ports: [{ name: "https", containerPort: CHART_PORTS.operator }], source: "kube-prometheus-stack (operator)" },
+      { name: "alertmanager", namespace: mon, labels: CHART_POD_LABELS.alertmanager, ports: [{ name: "http-web", containerPort: CHART_PORTS.alertmanager }, { name: "reloader-web", containerPort: CHART_PORTS.configReloader }], source: "kube-prometheus-stack (Alertmanager)" },
+      { name: "kube-state-metrics", namespace: mon, labels: CHART_POD_LABELS.kubeStateMetrics, ports: [{ name: "http", containerPort: CHART_PORTS.kubeStateMetrics }], source: "kube-prometheus-stack (kube-state-metrics)" },
+    );
+    if (config.monitoring?.kubePrometheusStack.grafana) pods.push({ name: "grafana", namespace: mon, labels: CHART_POD_LABELS.grafana, ports: [{ name: "grafana", containerPort: CHART_PORTS.grafana }], source: "kube-prometheus-stack (Grafana)" });
+  }
   if (used.certManager) {
     pods.push(
       { name: "cert-manager controller", namespace: ns.certManager, labels: CHART_POD_LABELS.certManagerController, ports: [{ name: "http-metrics", containerPort: CHART_PORTS.certManagerMetrics }], source: "cert-manager chart" },
       { name: "cert-manager webhook", namespace: ns.certManager, labels: CHART_POD_LABELS.certManagerWebhook, ports: [{ name: "https", containerPort: CHART_PORTS.webhook }], source: "cert-manager chart" },
     );
   }
-  if (config.edge) {
+  if (used.ingressNginx) {
+    pods.push({
+      name: "ingress controller",
+      namespace: ns.ingress,
+      labels: CHART_POD_LABELS.ingressController,
+      ports: [
+        { name: "http", containerPort: CHART_PORTS.http },
+        { name: "https", containerPort: CHART_PORTS.https },
+        { name: "webhook", containerPort: CHART_PORTS.ingressWebhook },
+        { name: "metrics", containerPort: CHART_PORTS.ingressMetrics },
+      ],
+      source: "ingress-nginx chart (controller)",
+    });
+  }
+  if (used.nginxGatewayFabric) {
     pods.push(
-      {
-        name: "ingress controller",
-        namespace: ns.ingress,
-        labels: CHART_POD_LABELS.ingressController,
-        ports: [
-          { name: "http", containerPort: CHART_PORTS.ingressHttp },
-          { name: "https", containerPort: CHART_PORTS.ingressHttps },
-          { name: "webhook", containerPort: CHART_PORTS.ingressWebhook },
-          { name: "metrics", containerPort: CHART_PORTS.ingressMetrics },
-        ],
-        source: "ingress-nginx chart (controller)",
-      },
+      { name: "gateway data plane", namespace: ns.ingress, labels: CHART_POD_LABELS.gatewayFabricDataPlane, ports: [{ name: "port-80", containerPort: CHART_PORTS.http }, { name: "port-443", containerPort: CHART_PORTS.https }], source: "NGINX Gateway Fabric data plane (Gateway spec.infrastructure.labels)" },
+      { name: "gateway control plane", namespace: ns.ingress, labels: CHART_POD_LABELS.gatewayFabricControlPlane, ports: [{ name: "agent-grpc", containerPort: CHART_PORTS.gatewayFabricAgent }], source: "nginx-gateway-fabric chart" },
     );
-    for (const solverNs of http01Namespaces(config)) {
-      pods.push({ name: "ACME HTTP-01 solver", namespace: solverNs, labels: CHART_POD_LABELS.acmeSolver, ports: [{ name: "http", containerPort: CHART_PORTS.acmeSolver }], source: "cert-manager acmesolver pod" });
-    }
+  }
+  for (const solverNs of http01Namespaces(config)) {
+    pods.push({ name: "ACME HTTP-01 solver", namespace: solverNs, labels: CHART_POD_LABELS.acmeSolver, ports: [{ name: "http", containerPort: CHART_PORTS.acmeSolver }], source: "cert-manager acmesolver pod" });
   }
   if (used.externalSecrets) {
     pods.push(
-    { name: "external-secrets controller", namespace: ns.externalSecrets, labels: CHART_POD_LABELS.externalSecretsController, ports: [{ name: "metrics", containerPort: 8080 }], source: "external-secrets chart" },
-    { name: "external-secrets webhook", namespace: ns.externalSecrets, labels: CHART_POD_LABELS.externalSecretsWebhook, ports: [{ name: "webhook", containerPort: CHART_PORTS.webhook }], source: "external-secrets chart" },
-    { name: "bitwarden-sdk-server", namespace: ns.externalSecrets, labels: CHART_POD_LABELS.bitwardenSdkServer, ports: [{ name: "http", containerPort: CHART_PORTS.bitwardenSdk }], source: "bitwarden-sdk-server subchart" },
+      { name: "external-secrets controller", namespace: ns.externalSecrets, labels: CHART_POD_LABELS.externalSecretsController, ports: [{ name: "metrics", containerPort: 8080 }], source: "external-secrets chart" },
+      { name: "external-secrets webhook", namespace: ns.externalSecrets, labels: CHART_POD_LABELS.externalSecretsWebhook, ports: [{ name: "webhook", containerPort: CHART_PORTS.webhook }], source: "external-secrets chart" },
+      { name: "bitwarden-sdk-server", namespace: ns.externalSecrets, labels: CHART_POD_LABELS.bitwardenSdkServer, ports: [{ name: "http", containerPort: CHART_PORTS.bitwardenSdk }], source: "bitwarden-sdk-server subchart" },
     );
   }
   if (hasDevicePlugin(config)) {
@@ -246,6 +350,9 @@ export function knownPods(config: PlatformConfig): KnownPod[] {
       { name: "nfd-master", namespace: ns.devicePlugin, labels: CHART_POD_LABELS.nfdMaster, ports: [{ name: "grpc", containerPort: CHART_PORTS.nfdGrpc }], source: "node-feature-discovery 0.15.3 (device plugin gfd)" },
       { name: "nfd-worker", namespace: ns.devicePlugin, labels: CHART_POD_LABELS.nfdWorker, ports: [], source: "node-feature-discovery 0.15.3 (device plugin gfd)" },
     );
+  }
+  if (used.dcgmExporter) {
+    pods.push({ name: "dcgm-exporter", namespace: ns.devicePlugin, labels: CHART_POD_LABELS.dcgmExporter, ports: [{ name: "metrics", containerPort: CHART_PORTS.dcgmMetrics }], source: "dcgm-exporter chart" });
   }
   return pods;
 }
@@ -267,24 +374,34 @@ const external = (name: string): EndpointRef => ({ external: name });
 
 export const INTERNET = "internet";
 const WEBHOOK_FIX = "set llm-platform:network.apiServer.cidrs to the control plane's addresses (kubectl get endpoints kubernetes -n default; npm run doctor prints them)";
+/**
+ * Who may call an admission webhook: the API server, which calls from its node's address — and a
+ * NetworkPolicy cannot tell that from the node's other processes, so the nodes count as allowed.
+ */
+const WEBHOOK_CALLERS: EndpointRef[] = [{ external: "kube-apiserver" }, { external: "nodes" }];
 export const API_SERVER = "kube-apiserver";
+export const NODES = "nodes";
 
 /**
  * Every flow the platform needs, per component, from the stack's config: the edge to its backends and
  * to the ACME solvers, DNS from every pod, the gateway to model servers, Qdrant, providers and the
- * workstation, External Secrets to Bitwarden, vLLM to Hugging Face, operators to the API server and
- * the API server to their webhooks, and Prometheus scrapes when a monitoring namespace is configured.
- * The guarded targets list who alone may open the model servers, Postgres, Redis and the webhooks.
+ * workstation, the model downloads to Hugging Face, External Secrets to Bitwarden, backups to their
+ * buckets, operators to the API server and the API server to their webhooks, and Prometheus scrapes
+ * when monitoring is configured. The guarded targets list who alone may open the model servers,
+ * Postgres, Redis and the webhooks.
  */
 export function platformFlows(config: PlatformConfig): FlowPlan {
   const ns = config.namespaces;
   const net = config.network;
+  const used = addonsUsed(config);
   const flows: NeededFlow[] = [];
   const add = (component: string, from: EndpointRef, to: EndpointRef, ports: number[], why: string, protocol: "TCP" | "UDP" = "TCP") =>
     flows.push({ component, from, to, ports, protocol, why });
+  const svc = (namespace: string, name: string): EndpointRef => ({ service: { namespace, name } });
 
   const litellm = pods(ns.gateway, APP_PODS.litellm, "litellm");
-  const prometheus = ns.monitoring ? pods(ns.monitoring, net.prometheusPodLabels, "prometheus") : undefined;
+  const prom = prometheus(config);
+  const prometheusRef: EndpointRef | undefined = prom ? { pods: prom } : undefined;
   const apiServer = external(API_SERVER);
   const externals: ExternalEndpoint[] = [
     { name: INTERNET, address: publicAddress(net.privateCidrs), description: "any public address outside network.privateCidrs" },
@@ -292,66 +409,75 @@ export function platformFlows(config: PlatformConfig): FlowPlan {
   ];
   const lan = lanTargets(config);
   for (const t of lan) externals.push({ name: t.name, address: t.address, description: t.cidrs.join(", ") });
+  const backups = backupTargets(config);
+  for (const b of backups) if (!externals.some((e) => e.name === b.name)) externals.push({ name: b.name, address: b.address, description: b.cidrs.join(", ") });
 
   // Everyone resolves names.
   const dns = pods(CLUSTER_DNS.namespace, CLUSTER_DNS.labels, "kube-dns");
   add("dns", { everyPod: true }, dns, [CLUSTER_DNS.port], "name resolution", "UDP");
   add("dns", { everyPod: true }, dns, [CLUSTER_DNS.port], "name resolution (large answers, TCP fallback)");
 
-  // Inference.
+  // Inference: the gateway calls each model server; the model cache's Jobs download the weights.
   if (Object.keys(config.servers).length > 0) {
-    for (const server of Object.keys(config.servers)) add("gateway", litellm, { service: { namespace: ns.inference, name: `vllm-${server}` } }, [VLLM_PORT], `gateway → model server ${server}`);
-    if (net.modelDownloads) add("inference", pods(ns.inference, APP_PODS.vllm, "vllm"), external(INTERNET), [443], "model downloads from Hugging Face (network.modelDownloads)");
-    if (prometheus) add("monitoring", prometheus, pods(ns.inference, APP_PODS.vllm, "vllm"), [VLLM_PORT], "scrape vLLM /metrics");
+    for (const server of Object.keys(config.servers)) add("gateway", litellm, svc(ns.inference, `vllm-${server}`), [VLLM_PORT], `gateway → model server ${server}`);
+    if (net.modelDownloads) add("inference", pods(ns.inference, APP_PODS.modelDownload, "model download jobs"), external(INTERNET), [443], "weights from Hugging Face (network.modelDownloads)");
   }
 
   // Gateway.
-  add("gateway", litellm, { service: { namespace: ns.gateway, name: "litellm-postgres" } }, [POSTGRES_PORT], "virtual keys, budgets, spend logs");
-  add("gateway", litellm, { service: { namespace: ns.gateway, name: "litellm-redis" } }, [REDIS_PORT], "limits shared by replicas");
-  add("gateway", pods(ns.gateway, APP_PODS.migrate, "litellm-migrate job"), { service: { namespace: ns.gateway, name: "litellm-postgres" } }, [POSTGRES_PORT], "schema migration");
+  add("gateway", litellm, svc(ns.gateway, SERVICES.postgres), [POSTGRES_PORT], "virtual keys, budgets, spend logs");
+  add("gateway", litellm, svc(ns.gateway, SERVICES.redis), [REDIS_PORT], "limits shared by replicas");
+  add("gateway", pods(ns.gateway, APP_PODS.migrate, "litellm-migrate job"), svc(ns.gateway, SERVICES.postgres), [POSTGRES_PORT], "schema migration");
+  add("gateway", pods(ns.gateway, APP_PODS.postgresSetup, "postgres-setup job"), svc(ns.gateway, SERVICES.postgres), [POSTGRES_PORT], "application role and database");
+  add("gateway", pods(ns.gateway, APP_PODS.postgresBackup, "postgres-backup jobs"), svc(ns.gateway, SERVICES.postgres), [POSTGRES_PORT], "logical backups (pg_dump)");
   if (Object.keys(config.gateway.clients).length > 0) {
-    add("gateway", pods(ns.gateway, APP_PODS.clientsJob, "litellm-clients job"), { service: { namespace: ns.gateway, name: "litellm" } }, [LITELLM_PORT], "creates the clients' virtual keys");
+    add("gateway", pods(ns.gateway, APP_PODS.clientsJob, "litellm-clients job"), svc(ns.gateway, SERVICES.litellm), [LITELLM_PORT], "creates and revokes the clients' virtual keys");
   }
-  add("gateway", litellm, { service: { namespace: ns.data, name: "qdrant" } }, [QDRANT_HTTP_PORT], "vector store");
+  add("gateway", litellm, svc(ns.data, SERVICES.qdrant), [QDRANT_HTTP_PORT], "vector store");
   const clouds = cloudProvidersConfigured(config);
   if (clouds.length > 0) add("gateway", litellm, external(INTERNET), [443], `cloud providers (${clouds.join(", ")})`);
   for (const t of lan) add("gateway", litellm, external(t.name), [t.port], `out-of-cluster inference (${t.name})`);
-  if (prometheus) add("monitoring", prometheus, litellm, [LITELLM_PORT], "scrape LiteLLM /metrics");
 
   // Data.
-  const qdrantJobs = pods(ns.data, APP_PODS.jobs, "qdrant jobs");
-  add("data", qdrantJobs, { service: { namespace: ns.data, name: "qdrant" } }, [QDRANT_HTTP_PORT], "collection setup and snapshots");
-  if (prometheus) add("monitoring", prometheus, pods(ns.data, APP_PODS.qdrant, "qdrant"), [QDRANT_HTTP_PORT], "scrape Qdrant /metrics");
+  add("data", pods(ns.data, APP_PODS.jobs, "qdrant jobs"), svc(ns.data, SERVICES.qdrant), [QDRANT_HTTP_PORT], "collection setup and snapshots");
+  for (const b of backups) {
+    const from = b.who === "postgres-backup" ? pods(ns.gateway, APP_PODS.postgresBackup, "postgres-backup jobs") : pods(ns.data, APP_PODS.jobs, "qdrant jobs");
+    add(b.who === "postgres-backup" ? "gateway" : "data", from, external(b.name), [b.port], "backups shipped to the S3 bucket");
+  }
 
   // cert-manager (the edge's certificates, the Bitwarden SDK server's TLS).
-  const used = addonsUsed(config);
   const guarded: GuardedTarget[] = [];
   const certManager = pods(ns.certManager, CHART_POD_LABELS.certManagerController, "cert-manager controller");
   if (used.certManager) {
     add("addons", apiServer, pods(ns.certManager, CHART_POD_LABELS.certManagerWebhook, "cert-manager webhook"), [CHART_PORTS.webhook], "cert-manager admission webhook");
     add("addons", pods(ns.certManager, instance(RELEASES.certManager), "cert-manager pods"), apiServer, net.apiServer.ports, "controller, cainjector, webhook, startupapicheck");
-    if (prometheus) add("monitoring", prometheus, certManager, [CHART_PORTS.certManagerMetrics], "scrape cert-manager metrics");
-    guarded.push({ name: "cert-manager webhook", target: { namespace: ns.certManager, pods: CHART_POD_LABELS.certManagerWebhook, name: "cert-manager webhook" }, ports: [CHART_PORTS.webhook], allowed: [apiServer], fix: WEBHOOK_FIX });
+    guarded.push({ name: "cert-manager webhook", target: { namespace: ns.certManager, pods: CHART_POD_LABELS.certManagerWebhook, name: "cert-manager webhook" }, ports: [CHART_PORTS.webhook], allowed: WEBHOOK_CALLERS, fix: WEBHOOK_FIX });
   }
 
-  // Edge: clients → controller → backends; ACME HTTP-01; the admission webhook.
+  // Edge: clients → NGINX → backends; ACME HTTP-01; the controllers.
   if (config.edge) {
-    const controllerPods: PodRef = { namespace: ns.ingress, pods: CHART_POD_LABELS.ingressController, name: "ingress controller" };
-    const controller: EndpointRef = { pods: controllerPods };
-    add("edge", external(INTERNET), controller, [CHART_PORTS.ingressHttp, CHART_PORTS.ingressHttps], "clients and Let's Encrypt's HTTP-01 validation");
+    const proxyPods = edgeProxy(config);
+    const proxy: EndpointRef = { pods: proxyPods };
+    add("edge", external(INTERNET), proxy, [CHART_PORTS.http, CHART_PORTS.https], "clients and Let's Encrypt's HTTP-01 validation");
     for (const [key, route] of Object.entries(edgeRoutes(config))) {
-      add("edge", controller, { service: { namespace: route.service.namespace, name: route.service.name } }, [route.service.port], `route ${key} (${route.path})`);
+      add("edge", proxy, svc(route.service.namespace, route.service.name), [route.service.port], `route ${key} (${route.prefix})`);
     }
     for (const solverNs of http01Namespaces(config)) {
-      add("edge", controller, pods(solverNs, CHART_POD_LABELS.acmeSolver, "ACME HTTP-01 solver"), [CHART_PORTS.acmeSolver], `HTTP-01 challenge of the Certificate in ${solverNs}`);
+      add("edge", proxy, pods(solverNs, CHART_POD_LABELS.acmeSolver, "ACME HTTP-01 solver"), [CHART_PORTS.acmeSolver], `HTTP-01 challenge of the Certificate in ${solverNs}`);
     }
-    add("edge", apiServer, controller, [CHART_PORTS.ingressWebhook], "Ingress admission webhook");
-    add("edge", pods(ns.ingress, instance(RELEASES.ingress), "ingress-nginx pods"), apiServer, net.apiServer.ports, "watch Ingresses, Services, Secrets; admission Jobs patch the webhook");
     add("edge", certManager, external(INTERNET), [443], "ACME API (Let's Encrypt)");
-    add("edge", certManager, controller, [CHART_PORTS.ingressHttp], "HTTP-01 self-check (kube-proxy sends the LoadBalancer address to the controller pods)");
-    add("edge", certManager, external(INTERNET), [CHART_PORTS.ingressHttp], "HTTP-01 self-check through a public address");
-    if (prometheus) add("monitoring", prometheus, controller, [CHART_PORTS.ingressMetrics], "scrape ingress-nginx metrics");
-    guarded.push({ name: "ingress admission webhook", target: controllerPods, ports: [CHART_PORTS.ingressWebhook], allowed: [apiServer], fix: WEBHOOK_FIX });
+    add("edge", certManager, proxy, [CHART_PORTS.http], "HTTP-01 self-check (kube-proxy sends the LoadBalancer address to the edge's pods)");
+    add("edge", certManager, external(INTERNET), [CHART_PORTS.http], "HTTP-01 self-check through a public address");
+    if (used.ingressNginx) {
+      add("edge", apiServer, proxy, [CHART_PORTS.ingressWebhook], "Ingress admission webhook");
+      add("edge", pods(ns.ingress, instance(RELEASES.ingress), "ingress-nginx pods"), apiServer, net.apiServer.ports, "watch Ingresses, Services, Secrets; admission Jobs patch the webhook");
+      guarded.push({ name: "ingress admission webhook", target: proxyPods, ports: [CHART_PORTS.ingressWebhook], allowed: WEBHOOK_CALLERS, fix: WEBHOOK_FIX });
+    }
+    if (used.nginxGatewayFabric) {
+      const control = pods(ns.ingress, CHART_POD_LABELS.gatewayFabricControlPlane, "gateway control plane");
+      add("edge", proxy, control, [CHART_PORTS.gatewayFabricAgent], "the data plane's agent fetches its NGINX configuration (gRPC)");
+      add("edge", pods(ns.ingress, instance(RELEASES.gatewayFabric), "nginx-gateway-fabric pods"), apiServer, net.apiServer.ports, "watch Gateways, routes, Services; provision the data plane");
+      guarded.push({ name: "gateway control plane", target: { namespace: ns.ingress, pods: CHART_POD_LABELS.gatewayFabricControlPlane, name: "gateway control plane" }, ports: [CHART_PORTS.gatewayFabricAgent], allowed: [proxy] });
+    }
   }
 
   // External Secrets with Bitwarden's SDK server.
@@ -362,7 +488,7 @@ export function platformFlows(config: PlatformConfig): FlowPlan {
     add("addons", apiServer, pods(ns.externalSecrets, CHART_POD_LABELS.externalSecretsWebhook, "external-secrets webhook"), [CHART_PORTS.webhook], "ExternalSecret admission webhook");
     add("secrets", eso, sdk, [CHART_PORTS.bitwardenSdk], "the Bitwarden store calls its SDK server");
     add("secrets", sdk, external(INTERNET), [443], "Bitwarden Secrets Manager API and identity");
-    guarded.push({ name: "external-secrets webhook", target: { namespace: ns.externalSecrets, pods: CHART_POD_LABELS.externalSecretsWebhook, name: "external-secrets webhook" }, ports: [CHART_PORTS.webhook], allowed: [apiServer], fix: WEBHOOK_FIX });
+    guarded.push({ name: "external-secrets webhook", target: { namespace: ns.externalSecrets, pods: CHART_POD_LABELS.externalSecretsWebhook, name: "external-secrets webhook" }, ports: [CHART_PORTS.webhook], allowed: WEBHOOK_CALLERS, fix: WEBHOOK_FIX });
   }
 
   // GPU: the device plugin's config manager and NFD talk to the API server; NFD workers to the master.
@@ -371,14 +497,50 @@ export function platformFlows(config: PlatformConfig): FlowPlan {
     add("addons", pods(ns.devicePlugin, CHART_POD_LABELS.nfdWorker, "nfd-worker"), pods(ns.devicePlugin, CHART_POD_LABELS.nfdMaster, "nfd-master"), [CHART_PORTS.nfdGrpc], "node features → node labels (feature.node.kubernetes.io/pci-10de.present)");
   }
 
+  // Monitoring: Prometheus scrapes what the ServiceMonitors name (plan/reachability.ts also derives
+  // each one from the rendered ServiceMonitors); kube-prometheus-stack's own parts talk to each other.
+  if (prometheusRef) {
+    if (Object.keys(config.servers).length > 0) add("monitoring", prometheusRef, pods(ns.inference, APP_PODS.vllm, "vllm"), [VLLM_PORT], "scrape vLLM /metrics");
+    add("monitoring", prometheusRef, pods(ns.data, APP_PODS.qdrant, "qdrant"), [QDRANT_HTTP_PORT], "scrape Qdrant /metrics");
+    if (config.monitoring?.gateway.litellmMetrics) add("monitoring", prometheusRef, litellm, [LITELLM_PORT], "scrape LiteLLM /metrics");
+    if (used.certManager) add("monitoring", prometheusRef, certManager, [CHART_PORTS.certManagerMetrics], "scrape cert-manager metrics");
+    if (used.ingressNginx) add("monitoring", prometheusRef, pods(ns.ingress, CHART_POD_LABELS.ingressController, "ingress controller"), [CHART_PORTS.ingressMetrics], "scrape ingress-nginx metrics");
+    if (used.dcgmExporter) add("monitoring", prometheusRef, pods(ns.devicePlugin, CHART_POD_LABELS.dcgmExporter, "dcgm-exporter"), [CHART_PORTS.dcgmMetrics], "scrape GPU metrics (DCGM)");
+  }
+  if (used.kubePrometheusStack && prometheusRef) {
+    const mon = monitoringNamespace(config);
+    add("monitoring", pods(mon, {}, "monitoring pods"), apiServer, net.apiServer.ports, "operator, Prometheus service discovery, kube-state-metrics, Grafana's sidecar, admission Jobs");
+    add("monitoring", apiServer, pods(mon, CHART_POD_LABELS.prometheusOperator, "prometheus-operator"), [CHART_PORTS.operator], "PrometheusRule admission webhook");
+    add("monitoring", prometheusRef, pods(mon, CHART_POD_LABELS.alertmanager, "alertmanager"), [CHART_PORTS.alertmanager], "alerts");
+    add("monitoring", prometheusRef, pods(mon, CHART_POD_LABELS.kubeStateMetrics, "kube-state-metrics"), [CHART_PORTS.kubeStateMetrics], "scrape object state (restarts)");
+    add("monitoring", prometheusRef, pods(mon, CHART_POD_LABELS.prometheusOperator, "prometheus-operator"), [CHART_PORTS.operator], "scrape the operator");
+    add("monitoring", prometheusRef, dns, [CHART_PORTS.coreDnsMetrics], "scrape CoreDNS");
+    add("monitoring", prometheusRef, external(NODES), [CHART_PORTS.kubelet], "scrape the kubelets (volume usage, cAdvisor)");
+    if (config.monitoring?.kubePrometheusStack.grafana) add("monitoring", pods(mon, CHART_POD_LABELS.grafana, "grafana"), prometheusRef, [CHART_PORTS.prometheus], "dashboards query Prometheus");
+    externals.push({ name: NODES, address: firstHost(net.privateCidrs[0] ?? "10.0.0.0/8"), description: `the nodes' kubelets (network.privateCidrs ${net.privateCidrs.join(", ")})` });
+    guarded.push({ name: "prometheus-operator webhook", target: { namespace: mon, pods: CHART_POD_LABELS.prometheusOperator, name: "prometheus-operator" }, ports: [CHART_PORTS.operator], allowed: [...WEBHOOK_CALLERS, prometheusRef], fix: WEBHOOK_FIX });
+  }
+
   // Who alone may open the model servers and the gateway's stores.
-  const allowedScrape = prometheus ? [prometheus] : [];
+  const allowedScrape = prometheusRef ? [prometheusRef] : [];
   if (Object.keys(config.servers).length > 0) guarded.push({ name: "model servers", target: { namespace: ns.inference, pods: APP_PODS.vllm, name: "vllm" }, allowed: [litellm, ...allowedScrape] });
-  guarded.push({ name: "Postgres", target: { namespace: ns.gateway, pods: APP_PODS.postgres, name: "postgres" }, allowed: [litellm, pods(ns.gateway, APP_PODS.migrate, "litellm-migrate job")] });
+  guarded.push({
+    name: "Postgres",
+    target: { namespace: ns.gateway, pods: APP_PODS.postgres, name: "postgres" },
+    allowed: [litellm, pods(ns.gateway, APP_PODS.migrate, "litellm-migrate job"), pods(ns.gateway, APP_PODS.postgresSetup, "postgres-setup job"), pods(ns.gateway, APP_PODS.postgresBackup, "postgres-backup jobs")],
+  });
   guarded.push({ name: "Redis", target: { namespace: ns.gateway, pods: APP_PODS.redis, name: "redis" }, allowed: [litellm] });
 
-  const releases = (Object.keys(RELEASES) as (keyof typeof RELEASES)[])
-    .filter((k) => ({ ingress: used.ingressNginx, certManager: used.certManager, externalSecrets: used.externalSecrets, devicePlugin: hasDevicePlugin(config) })[k])
-    .map((k) => ({ release: RELEASES[k], chart: RELEASE_CHARTS[k] }));
-  return { flows: mergeFlows(flows), releases, knownPods: knownPods(config), knownNamespaces: [CLUSTER_DNS.namespace, ...(ns.monitoring ? [ns.monitoring] : []), "default"], externals, guarded };
+  const releaseUsed: Record<keyof typeof RELEASES, boolean> = {
+    ingress: used.ingressNginx,
+    gatewayFabric: used.nginxGatewayFabric,
+    certManager: used.certManager,
+    externalSecrets: used.externalSecrets,
+    devicePlugin: hasDevicePlugin(config),
+    prometheusStack: used.kubePrometheusStack,
+    dcgmExporter: used.dcgmExporter,
+  };
+  const releases = (Object.keys(RELEASES) as (keyof typeof RELEASES)[]).filter((k) => releaseUsed[k]).map((k) => ({ release: RELEASES[k], chart: RELEASE_CHARTS[k] }));
+  const knownNamespaces = [CLUSTER_DNS.namespace, ...(prom ? [prom.namespace] : []), "default"];
+  return { flows: mergeFlows(flows), releases, knownPods: knownPods(config), knownNamespaces, externals, guarded, ...(prom ? { prometheus: prom } : {}) };
 }

@@ -1,30 +1,35 @@
 import * as k8s from "@pulumi/kubernetes";
 import type * as pulumi from "@pulumi/pulumi";
 import type { PlatformConfig } from "../config/schema";
-import {
-  allowDns,
-  allowEgress,
-  allowIngress,
-  defaultDeny,
-  internetPeer,
-  ipPeer,
-  podPeer,
-  tcp,
-  type Rule,
-} from "../components/specs/networkPolicies";
-import { LITELLM_PORT, POSTGRES_PORT, REDIS_PORT } from "../components/specs/gatewayWorkloads";
+import { allowDns, allowEgress, allowIngress, defaultDeny, internetPeer, ipPeer, podPeer, tcp, type PodSelection, type Rule } from "../components/specs/networkPolicies";
+import { LITELLM_PORT } from "../components/specs/gatewayWorkloads";
+import { POSTGRES_PORT, REDIS_PORT } from "../components/specs/gatewayData";
 import { QDRANT_HTTP_PORT } from "../components/specs/qdrant";
 import { VLLM_PORT } from "../components/specs/vllm";
-import { APP_PODS, CHART_POD_LABELS, CHART_PORTS, RELEASES, cidrContains, cloudProvidersConfigured, hasDevicePlugin, http01Namespaces, lanTargets } from "./flows";
-import { addonsUsed } from "./addons";
+import { addonsUsed, monitoringNamespace } from "./addons";
 import { edgeRoutes } from "./edge";
+import {
+  APP_PODS,
+  CHART_POD_LABELS,
+  CHART_PORTS,
+  RELEASES,
+  backupTargets,
+  cidrContains,
+  cloudProvidersConfigured,
+  edgeProxy,
+  hasDevicePlugin,
+  http01Namespaces,
+  lanTargets,
+  prometheus,
+} from "./flows";
 import { publicRoutes } from "./routes";
 
 type Specs = Record<string, k8s.networking.v1.NetworkPolicyArgs>;
 
-/** Prometheus pods, when a monitoring namespace is configured: the only scraper any metrics port admits. */
+/** Prometheus pods, when monitoring is configured: the only scraper any metrics port admits. */
 function prometheusPeers(config: PlatformConfig) {
-  return config.namespaces.monitoring ? [podPeer(config.namespaces.monitoring, config.network.prometheusPodLabels)] : [];
+  const p = prometheus(config);
+  return p ? [podPeer(p.namespace, p.pods)] : [];
 }
 
 /**
@@ -36,38 +41,51 @@ function apiServerPeers(config: PlatformConfig) {
   const hosts = lanTargets(config).flatMap((t) => t.cidrs.filter((c) => c.endsWith("/32")));
   return config.network.apiServer.cidrs.map((cidr) => ipPeer(cidr, hosts.filter((h) => cidrContains(cidr, h.split("/")[0]!))));
 }
-const ingressController = (config: PlatformConfig) => podPeer(config.namespaces.ingress, CHART_POD_LABELS.ingressController);
 
-/** Egress from a release's pods to the API server (every operator watches or writes objects). */
-function allowApiServer(config: PlatformConfig, namespace: string, release: string): k8s.networking.v1.NetworkPolicyArgs {
-  return allowEgress({
-    namespace,
-    name: "allow-api-server",
-    pods: { "app.kubernetes.io/instance": release },
-    rules: [{ peers: apiServerPeers(config), ports: tcp(...config.network.apiServer.ports) }],
-  });
+const edgePeer = (config: PlatformConfig) => {
+  const proxy = edgeProxy(config);
+  return podPeer(proxy.namespace, proxy.pods);
+};
+
+/** Egress from a release's pods (or every pod: `{}`) to the API server: every operator watches or writes objects. */
+function allowApiServer(config: PlatformConfig, namespace: string, pods: PodSelection): k8s.networking.v1.NetworkPolicyArgs {
+  return allowEgress({ namespace, name: "allow-api-server", pods, rules: [{ peers: apiServerPeers(config), ports: tcp(...config.network.apiServer.ports) }] });
 }
 
-/** An admission webhook that only the API server may call. */
-function webhookFromApiServer(config: PlatformConfig, namespace: string, name: string, pods: Record<string, string>, port: number): k8s.networking.v1.NetworkPolicyArgs {
-  return allowIngress({ namespace, name, pods, rules: [{ peers: apiServerPeers(config), ports: tcp(port) }] });
+/** An admission webhook only the API server may call (plus any extra peers, e.g. its scraper). */
+function webhookFromApiServer(config: PlatformConfig, namespace: string, name: string, pods: PodSelection, port: number, extra: Rule[] = []): k8s.networking.v1.NetworkPolicyArgs {
+  return allowIngress({ namespace, name, pods, rules: [{ peers: apiServerPeers(config), ports: tcp(port) }, ...extra] });
 }
 
-/** cert-manager's HTTP-01 solver pods in a namespace with an HTTP-01 Certificate: reached by the ingress controller only. */
-function acmeSolver(config: PlatformConfig, namespace: string): k8s.networking.v1.NetworkPolicyArgs {
-  return allowIngress({
-    namespace,
-    name: "allow-acme-http01-solver",
-    pods: CHART_POD_LABELS.acmeSolver,
-    rules: [{ peers: [ingressController(config)], ports: tcp(CHART_PORTS.acmeSolver) }],
-  });
-}
-
+/** cert-manager's HTTP-01 solver pods in a namespace with an HTTP-01 Certificate: reached by the edge's NGINX only. */
 function withAcmeSolver(config: PlatformConfig, namespace: string, specs: Specs): Specs {
-  return http01Namespaces(config).includes(namespace) ? { ...specs, "acme-http01-solver": acmeSolver(config, namespace) } : specs;
+  if (!http01Namespaces(config).includes(namespace)) return specs;
+  return {
+    ...specs,
+    "acme-http01-solver": allowIngress({
+      namespace,
+      name: "allow-acme-http01-solver",
+      pods: CHART_POD_LABELS.acmeSolver,
+      rules: [{ peers: [edgePeer(config)], ports: tcp(CHART_PORTS.acmeSolver) }],
+    }),
+  };
 }
 
-/** Inference: only the gateway (and Prometheus) reach vLLM; vLLM reaches DNS and, if allowed, Hugging Face. */
+/** Backup Jobs to their S3 bucket: the endpoint's /32, or any public address for a host name. */
+function backupEgress(config: PlatformConfig, namespace: string, who: "postgres-backup" | "qdrant-snapshot", pods: PodSelection): Specs {
+  const targets = backupTargets(config).filter((b) => b.who === who);
+  if (targets.length === 0) return {};
+  return {
+    "backups-egress": allowEgress({
+      namespace,
+      name: `allow-${who}-to-s3`,
+      pods,
+      rules: targets.map((t) => ({ peers: t.cidrs.map((c) => (c === "0.0.0.0/0" ? internetPeer(config.network.privateCidrs) : ipPeer(c))), ports: tcp(t.port) })),
+    }),
+  };
+}
+
+/** Inference: only the gateway (and Prometheus) reach vLLM; the model cache's Jobs reach Hugging Face. */
 export function inferenceNetworkPolicies(config: PlatformConfig): Specs {
   const ns = config.namespaces.inference;
   const specs: Specs = {
@@ -81,10 +99,10 @@ export function inferenceNetworkPolicies(config: PlatformConfig): Specs {
     }),
   };
   if (config.network.modelDownloads) {
-    specs["vllm-model-downloads"] = allowEgress({
+    specs["model-downloads"] = allowEgress({
       namespace: ns,
-      name: "allow-vllm-model-downloads",
-      pods: APP_PODS.vllm,
+      name: "allow-model-downloads",
+      pods: APP_PODS.modelDownload,
       rules: [{ peers: [internetPeer(config.network.privateCidrs)], ports: tcp(443) }],
     });
   }
@@ -92,35 +110,42 @@ export function inferenceNetworkPolicies(config: PlatformConfig): Specs {
 }
 
 /**
- * The gateway namespace: LiteLLM is reached by the edge, the clients Job and Prometheus; Postgres only
- * by LiteLLM and the migration Job; Redis only by LiteLLM. LiteLLM reaches the model servers, Qdrant,
- * and — only when configured — cloud providers over the internet (private ranges excepted) and the
- * dev workstation (its /32).
+ * The gateway namespace: LiteLLM is reached by the edge, the clients Job and (with its metrics on)
+ * Prometheus; Postgres only by LiteLLM and its own Jobs; Redis only by LiteLLM. LiteLLM reaches the
+ * model servers, Qdrant and — only when configured — cloud providers over the internet (private
+ * ranges excepted) and the dev workstation (its /32).
  */
 export function gatewayNetworkPolicies(config: PlatformConfig): Specs {
   const ns = config.namespaces.gateway;
-  const local = (pods: Record<string, string>) => podPeer(ns, pods);
-  const litellmIngress: Rule[] = [{ peers: [...(config.edge ? [ingressController(config)] : []), local(APP_PODS.clientsJob), ...prometheusPeers(config)], ports: tcp(LITELLM_PORT) }];
+  const local = (pods: PodSelection) => podPeer(ns, pods);
+  const scrapers = config.monitoring?.gateway.litellmMetrics ? prometheusPeers(config) : [];
+  const litellmIngress: Rule[] = [{ peers: [...(config.edge ? [edgePeer(config)] : []), local(APP_PODS.clientsJob), ...scrapers], ports: tcp(LITELLM_PORT) }];
   const litellmEgress: Rule[] = [
     { peers: [local(APP_PODS.postgres)], ports: tcp(POSTGRES_PORT) },
     { peers: [local(APP_PODS.redis)], ports: tcp(REDIS_PORT) },
     { peers: [podPeer(config.namespaces.data, APP_PODS.qdrant)], ports: tcp(QDRANT_HTTP_PORT) },
   ];
   if (Object.keys(config.servers).length > 0) litellmEgress.push({ peers: [podPeer(config.namespaces.inference, APP_PODS.vllm)], ports: tcp(VLLM_PORT) });
+  const postgresClients = [APP_PODS.litellm, APP_PODS.migrate, APP_PODS.postgresSetup, APP_PODS.postgresBackup];
   const specs: Specs = {
     "default-deny": defaultDeny(ns),
     "allow-dns": allowDns(ns),
     "to-litellm": allowIngress({ namespace: ns, name: "allow-to-litellm", pods: APP_PODS.litellm, rules: litellmIngress }),
-    "to-postgres": allowIngress({ namespace: ns, name: "allow-to-postgres", pods: APP_PODS.postgres, rules: [{ peers: [local(APP_PODS.litellm), local(APP_PODS.migrate)], ports: tcp(POSTGRES_PORT) }] }),
+    "to-postgres": allowIngress({ namespace: ns, name: "allow-to-postgres", pods: APP_PODS.postgres, rules: [{ peers: postgresClients.map(local), ports: tcp(POSTGRES_PORT) }] }),
     "to-redis": allowIngress({ namespace: ns, name: "allow-to-redis", pods: APP_PODS.redis, rules: [{ peers: [local(APP_PODS.litellm)], ports: tcp(REDIS_PORT) }] }),
     "litellm-egress": allowEgress({ namespace: ns, name: "allow-litellm-egress", pods: APP_PODS.litellm, rules: litellmEgress }),
-    "migrate-egress": allowEgress({ namespace: ns, name: "allow-migrate-egress", pods: APP_PODS.migrate, rules: [{ peers: [local(APP_PODS.postgres)], ports: tcp(POSTGRES_PORT) }] }),
+    "postgres-jobs-egress": allowEgress({
+      namespace: ns,
+      name: "allow-postgres-jobs-egress",
+      pods: { matchExpressions: [{ key: "app.kubernetes.io/name", operator: "In", values: ["litellm-migrate", "postgres-setup", "postgres-backup"] }, { key: "app.kubernetes.io/instance", operator: "In", values: [APP_PODS.postgres["app.kubernetes.io/instance"]!] }] },
+      rules: [{ peers: [local(APP_PODS.postgres)], ports: tcp(POSTGRES_PORT) }],
+    }),
+    ...backupEgress(config, ns, "postgres-backup", APP_PODS.postgresBackup),
   };
   if (Object.keys(config.gateway.clients).length > 0) {
     specs["clients-job-egress"] = allowEgress({ namespace: ns, name: "allow-clients-job-egress", pods: APP_PODS.clientsJob, rules: [{ peers: [local(APP_PODS.litellm)], ports: tcp(LITELLM_PORT) }] });
   }
-  const clouds = cloudProvidersConfigured(config);
-  if (clouds.length > 0) {
+  if (cloudProvidersConfigured(config).length > 0) {
     specs["litellm-to-providers"] = allowEgress({
       namespace: ns,
       name: "allow-litellm-to-providers",
@@ -152,57 +177,78 @@ export function dataNetworkPolicies(config: PlatformConfig): Specs {
       pods: APP_PODS.qdrant,
       rules: [
         {
-          peers: [podPeer(config.namespaces.gateway, APP_PODS.litellm), ...(config.edge ? [ingressController(config)] : []), podPeer(ns, APP_PODS.jobs), ...prometheusPeers(config)],
+          peers: [podPeer(config.namespaces.gateway, APP_PODS.litellm), ...(config.edge ? [edgePeer(config)] : []), podPeer(ns, APP_PODS.jobs), ...prometheusPeers(config)],
           ports: tcp(QDRANT_HTTP_PORT),
         },
       ],
     }),
     "jobs-egress": allowEgress({ namespace: ns, name: "allow-jobs-to-qdrant", pods: APP_PODS.jobs, rules: [{ peers: [podPeer(ns, APP_PODS.qdrant)], ports: tcp(QDRANT_HTTP_PORT) }] }),
+    ...backupEgress(config, ns, "qdrant-snapshot", APP_PODS.jobs),
   });
 }
 
+/** The backends the edge routes to, as pods: LiteLLM for the gateway routes, Qdrant for vector search. */
+function edgeBackends(config: PlatformConfig): Rule[] {
+  const backendPods = { gateway: APP_PODS.litellm, "vector-store": APP_PODS.qdrant };
+  const routes = edgeRoutes(config);
+  const byBackend = new Map<string, Rule>();
+  for (const route of publicRoutes(config)) {
+    const service = routes[route.key]!.service;
+    byBackend.set(route.backend, { peers: [podPeer(service.namespace, backendPods[route.backend])], ports: tcp(service.port) });
+  }
+  return [...byBackend.values()];
+}
+
 /**
- * ingress-nginx: clients reach the controller on 80/443 from anywhere; its admission webhook only from
- * the API server (the class of bug behind CVE-2025-1974); it reaches the route backends and the ACME
- * solvers, and the API server.
+ * The edge namespace. ingress-nginx: clients reach the controller on 80/443 from anywhere, its
+ * admission webhook only the API server (the class of bug behind CVE-2025-1974). NGINX Gateway Fabric:
+ * clients reach the Gateway's data plane, whose agent reaches the control plane; the control plane
+ * alone talks to the API server. Either way the NGINX pods reach the route backends and the ACME solvers.
  */
 export function ingressNetworkPolicies(config: PlatformConfig): Specs {
   const ns = config.namespaces.ingress;
-  const backendPods = { gateway: APP_PODS.litellm, "vector-store": APP_PODS.qdrant };
-  const routes = edgeRoutes(config);
-  const backends = new Map<string, { namespace: string; pods: Record<string, string>; port: number }>();
-  for (const route of publicRoutes(config)) {
-    const service = routes[route.key]!.service;
-    backends.set(route.backend, { namespace: service.namespace, pods: backendPods[route.backend], port: service.port });
-  }
-  const metrics = prometheusPeers(config);
+  const used = addonsUsed(config);
+  const proxy = edgeProxy(config).pods;
+  const metrics = used.ingressNginx ? prometheusPeers(config) : [];
   const specs: Specs = {
     "default-deny": defaultDeny(ns),
     "allow-dns": allowDns(ns),
-    "to-controller": allowIngress({
+    "to-edge": allowIngress({
       namespace: ns,
-      name: "allow-to-controller",
-      pods: CHART_POD_LABELS.ingressController,
+      name: "allow-to-edge",
+      pods: proxy,
       rules: [
-        { peers: [ipPeer("0.0.0.0/0")], ports: tcp(CHART_PORTS.ingressHttp, CHART_PORTS.ingressHttps) },
+        { peers: [ipPeer("0.0.0.0/0")], ports: tcp(CHART_PORTS.http, CHART_PORTS.https) },
         // cert-manager's HTTP-01 self-check: the LoadBalancer address is answered by these pods inside the cluster.
-        { peers: [podPeer(config.namespaces.certManager, CHART_POD_LABELS.certManagerController)], ports: tcp(CHART_PORTS.ingressHttp) },
+        { peers: [podPeer(config.namespaces.certManager, CHART_POD_LABELS.certManagerController)], ports: tcp(CHART_PORTS.http) },
         ...(metrics.length ? [{ peers: metrics, ports: tcp(CHART_PORTS.ingressMetrics) }] : []),
       ],
     }),
-    "admission-webhook": webhookFromApiServer(config, ns, "allow-admission-webhook-from-api-server", CHART_POD_LABELS.ingressController, CHART_PORTS.ingressWebhook),
-    "controller-egress": allowEgress({
+    "edge-egress": allowEgress({
       namespace: ns,
-      name: "allow-controller-to-backends",
-      pods: CHART_POD_LABELS.ingressController,
+      name: "allow-edge-to-backends",
+      pods: proxy,
       rules: [
-        ...[...backends.values()].map((b) => ({ peers: [podPeer(b.namespace, b.pods)], ports: tcp(b.port) })),
+        ...edgeBackends(config),
         { peers: http01Namespaces(config).map((n) => podPeer(n, CHART_POD_LABELS.acmeSolver)), ports: tcp(CHART_PORTS.acmeSolver) },
+        ...(used.nginxGatewayFabric ? [{ peers: [podPeer(ns, CHART_POD_LABELS.gatewayFabricControlPlane)], ports: tcp(CHART_PORTS.gatewayFabricAgent) }] : []),
       ],
     }),
-    "api-server": allowApiServer(config, ns, RELEASES.ingress),
   };
-  return specs;
+  if (used.ingressNginx) {
+    specs["admission-webhook"] = webhookFromApiServer(config, ns, "allow-admission-webhook-from-api-server", CHART_POD_LABELS.ingressController, CHART_PORTS.ingressWebhook);
+    specs["api-server"] = allowApiServer(config, ns, { "app.kubernetes.io/instance": RELEASES.ingress });
+  }
+  if (used.nginxGatewayFabric) {
+    specs["control-plane"] = allowIngress({
+      namespace: ns,
+      name: "allow-data-plane-to-control-plane",
+      pods: CHART_POD_LABELS.gatewayFabricControlPlane,
+      rules: [{ peers: [podPeer(ns, CHART_POD_LABELS.gatewayFabricDataPlane)], ports: tcp(CHART_PORTS.gatewayFabricAgent) }],
+    });
+    specs["api-server"] = allowApiServer(config, ns, { "app.kubernetes.io/instance": RELEASES.gatewayFabric });
+  }
+  return withAcmeSolver(config, ns, specs);
 }
 
 /** cert-manager: API server egress, its webhook only from the API server, ACME over the internet when the edge issues certificates. */
@@ -212,7 +258,7 @@ export function certManagerNetworkPolicies(config: PlatformConfig): Specs {
   return {
     "default-deny": defaultDeny(ns),
     "allow-dns": allowDns(ns),
-    "api-server": allowApiServer(config, ns, RELEASES.certManager),
+    "api-server": allowApiServer(config, ns, { "app.kubernetes.io/instance": RELEASES.certManager }),
     webhook: webhookFromApiServer(config, ns, "allow-webhook-from-api-server", CHART_POD_LABELS.certManagerWebhook, CHART_PORTS.webhook),
     ...(config.edge
       ? {
@@ -221,8 +267,8 @@ export function certManagerNetworkPolicies(config: PlatformConfig): Specs {
             name: "allow-acme",
             pods: CHART_POD_LABELS.certManagerController,
             rules: [
-              { peers: [internetPeer(config.network.privateCidrs)], ports: tcp(443, CHART_PORTS.ingressHttp) },
-              { peers: [ingressController(config)], ports: tcp(CHART_PORTS.ingressHttp) },
+              { peers: [internetPeer(config.network.privateCidrs)], ports: tcp(443, CHART_PORTS.http) },
+              { peers: [edgePeer(config)], ports: tcp(CHART_PORTS.http) },
             ],
           }),
         }
@@ -233,64 +279,81 @@ export function certManagerNetworkPolicies(config: PlatformConfig): Specs {
   };
 }
 
-/** External Secrets: API server egress, its webhook only from the API server, the controller to the SDK server, the SDK server to Bitwarden. */
+/** External Secrets (installed for a Bitwarden store, with its SDK server): API server egress, its webhook only from the API server, the controller to the SDK server, the SDK server to Bitwarden. */
 export function externalSecretsNetworkPolicies(config: PlatformConfig): Specs {
   const ns = config.namespaces.externalSecrets;
+  const sdk = CHART_POD_LABELS.bitwardenSdkServer;
+  return {
+    "default-deny": defaultDeny(ns),
+    "allow-dns": allowDns(ns),
+    "api-server": allowApiServer(config, ns, { "app.kubernetes.io/instance": RELEASES.externalSecrets }),
+    webhook: webhookFromApiServer(config, ns, "allow-webhook-from-api-server", CHART_POD_LABELS.externalSecretsWebhook, CHART_PORTS.webhook),
+    "controller-to-sdk-server": allowEgress({ namespace: ns, name: "allow-controller-to-sdk-server", pods: CHART_POD_LABELS.externalSecretsController, rules: [{ peers: [podPeer(ns, sdk)], ports: tcp(CHART_PORTS.bitwardenSdk) }] }),
+    "sdk-server": allowIngress({ namespace: ns, name: "allow-to-sdk-server", pods: sdk, rules: [{ peers: [podPeer(ns, CHART_POD_LABELS.externalSecretsController)], ports: tcp(CHART_PORTS.bitwardenSdk) }] }),
+    "sdk-server-to-bitwarden": allowEgress({ namespace: ns, name: "allow-sdk-server-to-bitwarden", pods: sdk, rules: [{ peers: [internetPeer(config.network.privateCidrs)], ports: tcp(443) }] }),
+  };
+}
+
+/** The device plugin namespace: API server egress; NFD workers to the NFD master (gRPC); Prometheus to the DCGM exporter. */
+export function devicePluginNetworkPolicies(config: PlatformConfig): Specs {
+  const ns = config.namespaces.devicePlugin;
+  const metrics = prometheusPeers(config);
+  return {
+    "default-deny": defaultDeny(ns),
+    "allow-dns": allowDns(ns),
+    "api-server": allowApiServer(config, ns, { "app.kubernetes.io/instance": RELEASES.devicePlugin }),
+    "nfd-worker-egress": allowEgress({ namespace: ns, name: "allow-nfd-worker-to-master", pods: CHART_POD_LABELS.nfdWorker, rules: [{ peers: [podPeer(ns, CHART_POD_LABELS.nfdMaster)], ports: tcp(CHART_PORTS.nfdGrpc) }] }),
+    "nfd-master": allowIngress({ namespace: ns, name: "allow-nfd-master-from-workers", pods: CHART_POD_LABELS.nfdMaster, rules: [{ peers: [podPeer(ns, CHART_POD_LABELS.nfdWorker)], ports: tcp(CHART_PORTS.nfdGrpc) }] }),
+    ...(addonsUsed(config).dcgmExporter && metrics.length
+      ? { "dcgm-metrics": allowIngress({ namespace: ns, name: "allow-dcgm-metrics", pods: CHART_POD_LABELS.dcgmExporter, rules: [{ peers: metrics, ports: tcp(CHART_PORTS.dcgmMetrics) }] }) }
+      : {}),
+  };
+}
+
+/**
+ * The monitoring namespace kube-prometheus-stack runs in: every pod reaches the API server (the
+ * operator, Prometheus' service discovery, kube-state-metrics, Grafana's sidecar, the admission Jobs);
+ * the operator's webhook takes the API server; Prometheus reaches its targets (the scrape flows of
+ * platform/flows.ts, the kubelets and CoreDNS), Alertmanager and the stack's own metrics; Grafana
+ * reaches Prometheus.
+ */
+export function monitoringNetworkPolicies(config: PlatformConfig): Specs {
+  const ns = monitoringNamespace(config);
+  const prom = config.network.prometheusPodLabels;
+  const fromPrometheus = (port: number): Rule => ({ peers: [podPeer(ns, prom)], ports: tcp(port) });
+  const used = addonsUsed(config);
+  const targets: Rule[] = [
+    { peers: [podPeer(ns, CHART_POD_LABELS.alertmanager)], ports: tcp(CHART_PORTS.alertmanager) },
+    { peers: [podPeer(ns, CHART_POD_LABELS.kubeStateMetrics)], ports: tcp(CHART_PORTS.kubeStateMetrics) },
+    { peers: [podPeer(ns, CHART_POD_LABELS.prometheusOperator)], ports: tcp(CHART_PORTS.operator) },
+    { peers: [podPeer("kube-system", { "k8s-app": "kube-dns" })], ports: tcp(CHART_PORTS.coreDnsMetrics) },
+    // The kubelets (volume usage, cAdvisor): node addresses, in the private ranges.
+    { peers: config.network.privateCidrs.map((c) => ipPeer(c)), ports: tcp(CHART_PORTS.kubelet) },
+    { peers: [podPeer(config.namespaces.data, APP_PODS.qdrant)], ports: tcp(QDRANT_HTTP_PORT) },
+  ];
+  if (Object.keys(config.servers).length > 0) targets.push({ peers: [podPeer(config.namespaces.inference, APP_PODS.vllm)], ports: tcp(VLLM_PORT) });
+  if (config.monitoring?.gateway.litellmMetrics) targets.push({ peers: [podPeer(config.namespaces.gateway, APP_PODS.litellm)], ports: tcp(LITELLM_PORT) });
+  if (used.certManager) targets.push({ peers: [podPeer(config.namespaces.certManager, CHART_POD_LABELS.certManagerController)], ports: tcp(CHART_PORTS.certManagerMetrics) });
+  if (used.ingressNginx) targets.push({ peers: [podPeer(config.namespaces.ingress, CHART_POD_LABELS.ingressController)], ports: tcp(CHART_PORTS.ingressMetrics) });
+  if (used.dcgmExporter) targets.push({ peers: [podPeer(config.namespaces.devicePlugin, CHART_POD_LABELS.dcgmExporter)], ports: tcp(CHART_PORTS.dcgmMetrics) });
   const specs: Specs = {
     "default-deny": defaultDeny(ns),
     "allow-dns": allowDns(ns),
-    "api-server": allowApiServer(config, ns, RELEASES.externalSecrets),
-    webhook: webhookFromApiServer(config, ns, "allow-webhook-from-api-server", CHART_POD_LABELS.externalSecretsWebhook, CHART_PORTS.webhook),
+    "api-server": allowApiServer(config, ns, {}),
+    "operator-webhook": webhookFromApiServer(config, ns, "allow-operator-webhook", CHART_POD_LABELS.prometheusOperator, CHART_PORTS.operator, [fromPrometheus(CHART_PORTS.operator)]),
+    "prometheus-egress": allowEgress({ namespace: ns, name: "allow-prometheus-scrapes", pods: prom, rules: targets }),
+    "to-alertmanager": allowIngress({ namespace: ns, name: "allow-to-alertmanager", pods: CHART_POD_LABELS.alertmanager, rules: [fromPrometheus(CHART_PORTS.alertmanager)] }),
+    "to-kube-state-metrics": allowIngress({ namespace: ns, name: "allow-to-kube-state-metrics", pods: CHART_POD_LABELS.kubeStateMetrics, rules: [fromPrometheus(CHART_PORTS.kubeStateMetrics)] }),
   };
-  {
-    // ClusterAddons installs External Secrets only for a Bitwarden store, always with its SDK server.
-    const sdk = CHART_POD_LABELS.bitwardenSdkServer;
-    specs["controller-to-sdk-server"] = allowEgress({
-      namespace: ns,
-      name: "allow-controller-to-sdk-server",
-      pods: CHART_POD_LABELS.externalSecretsController,
-      rules: [{ peers: [podPeer(ns, sdk)], ports: tcp(CHART_PORTS.bitwardenSdk) }],
-    });
-    specs["sdk-server"] = allowIngress({
-      namespace: ns,
-      name: "allow-to-sdk-server",
-      pods: sdk,
-      rules: [{ peers: [podPeer(ns, CHART_POD_LABELS.externalSecretsController)], ports: tcp(CHART_PORTS.bitwardenSdk) }],
-    });
-    specs["sdk-server-to-bitwarden"] = allowEgress({
-      namespace: ns,
-      name: "allow-sdk-server-to-bitwarden",
-      pods: sdk,
-      rules: [{ peers: [internetPeer(config.network.privateCidrs)], ports: tcp(443) }],
-    });
+  if (config.monitoring?.kubePrometheusStack.grafana) {
+    specs["grafana-egress"] = allowEgress({ namespace: ns, name: "allow-grafana-to-prometheus", pods: CHART_POD_LABELS.grafana, rules: [{ peers: [podPeer(ns, prom)], ports: tcp(CHART_PORTS.prometheus) }] });
+    specs["to-prometheus"] = allowIngress({ namespace: ns, name: "allow-to-prometheus", pods: prom, rules: [{ peers: [podPeer(ns, CHART_POD_LABELS.grafana)], ports: tcp(CHART_PORTS.prometheus) }] });
   }
   return specs;
 }
 
-/** The device plugin namespace: API server egress; NFD workers to the NFD master (gRPC). */
-export function devicePluginNetworkPolicies(config: PlatformConfig): Specs {
-  const ns = config.namespaces.devicePlugin;
-  return {
-    "default-deny": defaultDeny(ns),
-    "allow-dns": allowDns(ns),
-    "api-server": allowApiServer(config, ns, RELEASES.devicePlugin),
-    "nfd-worker-egress": allowEgress({
-      namespace: ns,
-      name: "allow-nfd-worker-to-master",
-      pods: CHART_POD_LABELS.nfdWorker,
-      rules: [{ peers: [podPeer(ns, CHART_POD_LABELS.nfdMaster)], ports: tcp(CHART_PORTS.nfdGrpc) }],
-    }),
-    "nfd-master": allowIngress({
-      namespace: ns,
-      name: "allow-nfd-master-from-workers",
-      pods: CHART_POD_LABELS.nfdMaster,
-      rules: [{ peers: [podPeer(ns, CHART_POD_LABELS.nfdWorker)], ports: tcp(CHART_PORTS.nfdGrpc) }],
-    }),
-  };
-}
-
-/** Namespace resources by role, as index.ts creates them (absent roles are skipped). */
-export type NetworkNamespaces = Partial<Record<"inference" | "devicePlugin" | "gateway" | "data" | "externalSecrets" | "ingress" | "certManager", pulumi.Resource>>;
+/** Namespace resources by role (absent roles are skipped); `monitoring` is whatever its policies must wait for. */
+export type NetworkNamespaces = Partial<Record<"inference" | "devicePlugin" | "gateway" | "data" | "externalSecrets" | "ingress" | "certManager" | "monitoring", pulumi.Resource>>;
 
 /** Default deny plus the allows each namespace the program creates needs, by role. */
 export function networkPolicySpecs(config: PlatformConfig, namespaces: { [K in keyof NetworkNamespaces]?: unknown }): Record<string, Specs> {
@@ -303,11 +366,21 @@ export function networkPolicySpecs(config: PlatformConfig, namespaces: { [K in k
   if (namespaces.ingress && config.edge) out.ingress = ingressNetworkPolicies(config);
   if (namespaces.certManager && used.certManager) out.certManager = certManagerNetworkPolicies(config);
   if (namespaces.devicePlugin && hasDevicePlugin(config)) out.devicePlugin = devicePluginNetworkPolicies(config);
+  if (namespaces.monitoring && used.kubePrometheusStack) out.monitoring = monitoringNetworkPolicies(config);
   return out;
 }
 
 /** Pulumi names keep their historical prefixes (`inference-`, `gateway-`, `data-`), so existing policies are not replaced on rename. */
-const PREFIX: Record<string, string> = { inference: "inference", gateway: "gateway", data: "data", externalSecrets: "external-secrets", ingress: "ingress", certManager: "cert-manager", devicePlugin: "device-plugin" };
+const PREFIX: Record<string, string> = {
+  inference: "inference",
+  gateway: "gateway",
+  data: "data",
+  externalSecrets: "external-secrets",
+  ingress: "ingress",
+  certManager: "cert-manager",
+  devicePlugin: "device-plugin",
+  monitoring: "monitoring",
+};
 
 export function deployNetworkPolicies(prefix: string, specs: Specs, dependsOn: pulumi.Resource[]): k8s.networking.v1.NetworkPolicy[] {
   return Object.entries(specs).map(([key, spec]) => new k8s.networking.v1.NetworkPolicy(`${prefix}-${key}`, spec, { dependsOn }));

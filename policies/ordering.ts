@@ -17,6 +17,7 @@ export const CRD_INSTALLERS: Record<string, { charts: string[]; operator: string
     charts: ["gateway-api-crds", "gateway-helm", "nginx-gateway-fabric", "traefik", "kgateway-crds", "istio-base", "cilium"],
     operator: "a Gateway API implementation",
   },
+  "gateway.nginx.org": { charts: ["nginx-gateway-fabric"], operator: "NGINX Gateway Fabric" },
   "keda.sh": { charts: ["keda"], operator: "KEDA" },
   // DeviceClasses and the kubelet plugin behind ResourceClaims come from the DRA driver.
   "resource.k8s.io": { charts: ["nvidia-dra-driver-gpu"], operator: "the NVIDIA DRA driver" },

@@ -41,7 +41,8 @@ function todaysLayout(): PlannedResource[] {
   );
 }
 
-const messages = async (resources: PlannedResource[], extra: Record<string, unknown> = {}) => (await evaluatePolicies(resources, undefined, ORDERING, extra)).map((v) => `${v.policy}: ${v.message}`);
+const messages = async (resources: PlannedResource[], settings: Record<string, unknown> = {}) =>
+  (await evaluatePolicies(resources, settings as Parameters<typeof evaluatePolicies>[1], ORDERING)).map((v) => `${v.policy}: ${v.message}`);
 
 describe("ordering policies", () => {
   it("refuse today's layout: the Issuer and Certificate before cert-manager, the External Secrets release before its TLS Secret", async () => {
