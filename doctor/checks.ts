@@ -84,13 +84,14 @@ async function check(p: Prerequisite, cluster: ClusterReader, resolveHost: Resol
       return { status: "unverified", detail: `the doctor cannot read Bitwarden; after \`pulumi up\`, \`kubectl get externalsecret -A\` shows SecretSynced when ${p.name} exists` };
     case "LoadBalancer": {
       const services = await cluster.services();
-      const addressed = services.filter((s) => s.spec?.type === "LoadBalancer" && lbAddress(s));
-      if (p.service) {
-        const own = services.find((s) => s.metadata?.namespace === p.service!.namespace && s.metadata?.name === p.service!.name);
-        if (own && !lbAddress(own)) return { status: "missing", detail: `Service ${p.service.namespace}/${p.service.name} exists but has no external address (EXTERNAL-IP <pending>)` };
-        if (own) return { status: "ok", detail: `Service ${p.service.namespace}/${p.service.name} has ${lbAddress(own)}` };
-      }
-      if (addressed.length) return { status: "ok", detail: `LoadBalancer Services get addresses (e.g. ${addressed[0]!.metadata?.namespace}/${addressed[0]!.metadata?.name} → ${lbAddress(addressed[0])})` };
+      const anyAddressed = services.filter((s) => s.spec?.type === "LoadBalancer" && lbAddress(s));
+      const own = p.service
+        ? services.filter((s) => s.metadata?.namespace === p.service!.namespace && s.metadata?.name === p.service!.name)
+        : services.filter((s) => p.edgeNamespace !== undefined && s.metadata?.namespace === p.edgeNamespace && s.spec?.type === "LoadBalancer");
+      const addressed = own.find((s) => lbAddress(s));
+      if (addressed) return { status: "ok", detail: `Service ${addressed.metadata?.namespace}/${addressed.metadata?.name} has ${lbAddress(addressed)}` };
+      if (own.length) return { status: "missing", detail: `Service ${own[0]!.metadata?.namespace}/${own[0]!.metadata?.name} exists but has no external address (EXTERNAL-IP <pending>)` };
+      if (anyAddressed.length) return { status: "ok", detail: `LoadBalancer Services get addresses (e.g. ${anyAddressed[0]!.metadata?.namespace}/${anyAddressed[0]!.metadata?.name} → ${lbAddress(anyAddressed[0])})` };
       for (const pool of LB_POOLS) {
         const items = await cluster.customObjects(pool.group, pool.version, pool.plural);
         if (items && items.length) return { status: "ok", detail: `${pool.name} with ${items.length} address pool(s)` };
@@ -105,7 +106,11 @@ async function check(p: Prerequisite, cluster: ClusterReader, resolveHost: Resol
     case "DNSRecord": {
       const addresses = await resolveHost(p.name);
       if (addresses.length === 0) return { status: "missing", detail: `${p.name} does not resolve` };
-      const svc = p.service ? await cluster.service(p.service.namespace, p.service.name) : undefined;
+      const svc = p.service
+        ? await cluster.service(p.service.namespace, p.service.name)
+        : p.edgeNamespace
+          ? (await cluster.services()).find((s) => s.metadata?.namespace === p.edgeNamespace && s.spec?.type === "LoadBalancer" && lbAddress(s))
+          : undefined;
       const edge = lbAddress(svc);
       if (edge && /^[\d.:a-f]+$/i.test(edge) && !addresses.includes(edge)) {
         return { status: "missing", detail: `${p.name} resolves to ${addresses.join(", ")}, but the edge's address is ${edge} (a NAT forward is fine if ports 80 and 443 reach it)` };

@@ -54,12 +54,13 @@ export function formatDoctorReport(stack: string, cluster: { context: string; se
     lines.push(`  ${MARK[r.status]} ${describe(r.prerequisite)}: ${r.status === "ok" ? r.detail : `${r.status.toUpperCase()} — ${r.detail}`}`);
     if (r.status === "missing") lines.push(`      why: ${r.prerequisite.why}`, `      fix: ${r.prerequisite.howToCreate}`);
   }
-  const missing = results.filter((r) => r.status === "missing").length;
-  const pending = results.filter((r) => r.status === "pending").length;
+  const count = (status: CheckResult["status"]) => results.filter((r) => r.status === status).length;
+  const missing = count("missing");
+  const rest = [count("pending") ? `${count("pending")} created during \`pulumi up\`` : "", count("unverified") ? `${count("unverified")} not checkable through the API (see above)` : ""].filter(Boolean);
   lines.push(
     missing
       ? `result: NOT READY — ${missing} missing; create ${missing === 1 ? "it" : "them"} and run the doctor again`
-      : `result: ready — ${results.length - pending} present${pending ? `, ${pending} created during \`pulumi up\`` : ""}`,
+      : `result: ready — ${count("ok")} present${rest.length ? `, ${rest.join(", ")}` : ""}`,
   );
   return `${lines.join("\n")}\n`;
 }

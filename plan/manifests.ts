@@ -113,7 +113,9 @@ export interface GitOpsSecret {
 
 /** How a generated value looks (`sk-<random>`), from the placeholder the plan rendered. */
 function valueFormat(value: unknown): string {
-  const text = String(value ?? "");
+  const raw = String(value ?? "");
+  // A file (redis.conf) reads as one line: its line breaks written as \n.
+  const text = raw.includes("\n") ? JSON.stringify(raw).slice(1, -1) : raw;
   if (text.includes(GENERATED)) return text.split(GENERATED).join("<random>");
   const secret = /\[secret ([^\]]+)\]/.exec(text);
   if (secret) return text.replace(secret[0], `<value of ${secret[1]}>`);

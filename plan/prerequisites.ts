@@ -15,8 +15,8 @@ export type Prerequisite =
   | (Base & { kind: "GpuRuntime"; resources: string[] })
   | (Base & { kind: "Secret"; keys: string[] })
   | (Base & { kind: "BitwardenSecret"; store: string })
-  | (Base & { kind: "LoadBalancer"; service?: { namespace: string; name: string } })
-  | (Base & { kind: "DNSRecord"; service?: { namespace: string; name: string } })
+  | (Base & { kind: "LoadBalancer"; service?: { namespace: string; name: string }; edgeNamespace?: string })
+  | (Base & { kind: "DNSRecord"; service?: { namespace: string; name: string }; edgeNamespace?: string })
   | (Base & { kind: "ApiServerAddress"; cidrs: string[]; ports: number[] });
 
 interface Base {
@@ -237,28 +237,45 @@ export function prerequisites(resources: SynthesizedResource[], config?: Platfor
     }
   }
 
-  // The edge: a LoadBalancer for the controller Service and DNS for every host.
+  // The edge: a LoadBalancer for the NGINX Service (ingress-nginx's controller, or the Gateway's data plane) and DNS for every host.
   const ingressRelease = resources.find((r) => chartName(r) === "ingress-nginx");
-  const serviceType = ingressRelease?.props.values?.controller?.service?.type ?? "LoadBalancer";
-  const controllerService = ingressRelease ? { namespace: String(ingressRelease.props.namespace ?? "default"), name: `${ingressRelease.props.name ?? ingressRelease.name}-controller` } : undefined;
+  const fabricRelease = resources.find((r) => chartName(r) === "nginx-gateway-fabric");
+  const edgeServices: string[] = [];
+  let controllerService: { namespace: string; name: string } | undefined;
+  if (ingressRelease && (ingressRelease.props.values?.controller?.service?.type ?? "LoadBalancer") === "LoadBalancer") {
+    controllerService = { namespace: String(ingressRelease.props.namespace ?? "default"), name: `${ingressRelease.props.name ?? ingressRelease.name}-controller` };
+    edgeServices.push(`the ingress controller Service ${controllerService.namespace}/${controllerService.name} (chart default type LoadBalancer, externalTrafficPolicy Local)`);
+  }
+  if (fabricRelease && (fabricRelease.props.values?.nginx?.service?.type ?? "LoadBalancer") === "LoadBalancer") {
+    edgeServices.push(`the Service NGINX Gateway Fabric provisions for each Gateway's data plane in ${fabricRelease.props.namespace} (type LoadBalancer, externalTrafficPolicy Local)`);
+  }
   const lbServices = resources.filter((r) => r.type === "kubernetes:core/v1:Service" && r.props.spec?.type === "LoadBalancer").map(label);
-  if ((ingressRelease && serviceType === "LoadBalancer") || lbServices.length) {
+  if (edgeServices.length || lbServices.length) {
     out.push({
       kind: "LoadBalancer",
       name: "LoadBalancer Services",
       ...(controllerService ? { service: controllerService } : {}),
-      why: `${[...(ingressRelease ? [`the ingress controller Service ${controllerService!.namespace}/${controllerService!.name} (chart default type LoadBalancer, externalTrafficPolicy Local)`] : []), ...lbServices].join(", ")} needs an address; without a load-balancer implementation it stays <pending> and no client or ACME validation reaches the edge`,
+      ...(fabricRelease ? { edgeNamespace: String(fabricRelease.props.namespace ?? "default") } : {}),
+      why: `${[...edgeServices, ...lbServices].join(", ")} needs an address; without a load-balancer implementation it stays <pending> and no client or ACME validation reaches the edge`,
       howToCreate: "a cloud load balancer, or on bare metal MetalLB (IPAddressPool + L2Advertisement), kube-vip, Cilium LB IPAM or k3s ServiceLB",
     });
   }
-  const hosts = [...new Set(resources.filter((r) => r.type === "kubernetes:networking.k8s.io/v1:Ingress").flatMap((r) => (r.props.spec?.rules ?? []).map((rule: any) => rule.host).filter(Boolean)))] as string[];
-  for (const host of hosts) {
+  const hosts = new Set<string>();
+  for (const r of resources) {
+    if (r.type === "kubernetes:networking.k8s.io/v1:Ingress") for (const rule of r.props.spec?.rules ?? []) if (rule.host) hosts.add(rule.host);
+    if (/^kubernetes:gateway\.networking\.k8s\.io\/[^:]+:HTTPRoute$/.test(r.type)) for (const h of r.props.spec?.hostnames ?? []) hosts.add(h);
+    if (/^kubernetes:gateway\.networking\.k8s\.io\/[^:]+:Gateway$/.test(r.type)) for (const l of r.props.spec?.listeners ?? []) if (l.hostname) hosts.add(l.hostname);
+  }
+  const edgeNamespace = fabricRelease ? String(fabricRelease.props.namespace ?? "default") : undefined;
+  const where = controllerService ? `\`kubectl -n ${controllerService.namespace} get svc ${controllerService.name}\`` : fabricRelease ? `the Gateway's Service (\`kubectl -n ${fabricRelease.props.namespace} get gateway\` shows its address)` : "the edge's LoadBalancer Service";
+  for (const host of [...hosts].filter((h) => !h.startsWith("*")).sort()) {
     out.push({
       kind: "DNSRecord",
       name: host,
       ...(controllerService ? { service: controllerService } : {}),
-      why: `Ingresses serve ${host}, and Let's Encrypt validates it over HTTP-01 at http://${host}/.well-known/acme-challenge/…: it must resolve publicly to the edge and port 80 must reach it`,
-      howToCreate: `an A (or AAAA) record ${host} → the EXTERNAL-IP of ${controllerService ? `\`kubectl -n ${controllerService.namespace} get svc ${controllerService.name}\`` : "the ingress controller Service"} (known after the first \`pulumi up\`; forward ports 80 and 443 to it from the router on a home network)`,
+      ...(edgeNamespace ? { edgeNamespace } : {}),
+      why: `the edge serves ${host}, and Let's Encrypt validates it over HTTP-01 at http://${host}/.well-known/acme-challenge/…: it must resolve publicly to the edge and port 80 must reach it`,
+      howToCreate: `an A (or AAAA) record ${host} → the EXTERNAL-IP of ${where} (known after the first \`pulumi up\`; forward ports 80 and 443 to it from the router on a home network)`,
     });
   }
 

@@ -70,12 +70,13 @@ describe("npm run doctor against an API server double", function () {
       assert.match(output, /✓ StorageClass nfs-rwx: provisioner nfs\.csi\.k8s\.io, reclaim policy Retain/);
       assert.match(output, /✓ NodeLabel feature\.node\.kubernetes\.io\/pci-10de\.present=true: on gpu-node/);
       assert.match(output, /✓ GpuRuntime NVIDIA driver and container runtime: gpu-node advertises 8 × nvidia\.com\/gpu/);
-      assert.match(output, /✓ Secret llm-inference\/huggingface-token \(keys token\): keys token present/);
-      assert.match(output, /✓ LoadBalancer LoadBalancer Services: Service ingress-nginx\/addons-ingress-nginx-controller has 192\.168\.1\.240/);
+      assert.match(output, /✓ Secret external-secrets\/bitwarden-access-token \(keys token\): keys token present/);
+      assert.match(output, /✓ LoadBalancer LoadBalancer Services: Service ingress-nginx\/edge-nginx has 192\.168\.1\.240/);
       assert.match(output, /✓ DNSRecord llm\.example\.com: resolves to 192\.168\.1\.240; the edge is 192\.168\.1\.240/);
+      assert.match(output, /\? BitwardenSecret 5c0e9a7d-2b4f-4e1a-9d3c-7f6b8a2e4c10: UNVERIFIED — the doctor cannot read Bitwarden/);
       assert.match(output, /✓ ApiServerAddress kubernetes API server: 192\.168\.1\.10:6443 is inside the allowed ranges; narrow them to llm-platform:network\.apiServer: \{cidrs: \[192\.168\.1\.10\/32\], ports: \[6443\]\}/);
-      assert.match(output, /result: ready — 8 present/);
-      assert.doesNotMatch(output, /hf_RECORDED|aGZfUkVDT1JERUQ/, "the token's value (plain or base64) is never printed");
+      assert.match(output, /result: ready — 8 present, 1 not checkable through the API \(see above\)\n$/);
+      assert.doesNotMatch(output, /RECORDEDmachine|MC5SRUNPUkRFRG1h/, "the token's value (plain or base64) is never printed");
       assert.ok(api.calls.length > 5 && api.calls.every((c) => c.startsWith("GET ")), api.calls.join("\n"));
     } finally {
       api.close();
@@ -88,11 +89,11 @@ describe("npm run doctor against an API server double", function () {
       const { exitCode, output } = await check(api.kubeconfig, async () => []);
       assert.equal(exitCode, 1, output);
       const missing = output.split("\n").filter((l) => l.startsWith("  ✗")).map((l) => l.slice(4, l.indexOf(":")));
-      assert.deepEqual(missing, ["StorageClass nfs-rwx", "Secret llm-inference/huggingface-token (keys token)", "LoadBalancer LoadBalancer Services", "DNSRecord llm.example.com", "ApiServerAddress kubernetes API server"]);
+      assert.deepEqual(missing, ["StorageClass nfs-rwx", "Secret external-secrets/bitwarden-access-token (keys token)", "LoadBalancer LoadBalancer Services", "DNSRecord llm.example.com", "ApiServerAddress kubernetes API server"]);
       assert.match(output, /✓ StorageClass proxmox-csi/);
       assert.match(output, /… NodeLabel feature\.node\.kubernetes\.io\/pci-10de\.present=true: PENDING — no node has it yet; node-feature-discovery from addons-gpu-device-plugin \(gfd\.enabled\) sets it during `pulumi up`/);
       assert.match(output, /\? GpuRuntime NVIDIA driver and container runtime: UNVERIFIED — no node advertises nvidia\.com\/gpu yet/);
-      assert.match(output, /fix: the stack creates namespace llm-inference: run `pulumi up --target '[^']+::ns-inference'` to create only it, then `kubectl -n llm-inference create secret generic huggingface-token --from-literal=token=/);
+      assert.match(output, /fix: the stack creates namespace external-secrets: run `pulumi up --target '[^']+::ns-externalSecrets'` to create only it, then `kubectl -n external-secrets create secret generic bitwarden-access-token --from-literal=token=/);
       assert.match(output, /LoadBalancer Services: MISSING — no Service of type LoadBalancer has an address and no load-balancer implementation was found/);
       assert.match(output, /ApiServerAddress kubernetes API server: MISSING — the API server answers at 34\.120\.1\.2 port 443, outside what the NetworkPolicies allow: set llm-platform:network\.apiServer: \{cidrs: \[34\.120\.1\.2\/32\], ports: \[443\]\}/);
       assert.match(output, /result: NOT READY — 5 missing; create them and run the doctor again\n$/);
@@ -104,13 +105,13 @@ describe("npm run doctor against an API server double", function () {
 
   it("a Secret without the key the pods read is missing, naming the key", async () => {
     const responses = recorded("ready");
-    const secret = responses["/api/v1/namespaces/llm-inference/secrets/huggingface-token"]!.body as { data: Record<string, string> };
-    secret.data = { HF_TOKEN: secret.data.token! };
+    const secret = responses["/api/v1/namespaces/external-secrets/secrets/bitwarden-access-token"]!.body as { data: Record<string, string> };
+    secret.data = { BWS_ACCESS_TOKEN: secret.data.token! };
     const api = await apiServer(responses);
     try {
       const { exitCode, output } = await check(api.kubeconfig, async () => ["192.168.1.240"]);
       assert.equal(exitCode, 1);
-      assert.match(output, /✗ Secret llm-inference\/huggingface-token \(keys token\): MISSING — Secret llm-inference\/huggingface-token lacks key token/);
+      assert.match(output, /✗ Secret external-secrets\/bitwarden-access-token \(keys token\): MISSING — Secret external-secrets\/bitwarden-access-token lacks key token/);
     } finally {
       api.close();
     }

@@ -5,6 +5,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parse } from "yaml";
 import { SYNC_OPTIONS, SYNC_WAVE, bitwardenKey, renderManifests, toYaml, writeManifests } from "../../plan/manifests";
+import { deployOrder } from "../../plan/deployOrder";
+import { SERVICES } from "../../platform/flows";
+import { planStack } from "../fixtures/plans";
+import { stackConfig, variant } from "../fixtures/stacks";
 import { planned } from "./planned";
 
 /** Scalars YAML 1.1 (kubectl, many tools) or 1.2 reads as something other than a string when written bare. */
@@ -40,8 +44,9 @@ for (const stack of ["prod", "dev"] as const) {
 
     it("reads the same under YAML 1.1 and 1.2 in every file", () => {
       for (const [path, text] of tree.contents) assert.deepEqual(parse(text, { version: "1.1" }), parse(text, { version: "1.2" }), path);
-      const ingress = [...tree.contents].find(([p]) => p.endsWith("--ingress--edge-v1.yaml"))![1];
-      assert.match(ingress, /nginx\.ingress\.kubernetes\.io\/proxy-buffering: "off"/);
+      // ingress-nginx (dev's edge) takes "off" as an annotation value: quoted, kubectl reads the string.
+      const ingress = [...tree.contents].find(([p]) => p.endsWith("--ingress--edge-v1.yaml"));
+      if (stack === "dev") assert.match(ingress![1], /nginx\.ingress\.kubernetes\.io\/proxy-buffering: "off"/);
     });
 
     it("carries no Secret and no generated value", () => {
@@ -81,23 +86,35 @@ for (const stack of ["prod", "dev"] as const) {
 }
 
 describe("generated Secrets in the GitOps tree", () => {
-  it("prod (no Bitwarden store): left out and listed with their keys and value formats", async () => {
-    const { resources, order } = await planned("prod");
-    const { secrets } = renderManifests(resources, { stack: "prod", order });
-    assert.deepEqual(secrets.map((s) => `${s.namespace}/${s.name}`).sort(), ["llm-data/qdrant-api-keys", "llm-gateway/litellm-keys", "llm-gateway/litellm-postgres", "llm-gateway/litellm-redis"]);
-    const keys = secrets.find((s) => s.name === "litellm-keys")!;
+  it("without a Bitwarden store: left out and listed with their keys and value formats", async () => {
+    const raw = variant(stackConfig("prod"), (c) => {
+      delete c.externalSecrets;
+      delete c.providers.openai;
+      delete c.gateway.fallbacks;
+      delete c.gateway.contextWindowFallbacks;
+    });
+    const plan = await planStack("prod", raw);
+    const { secrets, contents } = renderManifests(plan.resources, { stack: "prod", order: deployOrder(plan.resources) });
+    const generated = plan.resources.filter((r) => r.type === "kubernetes:core/v1:Secret").map((r) => `${r.props.metadata.namespace}/${r.props.metadata.name}`);
+    assert.ok(generated.length >= 4);
+    assert.deepEqual(secrets.map((s) => `${s.namespace}/${s.name}`), generated);
+    assert.ok([...contents.keys()].every((f) => !f.includes("--secret--") && !f.includes("--externalsecret--")));
+    const keys = secrets.find((s) => s.name === SERVICES.litellm + "-keys")!;
     assert.equal(keys.source, "create");
     assert.deepEqual(keys.keys, [{ key: "master-key", format: "sk-<random>" }, { key: "salt-key", format: "<random>" }]);
-    assert.match(keys.howToCreate, /^kubectl -n llm-gateway create secret generic litellm-keys --from-literal=master-key=sk-<random> --from-literal=salt-key=<random>/);
+    assert.match(keys.howToCreate, new RegExp(`^kubectl -n llm-gateway create secret generic ${SERVICES.litellm}-keys --from-literal=master-key=sk-<random> --from-literal=salt-key=<random>`));
   });
 
   it("dev (Bitwarden store): ExternalSecrets of the same names read from the store, one Bitwarden entry per key", async () => {
     const { resources, order } = await planned("dev");
     const tree = renderManifests(resources, { stack: "dev", order });
-    const es = parse(tree.contents.get("llm-gateway--externalsecret--litellm-postgres.yaml")!);
-    assert.deepEqual(es.spec.secretStoreRef, { name: "bitwarden", kind: "ClusterSecretStore" });
-    assert.deepEqual(es.spec.target, { name: "litellm-postgres", creationPolicy: "Owner", template: { type: "Opaque" } });
-    assert.deepEqual(es.spec.data, [{ secretKey: "password", remoteRef: { key: bitwardenKey("dev", "llm-gateway", "litellm-postgres", "password") } }]);
+    const es = parse(tree.contents.get(`llm-gateway--externalsecret--${SERVICES.postgres}.yaml`)!);
+    const store = resources.find((r) => r.type === "kubernetes:external-secrets.io/v1:ClusterSecretStore")!.props.metadata.name;
+    assert.deepEqual(es.spec.secretStoreRef, { name: store, kind: "ClusterSecretStore" });
+    assert.deepEqual(es.spec.target, { name: SERVICES.postgres, creationPolicy: "Owner", template: { type: "Opaque" } });
+    const secret = resources.find((r) => r.type === "kubernetes:core/v1:Secret" && r.props.metadata.name === SERVICES.postgres)!;
+    const keys = Object.keys({ ...secret.props.data, ...secret.props.stringData });
+    assert.deepEqual(es.spec.data, keys.map((k) => ({ secretKey: k, remoteRef: { key: bitwardenKey("dev", "llm-gateway", SERVICES.postgres, k) } })));
     assert.ok(tree.secrets.every((s) => s.source === "bitwarden"));
   });
 });

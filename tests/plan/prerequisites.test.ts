@@ -18,7 +18,7 @@ describe("prerequisites of the prod stack", () => {
     const classes = of(list, "StorageClass");
     assert.deepEqual(classes.map((c) => c.name).sort(), ["nfs-rwx", "proxmox-csi"]);
     const nfs = classes.find((c) => c.name === "nfs-rwx")!;
-    assert.match(nfs.why, /^PersistentVolumeClaim llm-inference\/base-models \(ReadWriteMany, 50Gi\) asks for it/);
+    assert.match(nfs.why, /^PersistentVolumeClaim llm-inference\/base-models \(ReadWriteMany, 50Gi\), /);
     assert.match(nfs.howToCreate, /ReadWriteMany: NFS, CephFS/);
     assert.equal(of(list, "DefaultStorageClass").length, 0, "every prod claim names its class");
   });
@@ -37,30 +37,33 @@ describe("prerequisites of the prod stack", () => {
     assert.equal(of(list, "RuntimeClass").length, 0);
   });
 
-  it("names the Hugging Face token Secret the model servers read, with its key and a --target first up for its namespace", () => {
+  it("names the Bitwarden access token the store reads, with its key and a --target first up for its namespace", () => {
     const [secret] = of(list, "Secret");
-    assert.deepEqual([secret!.namespace, secret!.name, secret!.keys], ["llm-inference", "huggingface-token", ["token"]]);
-    assert.match(secret!.howToCreate, /pulumi up --target 'urn:pulumi:prod::llm-platform::kubernetes:core\/v1:Namespace::ns-inference'.*kubectl -n llm-inference create secret generic huggingface-token --from-literal=token=<a Hugging Face read token, hf_…>/);
+    assert.deepEqual([secret!.namespace, secret!.name, secret!.keys], ["external-secrets", "bitwarden-access-token", ["token"]]);
+    assert.match(secret!.why, /^ClusterSecretStore secrets-bitwarden reads key token/);
+    assert.match(
+      secret!.howToCreate,
+      /pulumi up --target 'urn:pulumi:prod::llm-platform::kubernetes:core\/v1:Namespace::ns-externalSecrets'.*kubectl -n external-secrets create secret generic bitwarden-access-token --from-literal=token=<a Bitwarden Secrets Manager machine-account access token>/,
+    );
     assert.equal(of(list, "Secret").length, 1, "the gateway's and Qdrant's Secrets are created by the stack");
   });
 
-  it("names the LoadBalancer the ingress controller Service needs and DNS for the edge host", () => {
-    assert.deepEqual(of(list, "LoadBalancer")[0]!.service, { namespace: "ingress-nginx", name: "addons-ingress-nginx-controller" });
+  it("names the LoadBalancer the Gateway's data plane needs and DNS for the edge host", () => {
+    assert.match(of(list, "LoadBalancer")[0]!.why, /the Service NGINX Gateway Fabric provisions for each Gateway's data plane in ingress-nginx/);
     assert.deepEqual(of(list, "DNSRecord").map((d) => d.name), ["llm.example.com"]);
     assert.match(of(list, "DNSRecord")[0]!.why, /HTTP-01 at http:\/\/llm\.example\.com\/\.well-known\/acme-challenge/);
   });
 });
 
 describe("prerequisites of the dev stack", () => {
-  it("names a default storage class, the Bitwarden access token and the Bitwarden entries the ExternalSecrets copy; no GPU", async () => {
+  it("names a default storage class, the Bitwarden access token, the Bitwarden entries the ExternalSecrets copy and the controller's LoadBalancer; no GPU", async () => {
     const { resources, config } = await planned("dev");
     const list = prerequisites(resources, config);
-    assert.match(of(list, "DefaultStorageClass")[0]!.why, /litellm-postgres-data .*qdrant-storage .*qdrant-snapshots .*name no storage class/);
+    assert.match(of(list, "DefaultStorageClass")[0]!.why, /gateway-postgres-data .*qdrant-storage .*name no storage class/);
     const [token] = of(list, "Secret");
     assert.deepEqual([token!.namespace, token!.name, token!.keys], ["external-secrets", "bitwarden-access-token", ["token"]]);
-    assert.match(token!.why, /^ClusterSecretStore bitwarden reads key token/);
-    assert.match(token!.howToCreate, /<a Bitwarden Secrets Manager machine-account access token>/);
     assert.deepEqual(of(list, "BitwardenSecret").map((b) => b.name), [config.providers.openai!.apiKey!.bitwardenSecret]);
+    assert.deepEqual(of(list, "LoadBalancer")[0]!.service, { namespace: "ingress-nginx", name: "addons-ingress-nginx-controller" });
     assert.deepEqual([of(list, "NodeLabel").length, of(list, "GpuRuntime").length], [0, 0]);
   });
 });
@@ -71,7 +74,19 @@ describe("prerequisites: one change at a time", () => {
     const plan = await planStack("prod", raw);
     const list = prerequisites(plan.resources, parsePlatformConfig(raw));
     assert.match(of(list, "DefaultStorageClass")[0]!.why, /^PersistentVolumeClaim llm-inference\/base-models \(ReadWriteMany, 50Gi\) name no storage class/);
-    assert.deepEqual(of(list, "StorageClass").map((c) => c.name), ["proxmox-csi"]);
+    assert.deepEqual(of(list, "StorageClass").find((c) => c.name === "nfs-rwx")?.why.includes("base-models"), false);
+  });
+
+  it("a gated model's token Secret given by name only is one to create, in the namespace the stack creates, with the key the Jobs read", async () => {
+    const raw = variant(stackConfig("prod"), (c) => {
+      c.models["llama-8b-awq"].gated = true;
+      c.huggingFace = { tokenSecret: { name: "huggingface-token", key: "token" } };
+    });
+    const plan = await planStack("prod", raw);
+    const secret = of(prerequisites(plan.resources, parsePlatformConfig(raw)), "Secret").find((x) => x.name === "huggingface-token")!;
+    assert.deepEqual([secret.namespace, secret.keys], ["llm-inference", ["token"]]);
+    assert.match(secret.why, /^Job llm-inference\/base-models-hugging-quants-meta-llama-3-1-8b.* reads key token/);
+    assert.match(secret.howToCreate, /--target 'urn:pulumi:prod::llm-platform::kubernetes:core\/v1:Namespace::ns-inference'.*--from-literal=token=<a Hugging Face read token, hf_…>/);
   });
 
   it("a hand-set GPU label is not promised by NFD", async () => {

@@ -1,5 +1,8 @@
 import { strict as assert } from "node:assert";
-import { platformFlows, type FlowPlan } from "../../platform/flows";
+import { parsePlatformConfig } from "../../config/load";
+import { SERVICES, edgeProxy, http01Namespaces, platformFlows, type FlowPlan } from "../../platform/flows";
+import { gatewayNetworkPolicies } from "../../platform/network";
+import { stackConfig, variant } from "../fixtures/stacks";
 import { decide, evaluateReachability, inventory, policyTypes, selectorMatches, type Endpoint, type Inventory, type PodEndpoint } from "../../plan/reachability";
 import type { SynthesizedResource } from "../../plan/synthesize";
 import { planned } from "./planned";
@@ -115,13 +118,17 @@ describe("reachability of the fixture stacks", () => {
 
   it("prod: blocking the ACME HTTP-01 solver (the review's finding) is refused, naming the policy to add", async () => {
     const { resources, config } = await planned("prod");
-    const broken = withPolicies(resources, (p) => p.delete("llm-gateway/allow-acme-http01-solver"));
+    const [solverNs] = http01Namespaces(config);
+    const proxy = edgeProxy(config);
+    const broken = withPolicies(resources, (p) => p.delete(`${solverNs}/allow-acme-http01-solver`));
     const v = evaluateReachability(broken, platformFlows(config)).violations;
     assert.equal(v.length, 1, v.map((x) => x.message).join("\n"));
     assert.equal(v[0]!.level, "mandatory");
-    assert.match(
+    const labels = Object.entries(proxy.pods as Record<string, string>).map(([k, val]) => `${k}=${val}`).join(",");
+    assert.ok(
+      v[0]!.message.startsWith(`needed flow ${proxy.namespace}/${proxy.name} → ${solverNs}/ACME HTTP-01 solver :8089/TCP`) &&
+        v[0]!.message.includes(`ingress: ${solverNs}/default-deny isolates ${solverNs}/ACME HTTP-01 solver; add a NetworkPolicy in ${solverNs} selecting acme.cert-manager.io/http01-solver=true with ingress from namespaceSelector kubernetes.io/metadata.name=${proxy.namespace} with podSelector ${labels} on 8089/TCP`),
       v[0]!.message,
-      /^needed flow ingress-nginx\/ingress controller → llm-gateway\/ACME HTTP-01 solver :8089\/TCP .* is blocked .* ingress: llm-gateway\/default-deny isolates llm-gateway\/ACME HTTP-01 solver; add a NetworkPolicy in llm-gateway selecting acme\.cert-manager\.io\/http01-solver=true with ingress from namespaceSelector kubernetes\.io\/metadata\.name=ingress-nginx with podSelector app\.kubernetes\.io\/name=ingress-nginx,app\.kubernetes\.io\/instance=addons-ingress-nginx,app\.kubernetes\.io\/component=controller on 8089\/TCP/,
     );
   });
 
@@ -132,7 +139,7 @@ describe("reachability of the fixture stacks", () => {
     });
     const v = evaluateReachability(broken, platformFlows(config)).violations;
     assert.equal(v.length, 1, v.map((x) => x.message).join("\n"));
-    assert.match(v[0]!.message, /^Postgres \(llm-gateway\/postgres\) admit \d+ source\(s\) outside the allowed set \(llm-gateway\/litellm, llm-gateway\/litellm-migrate job\) through llm-gateway\/allow-to-postgres: .*llm-gateway\/\(any other pod\):5432/);
+    assert.match(v[0]!.message, /^Postgres \(llm-gateway\/postgres\) admit \d+ source\(s\) outside the allowed set \(llm-gateway\/litellm, llm-gateway\/litellm-migrate job, llm-gateway\/postgres-setup job, llm-gateway\/postgres-backup jobs\) through llm-gateway\/allow-to-postgres: .*llm-gateway\/gateway-redis:5432.*llm-gateway\/\(any other pod\):5432/);
   });
 
   it("prod: model servers open to a whole namespace are refused (Postgres and Jobs there could call vLLM without a key)", async () => {
@@ -142,7 +149,7 @@ describe("reachability of the fixture stacks", () => {
     });
     const v = evaluateReachability(broken, platformFlows(config)).violations;
     assert.equal(v.length, 1);
-    assert.match(v[0]!.message, /^model servers \(llm-inference\/vllm\) admit .* through llm-inference\/allow-gateway-to-vllm: .*llm-gateway\/litellm-postgres:8000/);
+    assert.match(v[0]!.message, /^model servers \(llm-inference\/vllm\) admit .* through llm-inference\/allow-gateway-to-vllm: .*llm-gateway\/gateway-postgres:8000/);
   });
 
   it("prod: without default-deny in a namespace its webhook is open to everyone", async () => {
@@ -173,17 +180,18 @@ describe("reachability of the fixture stacks", () => {
     const renamed = structuredClone(resources).map((r) => (r.props.chart === "cert-manager" ? { ...r, props: { ...r.props, name: "cert-manager" } } : r));
     const v = evaluateReachability(renamed, plan).violations.map((x) => x.message);
     assert.ok(v.some((m) => /the cert-manager release is named cert-manager, but platform\/flows\.ts \(RELEASES\) selects its pods as app\.kubernetes\.io\/instance=addons-cert-manager/.test(m)), v.join("\n"));
-    const noPostgres = structuredClone(resources).filter((r) => !(r.type === "kubernetes:core/v1:Service" && r.props.metadata.name === "litellm-postgres"));
-    assert.ok(evaluateReachability(noPostgres, plan).violations.some((x) => /cannot be checked: no Service llm-gateway\/litellm-postgres in the plan/.test(x.message)));
+    const noPostgres = structuredClone(resources).filter((r) => !(r.type === "kubernetes:core/v1:Service" && r.props.metadata.name === SERVICES.postgres));
+    assert.ok(evaluateReachability(noPostgres, plan).violations.some((x) => x.message.includes(`cannot be checked: no Service llm-gateway/${SERVICES.postgres} in the plan`)));
   });
 
   it("refuses an HTTP-01 Certificate in a namespace no needed flow reaches", async () => {
     const { resources, config } = await planned("prod");
     const plan = platformFlows(config);
-    const trimmed = { ...plan, flows: plan.flows.filter((f) => !("pods" in f.to && f.to.pods.namespace === "llm-data" && f.to.pods.name === "ACME HTTP-01 solver")) };
+    const [solverNs] = http01Namespaces(config);
+    const trimmed = { ...plan, flows: plan.flows.filter((f) => !("pods" in f.to && f.to.pods.namespace === solverNs && f.to.pods.name === "ACME HTTP-01 solver")) };
     const v = evaluateReachability(resources, trimmed).violations;
-    assert.equal(v.length, 1);
-    assert.match(v[0]!.message, /^Certificate llm-data\/llm-platform-tls is solved over ACME HTTP-01, but no needed flow reaches the solver pods .* in llm-data/);
+    assert.equal(v.length, 1, v.map((x) => x.message).join("\n"));
+    assert.match(v[0]!.message, new RegExp(`^Certificate ${solverNs}/[a-z-]+ is solved over ACME HTTP-01, but no needed flow reaches the solver pods .* in ${solverNs}`));
   });
 
   it("lists a Job's pods with the Job controller's labels and one unlabelled probe pod per namespace", async () => {
@@ -197,12 +205,18 @@ describe("reachability of the fixture stacks", () => {
 });
 
 describe("flows derived from config", () => {
-  it("allow the gateway to the internet only when a cloud provider is configured", async () => {
-    const prod = await planned("prod");
-    const dev = await planned("dev");
+  it("allow the gateway to the internet only when a cloud provider is configured, private ranges excepted", async () => {
     const internet = (plan: FlowPlan) => plan.flows.filter((f) => "pods" in f.from && f.from.pods.name === "litellm" && "external" in f.to && f.to.external === "internet");
-    assert.equal(internet(platformFlows(prod.config)).length, 0);
-    assert.equal(prod.resources.some((r) => r.type === NP && r.props.metadata.name === "allow-litellm-to-providers"), false);
+    const noCloud = parsePlatformConfig(
+      variant(stackConfig("prod"), (c) => {
+        delete c.providers.openai;
+        delete c.gateway.fallbacks;
+        delete c.gateway.contextWindowFallbacks;
+      }),
+    );
+    assert.equal(internet(platformFlows(noCloud)).length, 0);
+    assert.equal("litellm-to-providers" in gatewayNetworkPolicies(noCloud), false);
+    const dev = await planned("dev");
     assert.match(internet(platformFlows(dev.config))[0]!.why, /cloud providers \(openai\)/);
     const policy = dev.resources.find((r) => r.type === NP && r.props.metadata.name === "allow-litellm-to-providers")!;
     assert.deepEqual(policy.props.spec.egress[0].to, [{ ipBlock: { cidr: "0.0.0.0/0", except: dev.config.network.privateCidrs } }]);

@@ -23,7 +23,7 @@ describe("stack files: secure values", () => {
       - --api-key
       - secure: v1:QmFzZTY0Q2lwaGVydGV4dA==
 `);
-    writeFileSync(file, readFileSync(file, "utf8").replace("llm-platform:huggingFace:\n    tokenSecret: {name: huggingface-token, key: token}", "llm-platform:huggingFace:\n    tokenSecret: {name: huggingface-token, key: token}\n    token:\n      secure: v1:AAAABBBBCCCC"));
+    writeFileSync(file, `${readFileSync(file, "utf8")}  llm-platform:huggingFace:\n    tokenSecret: {name: huggingface-token, key: token}\n    token:\n      secure: v1:AAAABBBBCCCC\n`);
     const s = readStackFile(file, "prod", PROJECT_ROOT);
     assert.deepEqual(JSON.parse(s.config["llm-platform:huggingFace"]!), { tokenSecret: { name: "huggingface-token", key: "token" }, token: "[secret llm-platform:huggingFace.token]" });
     assert.deepEqual(JSON.parse(s.config["llm-platform:workstation"]!).extraArgs, ["--api-key", "[secret llm-platform:workstation.extraArgs[1]]"]);
