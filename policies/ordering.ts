@@ -119,6 +119,7 @@ const orderingConfigSchema: PolicyConfigSchema = {
     preinstalledCharts: {
       type: "array",
       items: { type: "string" },
+      default: [],
       description: "Charts the cluster already runs outside this stack (their CRDs exist before `pulumi up`).",
     },
   },

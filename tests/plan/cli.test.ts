@@ -25,7 +25,7 @@ describe("npm run plan (CLI)", function () {
     assert.match(run.stdout, /mandatory violations: 0/);
     assert.match(run.stdout, /^Deploy order \(first `pulumi up` on an empty cluster\): \d+ waves, \d+ resources\n {2}wave {2}0: /m);
     assert.match(run.stdout, /^Flows \(rendered NetworkPolicies, Kubernetes semantics\): (\d+) needed, \1 open, 0 blocked$/m);
-    assert.match(run.stdout, /^ {2}✓ edge +ingress-nginx\/ingress controller +→ llm-gateway\/ACME HTTP-01 solver +8089\/TCP +open/m);
+    assert.match(run.stdout, /^ {2}✓ edge +ingress-nginx\/gateway data plane +→ ingress-nginx\/ACME HTTP-01 solver +8089\/TCP +open/m);
     assert.match(run.stdout, /^Prerequisites \(must exist before `pulumi up`; `npm run doctor -- --stack prod` checks them\): \d+$/m);
     assert.match(run.stderr, /… stack prod: running index\.ts under the mock runtime/);
     const kustomization = parse(readFileSync(join(out, "manifests", "kustomization.yaml"), "utf8"));
@@ -74,7 +74,7 @@ describe("npm run plan (CLI)", function () {
     assert.equal(deployment.parent, "urn:pulumi:prod::llm-platform::llm-platform:index:VllmServer::llm");
     const release = doc.resources.find((r: any) => r.type === "kubernetes:helm.sh/v3:Release" && r.name.startsWith("addons-cert"));
     assert.equal(release.chart, "cert-manager");
-    const pvc = doc.resources.find((r: any) => r.name === "base-models");
+    const pvc = doc.resources.find((r: any) => r.type === "kubernetes:core/v1:PersistentVolumeClaim" && r.name === "base-models");
     assert.deepEqual([pvc.protect, pvc.retainOnDelete], [true, true]);
     assert.ok(doc.flows.every((f: any) => f.allowed));
     assert.deepEqual(Object.keys(doc.prerequisites[0]), ["kind", "name", "why", "howToCreate"]);

@@ -88,7 +88,7 @@ describe("monitoring config and platform wiring", () => {
       const withValues = parsePlatformConfig(variant(prodRaw, (c) => void (c.monitoring.kubePrometheusStack.values = receivers)));
       assert.deepEqual(clusterAddonsArgs(withValues).kubePrometheusStack!.valuesOverride, receivers, "chart values merged last (Alertmanager's receivers)");
       assert.equal(a.dcgmExporter!.namespace, "nvidia-device-plugin");
-      assert.deepEqual(a.dcgmExporter!.nodeSelector, { "nvidia.com/gpu.present": "true" });
+      assert.deepEqual(a.dcgmExporter!.nodeSelector, { "feature.node.kubernetes.io/pci-10de.present": "true" });
       assert.deepEqual(a.dcgmExporter!.tolerations, [{ key: "nvidia.com/gpu", operator: "Exists", effect: "NoSchedule" }]);
     });
 
