@@ -29,6 +29,8 @@ export interface HostPolicyConfig extends HostInventory {
   backupTierLabel: string;
   /** The shortest startupProbe window (period × failureThreshold) a vLLM container may have. */
   minStartupSeconds: number;
+  /** Charts the cluster already runs outside the stack: their CRDs exist before `pulumi up` (policies/ordering.ts). */
+  preinstalledCharts: string[];
 }
 
 /**
@@ -47,10 +49,11 @@ export const DEFAULT_POLICY_CONFIG: HostPolicyConfig = {
   baselineNamespaces: ["ingress-nginx", "cert-manager", "external-secrets"],
   backupTierLabel: "backup-tier",
   minStartupSeconds: 600,
+  preinstalledCharts: [],
 };
 
 /** The top-level keys a policy's config may have, in the pack's config file. */
-export type SettingKey = "host" | "protectedStacks" | "privilegedNamespaces" | "baselineNamespaces" | "backupTierLabel" | "minStartupSeconds";
+export type SettingKey = "host" | "protectedStacks" | "privilegedNamespaces" | "baselineNamespaces" | "backupTierLabel" | "minStartupSeconds" | "preinstalledCharts";
 
 export function inventoryOf(config: HostInventory): HostInventory {
   return { nodes: config.nodes, sharing: config.sharing, systemReserved: config.systemReserved, overcommit: config.overcommit, storageGiB: config.storageGiB };
@@ -102,6 +105,7 @@ const SETTING_SCHEMAS: Record<SettingKey, Record<string, unknown>> = {
   baselineNamespaces: names("Namespaces of operators that need Pod Security baseline (ingress controller, cert-manager, External Secrets).", DEFAULT_POLICY_CONFIG.baselineNamespaces),
   backupTierLabel: { type: "string", minLength: 1, description: "The PVC label the backup system selects on (gfs | daily | none).", default: DEFAULT_POLICY_CONFIG.backupTierLabel },
   minStartupSeconds: { type: "integer", minimum: 0, description: "Shortest startupProbe window (seconds) a vLLM container may have.", default: DEFAULT_POLICY_CONFIG.minStartupSeconds },
+  preinstalledCharts: names("Charts the cluster already runs outside this stack (their CRDs exist before `pulumi up`).", DEFAULT_POLICY_CONFIG.preinstalledCharts),
 };
 
 function schemaOf(...keys: SettingKey[]): PolicyConfigSchema {
@@ -122,6 +126,8 @@ export const dataProtectionConfigSchema = schemaOf("backupTierLabel", "protected
 export const protectedStacksConfigSchema = schemaOf("protectedStacks");
 /** `{minStartupSeconds}`: the vLLM startupProbe check. */
 export const startupProbeConfigSchema = schemaOf("minStartupSeconds");
+/** `{preinstalledCharts}`: custom resources after their operator (policies/ordering.ts). */
+export const preinstalledChartsConfigSchema = schemaOf("preinstalledCharts");
 
 /** The defaults with whatever the given config overrides (top-level keys replace; `sharing` merges). */
 export function resolvePolicyConfig(partial: Partial<HostPolicyConfig> | undefined): HostPolicyConfig {

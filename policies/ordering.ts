@@ -1,4 +1,5 @@
-import type { PolicyConfigSchema, PolicyResource, StackValidationPolicy } from "@pulumi/policy";
+import type { PolicyResource, StackValidationPolicy } from "@pulumi/policy";
+import { hostFrom, preinstalledChartsConfigSchema } from "./config";
 
 /**
  * API groups served by an operator, and the Helm charts that install their CRDs (and the admission
@@ -114,24 +115,13 @@ function describe(r: PolicyResource): string {
   return `${g?.kind ?? r.type} ${ns ? `${ns}/` : ""}${name} (${g ? `${g.group}/${g.version}` : r.type}, Pulumi name ${r.name})`;
 }
 
-const orderingConfigSchema: PolicyConfigSchema = {
-  properties: {
-    preinstalledCharts: {
-      type: "array",
-      items: { type: "string" },
-      default: [],
-      description: "Charts the cluster already runs outside this stack (their CRDs exist before `pulumi up`).",
-    },
-  },
-};
-
 export const customResourcesAfterTheirOperator: StackValidationPolicy = {
   name: "custom-resources-after-their-operator",
   description: "Every operator-backed custom resource depends on the Helm release (or CRD) that installs its kind and webhook.",
   enforcementLevel: "mandatory",
-  configSchema: orderingConfigSchema,
+  configSchema: preinstalledChartsConfigSchema,
   validateStack: (args, reportViolation) => {
-    const preinstalled = new Set(args.getConfig<{ preinstalledCharts?: string[] }>().preinstalledCharts ?? []);
+    const preinstalled = new Set(hostFrom(args).preinstalledCharts);
     const resources = args.resources;
     for (const r of resources) {
       if (!isCustomResourceType(r.type)) continue;
