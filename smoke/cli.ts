@@ -1,7 +1,7 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { isIP } from "node:net";
 import { join } from "node:path";
-import { ConfigError, fromPulumiConfig, parsePlatformConfig } from "../config/load";
+import { ConfigError, parseStackConfig } from "../config/load";
 import { PlanUsageError, StackFileError, stackFileFor } from "../plan/stackFile";
 import { MAX_BURST, planChecks, type SmokeSettings } from "./checks";
 import { pulumiCli, resolveApiKey, resolveQdrantKey, SmokeUsageError, type PulumiRunner } from "./keys";
@@ -151,7 +151,7 @@ export async function main(argv: string[], io: SmokeIo): Promise<number> {
   try {
     const file = stackFileFor(ROOT, { stack: o.stack, config: o.config });
     const stack = o.stack ?? file.stack;
-    const config = parsePlatformConfig(fromPulumiConfig(file.config));
+    const config = parseStackConfig(file.config);
     const targets = smokeTargets(config, { embeddingModel: o.embeddingModel, rerankModel: o.rerankModel });
 
     if (!o.url && !targets.host) throw new SmokeUsageError(`stack ${stack} has no edge (llm-platform:edge.hosts): pass --url, e.g. a port-forward of the gateway`);
