@@ -6,6 +6,7 @@ import { gpuLimitsWhole, gpuMemoryPerCard, gpuRolloutNoDeadlock, gpuSlicesWithin
 import { allowRulesNamePods, defaultDenyEveryNamespace, networkPolicyPerNamespace } from "./network";
 import { customResourcesAfterTheirOperator, releasesAfterTheSecretsTheyMount } from "./ordering";
 import { namespaceEnforcesRestricted, podSecurityRestricted } from "./podSecurity";
+import { modelVolumesReadOnly, podsWithoutServiceAccountToken, prodModelRevisionsPinned } from "./security";
 import { sharedVolumesRwx, storageWithinClasses } from "./storage";
 import { imagesPinned, noSecretEnvLiterals, prodImageDigests, requestsAndLimits, vllmStartupProbe } from "./workloadHygiene";
 
@@ -37,4 +38,7 @@ export const allPolicies: Policies = [
   releasesAfterTheSecretsTheyMount,
   defaultDenyEveryNamespace,
   allowRulesNamePods,
+  podsWithoutServiceAccountToken,
+  modelVolumesReadOnly,
+  prodModelRevisionsPinned,
 ];
