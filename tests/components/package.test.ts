@@ -14,7 +14,7 @@ const DIR = join(PROJECT_ROOT, "components");
  */
 const EXPECTED: Record<string, { inputs: string[]; required: string[]; outputs: string[] }> = {
   GpuTimeSlicing: {
-    inputs: ["chartRepository", "chartVersion", "mode", "namespace", "nodeSelector", "overrides", "renameByDefault", "replicas", "tolerations", "valuesOverride"],
+    inputs: ["chartRepository", "chartVersion", "mode", "namespace", "nfdVersion", "nodeSelector", "overrides", "renameByDefault", "replicas", "tolerations", "valuesOverride"],
     required: ["namespace"],
     outputs: ["releaseName", "resourceName", "sharingMode", "slicesPerGpu"],
   },
