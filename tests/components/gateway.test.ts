@@ -265,15 +265,20 @@ describe("LiteLLMGateway in the stacks", () => {
     dev = await planStack("dev");
   });
 
-  it("routes every adapter to its in-cluster vLLM with the seed's concurrency limits, and prod's cloud provider under its name", () => {
+  it("routes every adapter to its in-cluster vLLM (by the server's served name) with the seed's concurrency limits, and prod's cloud provider under its name", () => {
     const config = litellmConfigOf(prod);
     const chatbot = config.model_list.find((m: any) => m.model_name === "chatbot");
+    // vLLM serves only the server's own name (`--served-model-name llm`): a plain adapter is a gateway
+    // alias of it, so the gateway asks vLLM for `llm` whatever the adapter's name.
     assert.deepEqual(chatbot.litellm_params, {
-      model: "hosted_vllm/chatbot",
+      model: "hosted_vllm/llm",
       api_base: "http://vllm-llm.llm-inference.svc.cluster.local:8000/v1",
       max_parallel_requests: 4,
     });
     assert.deepEqual(chatbot.model_info, { mode: "chat", max_input_tokens: 8192 });
+    for (const adapter of ["rag", "code", "microservices"]) {
+      assert.equal(config.model_list.find((m: any) => m.model_name === adapter).litellm_params.model, "hosted_vllm/llm", adapter);
+    }
     assert.deepEqual(
       config.model_list.map((m: any) => m.model_name),
       ["chatbot", "rag", "code", "microservices", "embedding", "openai", "default"],

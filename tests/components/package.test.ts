@@ -72,7 +72,7 @@ const EXPECTED: Record<string, { inputs: string[]; required: string[]; outputs: 
   },
   LiteLLMGateway: {
     inputs: [
-      "backupTierLabel", "backups", "clients", "contextWindowFallbacks", "curlImage", "fallbacks", "image", "limits", "models", "namespace", "numRetries", "overrides",
+      "backupTierLabel", "backups", "clients", "contextWindowFallbacks", "curlImage", "extraSecretEnv", "fallbacks", "image", "limits", "models", "namespace", "numRetries", "overrides",
       "postgres", "protect", "providerEnv", "providerSecretName", "redis", "replicas", "resources", "retainOnDelete", "rotation", "timeoutSeconds",
     ],
     required: ["models", "namespace", "postgres"],
