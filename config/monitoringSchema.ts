@@ -50,7 +50,7 @@ const alertsSchema = z.strictObject({
   queueFor: duration.default("5m"),
   /** KV-cache usage (0–1) that, with requests waiting, counts as pressure. */
   kvCacheUsage: ratio("KV-cache usage").default(0.9),
-  /** Share of a route's requests answered 5xx / 429 at the edge that alerts. */
+  /** Share of a model's answers (LiteLLM's counts; on ingress-nginx also a route's, at the edge) that are 5xx / 429 and alerts. */
   gateway5xxRatio: ratio("share of 5xx answers").default(0.05),
   gateway429Ratio: ratio("share of 429 answers").default(0.1),
   /** Share of a client's maxBudget left that alerts (from LiteLLM's metrics). */
