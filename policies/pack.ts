@@ -1,7 +1,7 @@
 import type { Policies } from "@pulumi/policy";
 import { computeWithinHost } from "./compute";
 import { pvcBackupTier, statefulProtectedInProd } from "./dataProtection";
-import { corsNoWildcardWithCredentials, ingressTls } from "./edge";
+import { corsNoWildcardWithCredentials, gatewayTls, ingressTls } from "./edge";
 import { gpuLimitsWhole, gpuMemoryPerCard, gpuRolloutNoDeadlock, gpuSlicesWithinHost, vllmKvCacheFits } from "./gpu";
 import { allowRulesNamePods, defaultDenyEveryNamespace, networkPolicyPerNamespace } from "./network";
 import { customResourcesAfterTheirOperator, releasesAfterTheSecretsTheyMount } from "./ordering";
@@ -30,6 +30,7 @@ export const allPolicies: Policies = [
   podSecurityRestricted,
   namespaceEnforcesRestricted,
   ingressTls,
+  gatewayTls,
   corsNoWildcardWithCredentials,
   networkPolicyPerNamespace,
   pvcBackupTier,
