@@ -109,11 +109,12 @@ export function clusterAddonsArgs(config: PlatformConfig): ClusterAddonsArgs {
   };
 }
 
-export function deployClusterAddons(config: PlatformConfig, namespaces: pulumi.Resource[]): ClusterAddons {
+/** `opts` carries the stack's Kubernetes provider (platform/provider.ts) to the add-ons and the monitoring namespace. */
+export function deployClusterAddons(config: PlatformConfig, namespaces: pulumi.Resource[], opts: pulumi.ComponentResourceOptions = {}): ClusterAddons {
   const used = addonsUsed(config);
   // kube-prometheus-stack's namespace: restricted unless node-exporter (a host daemon) runs there.
   const monitoring = used.kubePrometheusStack
-    ? deployNamespaces({ monitoring: { name: monitoringNamespace(config), level: config.monitoring?.kubePrometheusStack.nodeExporter ? "privileged" : "restricted" } })
+    ? deployNamespaces({ monitoring: { name: monitoringNamespace(config), level: config.monitoring?.kubePrometheusStack.nodeExporter ? "privileged" : "restricted" } }, undefined, { provider: opts.provider })
     : {};
-  return new ClusterAddons(ADDONS_NAME, clusterAddonsArgs(config), { dependsOn: [...namespaces, ...Object.values(monitoring)] });
+  return new ClusterAddons(ADDONS_NAME, clusterAddonsArgs(config), { ...opts, dependsOn: [...namespaces, ...Object.values(monitoring)] });
 }

@@ -244,6 +244,8 @@ export interface GatewayLayerOptions {
   now?: Date;
   /** The API key of the dev workstation's vLLM, when the gateway sends requests there. */
   workstationApiKey?: pulumi.Input<string>;
+  /** The stack's Kubernetes provider (platform/provider.ts): the components' children inherit it. */
+  provider?: pulumi.ProviderResource;
 }
 
 export function deployGatewayAndData(
@@ -256,8 +258,9 @@ export function deployGatewayAndData(
 ): GatewayLayer {
   for (const warning of credentialWarnings()) pulumi.log.warn(warning);
   const bitwarden = bitwardenArgs(config, addons.bitwardenSdkServerUrl, options.extraSecrets);
-  const secrets = bitwarden ? new BitwardenSecrets(COMPONENTS.secrets, bitwarden, { dependsOn: [addons, namespaces.gateway, namespaces.data] }) : undefined;
-  const gateway = new LiteLLMGateway(COMPONENTS.gateway, gatewayArgs(config, servers, options.workstationApiKey), { dependsOn: [namespaces.gateway, ...(secrets ? [secrets] : [])] });
-  const qdrant = new QdrantStore(COMPONENTS.qdrant, qdrantArgs(config, vectorSize, options.now), { dependsOn: [namespaces.data, ...(secrets ? [secrets] : [])] });
+  const provider = options.provider ? { provider: options.provider } : {};
+  const secrets = bitwarden ? new BitwardenSecrets(COMPONENTS.secrets, bitwarden, { ...provider, dependsOn: [addons, namespaces.gateway, namespaces.data] }) : undefined;
+  const gateway = new LiteLLMGateway(COMPONENTS.gateway, gatewayArgs(config, servers, options.workstationApiKey), { ...provider, dependsOn: [namespaces.gateway, ...(secrets ? [secrets] : [])] });
+  const qdrant = new QdrantStore(COMPONENTS.qdrant, qdrantArgs(config, vectorSize, options.now), { ...provider, dependsOn: [namespaces.data, ...(secrets ? [secrets] : [])] });
   return { gateway, qdrant, secrets };
 }

@@ -155,7 +155,7 @@ export function observabilityArgs(config: PlatformConfig, servers: PlannedServer
  * Scrape targets, alerts and dashboards for the stack (nothing without `monitoring`). Runs after every
  * other layer: its ServiceMonitors live in their namespaces and need the operator's CRDs (ClusterAddons).
  */
-export function deployMonitoring(config: PlatformConfig, servers: PlannedServer[], dependsOn: pulumi.Resource[]): Observability | undefined {
+export function deployMonitoring(config: PlatformConfig, servers: PlannedServer[], dependsOn: pulumi.Resource[], opts: pulumi.ComponentResourceOptions = {}): Observability | undefined {
   const args = observabilityArgs(config, servers);
-  return args ? new Observability(MONITORING_NAME, args, { dependsOn }) : undefined;
+  return args ? new Observability(MONITORING_NAME, args, { ...opts, dependsOn }) : undefined;
 }

@@ -382,13 +382,13 @@ const PREFIX: Record<string, string> = {
   monitoring: "monitoring",
 };
 
-export function deployNetworkPolicies(prefix: string, specs: Specs, dependsOn: pulumi.Resource[]): k8s.networking.v1.NetworkPolicy[] {
-  return Object.entries(specs).map(([key, spec]) => new k8s.networking.v1.NetworkPolicy(`${prefix}-${key}`, spec, { dependsOn }));
+export function deployNetworkPolicies(prefix: string, specs: Specs, dependsOn: pulumi.Resource[], opts: pulumi.CustomResourceOptions = {}): k8s.networking.v1.NetworkPolicy[] {
+  return Object.entries(specs).map(([key, spec]) => new k8s.networking.v1.NetworkPolicy(`${prefix}-${key}`, spec, { ...opts, dependsOn }));
 }
 
-/** Every namespace's policies, each depending on its Namespace. */
-export function deployAllNetworkPolicies(config: PlatformConfig, namespaces: NetworkNamespaces): k8s.networking.v1.NetworkPolicy[] {
+/** Every namespace's policies, each depending on its Namespace; `opts` carries the stack's Kubernetes provider. */
+export function deployAllNetworkPolicies(config: PlatformConfig, namespaces: NetworkNamespaces, opts: pulumi.CustomResourceOptions = {}): k8s.networking.v1.NetworkPolicy[] {
   return Object.entries(networkPolicySpecs(config, namespaces)).flatMap(([role, specs]) =>
-    deployNetworkPolicies(PREFIX[role] ?? role, specs, [namespaces[role as keyof NetworkNamespaces]!]),
+    deployNetworkPolicies(PREFIX[role] ?? role, specs, [namespaces[role as keyof NetworkNamespaces]!], opts),
   );
 }
