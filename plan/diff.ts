@@ -1,8 +1,8 @@
 import { execFileSync } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, relative, resolve } from "node:path";
-import { estimateInputFromArgs, parseVllmArgs, podSpecIn, weightsBytes, WORKLOAD_KINDS } from "@llm-platform/capacity";
+import { dirname, join, relative, resolve } from "node:path";
+import { estimateInputFromArgs, parseByteQuantity, parseVllmArgs, podSpecIn, weightsBytes, WORKLOAD_KINDS } from "@llm-platform/capacity";
 import { ConfigError, fromPulumiConfig, parsePlatformConfig } from "../config/load";
 import type { PlatformConfig } from "../config/schema";
 import {
@@ -213,15 +213,26 @@ const LONG_RUNNING = new Set(["kubernetes:apps/v1:Deployment", "kubernetes:apps/
 
 const startsWith = (path: PathSegment[], prefix: PathSegment[]) => prefix.every((p, i) => String(path[i]) === String(p));
 
-/** Secrets (kind "secret") and ConfigMaps a workload's pods read, by name, with how. */
-export function podReferences(r: SynthesizedResource): { kind: "secret" | "configMap"; name: string; how: string }[] {
+export interface PodReference {
+  kind: "secret" | "configMap";
+  name: string;
+  /** The keys read; undefined: every key (envFrom, a volume without items). */
+  keys?: string[];
+  how: string;
+}
+
+/** Secrets and ConfigMaps a workload's pods read, by name and key, with how (env, envFrom, volumes). */
+export function podReferences(r: Pick<SynthesizedResource, "type" | "props">): PodReference[] {
   const pod = podSpecIn(r.type, r.props);
   if (!pod) return [];
-  const refs: { kind: "secret" | "configMap"; name: string; how: string }[] = [];
+  const refs: PodReference[] = [];
+  const itemKeys = (items: unknown) => (Array.isArray(items) && items.length ? (items as Props[]).map((i) => String(i.key)) : undefined);
   for (const c of [...(pod.initContainers ?? []), ...(pod.containers ?? [])] as Props[]) {
     for (const e of (c.env ?? []) as Props[]) {
-      if (e.valueFrom?.secretKeyRef?.name) refs.push({ kind: "secret", name: e.valueFrom.secretKeyRef.name, how: `env ${e.name}` });
-      if (e.valueFrom?.configMapKeyRef?.name) refs.push({ kind: "configMap", name: e.valueFrom.configMapKeyRef.name, how: `env ${e.name}` });
+      const s = e.valueFrom?.secretKeyRef;
+      const m = e.valueFrom?.configMapKeyRef;
+      if (s?.name) refs.push({ kind: "secret", name: s.name, keys: [String(s.key)], how: `env ${e.name}` });
+      if (m?.name) refs.push({ kind: "configMap", name: m.name, keys: [String(m.key)], how: `env ${e.name}` });
     }
     for (const e of (c.envFrom ?? []) as Props[]) {
       if (e.secretRef?.name) refs.push({ kind: "secret", name: e.secretRef.name, how: `envFrom in ${c.name}` });
@@ -229,11 +240,11 @@ export function podReferences(r: SynthesizedResource): { kind: "secret" | "confi
     }
   }
   for (const v of (pod.volumes ?? []) as Props[]) {
-    if (v.secret?.secretName) refs.push({ kind: "secret", name: v.secret.secretName, how: `volume ${v.name}` });
-    if (v.configMap?.name) refs.push({ kind: "configMap", name: v.configMap.name, how: `volume ${v.name}` });
+    if (v.secret?.secretName) refs.push({ kind: "secret", name: v.secret.secretName, keys: itemKeys(v.secret.items), how: `volume ${v.name}` });
+    if (v.configMap?.name) refs.push({ kind: "configMap", name: v.configMap.name, keys: itemKeys(v.configMap.items), how: `volume ${v.name}` });
     for (const s of (v.projected?.sources ?? []) as Props[]) {
-      if (s.secret?.name) refs.push({ kind: "secret", name: s.secret.name, how: `projected volume ${v.name}` });
-      if (s.configMap?.name) refs.push({ kind: "configMap", name: s.configMap.name, how: `projected volume ${v.name}` });
+      if (s.secret?.name) refs.push({ kind: "secret", name: s.secret.name, keys: itemKeys(s.secret.items), how: `projected volume ${v.name}` });
+      if (s.configMap?.name) refs.push({ kind: "configMap", name: s.configMap.name, keys: itemKeys(s.configMap.items), how: `projected volume ${v.name}` });
     }
   }
   return refs;
@@ -508,7 +519,11 @@ export function diffPlans(base: SynthesizedResource[], current: SynthesizedResou
     const what = objectName(b) ?? `${kindOf(b)} ${b.name}`;
     const verb = ch.op === "replace" ? "replaces" : "deletes";
     if (b.opts?.protect) {
-      findings.push({ kind: "protected-data", blocking: true, urn: ch.urn, message: `${verb} protected ${what}: ${ch.reason}. Pulumi refuses to ${ch.op} a protected resource; undo the change, or migrate the data first (docs/operations.md)` });
+      const credential = b.type.startsWith("random:") || kindOf(b) === "Secret";
+      const fix = credential
+        ? `to rotate a protected credential deliberately, \`pulumi state unprotect '${b.urn}'\` (and its Secret's URN) first, then \`pulumi up\`: the program protects the new one (docs/operations.md, Rotation)`
+        : "undo the change, or move the data first and unprotect deliberately (docs/operations.md)";
+      findings.push({ kind: "protected-data", blocking: true, urn: ch.urn, message: `${verb} protected ${what} (${ch.reason}): \`pulumi up\` refuses to ${ch.op} a protected resource; ${fix}` });
       continue;
     }
     if (b.type === "kubernetes:core/v1:Namespace") {
@@ -531,30 +546,51 @@ export function diffPlans(base: SynthesizedResource[], current: SynthesizedResou
     }
   }
 
+  // Changes the API server refuses: a PVC can grow (with allowVolumeExpansion) but never shrink.
+  for (const ch of changes) {
+    if (ch.op !== "update" || ch.type !== "kubernetes:core/v1:PersistentVolumeClaim") continue;
+    const before = parseByteQuantity(matched.get(ch.urn)?.props.spec?.resources?.requests?.storage ?? "");
+    const after = parseByteQuantity(byCurrentUrn.get(ch.urn)?.props.spec?.resources?.requests?.storage ?? "");
+    if (before !== undefined && after !== undefined && after < before) {
+      findings.push({
+        kind: "cannot-apply",
+        blocking: true,
+        urn: ch.urn,
+        message: `${ch.object} shrinks from ${matched.get(ch.urn)!.props.spec.resources.requests.storage} to ${byCurrentUrn.get(ch.urn)!.props.spec.resources.requests.storage}: the API server refuses to shrink a claim (spec.resources.requests.storage may only grow), so \`pulumi up\` fails; keep the size`,
+      });
+    }
+  }
+
   // Rotations: a Secret whose data changes while a pod reading it keeps its template.
-  const changedData = new Map<string, ResourceChange>();
+  const changedData = new Map<string, { change: ResourceChange; keys: Set<string> | "all" }>();
   for (const ch of changes) {
     const r = byCurrentUrn.get(ch.urn);
-    if (!r || (ch.op !== "update" && ch.op !== "replace")) continue;
+    const c = results.get(ch.urn);
+    if (!r || !c || (ch.op !== "update" && ch.op !== "replace")) continue;
     const kind = kindOf(r);
     if (kind !== "Secret" && kind !== "ConfigMap") continue;
-    const dataPaths = (ch.paths ?? []).filter((p) => /^(data|stringData|binaryData)\b/.test(p));
-    if (dataPaths.length) changedData.set(`${kind}/${r.props.metadata?.namespace ?? ""}/${r.props.metadata?.name}`, ch);
+    const dataLeaves = c.leaves.filter((l) => l.path[0] === "data" || l.path[0] === "stringData" || l.path[0] === "binaryData");
+    if (dataLeaves.length === 0) continue;
+    const keys = dataLeaves.some((l) => l.path.length < 2) ? "all" : new Set(dataLeaves.map((l) => String(l.path[1])));
+    changedData.set(`${kind}/${r.props.metadata?.namespace ?? ""}/${r.props.metadata?.name}`, { change: ch, keys });
   }
   for (const r of current) {
     if (!LONG_RUNNING.has(r.type) || !matched.has(r.urn) || restartsOf.get(r.urn)) continue;
     const ns = r.props.metadata?.namespace ?? "";
     for (const ref of podReferences(r)) {
       const kind = ref.kind === "secret" ? "Secret" : "ConfigMap";
-      const ch = changedData.get(`${kind}/${ns}/${ref.name}`);
-      if (!ch) continue;
+      const changedKeys = changedData.get(`${kind}/${ns}/${ref.name}`);
+      if (!changedKeys) continue;
+      const read = ref.keys === undefined || changedKeys.keys === "all" ? true : ref.keys.some((k) => (changedKeys.keys as Set<string>).has(k));
+      if (!read) continue;
       const what = objectName(r)!;
+      const keyList = changedKeys.keys === "all" ? "its data" : [...changedKeys.keys].join(", ");
       if (kind === "Secret") {
         findings.push({
           kind: "stale-secret",
           blocking: true,
           urn: r.urn,
-          message: `Secret ${ns}/${ref.name} changes (${summarize(ch.paths!.filter((p) => /^(data|stringData)\b/.test(p)), 2)}), but ${what} reads it (${ref.how}) and its pod template does not change: its pods keep the old value until something restarts them. Put a hash of the values on the template (${SECRET_HASH})`,
+          message: `Secret ${ns}/${ref.name} changes (${keyList}), but ${what} reads it (${ref.how}) and its pod template does not change: its pods keep the old value until something restarts them. Put a hash of the values on the template (${SECRET_HASH})`,
         });
       } else {
         findings.push({ kind: "stale-config", blocking: false, urn: r.urn, message: `ConfigMap ${ns}/${ref.name} changes, but ${what} reads it (${ref.how}) with an unchanged pod template: the process sees the new values only if it re-reads them` });
@@ -642,11 +678,13 @@ export function resolveBase(root: string, current: StackFile, base: string): Bas
   if (existsSync(base)) {
     return { description: base, stackFile: { ...readStackFile(resolve(base), current.stack, root), stack: current.stack } };
   }
+  // The repository that holds the current stack file (the project's, or another for --config).
+  const where = dirname(current.file);
   let top: string;
   try {
-    top = execFileSync("git", ["-C", root, "rev-parse", "--show-toplevel"], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] }).trim();
+    top = execFileSync("git", ["-C", where, "rev-parse", "--show-toplevel"], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] }).trim();
   } catch {
-    throw new PlanUsageError(`--base ${base}: no such file, and ${root} is not a git work tree to read a ref from`);
+    throw new PlanUsageError(`--base ${base}: no such file, and ${where} is not in a git work tree to read a ref from`);
   }
   const path = relative(top, current.file).split("\\").join("/");
   let text: string;

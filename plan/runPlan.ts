@@ -90,6 +90,8 @@ export async function runPlan(options: PlanOptions): Promise<PlanResult> {
     throw error;
   }
   const { stack } = stackFile;
+  // A bad --base (no such file or ref) is a usage error before anything runs.
+  const base = options.base ? resolveBase(root, stackFile, options.base) : undefined;
   progress(`stack ${stack}: validating configuration`);
   let platform;
   try {
@@ -158,10 +160,10 @@ export async function runPlan(options: PlanOptions): Promise<PlanResult> {
     reachability,
     prerequisites: prerequisites(resources, platform),
   };
-  if (options.base) {
+  if (base) {
     progress(`stack ${stack}: running index.ts for the base configuration and this one (change preview)`);
     try {
-      result.diff = await previewChange(stackFile, resolveBase(root, stackFile, options.base), { program: join(root, "index.ts"), loadBandwidthMiBps: options.loadBandwidthMiBps });
+      result.diff = await previewChange(stackFile, base, { program: join(root, "index.ts"), loadBandwidthMiBps: options.loadBandwidthMiBps });
     } catch (error) {
       if (error instanceof BaseConfigError) return configError(stack, error.issues.map((i) => ({ path: `${error.base}: ${i.path}`, message: i.message })));
       throw error;
