@@ -18,6 +18,7 @@ import { WORKSTATION_API_KEY_ENV, providerModel } from "./providers";
 import { vllmBaseUrl, vllmModelFor } from "../components/specs/vllm";
 import { workstationBaseUrl } from "../components/specs/workstation";
 import type { PlannedServer } from "./servers";
+import { stackScopedName } from "../config/clusterSchema";
 
 /** Component names: every Kubernetes name of the gateway, Qdrant and the Bitwarden store derives from them. */
 export const COMPONENTS = { gateway: "gateway", qdrant: "qdrant", secrets: "secrets" } as const;
@@ -259,7 +260,9 @@ export function deployGatewayAndData(
   for (const warning of credentialWarnings()) pulumi.log.warn(warning);
   const bitwarden = bitwardenArgs(config, addons.bitwardenSdkServerUrl, options.extraSecrets);
   const provider = options.provider ? { provider: options.provider } : {};
-  const secrets = bitwarden ? new BitwardenSecrets(COMPONENTS.secrets, bitwarden, { ...provider, dependsOn: [addons, namespaces.gateway, namespaces.data] }) : undefined;
+  // Its ClusterSecretStore is cluster-scoped: a stack in a shared cluster names it after itself.
+  const secretsName = config.cluster.shared ? stackScopedName(config.platform.environment, COMPONENTS.secrets) : COMPONENTS.secrets;
+  const secrets = bitwarden ? new BitwardenSecrets(secretsName, bitwarden, { ...provider, dependsOn: [addons, namespaces.gateway, namespaces.data] }) : undefined;
   const gateway = new LiteLLMGateway(COMPONENTS.gateway, gatewayArgs(config, servers, options.workstationApiKey), { ...provider, dependsOn: [namespaces.gateway, ...(secrets ? [secrets] : [])] });
   const qdrant = new QdrantStore(COMPONENTS.qdrant, qdrantArgs(config, vectorSize, options.now), { ...provider, dependsOn: [namespaces.data, ...(secrets ? [secrets] : [])] });
   return { gateway, qdrant, secrets };

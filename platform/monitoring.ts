@@ -11,7 +11,7 @@ import { policyConfigFromPlatform } from "../plan/policyConfig";
 import { planGpus } from "../policies/gpuPlan";
 import type { ResourceLike } from "../policies/workloads";
 import { addonRelease, addonsUsed, monitoringNamespace } from "./addons";
-import { edgeRoutes } from "./edge";
+import { edgeComponentName, edgeRoutes } from "./edge";
 import { publicRoutes } from "./routes";
 import type { PlannedServer } from "./servers";
 
@@ -25,7 +25,7 @@ export const MONITORING_NAME = "monitoring";
 export function monitoringSelectorLabels(config: PlatformConfig): Record<string, string> {
   const m = config.monitoring;
   if (!m) return {};
-  return m.selectorLabels ?? (m.stack === "install" ? kubePrometheusStackSelector(addonRelease("kube-prometheus-stack")) : {});
+  return m.selectorLabels ?? (m.stack === "install" ? kubePrometheusStackSelector(addonRelease("kube-prometheus-stack", config)) : {});
 }
 
 /**
@@ -91,7 +91,7 @@ function modelServer(config: PlatformConfig, s: PlannedServer): ModelServerPlan 
 export function edgeRoutePlans(config: PlatformConfig): EdgeRoutePlan[] {
   const routes = edgeRoutes(config);
   return publicRoutes(config).map((r) => ({
-    ingress: `edge-${r.key}`,
+    ingress: `${edgeComponentName(config)}-${r.key}`,
     namespace: routes[r.key]!.service.namespace,
     path: r.prefix,
     ...(r.adapter ? { adapter: r.adapter } : {}),
@@ -117,14 +117,14 @@ export function observabilityArgs(config: PlatformConfig, servers: PlannedServer
     modelServers: servers.map((s) => modelServer(config, s)),
     gpus: used.dcgmExporter
       ? {
-          exporter: chartEndpoint(ns.devicePlugin, dcgmExporterMetricsService(addonRelease("dcgm-exporter")), { nodeLabel: true }),
+          exporter: chartEndpoint(ns.devicePlugin, dcgmExporterMetricsService(addonRelease("dcgm-exporter", config)), { nodeLabel: true }),
           sharing: config.gpuSharing.mode,
           cards: plannedCards(config, servers),
         }
       : undefined,
     // The controller's and cert-manager's series describe other objects (Ingresses, Certificates):
     // their own `namespace` label must win over the target's.
-    edge: used.ingressNginx ? { controller: chartEndpoint(ns.ingress, ingressNginxMetricsService(addonRelease("ingress-nginx")), { honorLabels: true }), routes } : undefined,
+    edge: used.ingressNginx ? { controller: chartEndpoint(ns.ingress, ingressNginxMetricsService(addonRelease("ingress-nginx", config)), { honorLabels: true }), routes } : undefined,
     gateway: {
       litellm: m.gateway.litellmMetrics
         ? {
@@ -145,7 +145,7 @@ export function observabilityArgs(config: PlatformConfig, servers: PlannedServer
       endpoint: { namespace: ns.data, service: qdrantStoreNames("qdrant").qdrant, serviceLabels: selectorLabels("qdrant", "qdrant"), port: "http", bearerTokenSecret: { name: qdrantStoreNames("qdrant").apiKey, key: "api-key" } },
       collection: config.qdrant.collection.name,
     },
-    certificates: used.certManager ? { controller: chartEndpoint(ns.certManager, certManagerMetricsService(addonRelease("cert-manager")), { honorLabels: true }), namespaces: certificateNamespaces } : undefined,
+    certificates: used.certManager ? { controller: chartEndpoint(ns.certManager, certManagerMetricsService(addonRelease("cert-manager", config)), { honorLabels: true }), namespaces: certificateNamespaces } : undefined,
     volumeNamespaces: [...(servers.length > 0 ? [ns.inference] : []), ns.gateway, ns.data],
     thresholds: { ...m.alerts },
   };
