@@ -4,6 +4,8 @@ import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "../../plan/cli";
+import { runPlan } from "../../plan/runPlan";
+import { PlanUsageError } from "../../plan/stackFile";
 import { PROJECT_ROOT, fixtureStackFile } from "../fixtures/stacks";
 
 function plan(...args: string[]) {
@@ -56,15 +58,17 @@ describe("npm run plan -- --base (CLI)", function () {
     assert.equal(doc.violations.filter((v: any) => v.level === "mandatory").length, 0, "refused by the change, not by a policy");
   });
 
-  it("usage: --base needs a value that is a file or a git ref, --load-bandwidth a positive number (exit 2)", () => {
+  it("usage: --base needs a value that is a file or a git ref (refused before anything runs), --load-bandwidth a positive number", async () => {
     assert.throws(() => parseArgs(["--stack", "prod", "--base"]), /--base needs a value/);
     assert.throws(() => parseArgs(["--stack", "prod", "--load-bandwidth", "0"]), /--load-bandwidth needs a positive number of MiB\/s, not "0"/);
     const parsed = parseArgs(["--stack", "prod", "--base", "origin/main", "--load-bandwidth", "1000"]);
     assert.ok(parsed !== "help");
     assert.deepEqual([parsed.base, parsed.loadBandwidthMiBps], ["origin/main", 1000]);
-    const run = plan("--stack", "prod", "--config", fixtureStackFile("prod"), "--base", "no-such-ref-anywhere", "--no-write");
-    assert.equal(run.status, 2, run.stdout + run.stderr);
-    assert.match(run.stderr, /plan: --base no-such-ref-anywhere: no such file, and not a git ref with tests\/fixtures\/stacks\/prod\.yaml/);
-    assert.doesNotMatch(run.stderr, /running index\.ts/, "refused before anything runs");
+    const progress: string[] = [];
+    await assert.rejects(
+      runPlan({ root: PROJECT_ROOT, stack: "prod", config: fixtureStackFile("prod"), base: "no-such-ref-anywhere", write: false, progress: (m) => progress.push(m) }),
+      (e: Error) => e instanceof PlanUsageError && /^--base no-such-ref-anywhere: no such file, and not a git ref with tests\/fixtures\/stacks\/prod\.yaml/.test(e.message),
+    );
+    assert.deepEqual(progress, [], "refused before anything runs (the CLI exits 2 with the usage text)");
   });
 });
