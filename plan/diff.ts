@@ -117,10 +117,9 @@ interface LeafChange {
 
 const isUnknown = (v: unknown) => v !== null && typeof v === "object" && (v as { __pulumiUnknown?: unknown }).__pulumiUnknown === true;
 
+/** Scalars compare by value; the provider's `equalNumbers` makes 1 and 1.0 equal, as JavaScript numbers are. */
 function sameScalar(a: unknown, b: unknown): boolean {
-  if (a === b) return true;
-  // The provider compares numbers by value (equalNumbers): 1 and 1.0 are the same.
-  return typeof a === "number" && typeof b === "number" && a === b;
+  return a === b;
 }
 
 /**
