@@ -8,6 +8,7 @@ import { deployAllNetworkPolicies } from "./platform/network";
 import { addonsUsed, deployClusterAddons } from "./platform/addons";
 import { workstationBaseUrl as workstationBaseUrlOf } from "./components/specs/workstation";
 import { deployMonitoring } from "./platform/monitoring";
+import { deployClusterProvider } from "./platform/provider";
 
 // Everything is validated and planned before the first resource is declared.
 const { config, servers } = loadPlatform();
@@ -16,35 +17,45 @@ const vectorSize = collectionVectorSize(config, servers);
 const workstation = deployWorkstation(config);
 const workstationUrl = config.workstation ? workstationBaseUrlOf(config.workstation) : undefined;
 const ns = config.namespaces;
+// One explicit Kubernetes provider (llm-platform:cluster's context) for every Kubernetes resource:
+// components pass it to their children, so the kubeconfig's current context decides nothing.
+const provider = deployClusterProvider(config);
+const onCluster = { provider };
 
 const used = addonsUsed(config);
-const namespaces = deployNamespaces({
-  inference: servers.length > 0 ? { name: ns.inference, level: "restricted" } : undefined,
-  // The device plugin mounts host paths: the one namespace that needs the privileged level.
-  devicePlugin: used.gpuDevicePlugin ? { name: ns.devicePlugin, level: "privileged" } : undefined,
-  gateway: { name: ns.gateway, level: "restricted" },
-  data: { name: ns.data, level: "restricted" },
-  externalSecrets: used.externalSecrets ? { name: ns.externalSecrets, level: "baseline" } : undefined,
-  // The edge controller (ingress-nginx, or NGINX Gateway Fabric with its Gateway's data plane) binds ports.
-  ingress: used.ingressNginx || used.nginxGatewayFabric ? { name: ns.ingress, level: "baseline" } : undefined,
-  certManager: used.certManager ? { name: ns.certManager, level: "baseline" } : undefined,
-});
+// Namespaces that hold PVCs with data are protected and retained like the data (deleting a namespace deletes its PVCs).
+const namespaces = deployNamespaces(
+  {
+    inference: servers.length > 0 ? { name: ns.inference, level: "restricted", holdsData: true } : undefined,
+    // The device plugin mounts host paths: the one namespace that needs the privileged level.
+    devicePlugin: used.gpuDevicePlugin ? { name: ns.devicePlugin, level: "privileged" } : undefined,
+    gateway: { name: ns.gateway, level: "restricted", holdsData: true },
+    data: { name: ns.data, level: "restricted", holdsData: true },
+    externalSecrets: used.externalSecrets ? { name: ns.externalSecrets, level: "baseline" } : undefined,
+    // The edge controller (ingress-nginx, or NGINX Gateway Fabric with its Gateway's data plane) binds ports.
+    ingress: used.ingressNginx || used.nginxGatewayFabric ? { name: ns.ingress, level: "baseline" } : undefined,
+    certManager: used.certManager ? { name: ns.certManager, level: "baseline" } : undefined,
+  },
+  { protect: config.platform.protectStatefulData, retainOnDelete: config.platform.retainStatefulData },
+  onCluster,
+);
 // The operators first: every custom resource and GPU workload waits for them.
-const addons = deployClusterAddons(config, Object.values(namespaces));
+const addons = deployClusterAddons(config, Object.values(namespaces), onCluster);
 
-const inference = deployInference(config, servers, { inference: namespaces.inference! }, addons);
+const inference = deployInference(config, servers, { inference: namespaces.inference! }, addons, onCluster);
 const hfToken = huggingFaceTokenExternalSecret(config);
 const { gateway, qdrant } = deployGatewayAndData(config, servers, { gateway: namespaces.gateway!, data: namespaces.data! }, vectorSize, addons, {
   workstationApiKey: workstation && config.workstation?.engine === "vllm" ? workstation.apiKey : undefined,
   extraSecrets: hfToken ? [{ namespace: hfToken.namespace, secretName: hfToken.secretName, data: [{ secretKey: hfToken.key, bitwardenSecret: hfToken.bitwardenSecret }] }] : [],
+  provider,
 });
 
 // Default deny plus the allows each namespace needs, in every namespace the program creates (the
 // monitoring namespace is ClusterAddons', so its policies wait for the add-ons).
-deployAllNetworkPolicies(config, { ...namespaces, monitoring: addons });
+deployAllNetworkPolicies(config, { ...namespaces, monitoring: addons }, onCluster);
 
-const edge = deployEdge(config, [gateway, qdrant, addons]);
-deployMonitoring(config, servers, [addons, ...Object.values(namespaces)]);
+const edge = deployEdge(config, [gateway, qdrant, addons], onCluster);
+deployMonitoring(config, servers, [addons, ...Object.values(namespaces)], onCluster);
 
 /** Per server: the resolved memory plan on one card (GiB) and the names it serves. */
 export const servingPlan = Object.fromEntries(

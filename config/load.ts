@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { platformConfigSchema, type PlatformConfig } from "./schema";
+import { stackScoped } from "./clusterSchema";
 
 export const CONFIG_NAMESPACE = "llm-platform";
 
@@ -62,7 +63,8 @@ export function parsePlatformConfig(raw: Record<string, unknown>): PlatformConfi
       }),
     );
   }
-  return result.data;
+  // Names of a stack in a shared cluster (cluster.shared) are prefixed here, once, for every reader.
+  return stackScoped(result.data);
 }
 
 /**

@@ -8,6 +8,7 @@ import { gatewayConfigSchema, pinnedImage, providersConfigSchema, qdrantConfigSc
 import { providerProblems } from "./providers";
 import { gatewayConfigIssues } from "./gatewayChecks";
 import { serverConfigIssues } from "./serverChecks";
+import { clusterConfigIssues, clusterConfigSchema } from "./clusterSchema";
 
 /** RFC 1123 label, as Kubernetes requires for names of Services, namespaces and most objects. */
 const DNS_1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
@@ -308,6 +309,8 @@ export const platformConfigSchema = z
     workstation: workstationConfigSchema.optional(),
     /** Metrics, alerts tied to the plan and dashboards (docs/observability.md); absent: none. */
     monitoring: monitoringConfigSchema.optional(),
+    /** The cluster the stack deploys to: kubeconfig context, identity, shared with another stack (config/clusterSchema.ts). */
+    cluster: clusterConfigSchema.prefault({}),
   })
   .superRefine((config, ctx) => {
     for (const [name, node] of Object.entries(config.host.nodes)) {
@@ -394,6 +397,7 @@ export const platformConfigSchema = z
     }
     for (const issue of gatewayConfigIssues(config)) ctx.addIssue({ code: "custom", path: issue.path, message: issue.message });
     for (const issue of serverConfigIssues(config)) ctx.addIssue({ code: "custom", path: issue.path, message: issue.message });
+    for (const issue of clusterConfigIssues(config)) ctx.addIssue({ code: "custom", path: issue.path, message: issue.message });
     if (config.images.pinning === "digest") {
       const images: [PropertyKey[], string][] = [
         [["images", "vllm"], config.images.vllm],

@@ -6,6 +6,8 @@ export interface ClusterReader {
   readonly context: string;
   readonly server: string;
   version(): Promise<string>;
+  /** A namespace (the doctor reads kube-system's UID: the cluster's identity). */
+  namespace(name: string): Promise<k8s.V1Namespace | undefined>;
   storageClass(name: string): Promise<k8s.V1StorageClass | undefined>;
   storageClasses(): Promise<k8s.V1StorageClass[]>;
   nodes(labelSelector?: string): Promise<k8s.V1Node[]>;
@@ -36,7 +38,12 @@ export function loadKubeConfig(file?: string, context?: string): k8s.KubeConfig 
   const kc = new k8s.KubeConfig();
   if (file) kc.loadFromFile(file);
   else kc.loadFromDefault();
-  if (context) kc.setCurrentContext(context);
+  if (context) {
+    if (!kc.getContexts().some((c) => c.name === context)) {
+      throw new Error(`the kubeconfig has no context "${context}" (it has: ${kc.getContexts().map((c) => c.name).join(", ") || "none"})`);
+    }
+    kc.setCurrentContext(context);
+  }
   return kc;
 }
 
@@ -51,6 +58,7 @@ export function kubeClusterReader(kc: k8s.KubeConfig): ClusterReader {
     context: kc.getCurrentContext(),
     server: kc.getCurrentCluster()?.server ?? "(no cluster)",
     version: async () => (await versionApi.getCode()).gitVersion,
+    namespace: (name) => orUndefined(core.readNamespace({ name })),
     storageClass: (name) => orUndefined(storage.readStorageClass({ name })),
     storageClasses: async () => (await storage.listStorageClass()).items,
     nodes: async (labelSelector) => (await core.listNode(labelSelector ? { labelSelector } : {})).items,

@@ -13,11 +13,14 @@ const USAGE = `usage: npm run plan -- (--stack <name> | --config <Pulumi.<stack>
   --json                  print the plan as JSON instead of the report
                           (use \`npm run -s plan -- --json\`: without -s npm prints its banner first)
   --json-file <file>      also write the JSON document to <file> (the report still goes to stdout)
+  --base <file|git-ref>   preview the change from a base config: a stack file, or a git ref whose
+                          Pulumi.<stack>.yaml is read (config only: both run this working tree's program)
+  --load-bandwidth <MiB/s> model cache read bandwidth for GPU load-time estimates (default 250)
   --no-write              do not write files
   --no-validate           skip schema validation of rendered objects
   -h, --help              this help
 
-exit codes: 0 fits, 1 a mandatory policy violation, 2 a configuration error`;
+exit codes: 0 fits, 1 a mandatory policy violation or a refused change (--base), 2 a configuration error`;
 
 export interface CliOptions extends PlanOptions {
   json: boolean;
@@ -52,6 +55,15 @@ export function parseArgs(argv: string[]): CliOptions | "help" {
       case "--json-file":
         options.jsonFile = value(i++, arg);
         break;
+      case "--base":
+        options.base = value(i++, arg);
+        break;
+      case "--load-bandwidth": {
+        const mibps = Number(value(i++, arg));
+        if (!(mibps > 0)) throw new PlanUsageError(`--load-bandwidth needs a positive number of MiB/s, not "${argv[i]}"`);
+        options.loadBandwidthMiBps = mibps;
+        break;
+      }
       case "--no-write":
         options.write = false;
         break;

@@ -1,4 +1,5 @@
 import type { PlanResult } from "./runPlan";
+import { changeReportLines } from "./diff";
 
 const f1 = (x: number) => x.toFixed(1);
 
@@ -117,12 +118,14 @@ export function formatReport(result: PlanResult, outDir?: string): string {
     "",
   );
   lines.push(...deployOrderLines(result), "", ...flowMatrixLines(result), "", ...prerequisiteLines(result), "");
+  if (result.diff) lines.push(...changeReportLines(result.diff), "");
   for (const level of ["mandatory", "advisory"] as const) {
     const list = result.violations.filter((v) => v.level === level);
     lines.push(`${level} violations: ${list.length}`);
     for (const v of list) lines.push(`  [${v.policy}] ${v.message}`);
   }
-  if (outDir) lines.push("", `wrote ${outDir}/manifests (kustomize), plan.json, gpu-plan.svg, policy-config.json`);
-  lines.push(result.exitCode === 0 ? "result: fits — no mandatory violation" : "result: REFUSED — fix the mandatory violations above");
+  if (outDir) lines.push("", `wrote ${outDir}/manifests (kustomize), plan.json, gpu-plan.svg, policy-config.json${result.diff ? ", changes.md" : ""}`);
+  const violated = result.violations.some((v) => v.level === "mandatory");
+  lines.push(result.exitCode === 0 ? "result: fits — no mandatory violation" : violated ? "result: REFUSED — fix the mandatory violations above" : "result: REFUSED — the change against the base is refused (see above)");
   return `${lines.join("\n")}\n`;
 }

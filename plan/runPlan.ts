@@ -18,6 +18,7 @@ import { stackFileFor, StackFileError } from "./stackFile";
 import { gpuPlanSvg } from "./svg";
 import { synthesize, type SynthesizedResource } from "./synthesize";
 import { validateObjects } from "./validate";
+import { BaseConfigError, changeReportLines, changesJson, previewChange, resolveBase, type PlanDiff } from "./diff";
 
 export interface PlanOptions {
   /** Project root (where Pulumi.yaml and index.ts are). */
@@ -33,6 +34,10 @@ export interface PlanOptions {
   /** Validate every object against kubernetes-models schemas (default true). */
   validate?: boolean;
   progress?: (message: string) => void;
+  /** `--base FILE|GIT_REF`: preview the change from that configuration to this one (plan/diff.ts). */
+  base?: string;
+  /** `--load-bandwidth`: the model cache's read bandwidth (MiB/s) for GPU load-time estimates. */
+  loadBandwidthMiBps?: number;
 }
 
 export interface StorageBudget {
@@ -59,6 +64,8 @@ export interface PlanResult {
   /** Secrets the GitOps tree does not carry, and what provides them (ExternalSecrets from Bitwarden, or by hand). */
   gitopsSecrets?: GitOpsSecret[];
   outDir?: string;
+  /** With `--base`: every resource's operation against the base configuration, and what blocks. */
+  diff?: PlanDiff;
 }
 
 /** `{host: {...}}` (the inventory alone) or the `--policy-pack-config` shape (every policy's settings). */
@@ -83,6 +90,8 @@ export async function runPlan(options: PlanOptions): Promise<PlanResult> {
     throw error;
   }
   const { stack } = stackFile;
+  // A bad --base (no such file or ref) is a usage error before anything runs.
+  const base = options.base ? resolveBase(root, stackFile, options.base) : undefined;
   progress(`stack ${stack}: validating configuration`);
   let platform;
   try {
@@ -151,6 +160,16 @@ export async function runPlan(options: PlanOptions): Promise<PlanResult> {
     reachability,
     prerequisites: prerequisites(resources, platform),
   };
+  if (base) {
+    progress(`stack ${stack}: running index.ts for the base configuration and this one (change preview)`);
+    try {
+      result.diff = await previewChange(stackFile, base, { program: join(root, "index.ts"), loadBandwidthMiBps: options.loadBandwidthMiBps });
+    } catch (error) {
+      if (error instanceof BaseConfigError) return configError(stack, error.issues.map((i) => ({ path: `${error.base}: ${i.path}`, message: i.message })));
+      throw error;
+    }
+    if (result.diff.exitCode === 1) result.exitCode = 1;
+  }
   const tree = renderManifests(resources, { stack, order });
   result.gitopsSecrets = tree.secrets;
   if (options.write !== false) {
@@ -161,6 +180,7 @@ export async function runPlan(options: PlanOptions): Promise<PlanResult> {
     writeFileSync(join(outDir, "plan.json"), `${JSON.stringify(planJson(result), null, 2)}\n`);
     writeFileSync(join(outDir, "gpu-plan.svg"), gpuPlanSvg(gpus, `llm-platform ${stack}: GPU plan`));
     writeFileSync(join(outDir, "policy-config.json"), `${JSON.stringify(policyPackConfigFile(host), null, 2)}\n`);
+    if (result.diff) writeFileSync(join(outDir, "changes.md"), `${changeReportLines(result.diff).join("\n")}\n`);
     result.outDir = outDir;
   }
   return result;
@@ -211,5 +231,6 @@ export function planJson(result: PlanResult): Record<string, unknown> {
     prerequisites: (result.prerequisites ?? []).map(({ kind, name, namespace, why, howToCreate, ...detail }) => ({ kind, name, ...(namespace ? { namespace } : {}), why, howToCreate, ...detail })),
     gpus: result.gpus ?? null,
     budgets: result.budgets ?? null,
+    ...(result.diff ? changesJson(result.diff) : {}),
   };
 }

@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import * as pulumi from "@pulumi/pulumi";
 import type { PlannedResource } from "../policies/evaluate";
 
@@ -17,6 +18,12 @@ export interface SynthesizedResource extends PlannedResource {
   propertyDependencies: Record<string, string[]>;
   /** URN of the explicit provider resource (absent: the default provider). */
   provider?: string;
+  /**
+   * URNs the engine matches this resource against in the previous state when its own URN is not
+   * there: its `aliases` and those it inherits from its parents' (the engine's rules, mirrored by the
+   * SDK's `allAliases`/`inheritedChildAlias` in @pulumi/pulumi/resource.js). Absent when none.
+   */
+  aliases?: string[];
 }
 
 export interface SynthesisOptions {
@@ -32,6 +39,13 @@ export interface SynthesisOptions {
    * returns its inputs: offline there is no registry or cloud API to ask.
    */
   calls?: Record<string, (inputs: Record<string, any>) => Record<string, unknown>>;
+  /**
+   * Give each generated value (random passwords, digests) a placeholder keyed by its resource and
+   * inputs (`[generated at deploy time #1a2b3c4d]`): a generator replaced with new inputs (a rotation's
+   * keepers) then hands its readers a new value, as at deploy time, and a change preview
+   * (plan/diff.ts) sees every Secret and pod-template hash that follows from it.
+   */
+  keyGeneratedValues?: boolean;
 }
 
 export interface Synthesis {
@@ -58,10 +72,16 @@ export function unwrapSecrets(value: unknown): unknown {
   return value;
 }
 
-function fakeOutputs(type: string): Record<string, unknown> {
-  if (type.startsWith("random:")) return { result: GENERATED, bcryptHash: GENERATED };
-  if (type.startsWith("docker:")) return { repoDigest: GENERATED, sha256Digest: GENERATED };
+function fakeOutputs(type: string, generated = GENERATED): Record<string, unknown> {
+  if (type.startsWith("random:")) return { result: generated, bcryptHash: generated };
+  if (type.startsWith("docker:")) return { repoDigest: generated, sha256Digest: generated };
   return {};
+}
+
+/** `[generated at deploy time #<digest of type, name and inputs>]`: the same until the generator's inputs change. */
+function keyedGenerated(type: string, name: string, inputs: unknown): string {
+  const digest = createHash("sha256").update(JSON.stringify([type, name, unwrapSecrets(inputs)])).digest("hex").slice(0, 8);
+  return `${GENERATED.slice(0, -1)} #${digest}]`;
 }
 
 /** What the stack transformation saw of one resource: the object itself, its inputs and options before serialization. */
@@ -76,6 +96,7 @@ interface Declared {
 /** The SDK's internal Resource fields the plan reads (set by the Resource constructor in @pulumi/pulumi/resource.js). */
 interface ResourceInternals {
   __parentResource?: pulumi.Resource & ResourceInternals;
+  __name?: string;
   __pulumiType?: string;
   __protect?: boolean;
   __prov?: pulumi.ProviderResource;
@@ -108,6 +129,67 @@ function engineUrn(resource: pulumi.Resource, stack: string, project: string): s
     r = r.__parentResource;
   }
   return `urn:pulumi:${stack}::${project}::${chain.join("$")}::${name}`;
+}
+
+/** `urn:pulumi:<stack>::<project>::<parent's qualified type>$<type>::<name>`, as the engine builds it. */
+function urnWithParent(stack: string, project: string, type: string, name: string, parentUrn?: string): string {
+  const parentType = parentUrn?.split("::")[2];
+  return `urn:pulumi:${stack}::${project}::${parentType ? `${parentType}$` : ""}${type}::${name}`;
+}
+
+type AliasSpec = string | { name?: string; type?: string; parent?: pulumi.Resource; project?: string; stack?: string };
+
+/**
+ * The alias URNs of every declared resource: its own `aliases` (a spec's missing name, type and parent
+ * default to the resource's; `parent: undefined` or the root stack means none), and one per alias of
+ * its parent, own or inherited — with the parent's name swapped in when the child's name starts with
+ * it (`inheritedChildAlias`). The engine computes the inherited ones from the specs the SDK sends.
+ */
+async function aliasUrns(declared: Declared[], urnOf: (r: pulumi.Resource) => string, stack: string, project: string): Promise<Map<pulumi.Resource, string[]>> {
+  const byResource = new Map(declared.map((d) => [d.resource, d]));
+  const memo = new Map<pulumi.Resource, Promise<string[]>>();
+  const parentOf = (r: pulumi.Resource) => {
+    const p = (r as unknown as ResourceInternals).__parentResource;
+    return p && p.__pulumiType !== STACK_TYPE ? p : undefined;
+  };
+  const of = (resource: pulumi.Resource): Promise<string[]> => {
+    let pending = memo.get(resource);
+    if (pending) return pending;
+    pending = (async () => {
+      const d = byResource.get(resource);
+      const internals = resource as unknown as ResourceInternals;
+      const name = internals.__name!;
+      const type = internals.__pulumiType!;
+      const parent = parentOf(resource);
+      const own: string[] = [];
+      for (const raw of (d?.opts.aliases ?? []) as pulumi.Input<AliasSpec>[]) {
+        const alias = (await (pulumi.output(raw) as unknown as { promise(): Promise<AliasSpec> }).promise()) as AliasSpec;
+        if (typeof alias === "string") {
+          own.push(alias);
+          continue;
+        }
+        const aliasParent = Object.prototype.hasOwnProperty.call(alias, "parent") ? alias.parent : parent;
+        const parentUrn = aliasParent && (aliasParent as unknown as ResourceInternals).__pulumiType !== STACK_TYPE ? urnOf(aliasParent) : undefined;
+        own.push(urnWithParent(alias.stack ?? stack, alias.project ?? project, alias.type ?? type, alias.name ?? name, parentUrn));
+      }
+      const inherited: string[] = [];
+      if (parent) {
+        const parentName = (parent as unknown as ResourceInternals).__name!;
+        for (const parentAlias of await of(parent)) {
+          for (const [childName, childType] of [[name, type], ...own.map((u) => [u.split("::")[3]!, u.split("::")[2]!.split("$").pop()!])] as [string, string][]) {
+            const aliasName = childName.startsWith(parentName) ? `${parentAlias.split("::")[3]}${childName.slice(parentName.length)}` : childName;
+            inherited.push(urnWithParent(stack, project, childType, aliasName, parentAlias));
+          }
+        }
+      }
+      return [...new Set([...own, ...inherited])].filter((u) => u !== urnOf(resource));
+    })();
+    memo.set(resource, pending);
+    return pending;
+  };
+  const out = new Map<pulumi.Resource, string[]>();
+  for (const d of declared) out.set(d.resource, await of(d.resource));
+  return out;
 }
 
 /** Dependencies of one declared resource, computed by the SDK's own code as `prepareResource` does. */
@@ -151,7 +233,8 @@ export async function synthesize(options: SynthesisOptions): Promise<Synthesis> 
           if (result) props = result.props;
         }
         inputs.set(key(args.type, args.name), { type: args.type, name: args.name, inputs: unwrapSecrets(props) as Record<string, any>, custom: args.custom ?? true });
-        return { id: `${args.name}-id`, state: { ...props, ...fakeOutputs(args.type) } };
+        const generated = options.keyGeneratedValues ? keyedGenerated(args.type, args.name, args.inputs) : GENERATED;
+        return { id: `${args.name}-id`, state: { ...props, ...fakeOutputs(args.type, generated) } };
       },
       call: (args) => options.calls?.[args.token]?.(args.inputs) ?? args.inputs,
       registerTransform: (transform) => transforms.push(transform),
@@ -180,6 +263,7 @@ export async function synthesize(options: SynthesisOptions): Promise<Synthesis> 
     if (!urn) urns.set(r, (urn = engineUrn(r, options.stack, options.project)));
     return urn;
   };
+  const aliases = await aliasUrns(declared, urnOf, options.stack, options.project);
   const resources: SynthesizedResource[] = [];
   for (const d of declared) {
     const recorded = inputs.get(key(d.type, d.name));
@@ -199,6 +283,7 @@ export async function synthesize(options: SynthesisOptions): Promise<Synthesis> 
       dependencies,
       propertyDependencies,
       ...(provider ? { provider } : {}),
+      ...(aliases.get(d.resource)?.length ? { aliases: aliases.get(d.resource) } : {}),
       // Effective values: protect is inherited from the parent by the Resource constructor; retainOnDelete is not.
       opts: { protect: internals.__protect ?? false, retainOnDelete: d.opts.retainOnDelete ?? false, parent },
     });

@@ -3,10 +3,23 @@ import type { PlatformConfig } from "../config/schema";
 import { ClusterAddons, type ClusterAddonsArgs } from "../components/clusterAddons";
 import { deployNamespaces } from "./namespaces";
 import { totalGpus } from "./servers";
+import { stackScopedName } from "../config/clusterSchema";
 
 /** The ClusterAddons instance's name: every add-on's Helm release is `<ADDONS_NAME>-<add-on>`. */
 export const ADDONS_NAME = "addons";
-export const addonRelease = (addon: string) => `${ADDONS_NAME}-${addon}`;
+
+/** What release names depend on: `cluster.shared` prefixes them with `platform.environment`. */
+export type ReleaseScope = { cluster: { shared: boolean }; platform: { environment: string } };
+
+/**
+ * The ClusterAddons instance's name for a stack: `addons`, or `<environment>-addons` in a cluster
+ * shared with another stack, so release names, and the cluster-scoped objects charts name after them
+ * (ClusterRoles, webhook configurations), are the stack's own.
+ */
+export function addonsName(config?: ReleaseScope): string {
+  return config?.cluster.shared ? stackScopedName(config.platform.environment, ADDONS_NAME) : ADDONS_NAME;
+}
+export const addonRelease = (addon: string, config?: ReleaseScope) => `${addonsName(config)}-${addon}`;
 
 /** Which cluster-wide operators the stack uses: only those are installed. */
 export function addonsUsed(config: PlatformConfig): {
@@ -109,11 +122,12 @@ export function clusterAddonsArgs(config: PlatformConfig): ClusterAddonsArgs {
   };
 }
 
-export function deployClusterAddons(config: PlatformConfig, namespaces: pulumi.Resource[]): ClusterAddons {
+/** `opts` carries the stack's Kubernetes provider (platform/provider.ts) to the add-ons and the monitoring namespace. */
+export function deployClusterAddons(config: PlatformConfig, namespaces: pulumi.Resource[], opts: pulumi.ComponentResourceOptions = {}): ClusterAddons {
   const used = addonsUsed(config);
   // kube-prometheus-stack's namespace: restricted unless node-exporter (a host daemon) runs there.
   const monitoring = used.kubePrometheusStack
-    ? deployNamespaces({ monitoring: { name: monitoringNamespace(config), level: config.monitoring?.kubePrometheusStack.nodeExporter ? "privileged" : "restricted" } })
+    ? deployNamespaces({ monitoring: { name: monitoringNamespace(config), level: config.monitoring?.kubePrometheusStack.nodeExporter ? "privileged" : "restricted" } }, undefined, { provider: opts.provider })
     : {};
-  return new ClusterAddons(ADDONS_NAME, clusterAddonsArgs(config), { dependsOn: [...namespaces, ...Object.values(monitoring)] });
+  return new ClusterAddons(addonsName(config), clusterAddonsArgs(config), { ...opts, dependsOn: [...namespaces, ...Object.values(monitoring)] });
 }

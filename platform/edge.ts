@@ -6,6 +6,7 @@ import { NginxIngressWithTls, type NginxIngressWithTlsArgs } from "../components
 import { ACME_SERVERS, edgeNames, type EdgeRateLimits, type EdgeRoute } from "../components/specs/edge";
 import { gatewayServiceRefs } from "./gateway";
 import { publicRoutes } from "./routes";
+import { stackScopedName } from "../config/clusterSchema";
 
 /**
  * The public route table (platform/routes.ts) as edge routes to the gateway's and Qdrant's Services,
@@ -41,9 +42,14 @@ export function acmeSolverNamespaces(config: PlatformConfig): string[] {
 /** The edge component's name: its Kubernetes objects are named after it (`edge-tls`, `edge-acme`, `edge-<route key>`). */
 export const EDGE_COMPONENT = "edge";
 
+/** The edge's name for a stack: `<environment>-edge` in a shared cluster, so its ClusterIssuer (cluster-scoped) is the stack's own. */
+export function edgeComponentName(config: { cluster: { shared: boolean }; platform: { environment: string } }): string {
+  return config.cluster.shared ? stackScopedName(config.platform.environment, EDGE_COMPONENT) : EDGE_COMPONENT;
+}
+
 /** The edge certificate (and its Secret): one beside the Gateway, or one per route namespace on ingress-nginx. */
 export function edgeCertificate(config: PlatformConfig): { name: string; namespaces: string[] } | undefined {
-  return config.edge ? { name: edgeNames(EDGE_COMPONENT).tlsSecret, namespaces: acmeSolverNamespaces(config) } : undefined;
+  return config.edge ? { name: edgeNames(edgeComponentName(config)).tlsSecret, namespaces: acmeSolverNamespaces(config) } : undefined;
 }
 
 /** NGINX replicas that each count the edge's per-client limits on their own (the controller's, or the Gateway's data plane). */
@@ -85,9 +91,9 @@ export function gatewayApiEdgeArgs(config: PlatformConfig, edge: EdgeConfig): Ga
 }
 
 /** The edge of `edge.implementation`; its custom resources wait for the add-ons (CRDs, controller, cert-manager). */
-export function deployEdge(config: PlatformConfig, dependsOn: pulumi.Resource[]): NginxIngressWithTls | GatewayApiEdge | undefined {
+export function deployEdge(config: PlatformConfig, dependsOn: pulumi.Resource[], opts: pulumi.ComponentResourceOptions = {}): NginxIngressWithTls | GatewayApiEdge | undefined {
   const edge = config.edge;
   if (!edge) return undefined;
-  if (edge.implementation === "gateway-api") return new GatewayApiEdge(EDGE_COMPONENT, gatewayApiEdgeArgs(config, edge), { dependsOn });
-  return new NginxIngressWithTls(EDGE_COMPONENT, nginxIngressArgs(config, edge), { dependsOn });
+  if (edge.implementation === "gateway-api") return new GatewayApiEdge(edgeComponentName(config), gatewayApiEdgeArgs(config, edge), { ...opts, dependsOn });
+  return new NginxIngressWithTls(edgeComponentName(config), nginxIngressArgs(config, edge), { ...opts, dependsOn });
 }

@@ -11,9 +11,9 @@ import { POSTGRES_PORT, REDIS_PORT } from "../components/specs/gatewayData";
 import { VLLM_PORT } from "../components/specs/vllm";
 import { workstationPort } from "../components/specs/workstation";
 import { configuredProviders } from "../config/providers";
-import { addonRelease, addonsUsed, monitoringNamespace } from "./addons";
+import { addonRelease, addonsUsed, monitoringNamespace, type ReleaseScope } from "./addons";
 import { COMPONENTS } from "./gateway";
-import { EDGE_COMPONENT, acmeSolverNamespaces, edgeRoutes } from "./edge";
+import { EDGE_COMPONENT, acmeSolverNamespaces, edgeComponentName, edgeRoutes } from "./edge";
 
 /** Pods in one namespace chosen by labels (or a full selector). */
 export interface PodRef {
@@ -85,16 +85,23 @@ const instance = (release: string) => ({ "app.kubernetes.io/instance": release }
  * names each release `addons-<addon>`, its GpuTimeSlicing child `addons-gpu` → `addons-gpu-device-plugin`.
  * Charts label every pod `app.kubernetes.io/instance: <release>`; the reachability check refuses a plan
  * whose releases are named otherwise (plan/reachability.ts), so a rename cannot silently break the rules.
+ * With `cluster.shared` the add-ons' name, and so every release, carries the environment (`dev-addons-…`).
  */
-export const RELEASES = {
-  ingress: addonRelease("ingress-nginx"),
-  gatewayFabric: addonRelease("nginx-gateway-fabric"),
-  certManager: addonRelease("cert-manager"),
-  externalSecrets: addonRelease("external-secrets"),
-  devicePlugin: addonRelease("gpu-device-plugin"),
-  prometheusStack: addonRelease("kube-prometheus-stack"),
-  dcgmExporter: addonRelease("dcgm-exporter"),
-} as const;
+export function releaseNames(config?: ReleaseScope) {
+  const release = (addon: string) => addonRelease(addon, config);
+  return {
+    ingress: release("ingress-nginx"),
+    gatewayFabric: release("nginx-gateway-fabric"),
+    certManager: release("cert-manager"),
+    externalSecrets: release("external-secrets"),
+    devicePlugin: release("gpu-device-plugin"),
+    prometheusStack: release("kube-prometheus-stack"),
+    dcgmExporter: release("dcgm-exporter"),
+  } as const;
+}
+
+/** The release names of a stack alone in its cluster (`cluster.shared` prefixes them: `releaseNames(config)`). */
+export const RELEASES = releaseNames();
 
 /** The chart behind each release above (the plan's Helm Release resources are matched by it). */
 export const RELEASE_CHARTS: Record<keyof typeof RELEASES, string> = {
@@ -107,35 +114,41 @@ export const RELEASE_CHARTS: Record<keyof typeof RELEASES, string> = {
   dcgmExporter: "dcgm-exporter",
 };
 
-/** Labels of the pods the charts run (their templates' selector labels), by role. */
-export const CHART_POD_LABELS = {
-  // ingress-nginx chart: controller pods carry name/instance/component (templates/controller-deployment.yaml).
-  ingressController: { "app.kubernetes.io/name": "ingress-nginx", ...instance(RELEASES.ingress), "app.kubernetes.io/component": "controller" },
-  // NGINX Gateway Fabric 2.x: the control plane (chart selectorLabels: chart name + release; its agent
-  // gRPC port 8443), and the data plane NGF provisions per Gateway with the Gateway's spec.infrastructure.labels.
-  gatewayFabricControlPlane: { "app.kubernetes.io/name": "nginx-gateway-fabric", ...instance(RELEASES.gatewayFabric) },
-  gatewayFabricDataPlane: dataPlaneLabels(EDGE_COMPONENT),
-  // cert-manager chart: controller, webhook (name "webhook"), cainjector, startupapicheck.
-  certManagerController: { "app.kubernetes.io/name": "cert-manager", ...instance(RELEASES.certManager), "app.kubernetes.io/component": "controller" },
-  certManagerWebhook: { "app.kubernetes.io/name": "webhook", ...instance(RELEASES.certManager), "app.kubernetes.io/component": "webhook" },
-  // cert-manager's acmesolver pods (pkg/apis/acme/v1 SolverIdentificationLabelKey), created in the Certificate's namespace.
-  acmeSolver: { "acme.cert-manager.io/http01-solver": "true" },
-  // external-secrets chart and its bitwarden-sdk-server subchart (nameOverride bitwarden-sdk-server).
-  externalSecretsController: { "app.kubernetes.io/name": "external-secrets", ...instance(RELEASES.externalSecrets) },
-  externalSecretsWebhook: { "app.kubernetes.io/name": "external-secrets-webhook", ...instance(RELEASES.externalSecrets) },
-  bitwardenSdkServer: { "app.kubernetes.io/name": "bitwarden-sdk-server", ...instance(RELEASES.externalSecrets) },
-  // nvidia-device-plugin v0.17.4 pulls node-feature-discovery 0.15.3 (gfd.enabled) with enableNodeFeatureApi: false:
-  // workers send features to the master over gRPC 8080 (templates/master.yaml, worker.yaml; label role).
-  nfdMaster: { "app.kubernetes.io/name": "node-feature-discovery", ...instance(RELEASES.devicePlugin), role: "master" },
-  nfdWorker: { "app.kubernetes.io/name": "node-feature-discovery", ...instance(RELEASES.devicePlugin), role: "worker" },
-  dcgmExporter: dcgmExporterLabels(RELEASES.dcgmExporter),
-  // kube-prometheus-stack 88.x: the operator (templates/prometheus-operator/deployment.yaml: app
-  // <chart>-operator, release), and the pods the operator and the subcharts run, by app.kubernetes.io/name.
-  prometheusOperator: { app: "kube-prometheus-stack-operator", release: RELEASES.prometheusStack },
-  alertmanager: { "app.kubernetes.io/name": "alertmanager" },
-  grafana: { "app.kubernetes.io/name": "grafana", ...instance(RELEASES.prometheusStack) },
-  kubeStateMetrics: { "app.kubernetes.io/name": "kube-state-metrics", ...instance(RELEASES.prometheusStack) },
+/** Labels of the pods the charts run (their templates' selector labels), by role, for the stack's release names. */
+export function chartPodLabels(config?: ReleaseScope) {
+  const RELEASES = releaseNames(config);
+  return {
+    // ingress-nginx chart: controller pods carry name/instance/component (templates/controller-deployment.yaml).
+    ingressController: { "app.kubernetes.io/name": "ingress-nginx", ...instance(RELEASES.ingress), "app.kubernetes.io/component": "controller" },
+    // NGINX Gateway Fabric 2.x: the control plane (chart selectorLabels: chart name + release; its agent
+    // gRPC port 8443), and the data plane NGF provisions per Gateway with the Gateway's spec.infrastructure.labels.
+    gatewayFabricControlPlane: { "app.kubernetes.io/name": "nginx-gateway-fabric", ...instance(RELEASES.gatewayFabric) },
+    gatewayFabricDataPlane: dataPlaneLabels(config ? edgeComponentName(config) : EDGE_COMPONENT),
+    // cert-manager chart: controller, webhook (name "webhook"), cainjector, startupapicheck.
+    certManagerController: { "app.kubernetes.io/name": "cert-manager", ...instance(RELEASES.certManager), "app.kubernetes.io/component": "controller" },
+    certManagerWebhook: { "app.kubernetes.io/name": "webhook", ...instance(RELEASES.certManager), "app.kubernetes.io/component": "webhook" },
+    // cert-manager's acmesolver pods (pkg/apis/acme/v1 SolverIdentificationLabelKey), created in the Certificate's namespace.
+    acmeSolver: { "acme.cert-manager.io/http01-solver": "true" },
+    // external-secrets chart and its bitwarden-sdk-server subchart (nameOverride bitwarden-sdk-server).
+    externalSecretsController: { "app.kubernetes.io/name": "external-secrets", ...instance(RELEASES.externalSecrets) },
+    externalSecretsWebhook: { "app.kubernetes.io/name": "external-secrets-webhook", ...instance(RELEASES.externalSecrets) },
+    bitwardenSdkServer: { "app.kubernetes.io/name": "bitwarden-sdk-server", ...instance(RELEASES.externalSecrets) },
+    // nvidia-device-plugin v0.17.4 pulls node-feature-discovery 0.15.3 (gfd.enabled) with enableNodeFeatureApi: false:
+    // workers send features to the master over gRPC 8080 (templates/master.yaml, worker.yaml; label role).
+    nfdMaster: { "app.kubernetes.io/name": "node-feature-discovery", ...instance(RELEASES.devicePlugin), role: "master" },
+    nfdWorker: { "app.kubernetes.io/name": "node-feature-discovery", ...instance(RELEASES.devicePlugin), role: "worker" },
+    dcgmExporter: dcgmExporterLabels(RELEASES.dcgmExporter),
+    // kube-prometheus-stack 88.x: the operator (templates/prometheus-operator/deployment.yaml: app
+    // <chart>-operator, release), and the pods the operator and the subcharts run, by app.kubernetes.io/name.
+    prometheusOperator: { app: "kube-prometheus-stack-operator", release: RELEASES.prometheusStack },
+    alertmanager: { "app.kubernetes.io/name": "alertmanager" },
+    grafana: { "app.kubernetes.io/name": "grafana", ...instance(RELEASES.prometheusStack) },
+    kubeStateMetrics: { "app.kubernetes.io/name": "kube-state-metrics", ...instance(RELEASES.prometheusStack) },
 } as const;
+}
+
+/** The labels of a stack alone in its cluster (`chartPodLabels(config)` for any stack). */
+export const CHART_POD_LABELS = chartPodLabels();
 
 export const CHART_PORTS = {
   http: 80,
@@ -184,8 +197,8 @@ export const SERVICES = { litellm: liteLLMGatewayNames(G).litellm, postgres: lit
 /** The edge's NGINX pods that clients and the ACME server reach: the ingress-nginx controller, or the Gateway's data plane. */
 export function edgeProxy(config: PlatformConfig): PodRef {
   return config.edge?.implementation === "gateway-api"
-    ? { namespace: config.namespaces.ingress, pods: CHART_POD_LABELS.gatewayFabricDataPlane, name: "gateway data plane" }
-    : { namespace: config.namespaces.ingress, pods: CHART_POD_LABELS.ingressController, name: "ingress controller" };
+    ? { namespace: config.namespaces.ingress, pods: chartPodLabels(config).gatewayFabricDataPlane, name: "gateway data plane" }
+    : { namespace: config.namespaces.ingress, pods: chartPodLabels(config).ingressController, name: "ingress controller" };
 }
 
 /** Providers reached over the internet (HTTPS to the vendor's API). */
@@ -303,23 +316,23 @@ export function knownPods(config: PlatformConfig): KnownPod[] {
   if (used.kubePrometheusStack) {
     const mon = monitoringNamespace(config);
     pods.push(
-      { name: "prometheus-operator", namespace: mon, labels: CHART_POD_LABELS.prometheusOperator, ports: [{ name: "https", containerPort: CHART_PORTS.operator }], source: "kube-prometheus-stack (operator)" },
-      { name: "alertmanager", namespace: mon, labels: CHART_POD_LABELS.alertmanager, ports: [{ name: "http-web", containerPort: CHART_PORTS.alertmanager }, { name: "reloader-web", containerPort: CHART_PORTS.configReloader }], source: "kube-prometheus-stack (Alertmanager)" },
-      { name: "kube-state-metrics", namespace: mon, labels: CHART_POD_LABELS.kubeStateMetrics, ports: [{ name: "http", containerPort: CHART_PORTS.kubeStateMetrics }], source: "kube-prometheus-stack (kube-state-metrics)" },
+      { name: "prometheus-operator", namespace: mon, labels: chartPodLabels(config).prometheusOperator, ports: [{ name: "https", containerPort: CHART_PORTS.operator }], source: "kube-prometheus-stack (operator)" },
+      { name: "alertmanager", namespace: mon, labels: chartPodLabels(config).alertmanager, ports: [{ name: "http-web", containerPort: CHART_PORTS.alertmanager }, { name: "reloader-web", containerPort: CHART_PORTS.configReloader }], source: "kube-prometheus-stack (Alertmanager)" },
+      { name: "kube-state-metrics", namespace: mon, labels: chartPodLabels(config).kubeStateMetrics, ports: [{ name: "http", containerPort: CHART_PORTS.kubeStateMetrics }], source: "kube-prometheus-stack (kube-state-metrics)" },
     );
-    if (config.monitoring?.kubePrometheusStack.grafana) pods.push({ name: "grafana", namespace: mon, labels: CHART_POD_LABELS.grafana, ports: [{ name: "grafana", containerPort: CHART_PORTS.grafana }], source: "kube-prometheus-stack (Grafana)" });
+    if (config.monitoring?.kubePrometheusStack.grafana) pods.push({ name: "grafana", namespace: mon, labels: chartPodLabels(config).grafana, ports: [{ name: "grafana", containerPort: CHART_PORTS.grafana }], source: "kube-prometheus-stack (Grafana)" });
   }
   if (used.certManager) {
     pods.push(
-      { name: "cert-manager controller", namespace: ns.certManager, labels: CHART_POD_LABELS.certManagerController, ports: [{ name: "http-metrics", containerPort: CHART_PORTS.certManagerMetrics }], source: "cert-manager chart" },
-      { name: "cert-manager webhook", namespace: ns.certManager, labels: CHART_POD_LABELS.certManagerWebhook, ports: [{ name: "https", containerPort: CHART_PORTS.webhook }], source: "cert-manager chart" },
+      { name: "cert-manager controller", namespace: ns.certManager, labels: chartPodLabels(config).certManagerController, ports: [{ name: "http-metrics", containerPort: CHART_PORTS.certManagerMetrics }], source: "cert-manager chart" },
+      { name: "cert-manager webhook", namespace: ns.certManager, labels: chartPodLabels(config).certManagerWebhook, ports: [{ name: "https", containerPort: CHART_PORTS.webhook }], source: "cert-manager chart" },
     );
   }
   if (used.ingressNginx) {
     pods.push({
       name: "ingress controller",
       namespace: ns.ingress,
-      labels: CHART_POD_LABELS.ingressController,
+      labels: chartPodLabels(config).ingressController,
       ports: [
         { name: "http", containerPort: CHART_PORTS.http },
         { name: "https", containerPort: CHART_PORTS.https },
@@ -331,28 +344,28 @@ export function knownPods(config: PlatformConfig): KnownPod[] {
   }
   if (used.nginxGatewayFabric) {
     pods.push(
-      { name: "gateway data plane", namespace: ns.ingress, labels: CHART_POD_LABELS.gatewayFabricDataPlane, ports: [{ name: "port-80", containerPort: CHART_PORTS.http }, { name: "port-443", containerPort: CHART_PORTS.https }], source: "NGINX Gateway Fabric data plane (Gateway spec.infrastructure.labels)" },
-      { name: "gateway control plane", namespace: ns.ingress, labels: CHART_POD_LABELS.gatewayFabricControlPlane, ports: [{ name: "agent-grpc", containerPort: CHART_PORTS.gatewayFabricAgent }], source: "nginx-gateway-fabric chart" },
+      { name: "gateway data plane", namespace: ns.ingress, labels: chartPodLabels(config).gatewayFabricDataPlane, ports: [{ name: "port-80", containerPort: CHART_PORTS.http }, { name: "port-443", containerPort: CHART_PORTS.https }], source: "NGINX Gateway Fabric data plane (Gateway spec.infrastructure.labels)" },
+      { name: "gateway control plane", namespace: ns.ingress, labels: chartPodLabels(config).gatewayFabricControlPlane, ports: [{ name: "agent-grpc", containerPort: CHART_PORTS.gatewayFabricAgent }], source: "nginx-gateway-fabric chart" },
     );
   }
   for (const solverNs of http01Namespaces(config)) {
-    pods.push({ name: "ACME HTTP-01 solver", namespace: solverNs, labels: CHART_POD_LABELS.acmeSolver, ports: [{ name: "http", containerPort: CHART_PORTS.acmeSolver }], source: "cert-manager acmesolver pod" });
+    pods.push({ name: "ACME HTTP-01 solver", namespace: solverNs, labels: chartPodLabels(config).acmeSolver, ports: [{ name: "http", containerPort: CHART_PORTS.acmeSolver }], source: "cert-manager acmesolver pod" });
   }
   if (used.externalSecrets) {
     pods.push(
-      { name: "external-secrets controller", namespace: ns.externalSecrets, labels: CHART_POD_LABELS.externalSecretsController, ports: [{ name: "metrics", containerPort: 8080 }], source: "external-secrets chart" },
-      { name: "external-secrets webhook", namespace: ns.externalSecrets, labels: CHART_POD_LABELS.externalSecretsWebhook, ports: [{ name: "webhook", containerPort: CHART_PORTS.webhook }], source: "external-secrets chart" },
-      { name: "bitwarden-sdk-server", namespace: ns.externalSecrets, labels: CHART_POD_LABELS.bitwardenSdkServer, ports: [{ name: "http", containerPort: CHART_PORTS.bitwardenSdk }], source: "bitwarden-sdk-server subchart" },
+      { name: "external-secrets controller", namespace: ns.externalSecrets, labels: chartPodLabels(config).externalSecretsController, ports: [{ name: "metrics", containerPort: 8080 }], source: "external-secrets chart" },
+      { name: "external-secrets webhook", namespace: ns.externalSecrets, labels: chartPodLabels(config).externalSecretsWebhook, ports: [{ name: "webhook", containerPort: CHART_PORTS.webhook }], source: "external-secrets chart" },
+      { name: "bitwarden-sdk-server", namespace: ns.externalSecrets, labels: chartPodLabels(config).bitwardenSdkServer, ports: [{ name: "http", containerPort: CHART_PORTS.bitwardenSdk }], source: "bitwarden-sdk-server subchart" },
     );
   }
   if (hasDevicePlugin(config)) {
     pods.push(
-      { name: "nfd-master", namespace: ns.devicePlugin, labels: CHART_POD_LABELS.nfdMaster, ports: [{ name: "grpc", containerPort: CHART_PORTS.nfdGrpc }], source: "node-feature-discovery 0.15.3 (device plugin gfd)" },
-      { name: "nfd-worker", namespace: ns.devicePlugin, labels: CHART_POD_LABELS.nfdWorker, ports: [], source: "node-feature-discovery 0.15.3 (device plugin gfd)" },
+      { name: "nfd-master", namespace: ns.devicePlugin, labels: chartPodLabels(config).nfdMaster, ports: [{ name: "grpc", containerPort: CHART_PORTS.nfdGrpc }], source: "node-feature-discovery 0.15.3 (device plugin gfd)" },
+      { name: "nfd-worker", namespace: ns.devicePlugin, labels: chartPodLabels(config).nfdWorker, ports: [], source: "node-feature-discovery 0.15.3 (device plugin gfd)" },
     );
   }
   if (used.dcgmExporter) {
-    pods.push({ name: "dcgm-exporter", namespace: ns.devicePlugin, labels: CHART_POD_LABELS.dcgmExporter, ports: [{ name: "metrics", containerPort: CHART_PORTS.dcgmMetrics }], source: "dcgm-exporter chart" });
+    pods.push({ name: "dcgm-exporter", namespace: ns.devicePlugin, labels: chartPodLabels(config).dcgmExporter, ports: [{ name: "metrics", containerPort: CHART_PORTS.dcgmMetrics }], source: "dcgm-exporter chart" });
   }
   return pods;
 }
@@ -446,11 +459,11 @@ export function platformFlows(config: PlatformConfig): FlowPlan {
 
   // cert-manager (the edge's certificates, the Bitwarden SDK server's TLS).
   const guarded: GuardedTarget[] = [];
-  const certManager = pods(ns.certManager, CHART_POD_LABELS.certManagerController, "cert-manager controller");
+  const certManager = pods(ns.certManager, chartPodLabels(config).certManagerController, "cert-manager controller");
   if (used.certManager) {
-    add("addons", apiServer, pods(ns.certManager, CHART_POD_LABELS.certManagerWebhook, "cert-manager webhook"), [CHART_PORTS.webhook], "cert-manager admission webhook");
-    add("addons", pods(ns.certManager, instance(RELEASES.certManager), "cert-manager pods"), apiServer, net.apiServer.ports, "controller, cainjector, webhook, startupapicheck");
-    guarded.push({ name: "cert-manager webhook", target: { namespace: ns.certManager, pods: CHART_POD_LABELS.certManagerWebhook, name: "cert-manager webhook" }, ports: [CHART_PORTS.webhook], allowed: WEBHOOK_CALLERS, fix: WEBHOOK_FIX });
+    add("addons", apiServer, pods(ns.certManager, chartPodLabels(config).certManagerWebhook, "cert-manager webhook"), [CHART_PORTS.webhook], "cert-manager admission webhook");
+    add("addons", pods(ns.certManager, instance(releaseNames(config).certManager), "cert-manager pods"), apiServer, net.apiServer.ports, "controller, cainjector, webhook, startupapicheck");
+    guarded.push({ name: "cert-manager webhook", target: { namespace: ns.certManager, pods: chartPodLabels(config).certManagerWebhook, name: "cert-manager webhook" }, ports: [CHART_PORTS.webhook], allowed: WEBHOOK_CALLERS, fix: WEBHOOK_FIX });
   }
 
   // Edge: clients → NGINX → backends; ACME HTTP-01; the controllers.
@@ -462,39 +475,39 @@ export function platformFlows(config: PlatformConfig): FlowPlan {
       add("edge", proxy, svc(route.service.namespace, route.service.name), [route.service.port], `route ${key} (${route.prefix})`);
     }
     for (const solverNs of http01Namespaces(config)) {
-      add("edge", proxy, pods(solverNs, CHART_POD_LABELS.acmeSolver, "ACME HTTP-01 solver"), [CHART_PORTS.acmeSolver], `HTTP-01 challenge of the Certificate in ${solverNs}`);
+      add("edge", proxy, pods(solverNs, chartPodLabels(config).acmeSolver, "ACME HTTP-01 solver"), [CHART_PORTS.acmeSolver], `HTTP-01 challenge of the Certificate in ${solverNs}`);
     }
     add("edge", certManager, external(INTERNET), [443], "ACME API (Let's Encrypt)");
     add("edge", certManager, proxy, [CHART_PORTS.http], "HTTP-01 self-check (kube-proxy sends the LoadBalancer address to the edge's pods)");
     add("edge", certManager, external(INTERNET), [CHART_PORTS.http], "HTTP-01 self-check through a public address");
     if (used.ingressNginx) {
       add("edge", apiServer, proxy, [CHART_PORTS.ingressWebhook], "Ingress admission webhook");
-      add("edge", pods(ns.ingress, instance(RELEASES.ingress), "ingress-nginx pods"), apiServer, net.apiServer.ports, "watch Ingresses, Services, Secrets; admission Jobs patch the webhook");
+      add("edge", pods(ns.ingress, instance(releaseNames(config).ingress), "ingress-nginx pods"), apiServer, net.apiServer.ports, "watch Ingresses, Services, Secrets; admission Jobs patch the webhook");
       guarded.push({ name: "ingress admission webhook", target: proxyPods, ports: [CHART_PORTS.ingressWebhook], allowed: WEBHOOK_CALLERS, fix: WEBHOOK_FIX });
     }
     if (used.nginxGatewayFabric) {
-      const control = pods(ns.ingress, CHART_POD_LABELS.gatewayFabricControlPlane, "gateway control plane");
+      const control = pods(ns.ingress, chartPodLabels(config).gatewayFabricControlPlane, "gateway control plane");
       add("edge", proxy, control, [CHART_PORTS.gatewayFabricAgent], "the data plane's agent fetches its NGINX configuration (gRPC)");
-      add("edge", pods(ns.ingress, instance(RELEASES.gatewayFabric), "nginx-gateway-fabric pods"), apiServer, net.apiServer.ports, "watch Gateways, routes, Services; provision the data plane");
-      guarded.push({ name: "gateway control plane", target: { namespace: ns.ingress, pods: CHART_POD_LABELS.gatewayFabricControlPlane, name: "gateway control plane" }, ports: [CHART_PORTS.gatewayFabricAgent], allowed: [proxy] });
+      add("edge", pods(ns.ingress, instance(releaseNames(config).gatewayFabric), "nginx-gateway-fabric pods"), apiServer, net.apiServer.ports, "watch Gateways, routes, Services; provision the data plane");
+      guarded.push({ name: "gateway control plane", target: { namespace: ns.ingress, pods: chartPodLabels(config).gatewayFabricControlPlane, name: "gateway control plane" }, ports: [CHART_PORTS.gatewayFabricAgent], allowed: [proxy] });
     }
   }
 
   // External Secrets with Bitwarden's SDK server.
   if (used.externalSecrets) {
-    const eso = pods(ns.externalSecrets, CHART_POD_LABELS.externalSecretsController, "external-secrets controller");
-    const sdk = pods(ns.externalSecrets, CHART_POD_LABELS.bitwardenSdkServer, "bitwarden-sdk-server");
-    add("addons", pods(ns.externalSecrets, instance(RELEASES.externalSecrets), "external-secrets pods"), apiServer, net.apiServer.ports, "controller, webhook, cert-controller");
-    add("addons", apiServer, pods(ns.externalSecrets, CHART_POD_LABELS.externalSecretsWebhook, "external-secrets webhook"), [CHART_PORTS.webhook], "ExternalSecret admission webhook");
+    const eso = pods(ns.externalSecrets, chartPodLabels(config).externalSecretsController, "external-secrets controller");
+    const sdk = pods(ns.externalSecrets, chartPodLabels(config).bitwardenSdkServer, "bitwarden-sdk-server");
+    add("addons", pods(ns.externalSecrets, instance(releaseNames(config).externalSecrets), "external-secrets pods"), apiServer, net.apiServer.ports, "controller, webhook, cert-controller");
+    add("addons", apiServer, pods(ns.externalSecrets, chartPodLabels(config).externalSecretsWebhook, "external-secrets webhook"), [CHART_PORTS.webhook], "ExternalSecret admission webhook");
     add("secrets", eso, sdk, [CHART_PORTS.bitwardenSdk], "the Bitwarden store calls its SDK server");
     add("secrets", sdk, external(INTERNET), [443], "Bitwarden Secrets Manager API and identity");
-    guarded.push({ name: "external-secrets webhook", target: { namespace: ns.externalSecrets, pods: CHART_POD_LABELS.externalSecretsWebhook, name: "external-secrets webhook" }, ports: [CHART_PORTS.webhook], allowed: WEBHOOK_CALLERS, fix: WEBHOOK_FIX });
+    guarded.push({ name: "external-secrets webhook", target: { namespace: ns.externalSecrets, pods: chartPodLabels(config).externalSecretsWebhook, name: "external-secrets webhook" }, ports: [CHART_PORTS.webhook], allowed: WEBHOOK_CALLERS, fix: WEBHOOK_FIX });
   }
 
   // GPU: the device plugin's config manager and NFD talk to the API server; NFD workers to the master.
   if (hasDevicePlugin(config)) {
-    add("addons", pods(ns.devicePlugin, instance(RELEASES.devicePlugin), "device plugin pods"), apiServer, net.apiServer.ports, "config manager, gpu-feature-discovery, NFD");
-    add("addons", pods(ns.devicePlugin, CHART_POD_LABELS.nfdWorker, "nfd-worker"), pods(ns.devicePlugin, CHART_POD_LABELS.nfdMaster, "nfd-master"), [CHART_PORTS.nfdGrpc], "node features → node labels (feature.node.kubernetes.io/pci-10de.present)");
+    add("addons", pods(ns.devicePlugin, instance(releaseNames(config).devicePlugin), "device plugin pods"), apiServer, net.apiServer.ports, "config manager, gpu-feature-discovery, NFD");
+    add("addons", pods(ns.devicePlugin, chartPodLabels(config).nfdWorker, "nfd-worker"), pods(ns.devicePlugin, chartPodLabels(config).nfdMaster, "nfd-master"), [CHART_PORTS.nfdGrpc], "node features → node labels (feature.node.kubernetes.io/pci-10de.present)");
   }
 
   // Monitoring: Prometheus scrapes what the ServiceMonitors name (plan/reachability.ts also derives
@@ -504,21 +517,21 @@ export function platformFlows(config: PlatformConfig): FlowPlan {
     add("monitoring", prometheusRef, pods(ns.data, APP_PODS.qdrant, "qdrant"), [QDRANT_HTTP_PORT], "scrape Qdrant /metrics");
     if (config.monitoring?.gateway.litellmMetrics) add("monitoring", prometheusRef, litellm, [LITELLM_PORT], "scrape LiteLLM /metrics");
     if (used.certManager) add("monitoring", prometheusRef, certManager, [CHART_PORTS.certManagerMetrics], "scrape cert-manager metrics");
-    if (used.ingressNginx) add("monitoring", prometheusRef, pods(ns.ingress, CHART_POD_LABELS.ingressController, "ingress controller"), [CHART_PORTS.ingressMetrics], "scrape ingress-nginx metrics");
-    if (used.dcgmExporter) add("monitoring", prometheusRef, pods(ns.devicePlugin, CHART_POD_LABELS.dcgmExporter, "dcgm-exporter"), [CHART_PORTS.dcgmMetrics], "scrape GPU metrics (DCGM)");
+    if (used.ingressNginx) add("monitoring", prometheusRef, pods(ns.ingress, chartPodLabels(config).ingressController, "ingress controller"), [CHART_PORTS.ingressMetrics], "scrape ingress-nginx metrics");
+    if (used.dcgmExporter) add("monitoring", prometheusRef, pods(ns.devicePlugin, chartPodLabels(config).dcgmExporter, "dcgm-exporter"), [CHART_PORTS.dcgmMetrics], "scrape GPU metrics (DCGM)");
   }
   if (used.kubePrometheusStack && prometheusRef) {
     const mon = monitoringNamespace(config);
     add("monitoring", pods(mon, {}, "monitoring pods"), apiServer, net.apiServer.ports, "operator, Prometheus service discovery, kube-state-metrics, Grafana's sidecar, admission Jobs");
-    add("monitoring", apiServer, pods(mon, CHART_POD_LABELS.prometheusOperator, "prometheus-operator"), [CHART_PORTS.operator], "PrometheusRule admission webhook");
-    add("monitoring", prometheusRef, pods(mon, CHART_POD_LABELS.alertmanager, "alertmanager"), [CHART_PORTS.alertmanager], "alerts");
-    add("monitoring", prometheusRef, pods(mon, CHART_POD_LABELS.kubeStateMetrics, "kube-state-metrics"), [CHART_PORTS.kubeStateMetrics], "scrape object state (restarts)");
-    add("monitoring", prometheusRef, pods(mon, CHART_POD_LABELS.prometheusOperator, "prometheus-operator"), [CHART_PORTS.operator], "scrape the operator");
+    add("monitoring", apiServer, pods(mon, chartPodLabels(config).prometheusOperator, "prometheus-operator"), [CHART_PORTS.operator], "PrometheusRule admission webhook");
+    add("monitoring", prometheusRef, pods(mon, chartPodLabels(config).alertmanager, "alertmanager"), [CHART_PORTS.alertmanager], "alerts");
+    add("monitoring", prometheusRef, pods(mon, chartPodLabels(config).kubeStateMetrics, "kube-state-metrics"), [CHART_PORTS.kubeStateMetrics], "scrape object state (restarts)");
+    add("monitoring", prometheusRef, pods(mon, chartPodLabels(config).prometheusOperator, "prometheus-operator"), [CHART_PORTS.operator], "scrape the operator");
     add("monitoring", prometheusRef, dns, [CHART_PORTS.coreDnsMetrics], "scrape CoreDNS");
     add("monitoring", prometheusRef, external(NODES), [CHART_PORTS.kubelet], "scrape the kubelets (volume usage, cAdvisor)");
-    if (config.monitoring?.kubePrometheusStack.grafana) add("monitoring", pods(mon, CHART_POD_LABELS.grafana, "grafana"), prometheusRef, [CHART_PORTS.prometheus], "dashboards query Prometheus");
+    if (config.monitoring?.kubePrometheusStack.grafana) add("monitoring", pods(mon, chartPodLabels(config).grafana, "grafana"), prometheusRef, [CHART_PORTS.prometheus], "dashboards query Prometheus");
     externals.push({ name: NODES, address: firstHost(net.privateCidrs[0] ?? "10.0.0.0/8"), description: `the nodes' kubelets (network.privateCidrs ${net.privateCidrs.join(", ")})` });
-    guarded.push({ name: "prometheus-operator webhook", target: { namespace: mon, pods: CHART_POD_LABELS.prometheusOperator, name: "prometheus-operator" }, ports: [CHART_PORTS.operator], allowed: [...WEBHOOK_CALLERS, prometheusRef], fix: WEBHOOK_FIX });
+    guarded.push({ name: "prometheus-operator webhook", target: { namespace: mon, pods: chartPodLabels(config).prometheusOperator, name: "prometheus-operator" }, ports: [CHART_PORTS.operator], allowed: [...WEBHOOK_CALLERS, prometheusRef], fix: WEBHOOK_FIX });
   }
 
   // Who alone may open the model servers and the gateway's stores.
@@ -540,7 +553,8 @@ export function platformFlows(config: PlatformConfig): FlowPlan {
     prometheusStack: used.kubePrometheusStack,
     dcgmExporter: used.dcgmExporter,
   };
-  const releases = (Object.keys(RELEASES) as (keyof typeof RELEASES)[]).filter((k) => releaseUsed[k]).map((k) => ({ release: RELEASES[k], chart: RELEASE_CHARTS[k] }));
+  const names = releaseNames(config);
+  const releases = (Object.keys(names) as (keyof typeof names)[]).filter((k) => releaseUsed[k]).map((k) => ({ release: names[k], chart: RELEASE_CHARTS[k] }));
   const knownNamespaces = [CLUSTER_DNS.namespace, ...(prom ? [prom.namespace] : []), "default"];
   return { flows: mergeFlows(flows), releases, knownPods: knownPods(config), knownNamespaces, externals, guarded, ...(prom ? { prometheus: prom } : {}) };
 }

@@ -18,6 +18,7 @@ import { WORKSTATION_API_KEY_ENV, providerModel } from "./providers";
 import { vllmBaseUrl, vllmModelFor } from "../components/specs/vllm";
 import { workstationBaseUrl } from "../components/specs/workstation";
 import type { PlannedServer } from "./servers";
+import { stackScopedName } from "../config/clusterSchema";
 
 /** Component names: every Kubernetes name of the gateway, Qdrant and the Bitwarden store derives from them. */
 export const COMPONENTS = { gateway: "gateway", qdrant: "qdrant", secrets: "secrets" } as const;
@@ -253,6 +254,8 @@ export interface GatewayLayerOptions {
   now?: Date;
   /** The API key of the dev workstation's vLLM, when the gateway sends requests there. */
   workstationApiKey?: pulumi.Input<string>;
+  /** The stack's Kubernetes provider (platform/provider.ts): the components' children inherit it. */
+  provider?: pulumi.ProviderResource;
 }
 
 export function deployGatewayAndData(
@@ -265,8 +268,11 @@ export function deployGatewayAndData(
 ): GatewayLayer {
   for (const warning of credentialWarnings()) pulumi.log.warn(warning);
   const bitwarden = bitwardenArgs(config, addons.bitwardenSdkServerUrl, options.extraSecrets);
-  const secrets = bitwarden ? new BitwardenSecrets(COMPONENTS.secrets, bitwarden, { dependsOn: [addons, namespaces.gateway, namespaces.data] }) : undefined;
-  const gateway = new LiteLLMGateway(COMPONENTS.gateway, gatewayArgs(config, servers, options.workstationApiKey), { dependsOn: [namespaces.gateway, ...(secrets ? [secrets] : [])] });
-  const qdrant = new QdrantStore(COMPONENTS.qdrant, qdrantArgs(config, vectorSize, options.now), { dependsOn: [namespaces.data, ...(secrets ? [secrets] : [])] });
+  const provider = options.provider ? { provider: options.provider } : {};
+  // Its ClusterSecretStore is cluster-scoped: a stack in a shared cluster names it after itself.
+  const secretsName = config.cluster.shared ? stackScopedName(config.platform.environment, COMPONENTS.secrets) : COMPONENTS.secrets;
+  const secrets = bitwarden ? new BitwardenSecrets(secretsName, bitwarden, { ...provider, dependsOn: [addons, namespaces.gateway, namespaces.data] }) : undefined;
+  const gateway = new LiteLLMGateway(COMPONENTS.gateway, gatewayArgs(config, servers, options.workstationApiKey), { ...provider, dependsOn: [namespaces.gateway, ...(secrets ? [secrets] : [])] });
+  const qdrant = new QdrantStore(COMPONENTS.qdrant, qdrantArgs(config, vectorSize, options.now), { ...provider, dependsOn: [namespaces.data, ...(secrets ? [secrets] : [])] });
   return { gateway, qdrant, secrets };
 }

@@ -52,7 +52,14 @@ export function huggingFaceTokenExternalSecret(config: PlatformConfig): { namesp
  * revision; servers mount it read-only and run offline) and one VllmServer per server, after the
  * downloads and the device plugin (ClusterAddons).
  */
-export function deployInference(config: PlatformConfig, servers: PlannedServer[], namespaces: { inference: pulumi.Resource }, addons: pulumi.Resource): InferenceLayer {
+export function deployInference(
+  config: PlatformConfig,
+  servers: PlannedServer[],
+  namespaces: { inference: pulumi.Resource },
+  addons: pulumi.Resource,
+  /** Carries the stack's Kubernetes provider (platform/provider.ts) to the components. */
+  opts: pulumi.ComponentResourceOptions = {},
+): InferenceLayer {
   if (servers.length === 0) return { servers: {}, baseUrls: {}, servedModelNames: {} };
 
   const protect = config.platform.protectStatefulData;
@@ -75,7 +82,7 @@ export function deployInference(config: PlatformConfig, servers: PlannedServer[]
       hfTokenSecret: token ? { name: token.name, key: token.key } : undefined,
       downloadTimeoutSeconds: config.huggingFace.downloadTimeoutSeconds,
     },
-    { dependsOn: [namespaces.inference] },
+    { ...opts, dependsOn: [namespaces.inference] },
   );
 
   const deployed: Record<string, VllmServer> = {};
@@ -107,7 +114,7 @@ export function deployInference(config: PlatformConfig, servers: PlannedServer[]
         retainVolumes: protect,
       },
       // The cache component stands for its download Jobs: every server starts after the weights are there.
-      { dependsOn: [modelCache, addons] },
+      { ...opts, dependsOn: [modelCache, addons] },
     );
   }
   return {

@@ -12,7 +12,7 @@ import { policyConfigFromPlatform } from "../plan/policyConfig";
 import { planGpus } from "../policies/gpuPlan";
 import type { ResourceLike } from "../policies/workloads";
 import { addonRelease, addonsUsed, monitoringNamespace } from "./addons";
-import { EDGE_COMPONENT, edgeCertificate, edgeReplicas, edgeRoutes } from "./edge";
+import { edgeCertificate, edgeComponentName, edgeReplicas, edgeRoutes } from "./edge";
 import { COMPONENTS, gatewayModels } from "./gateway";
 import { publicRoutes } from "./routes";
 import type { PlannedServer } from "./servers";
@@ -27,7 +27,7 @@ export const MONITORING_NAME = "monitoring";
 export function monitoringSelectorLabels(config: PlatformConfig): Record<string, string> {
   const m = config.monitoring;
   if (!m) return {};
-  return m.selectorLabels ?? (m.stack === "install" ? kubePrometheusStackSelector(addonRelease("kube-prometheus-stack")) : {});
+  return m.selectorLabels ?? (m.stack === "install" ? kubePrometheusStackSelector(addonRelease("kube-prometheus-stack", config)) : {});
 }
 
 /**
@@ -96,7 +96,7 @@ function modelServer(config: PlatformConfig, s: PlannedServer): ModelServerPlan 
 export function edgeRoutePlans(config: PlatformConfig): EdgeRoutePlan[] {
   const routes = edgeRoutes(config);
   return publicRoutes(config).map((r) => ({
-    name: `${EDGE_COMPONENT}-${r.key}`,
+    name: `${edgeComponentName(config)}-${r.key}`,
     namespace: routes[r.key]!.service.namespace,
     path: r.prefix,
     ...(r.adapter ? { adapter: r.adapter } : {}),
@@ -137,14 +137,14 @@ export function edgePlan(config: PlatformConfig): EdgePlan | undefined {
   if (edge.implementation === "gateway-api") {
     return {
       implementation: "gateway-api",
-      controller: nginxGatewayFabricControlPlane(ns, addonRelease("nginx-gateway-fabric")),
-      dataPlane: nginxGatewayFabricDataPlane(ns, EDGE_COMPONENT),
+      controller: nginxGatewayFabricControlPlane(ns, addonRelease("nginx-gateway-fabric", config)),
+      dataPlane: nginxGatewayFabricDataPlane(ns, edgeComponentName(config)),
       replicas: edgeReplicas(edge),
       routes,
     };
   }
   // The controller's series describe other objects (Ingresses): their own `namespace` label must win.
-  return { implementation: "ingress-nginx", controller: chartEndpoint(ns, ingressNginxMetricsService(addonRelease("ingress-nginx")), { honorLabels: true }), replicas: edgeReplicas(edge), routes };
+  return { implementation: "ingress-nginx", controller: chartEndpoint(ns, ingressNginxMetricsService(addonRelease("ingress-nginx", config)), { honorLabels: true }), replicas: edgeReplicas(edge), routes };
 }
 
 /** Observability args from the stack config and the planned servers; undefined without `monitoring`. */
@@ -167,7 +167,7 @@ export function observabilityArgs(config: PlatformConfig, servers: PlannedServer
     modelServers: servers.map((s) => modelServer(config, s)),
     gpus: used.dcgmExporter
       ? {
-          exporter: chartEndpoint(ns.devicePlugin, dcgmExporterMetricsService(addonRelease("dcgm-exporter")), { nodeLabel: true }),
+          exporter: chartEndpoint(ns.devicePlugin, dcgmExporterMetricsService(addonRelease("dcgm-exporter", config)), { nodeLabel: true }),
           sharing: config.gpuSharing.mode,
           cards: plannedCards(config, servers),
         }
@@ -203,7 +203,7 @@ export function observabilityArgs(config: PlatformConfig, servers: PlannedServer
       },
       collection: config.qdrant.collection.name,
     },
-    certificates: used.certManager ? { controller: chartEndpoint(ns.certManager, certManagerMetricsService(addonRelease("cert-manager")), { honorLabels: true }), namespaces: certificateNamespaces } : undefined,
+    certificates: used.certManager ? { controller: chartEndpoint(ns.certManager, certManagerMetricsService(addonRelease("cert-manager", config)), { honorLabels: true }), namespaces: certificateNamespaces } : undefined,
     volumeNamespaces: [...(servers.length > 0 ? [ns.inference] : []), ns.gateway, ns.data],
     thresholds: { ...m.alerts },
   };
@@ -213,7 +213,7 @@ export function observabilityArgs(config: PlatformConfig, servers: PlannedServer
  * Scrape targets, alerts and dashboards for the stack (nothing without `monitoring`). Runs after every
  * other layer: its ServiceMonitors live in their namespaces and need the operator's CRDs (ClusterAddons).
  */
-export function deployMonitoring(config: PlatformConfig, servers: PlannedServer[], dependsOn: pulumi.Resource[]): Observability | undefined {
+export function deployMonitoring(config: PlatformConfig, servers: PlannedServer[], dependsOn: pulumi.Resource[], opts: pulumi.ComponentResourceOptions = {}): Observability | undefined {
   const args = observabilityArgs(config, servers);
-  return args ? new Observability(MONITORING_NAME, args, { dependsOn }) : undefined;
+  return args ? new Observability(MONITORING_NAME, args, { ...opts, dependsOn }) : undefined;
 }

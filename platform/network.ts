@@ -10,9 +10,9 @@ import { addonsUsed, monitoringNamespace } from "./addons";
 import { edgeRoutes } from "./edge";
 import {
   APP_PODS,
-  CHART_POD_LABELS,
+  chartPodLabels,
   CHART_PORTS,
-  RELEASES,
+  releaseNames,
   backupTargets,
   cidrContains,
   cloudProvidersConfigured,
@@ -65,7 +65,7 @@ function withAcmeSolver(config: PlatformConfig, namespace: string, specs: Specs)
     "acme-http01-solver": allowIngress({
       namespace,
       name: "allow-acme-http01-solver",
-      pods: CHART_POD_LABELS.acmeSolver,
+      pods: chartPodLabels(config).acmeSolver,
       rules: [{ peers: [edgePeer(config)], ports: tcp(CHART_PORTS.acmeSolver) }],
     }),
   };
@@ -220,7 +220,7 @@ export function ingressNetworkPolicies(config: PlatformConfig): Specs {
       rules: [
         { peers: [ipPeer("0.0.0.0/0")], ports: tcp(CHART_PORTS.http, CHART_PORTS.https) },
         // cert-manager's HTTP-01 self-check: the LoadBalancer address is answered by these pods inside the cluster.
-        { peers: [podPeer(config.namespaces.certManager, CHART_POD_LABELS.certManagerController)], ports: tcp(CHART_PORTS.http) },
+        { peers: [podPeer(config.namespaces.certManager, chartPodLabels(config).certManagerController)], ports: tcp(CHART_PORTS.http) },
         ...(metrics.length ? [{ peers: metrics, ports: tcp(CHART_PORTS.ingressMetrics) }] : []),
       ],
     }),
@@ -230,23 +230,23 @@ export function ingressNetworkPolicies(config: PlatformConfig): Specs {
       pods: proxy,
       rules: [
         ...edgeBackends(config),
-        { peers: http01Namespaces(config).map((n) => podPeer(n, CHART_POD_LABELS.acmeSolver)), ports: tcp(CHART_PORTS.acmeSolver) },
-        ...(used.nginxGatewayFabric ? [{ peers: [podPeer(ns, CHART_POD_LABELS.gatewayFabricControlPlane)], ports: tcp(CHART_PORTS.gatewayFabricAgent) }] : []),
+        { peers: http01Namespaces(config).map((n) => podPeer(n, chartPodLabels(config).acmeSolver)), ports: tcp(CHART_PORTS.acmeSolver) },
+        ...(used.nginxGatewayFabric ? [{ peers: [podPeer(ns, chartPodLabels(config).gatewayFabricControlPlane)], ports: tcp(CHART_PORTS.gatewayFabricAgent) }] : []),
       ],
     }),
   };
   if (used.ingressNginx) {
-    specs["admission-webhook"] = webhookFromApiServer(config, ns, "allow-admission-webhook-from-api-server", CHART_POD_LABELS.ingressController, CHART_PORTS.ingressWebhook);
-    specs["api-server"] = allowApiServer(config, ns, { "app.kubernetes.io/instance": RELEASES.ingress });
+    specs["admission-webhook"] = webhookFromApiServer(config, ns, "allow-admission-webhook-from-api-server", chartPodLabels(config).ingressController, CHART_PORTS.ingressWebhook);
+    specs["api-server"] = allowApiServer(config, ns, { "app.kubernetes.io/instance": releaseNames(config).ingress });
   }
   if (used.nginxGatewayFabric) {
     specs["control-plane"] = allowIngress({
       namespace: ns,
       name: "allow-data-plane-to-control-plane",
-      pods: CHART_POD_LABELS.gatewayFabricControlPlane,
-      rules: [{ peers: [podPeer(ns, CHART_POD_LABELS.gatewayFabricDataPlane)], ports: tcp(CHART_PORTS.gatewayFabricAgent) }],
+      pods: chartPodLabels(config).gatewayFabricControlPlane,
+      rules: [{ peers: [podPeer(ns, chartPodLabels(config).gatewayFabricDataPlane)], ports: tcp(CHART_PORTS.gatewayFabricAgent) }],
     });
-    specs["api-server"] = allowApiServer(config, ns, { "app.kubernetes.io/instance": RELEASES.gatewayFabric });
+    specs["api-server"] = allowApiServer(config, ns, { "app.kubernetes.io/instance": releaseNames(config).gatewayFabric });
   }
   return withAcmeSolver(config, ns, specs);
 }
@@ -258,14 +258,14 @@ export function certManagerNetworkPolicies(config: PlatformConfig): Specs {
   return {
     "default-deny": defaultDeny(ns),
     "allow-dns": allowDns(ns),
-    "api-server": allowApiServer(config, ns, { "app.kubernetes.io/instance": RELEASES.certManager }),
-    webhook: webhookFromApiServer(config, ns, "allow-webhook-from-api-server", CHART_POD_LABELS.certManagerWebhook, CHART_PORTS.webhook),
+    "api-server": allowApiServer(config, ns, { "app.kubernetes.io/instance": releaseNames(config).certManager }),
+    webhook: webhookFromApiServer(config, ns, "allow-webhook-from-api-server", chartPodLabels(config).certManagerWebhook, CHART_PORTS.webhook),
     ...(config.edge
       ? {
           acme: allowEgress({
             namespace: ns,
             name: "allow-acme",
-            pods: CHART_POD_LABELS.certManagerController,
+            pods: chartPodLabels(config).certManagerController,
             rules: [
               { peers: [internetPeer(config.network.privateCidrs)], ports: tcp(443, CHART_PORTS.http) },
               { peers: [edgePeer(config)], ports: tcp(CHART_PORTS.http) },
@@ -274,7 +274,7 @@ export function certManagerNetworkPolicies(config: PlatformConfig): Specs {
         }
       : {}),
     ...(metrics.length
-      ? { metrics: allowIngress({ namespace: ns, name: "allow-metrics", pods: CHART_POD_LABELS.certManagerController, rules: [{ peers: metrics, ports: tcp(CHART_PORTS.certManagerMetrics) }] }) }
+      ? { metrics: allowIngress({ namespace: ns, name: "allow-metrics", pods: chartPodLabels(config).certManagerController, rules: [{ peers: metrics, ports: tcp(CHART_PORTS.certManagerMetrics) }] }) }
       : {}),
   };
 }
@@ -282,14 +282,14 @@ export function certManagerNetworkPolicies(config: PlatformConfig): Specs {
 /** External Secrets (installed for a Bitwarden store, with its SDK server): API server egress, its webhook only from the API server, the controller to the SDK server, the SDK server to Bitwarden. */
 export function externalSecretsNetworkPolicies(config: PlatformConfig): Specs {
   const ns = config.namespaces.externalSecrets;
-  const sdk = CHART_POD_LABELS.bitwardenSdkServer;
+  const sdk = chartPodLabels(config).bitwardenSdkServer;
   return {
     "default-deny": defaultDeny(ns),
     "allow-dns": allowDns(ns),
-    "api-server": allowApiServer(config, ns, { "app.kubernetes.io/instance": RELEASES.externalSecrets }),
-    webhook: webhookFromApiServer(config, ns, "allow-webhook-from-api-server", CHART_POD_LABELS.externalSecretsWebhook, CHART_PORTS.webhook),
-    "controller-to-sdk-server": allowEgress({ namespace: ns, name: "allow-controller-to-sdk-server", pods: CHART_POD_LABELS.externalSecretsController, rules: [{ peers: [podPeer(ns, sdk)], ports: tcp(CHART_PORTS.bitwardenSdk) }] }),
-    "sdk-server": allowIngress({ namespace: ns, name: "allow-to-sdk-server", pods: sdk, rules: [{ peers: [podPeer(ns, CHART_POD_LABELS.externalSecretsController)], ports: tcp(CHART_PORTS.bitwardenSdk) }] }),
+    "api-server": allowApiServer(config, ns, { "app.kubernetes.io/instance": releaseNames(config).externalSecrets }),
+    webhook: webhookFromApiServer(config, ns, "allow-webhook-from-api-server", chartPodLabels(config).externalSecretsWebhook, CHART_PORTS.webhook),
+    "controller-to-sdk-server": allowEgress({ namespace: ns, name: "allow-controller-to-sdk-server", pods: chartPodLabels(config).externalSecretsController, rules: [{ peers: [podPeer(ns, sdk)], ports: tcp(CHART_PORTS.bitwardenSdk) }] }),
+    "sdk-server": allowIngress({ namespace: ns, name: "allow-to-sdk-server", pods: sdk, rules: [{ peers: [podPeer(ns, chartPodLabels(config).externalSecretsController)], ports: tcp(CHART_PORTS.bitwardenSdk) }] }),
     "sdk-server-to-bitwarden": allowEgress({ namespace: ns, name: "allow-sdk-server-to-bitwarden", pods: sdk, rules: [{ peers: [internetPeer(config.network.privateCidrs)], ports: tcp(443) }] }),
   };
 }
@@ -301,11 +301,11 @@ export function devicePluginNetworkPolicies(config: PlatformConfig): Specs {
   return {
     "default-deny": defaultDeny(ns),
     "allow-dns": allowDns(ns),
-    "api-server": allowApiServer(config, ns, { "app.kubernetes.io/instance": RELEASES.devicePlugin }),
-    "nfd-worker-egress": allowEgress({ namespace: ns, name: "allow-nfd-worker-to-master", pods: CHART_POD_LABELS.nfdWorker, rules: [{ peers: [podPeer(ns, CHART_POD_LABELS.nfdMaster)], ports: tcp(CHART_PORTS.nfdGrpc) }] }),
-    "nfd-master": allowIngress({ namespace: ns, name: "allow-nfd-master-from-workers", pods: CHART_POD_LABELS.nfdMaster, rules: [{ peers: [podPeer(ns, CHART_POD_LABELS.nfdWorker)], ports: tcp(CHART_PORTS.nfdGrpc) }] }),
+    "api-server": allowApiServer(config, ns, { "app.kubernetes.io/instance": releaseNames(config).devicePlugin }),
+    "nfd-worker-egress": allowEgress({ namespace: ns, name: "allow-nfd-worker-to-master", pods: chartPodLabels(config).nfdWorker, rules: [{ peers: [podPeer(ns, chartPodLabels(config).nfdMaster)], ports: tcp(CHART_PORTS.nfdGrpc) }] }),
+    "nfd-master": allowIngress({ namespace: ns, name: "allow-nfd-master-from-workers", pods: chartPodLabels(config).nfdMaster, rules: [{ peers: [podPeer(ns, chartPodLabels(config).nfdWorker)], ports: tcp(CHART_PORTS.nfdGrpc) }] }),
     ...(addonsUsed(config).dcgmExporter && metrics.length
-      ? { "dcgm-metrics": allowIngress({ namespace: ns, name: "allow-dcgm-metrics", pods: CHART_POD_LABELS.dcgmExporter, rules: [{ peers: metrics, ports: tcp(CHART_PORTS.dcgmMetrics) }] }) }
+      ? { "dcgm-metrics": allowIngress({ namespace: ns, name: "allow-dcgm-metrics", pods: chartPodLabels(config).dcgmExporter, rules: [{ peers: metrics, ports: tcp(CHART_PORTS.dcgmMetrics) }] }) }
       : {}),
   };
 }
@@ -323,9 +323,9 @@ export function monitoringNetworkPolicies(config: PlatformConfig): Specs {
   const fromPrometheus = (port: number): Rule => ({ peers: [podPeer(ns, prom)], ports: tcp(port) });
   const used = addonsUsed(config);
   const targets: Rule[] = [
-    { peers: [podPeer(ns, CHART_POD_LABELS.alertmanager)], ports: tcp(CHART_PORTS.alertmanager) },
-    { peers: [podPeer(ns, CHART_POD_LABELS.kubeStateMetrics)], ports: tcp(CHART_PORTS.kubeStateMetrics) },
-    { peers: [podPeer(ns, CHART_POD_LABELS.prometheusOperator)], ports: tcp(CHART_PORTS.operator) },
+    { peers: [podPeer(ns, chartPodLabels(config).alertmanager)], ports: tcp(CHART_PORTS.alertmanager) },
+    { peers: [podPeer(ns, chartPodLabels(config).kubeStateMetrics)], ports: tcp(CHART_PORTS.kubeStateMetrics) },
+    { peers: [podPeer(ns, chartPodLabels(config).prometheusOperator)], ports: tcp(CHART_PORTS.operator) },
     { peers: [podPeer("kube-system", { "k8s-app": "kube-dns" })], ports: tcp(CHART_PORTS.coreDnsMetrics) },
     // The kubelets (volume usage, cAdvisor): node addresses, in the private ranges.
     { peers: config.network.privateCidrs.map((c) => ipPeer(c)), ports: tcp(CHART_PORTS.kubelet) },
@@ -333,21 +333,21 @@ export function monitoringNetworkPolicies(config: PlatformConfig): Specs {
   ];
   if (Object.keys(config.servers).length > 0) targets.push({ peers: [podPeer(config.namespaces.inference, APP_PODS.vllm)], ports: tcp(VLLM_PORT) });
   if (config.monitoring?.gateway.litellmMetrics) targets.push({ peers: [podPeer(config.namespaces.gateway, APP_PODS.litellm)], ports: tcp(LITELLM_PORT) });
-  if (used.certManager) targets.push({ peers: [podPeer(config.namespaces.certManager, CHART_POD_LABELS.certManagerController)], ports: tcp(CHART_PORTS.certManagerMetrics) });
-  if (used.ingressNginx) targets.push({ peers: [podPeer(config.namespaces.ingress, CHART_POD_LABELS.ingressController)], ports: tcp(CHART_PORTS.ingressMetrics) });
-  if (used.dcgmExporter) targets.push({ peers: [podPeer(config.namespaces.devicePlugin, CHART_POD_LABELS.dcgmExporter)], ports: tcp(CHART_PORTS.dcgmMetrics) });
+  if (used.certManager) targets.push({ peers: [podPeer(config.namespaces.certManager, chartPodLabels(config).certManagerController)], ports: tcp(CHART_PORTS.certManagerMetrics) });
+  if (used.ingressNginx) targets.push({ peers: [podPeer(config.namespaces.ingress, chartPodLabels(config).ingressController)], ports: tcp(CHART_PORTS.ingressMetrics) });
+  if (used.dcgmExporter) targets.push({ peers: [podPeer(config.namespaces.devicePlugin, chartPodLabels(config).dcgmExporter)], ports: tcp(CHART_PORTS.dcgmMetrics) });
   const specs: Specs = {
     "default-deny": defaultDeny(ns),
     "allow-dns": allowDns(ns),
     "api-server": allowApiServer(config, ns, {}),
-    "operator-webhook": webhookFromApiServer(config, ns, "allow-operator-webhook", CHART_POD_LABELS.prometheusOperator, CHART_PORTS.operator, [fromPrometheus(CHART_PORTS.operator)]),
+    "operator-webhook": webhookFromApiServer(config, ns, "allow-operator-webhook", chartPodLabels(config).prometheusOperator, CHART_PORTS.operator, [fromPrometheus(CHART_PORTS.operator)]),
     "prometheus-egress": allowEgress({ namespace: ns, name: "allow-prometheus-scrapes", pods: prom, rules: targets }),
-    "to-alertmanager": allowIngress({ namespace: ns, name: "allow-to-alertmanager", pods: CHART_POD_LABELS.alertmanager, rules: [fromPrometheus(CHART_PORTS.alertmanager)] }),
-    "to-kube-state-metrics": allowIngress({ namespace: ns, name: "allow-to-kube-state-metrics", pods: CHART_POD_LABELS.kubeStateMetrics, rules: [fromPrometheus(CHART_PORTS.kubeStateMetrics)] }),
+    "to-alertmanager": allowIngress({ namespace: ns, name: "allow-to-alertmanager", pods: chartPodLabels(config).alertmanager, rules: [fromPrometheus(CHART_PORTS.alertmanager)] }),
+    "to-kube-state-metrics": allowIngress({ namespace: ns, name: "allow-to-kube-state-metrics", pods: chartPodLabels(config).kubeStateMetrics, rules: [fromPrometheus(CHART_PORTS.kubeStateMetrics)] }),
   };
   if (config.monitoring?.kubePrometheusStack.grafana) {
-    specs["grafana-egress"] = allowEgress({ namespace: ns, name: "allow-grafana-to-prometheus", pods: CHART_POD_LABELS.grafana, rules: [{ peers: [podPeer(ns, prom)], ports: tcp(CHART_PORTS.prometheus) }] });
-    specs["to-prometheus"] = allowIngress({ namespace: ns, name: "allow-to-prometheus", pods: prom, rules: [{ peers: [podPeer(ns, CHART_POD_LABELS.grafana)], ports: tcp(CHART_PORTS.prometheus) }] });
+    specs["grafana-egress"] = allowEgress({ namespace: ns, name: "allow-grafana-to-prometheus", pods: chartPodLabels(config).grafana, rules: [{ peers: [podPeer(ns, prom)], ports: tcp(CHART_PORTS.prometheus) }] });
+    specs["to-prometheus"] = allowIngress({ namespace: ns, name: "allow-to-prometheus", pods: prom, rules: [{ peers: [podPeer(ns, chartPodLabels(config).grafana)], ports: tcp(CHART_PORTS.prometheus) }] });
   }
   return specs;
 }
@@ -382,13 +382,13 @@ const PREFIX: Record<string, string> = {
   monitoring: "monitoring",
 };
 
-export function deployNetworkPolicies(prefix: string, specs: Specs, dependsOn: pulumi.Resource[]): k8s.networking.v1.NetworkPolicy[] {
-  return Object.entries(specs).map(([key, spec]) => new k8s.networking.v1.NetworkPolicy(`${prefix}-${key}`, spec, { dependsOn }));
+export function deployNetworkPolicies(prefix: string, specs: Specs, dependsOn: pulumi.Resource[], opts: pulumi.CustomResourceOptions = {}): k8s.networking.v1.NetworkPolicy[] {
+  return Object.entries(specs).map(([key, spec]) => new k8s.networking.v1.NetworkPolicy(`${prefix}-${key}`, spec, { ...opts, dependsOn }));
 }
 
-/** Every namespace's policies, each depending on its Namespace. */
-export function deployAllNetworkPolicies(config: PlatformConfig, namespaces: NetworkNamespaces): k8s.networking.v1.NetworkPolicy[] {
+/** Every namespace's policies, each depending on its Namespace; `opts` carries the stack's Kubernetes provider. */
+export function deployAllNetworkPolicies(config: PlatformConfig, namespaces: NetworkNamespaces, opts: pulumi.CustomResourceOptions = {}): k8s.networking.v1.NetworkPolicy[] {
   return Object.entries(networkPolicySpecs(config, namespaces)).flatMap(([role, specs]) =>
-    deployNetworkPolicies(PREFIX[role] ?? role, specs, [namespaces[role as keyof NetworkNamespaces]!]),
+    deployNetworkPolicies(PREFIX[role] ?? role, specs, [namespaces[role as keyof NetworkNamespaces]!], opts),
   );
 }

@@ -17,8 +17,8 @@ function recorded(name: string): Recorded {
   return all;
 }
 
-/** A kube-apiserver double answering GETs from recorded responses (404 for anything else), and a kubeconfig pointing at it. */
-async function apiServer(responses: Recorded) {
+/** A kube-apiserver double answering GETs from recorded responses (404 for anything else), and a kubeconfig pointing at it through `context` (the prod fixture's llm-platform:cluster.context). */
+async function apiServer(responses: Recorded, context = "llm-prod") {
   const double = await startDouble((req) => {
     const selector = req.url.searchParams.get("labelSelector");
     const answer = responses[`${req.url.pathname}${selector ? `?labelSelector=${selector}` : ""}`];
@@ -37,9 +37,9 @@ users:
   - name: reader
     user: {token: read-only-token}
 contexts:
-  - name: lab
+  - name: ${context}
     context: {cluster: double, user: reader}
-current-context: lab
+current-context: ${context}
 `,
   );
   return { ...double, kubeconfig };
@@ -66,7 +66,7 @@ describe("npm run doctor against an API server double", function () {
     try {
       const { exitCode, output } = await runDoctor({ ...prod, kubeconfig: api.kubeconfig }, { resolveHost: async (host) => (host === "llm.example.com" ? ["192.168.1.240"] : []) });
       assert.equal(exitCode, 0, output);
-      assert.match(output, /^doctor: stack prod against context lab \(http:\/\/127\.0\.0\.1:\d+, Kubernetes v1\.31\.4\+k3s1\)/);
+      assert.match(output, /^doctor: stack prod against context llm-prod \(http:\/\/127\.0\.0\.1:\d+, Kubernetes v1\.31\.4\+k3s1\)\n {2}✓ cluster identity: kube-system UID 4f0c8a52-7d3e-4b19-9a61-2c5e8f7b1d03: the stack's cluster\n/);
       assert.match(output, /✓ StorageClass nfs-rwx: provisioner nfs\.csi\.k8s\.io, reclaim policy Retain/);
       assert.match(output, /✓ NodeLabel feature\.node\.kubernetes\.io\/pci-10de\.present=true: on gpu-node/);
       assert.match(output, /✓ GpuRuntime NVIDIA driver and container runtime: gpu-node advertises 8 × nvidia\.com\/gpu/);
@@ -133,7 +133,71 @@ describe("npm run doctor against an API server double", function () {
     api.close();
     const { exitCode, output } = await runDoctor({ ...prod, kubeconfig: api.kubeconfig });
     assert.equal(exitCode, 2, output);
-    assert.match(output, /^doctor: cannot reach the API server of the current kube context: .*Check `kubectl config current-context` and `kubectl version`/);
+    assert.match(output, /^doctor: cannot reach the API server of context llm-prod \(llm-platform:cluster\.context\): .*Check `kubectl config get-contexts` and `kubectl --context <context> version`/);
+  });
+
+  it("another cluster behind the stack's context: exit 1 naming both UIDs, before any prerequisite is read", async () => {
+    const responses = recorded("ready");
+    (responses["/api/v1/namespaces/kube-system"]!.body as { metadata: { uid: string } }).metadata.uid = "9d8c7b6a-5f4e-4d3c-8b2a-1f0e9d8c7b6a";
+    const api = await apiServer(responses);
+    try {
+      const { exitCode, output } = await runDoctor({ ...prod, kubeconfig: api.kubeconfig });
+      assert.equal(exitCode, 1, output);
+      assert.match(output, /✗ cluster identity: MISMATCH — context llm-prod reaches another cluster than this stack's: its kube-system namespace has UID 9d8c7b6a-5f4e-4d3c-8b2a-1f0e9d8c7b6a, not 4f0c8a52-7d3e-4b19-9a61-2c5e8f7b1d03 \(llm-platform:cluster\.identity\.kubeSystemUid\)/);
+      assert.match(output, /result: WRONG CLUSTER — not this stack's\n$/);
+      assert.deepEqual(api.calls, ["GET /version", "GET /api/v1/namespaces/kube-system"], "nothing else is read from the wrong cluster");
+    } finally {
+      api.close();
+    }
+  });
+
+  it("identity by API server URL: the context's server must be the configured one", async () => {
+    const api = await apiServer(recorded("ready"));
+    try {
+      const dir = mkdtempSync(join(tmpdir(), "doctor-stack-"));
+      const withServer = (server: string) => {
+        const file = join(dir, "Pulumi.prod.yaml");
+        writeFileSync(file, readFileSync(fixtureStackFile("prod"), "utf8").replace("      kubeSystemUid: 4f0c8a52-7d3e-4b19-9a61-2c5e8f7b1d03\n", `      server: ${server}\n`));
+        return file;
+      };
+      const wrong = await runDoctor({ root: PROJECT_ROOT, stack: "prod", config: withServer("https://10.9.9.9:6443"), kubeconfig: api.kubeconfig });
+      assert.equal(wrong.exitCode, 1, wrong.output);
+      assert.match(wrong.output, new RegExp(`its API server is ${api.url.replace(/[.]/g, "\\.")}, not https://10\\.9\\.9\\.9:6443 \\(llm-platform:cluster\\.identity\\.server\\)`));
+      const right = await runDoctor({ root: PROJECT_ROOT, stack: "prod", config: withServer(`${api.url}/`), kubeconfig: api.kubeconfig }, { resolveHost: async () => ["192.168.1.240"] });
+      assert.match(right.output, new RegExp(`✓ cluster identity: server ${api.url.replace(/[.]/g, "\\.")}: the stack's cluster`));
+      assert.equal(right.exitCode, 0, right.output);
+    } finally {
+      api.close();
+    }
+  });
+
+  it("uses the stack's context, not the current one: a kubeconfig without it is exit 2 naming it; --context overrides", async () => {
+    const api = await apiServer(recorded("ready"), "lab");
+    try {
+      const missing = await runDoctor({ ...prod, kubeconfig: api.kubeconfig });
+      assert.equal(missing.exitCode, 2);
+      assert.match(missing.output, /cannot reach the API server of context llm-prod \(llm-platform:cluster\.context\): the kubeconfig has no context "llm-prod" \(it has: lab\)/);
+      assert.deepEqual(api.calls, []);
+      const overridden = await runDoctor({ ...prod, kubeconfig: api.kubeconfig, context: "lab" }, { resolveHost: async () => ["192.168.1.240"] });
+      assert.match(overridden.output, /^doctor: stack prod against context lab .*\n {2}✓ cluster identity: kube-system UID 4f0c8a52/);
+    } finally {
+      api.close();
+    }
+  });
+
+  it("a stack without cluster.identity: the identity is unverified, and the doctor names the value to set", async () => {
+    const responses = recorded("ready");
+    // dev's volumes use the default class: a kind cluster's local-path one.
+    responses["/apis/storage.k8s.io/v1/storageclasses"] = {
+      body: { kind: "StorageClassList", apiVersion: "storage.k8s.io/v1", metadata: {}, items: [{ metadata: { name: "standard", annotations: { "storageclass.kubernetes.io/is-default-class": "true" } }, provisioner: "rancher.io/local-path" }] },
+    };
+    const api = await apiServer(responses, "kind-llm-dev");
+    try {
+      const { output } = await runDoctor({ root: PROJECT_ROOT, stack: "dev", config: fixtureStackFile("dev"), kubeconfig: api.kubeconfig }, { resolveHost: async () => [] });
+      assert.match(output, /\? cluster identity: UNVERIFIED — no llm-platform:cluster\.identity: this cluster's is \{kubeSystemUid: 4f0c8a52-7d3e-4b19-9a61-2c5e8f7b1d03\}; set it \(pulumi config set --path 'llm-platform:cluster\.identity\.kubeSystemUid' 4f0c8a52-7d3e-4b19-9a61-2c5e8f7b1d03\)/);
+    } finally {
+      api.close();
+    }
   });
 
   it("takes the stack, the kubeconfig and the context; refuses anything else", () => {
