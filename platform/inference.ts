@@ -78,7 +78,8 @@ export function deployInference(
         labels: { [storage.backupTierLabel]: storage.baseModels.backupTier },
       },
       protect,
-      retainOnDelete: protect,
+      // Retention is its own setting (#22): the cache stays in the cluster when it leaves the stack.
+      retainOnDelete: config.platform.retainStatefulData,
       hfTokenSecret: token ? { name: token.name, key: token.key } : undefined,
       downloadTimeoutSeconds: config.huggingFace.downloadTimeoutSeconds,
     },
