@@ -1,5 +1,7 @@
 export * from "./types";
 export * from "./catalog";
+export * from "./gpus";
+export * from "./kernels";
 export * from "./estimate";
 export * from "./planning";
 export * from "./vllmArgs";
