@@ -172,8 +172,10 @@ export const MODEL_CATALOG: Record<string, CatalogEntry> = {
     "apache-2.0",
   ),
   // Qwen/Qwen2.5-14B-Instruct-AWQ: 13824 = 108 × 128, so the AWQ build keeps the 16-bit shapes (and at TP=2
-  // each shard's 6912 rows are still whole 128-wide groups). The largest model two ~9.78 GiB cards serve
-  // at TP=2 with an 8k sequence at the pessimistic end (tests/capacity/catalog.test.ts checks it).
+  // each shard's 6912 rows are still whole 128-wide groups). A night-mode candidate (issue #18) for two
+  // ~9.78 GiB cards at TP=2, but it does not fit them: with the TP=2 overheads measured on H100 (2.06 GiB
+  // non-torch + 1.6 GiB context per GPU) its KV cache is below one 8k sequence even at the expected end
+  // (tests/capacity/catalog.test.ts). Kept so the plan says why; on 24 GiB cards it fits easily.
   "Qwen/Qwen2.5-14B-Instruct-AWQ": decoder(
     qwen25("Qwen/Qwen2.5-14B-Instruct-AWQ", 48, 5120, 40, 8, 13824, 14770033664),
     "float16",

@@ -4,6 +4,7 @@ export * from "./gpus";
 export * from "./kernels";
 export * from "./estimate";
 export * from "./planning";
+export * from "./layouts";
 export * from "./vllmArgs";
 export * from "./fromArgs";
 export * from "./quantity";
