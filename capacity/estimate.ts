@@ -39,6 +39,14 @@ const NON_TORCH_GiB = { single: 0.25, tensorParallel: 2.06 };
 const CUDA_CONTEXT_GiB = { single: 0.55, tensorParallel: 1.6 };
 /** CUDA graph pool per decoder layer at the default capture sizes (rounded up from real runs: 0.71–0.96 GiB for 28–32 layers). */
 const CUDA_GRAPH_GiB_PER_LAYER = 0.032;
+/** The constants fitted to the calibration runs (the bench re-fits them leave-one-out). */
+export const CALIBRATED_CONSTANTS = {
+  profileBaseGiB: PROFILE_BASE_GiB,
+  nonTorchGiB: NON_TORCH_GiB,
+  cudaContextGiB: CUDA_CONTEXT_GiB,
+  cudaGraphGiBPerLayer: CUDA_GRAPH_GiB_PER_LAYER,
+} as const;
+
 /** FlashInfer's workspace buffer, allocated inside the budget (vLLM `envs.VLLM_FLASHINFER_WORKSPACE_BUFFER_SIZE`, 394 MiB). */
 export const FLASHINFER_WORKSPACE_GiB = 394 / 1024;
 
