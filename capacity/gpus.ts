@@ -239,8 +239,9 @@ export function gpuVariants(product: string): GpuSpec[] {
  * with the least memory is returned. Throws a CapacityInputError listing the known products.
  */
 export function lookupGpu(product: string, memoryMiB?: number): GpuSpec {
+  const labelled = gpuVariants(product);
   const byId = SPECS.find((s) => normalize(s.id) === normalize(product));
-  const variants = byId ? [byId] : gpuVariants(product);
+  const variants = labelled.length > 0 ? labelled : byId ? [byId] : [];
   if (variants.length === 0) {
     const known = [...new Set(SPECS.map((s) => s.product))].join(", ");
     throw new CapacityInputError(
