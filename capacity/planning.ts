@@ -111,9 +111,12 @@ export function startupFreeMemoryCheck(servers: readonly { name: string; input: 
     const total = server.input.gpu.totalMemoryGiB;
     const e = estimateMemory(server.input);
     const ownContext = cudaContextGiBPessimistic(server.input);
-    const freeAtStartGiB = total - held - ownContext;
-    const requestedGiB = Math.ceil(server.input.vllm.gpuMemoryUtilization * total * GiB) / GiB;
-    const passes = freeAtStartGiB >= requestedGiB;
+    // vLLM compares whole bytes; rounding to bytes keeps float noise out of an exact fit.
+    const freeBytes = Math.round((total - held - ownContext) * GiB);
+    const requestedBytes = Math.ceil(server.input.vllm.gpuMemoryUtilization * total * GiB);
+    const freeAtStartGiB = freeBytes / GiB;
+    const requestedGiB = requestedBytes / GiB;
+    const passes = freeBytes >= requestedBytes;
     steps.push({
       name: server.name,
       freeAtStartGiB,
