@@ -218,13 +218,14 @@ export function selectAttentionBackend(
 }
 
 /**
- * The `vllm serve` flags that run `modelId` (a catalog id) with the wanted settings on `gpu`, choosing
+ * The `vllm serve` flags that run `model` (a catalog id or entry) with the wanted settings on `gpu`, choosing
  * the kernel the card can run where vLLM v0.19 has one (awq_marlin vs awq, gptq_marlin vs gptq,
  * bfloat16 → float16 below 8.0), or problems naming the compute capability and a fix that is not
  * already in use.
  */
-export function planKernels(modelId: string, request: KernelRequest, gpu: GpuSpec | ComputeCapability, options: KernelOptions = {}): KernelPlan {
-  const entry = lookupModel(modelId);
+export function planKernels(model: string | CatalogEntry, request: KernelRequest, gpu: GpuSpec | ComputeCapability, options: KernelOptions = {}): KernelPlan {
+  const entry = typeof model === "string" ? lookupModel(model) : model;
+  const modelId = typeof model === "string" ? model : model.architecture.name;
   const { c, label } = capabilityOf(gpu);
   const cap = capabilityInt(c);
   const notes: string[] = [];

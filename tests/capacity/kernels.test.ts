@@ -3,6 +3,7 @@ import {
   AttentionBackend,
   attentionPriority,
   lookupGpu,
+  lookupModel,
   planKernels,
   selectAttentionBackend,
   type AttentionBackend as Backend,
@@ -69,6 +70,36 @@ describe("weight kernels per compute capability (vLLM v0.19.0 get_min_capability
   it("asks for a newer card when no build of the model runs", () => {
     const plan = planKernels("mistralai/Mistral-7B-Instruct-v0.3", { kvCacheDtype: "auto" }, cc(6, 9));
     assert.equal(plan.problems[0]!.fix, "use a card of compute capability 7.0 or newer");
+  });
+});
+
+describe("kernels for layouts the catalog may gain", () => {
+  const awq = lookupModel(AWQ);
+  it("uses the plain AWQ/GPTQ kernels for group sizes Marlin lacks (Marlin: -1, 32, 64, 128)", () => {
+    const g256 = { ...awq, quantization: { method: "awq" as const, bits: 4 as const, groupSize: 256 } };
+    const plan = planKernels(g256, { kvCacheDtype: "auto" }, cc(8, 6));
+    assert.equal(plan.flags.quantization, "awq");
+    assert.equal(plan.flags.dtype, "float16");
+    assert.match(plan.notes[0]!, /group size 256 is not a Marlin group size/);
+    for (const groupSize of [-1, 32, 64, 128]) {
+      assert.equal(planKernels({ ...awq, quantization: { method: "awq", bits: 4, groupSize } }, { kvCacheDtype: "auto" }, cc(8, 6)).flags.quantization, "awq_marlin");
+    }
+    const gptq256 = planKernels({ ...awq, quantization: { method: "gptq", bits: 4, groupSize: 256 } }, { kvCacheDtype: "auto" }, cc(8, 6));
+    assert.equal(gptq256.flags.quantization, "gptq");
+    assert.deepEqual(gptq256.notes, [], "no Marlin note above 7.5: the group size is the reason");
+  });
+
+  it("runs INT8 W8A8 from exactly 7.5", () => {
+    const w8 = { ...awq, quantization: { method: "w8a8" as const, bits: 8 as const } };
+    const ok = planKernels(w8, { kvCacheDtype: "auto" }, cc(7, 5));
+    assert.equal(ok.runnable, true);
+    assert.equal(ok.flags.quantization, undefined, "read from the checkpoint (compressed-tensors)");
+    assert.match(planKernels(w8, { kvCacheDtype: "auto" }, cc(7, 4)).problems[0]!.message, /INT8 W8A8 weights need compute capability 7\.5/);
+  });
+
+  it("knows 16-bit weights need vLLM's minimum of 7.0", () => {
+    assert.equal(planKernels("mistralai/Mistral-7B-Instruct-v0.3", { kvCacheDtype: "auto" }, cc(7, 0)).runnable, true);
+    assert.match(planKernels("mistralai/Mistral-7B-Instruct-v0.3", { kvCacheDtype: "auto" }, cc(6, 9)).problems[0]!.message, /needs compute capability 7\.0/);
   });
 });
 

@@ -139,6 +139,18 @@ describe("planning questions", () => {
   });
 });
 
+describe("command line with the card's product label", () => {
+  it("carries the product into the estimate input, narrowing the band on a known card", () => {
+    const args = ["hugging-quants/Meta-Llama-3.1-8B-Instruct-AWQ-INT4", "--max-model-len", "8192", "--kv-cache-dtype", "fp8", "--enforce-eager"];
+    const known = estimateInputFromArgs(args, 9.78, "NVIDIA-GeForce-RTX-3080");
+    assert.deepEqual(known.gpu, { totalMemoryGiB: 9.78, product: "NVIDIA-GeForce-RTX-3080" });
+    assert.deepEqual(estimateInputFromArgs(args, 9.78).gpu, { totalMemoryGiB: 9.78 });
+    const band = (i: EstimateInput) => estimateMemory(i).errorBand.terms.map((t) => t.name);
+    assert.ok(band(estimateInputFromArgs(args, 9.78)).includes("attention workspace"));
+    assert.ok(!band(known).includes("attention workspace"));
+  });
+});
+
 describe("capacity input errors", () => {
   it("names the field", () => {
     assert.throws(() => estimateMemory(llama({ gpuMemoryUtilization: 1.5 })), (e: unknown) => e instanceof CapacityInputError && /vllm\.gpuMemoryUtilization must be in \(0, 1\]/.test(e.message));
