@@ -71,7 +71,11 @@ export const ERROR_BAND_MARGINS = {
   weightsFraction: { calibratedLayout: 0.01, uncalibratedLayout: 0.03 },
   /** Activation peak: held-in error ≤ 5 % (CodeLlama's 32k vocabulary); other batch shapes get 10 %. */
   activationFraction: 0.1,
-  /** Non-torch memory: 0.24–0.25 GiB at TP=1 and 2.06 GiB at TP=2, but only on NVLink H100s; NCCL/custom all-reduce buffers vary with topology and version. */
+  /**
+   * Non-torch memory: 0.24–0.25 GiB at TP=1 and 2.06 GiB at TP=2, but only on NVLink H100s; NCCL/custom
+   * all-reduce buffers vary with topology and version, and NCCL keeps buffers per peer, so the TP margin
+   * is per doubling of the group (0.4 GiB at TP=2, 0.8 at TP=4, 1.2 at TP=8).
+   */
   nonTorchGiB: { single: 0.1, tensorParallel: 0.4 },
   /** LoRA buffers: the formula counts the wrapped projections; punica metadata is not counted. */
   loraFraction: 0.05,
@@ -79,7 +83,7 @@ export const ERROR_BAND_MARGINS = {
   moeFraction: 0.05,
   /** Cards outside the calibration set: other cuBLAS/Marlin workspaces and kernel choices. */
   uncalibratedGpuGiB: 0.15,
-  /** CUDA context: measured 0.51 GiB (TP=1) and 1.53 GiB (TP=2) on H100; drivers and NCCL set-ups differ elsewhere. */
+  /** CUDA context: measured 0.51 GiB (TP=1) and 1.53 GiB (TP=2) on H100; drivers and NCCL set-ups differ elsewhere (TP margin per doubling, as above). */
   contextGiB: { single: 0.15, tensorParallel: 0.45 },
   /** CUDA graphs: measured 0.71–0.96 GiB against 0.032 GiB per layer; other capture sizes and MoE graphs run larger. */
   cudaGraphFraction: 0.5,
@@ -258,8 +262,13 @@ export function attentionBackendOf(input: EstimateInput): AttentionBackend | und
 export function cudaContextGiBPessimistic(input: EstimateInput): number {
   const parallel = input.vllm.tensorParallelSize > 1;
   return parallel
-    ? CUDA_CONTEXT_GiB.tensorParallel + ERROR_BAND_MARGINS.contextGiB.tensorParallel
+    ? CUDA_CONTEXT_GiB.tensorParallel + ERROR_BAND_MARGINS.contextGiB.tensorParallel * doublings(input)
     : CUDA_CONTEXT_GiB.single + ERROR_BAND_MARGINS.contextGiB.single;
+}
+
+/** log2 of the tensor-parallel size, at least 1: how many times the NCCL group doubled. */
+function doublings(input: EstimateInput): number {
+  return Math.max(1, Math.ceil(Math.log2(input.vllm.tensorParallelSize)));
 }
 
 function isCalibratedGpu(input: EstimateInput): boolean {
@@ -297,7 +306,7 @@ export function errorBand(input: EstimateInput, parts: BandInputs): ErrorBand {
     { name: "activation peak", GiB: parts.activation * m.activationFraction, reason: "10 % of the profiled peak" },
     {
       name: "non-torch memory",
-      GiB: parallel ? m.nonTorchGiB.tensorParallel : m.nonTorchGiB.single,
+      GiB: parallel ? m.nonTorchGiB.tensorParallel * doublings(input) : m.nonTorchGiB.single,
       reason: parallel ? "NCCL/custom all-reduce buffers vary with topology at TP ≥ 2" : "cuBLAS and driver allocations",
     },
   ];
@@ -308,7 +317,7 @@ export function errorBand(input: EstimateInput, parts: BandInputs): ErrorBand {
     terms.push({ name: "attention workspace", GiB: FLASHINFER_WORKSPACE_GiB, reason: "unknown attention backend: FlashInfer would allocate 394 MiB" });
   }
   const nonKvGiB = terms.reduce((sum, t) => sum + t.GiB, 0);
-  const context = parallel ? m.contextGiB.tensorParallel : m.contextGiB.single;
+  const context = parallel ? m.contextGiB.tensorParallel * doublings(input) : m.contextGiB.single;
   const graphs = parts.graphs * m.cudaGraphFraction;
   terms.push({ name: "CUDA context (footprint)", GiB: context, reason: parallel ? "NCCL communicators at TP ≥ 2 vary" : "driver and CUDA versions vary" });
   if (graphs > 0) terms.push({ name: "CUDA graphs (footprint)", GiB: graphs, reason: "50 % of the graph pool: capture sizes and MoE graphs vary" });

@@ -76,6 +76,11 @@ describe("error band: the pessimistic ends", () => {
     const tp2 = estimateMemory(prodLlm({ tensorParallelSize: 2, kvCacheDtype: "auto", gpuMemoryUtilization: 0.9 }));
     assert.equal(tp2.errorBand.terms.find((t) => t.name === "non-torch memory")!.GiB, 0.4);
     assert.ok(Math.abs(tp2.deviceFootprintGiBPessimistic - tp2.deviceFootprintGiB - 0.45) < 1e-12);
+    const tp4 = estimateMemory(prodLlm({ tensorParallelSize: 4, kvCacheDtype: "auto", gpuMemoryUtilization: 0.9 }));
+    assert.equal(tp4.errorBand.terms.find((t) => t.name === "non-torch memory")!.GiB, 0.8);
+    assert.ok(Math.abs(tp4.deviceFootprintGiBPessimistic - tp4.deviceFootprintGiB - 0.9) < 1e-12);
+    const tp8 = estimateMemory(prodLlm({ tensorParallelSize: 8, kvCacheDtype: "auto", gpuMemoryUtilization: 0.9 }));
+    assert.ok(Math.abs(tp8.errorBand.terms.find((t) => t.name === "non-torch memory")!.GiB - 1.2) < 1e-12);
     const tp1 = estimateMemory(prodLlm({ kvCacheDtype: "auto", gpuMemoryUtilization: 0.9 }));
     assert.equal(tp1.errorBand.terms.find((t) => t.name === "non-torch memory")!.GiB, 0.1);
   });

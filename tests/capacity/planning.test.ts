@@ -118,5 +118,7 @@ describe("vLLM's start-up free-memory check (v1/worker/utils.py request_memory)"
   it("charges the larger CUDA context (NCCL) at TP ≥ 2", () => {
     const [step] = startupFreeMemoryCheck([{ name: "tp", input: llm(0.5, 9.78, { tensorParallelSize: 2 }) }]);
     assert.ok(Math.abs(step!.freeAtStartGiB - (9.78 - 1.6 - 0.45)) < 1e-9);
+    const [four] = startupFreeMemoryCheck([{ name: "tp4", input: llm(0.5, 9.78, { tensorParallelSize: 4 }) }]);
+    assert.ok(Math.abs(four!.freeAtStartGiB - (9.78 - 1.6 - 0.9)) < 1e-9);
   });
 });
