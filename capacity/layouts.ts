@@ -368,7 +368,8 @@ function leanest(planner: Planner, want: LayoutServerWant, tp: number, card: Car
 /**
  * Pinned modes (`none`, `dra`): `groups[i]` are the cards of server i. The main server is tried with
  * every variant; the others take their leanest variant at their minimum utilization first, then the
- * servers, main first, grow into the room left on their cards.
+ * generative servers, main first, grow into the room left on their cards (pooling servers stay at
+ * their minimum: without a KV cache more budget buys nothing).
  */
 function pinnedLayouts(mode: SharingMode, groups: Card[][], tps: number[], wants: readonly LayoutServerWant[], planner: Planner, allCards: Card[]): Layout[] {
   const out: Layout[] = [];
@@ -391,6 +392,11 @@ function pinnedLayouts(mode: SharingMode, groups: Card[][], tps: number[], wants
     placements = placements.map((p) => p);
     for (let i = 0; i < placements.length && feasible; i++) {
       const p = placements[i]!;
+      // Pooling servers keep no KV cache: more budget buys them nothing, so they stay at their minimum.
+      if (planner.taskOf(p.want) !== "generate") {
+        if (p.cards.some((card) => onCard(card, p).reduce((x, y) => x + y, 0) + p.estimate.deviceFootprintGiBPessimistic > card.memoryGiB)) feasible = false;
+        continue;
+      }
       const util = planner.maxUtil(p, (card) => onCard(card, p));
       if (util === undefined || util < p.minUtil) {
         feasible = false;

@@ -108,6 +108,14 @@ describe("layout search on the seed host (2× RTX 3080 10 GB)", () => {
     assert.equal(llm.maxNumSeqs, 8);
     assert.match(layout.summary, /^dra: gpu-node\/gpu0 \[llm\], gpu-node\/gpu1 \[embedding, reranker\]; llm: .* KV fp8, util 0\.\d+ → \d+ KV tokens guaranteed$/);
     assert.equal(layout.parallelRequests.embedding, 16);
+    // Pooling servers keep their minimum utilization: no KV cache to grow.
+    const bge = lookupModel("BAAI/bge-m3");
+    const embedMin = minGpuMemoryUtilization(
+      { model: bge.architecture, dtype: bge.dtype, quantization: bge.quantization, gpu: { totalMemoryGiB: 9.78, product: "NVIDIA-GeForce-RTX-3080" }, vllm: { tensorParallelSize: 1, gpuMemoryUtilization: 1, maxModelLen: 8192, maxNumSeqs: 16, maxNumBatchedTokens: 8192, kvCacheDtype: "auto", enforceEager: true } },
+      { maxModelLen: 8192, concurrency: 1 },
+    );
+    assert.equal(layout.config.servers.embedding!.gpuMemoryUtilization, embedMin);
+    assert.ok(layout.cards[1]!.headroomGiB > 3, "the pooling card keeps its spare room");
   });
 
   it("says why the other modes produce nothing", () => {
