@@ -16,7 +16,7 @@ type Checked = Pick<PlatformConfig, "adapters" | "servers" | "providers" | "gate
  */
 export function gatewayModelNames(config: Pick<PlatformConfig, "adapters" | "servers" | "providers">): string[] {
   const embed = Object.entries(config.servers)
-    .filter(([, s]) => s.task === "embed")
+    .filter(([, s]) => s.task === "embed" || s.task === "score")
     .map(([name]) => name);
   return [...new Set([...Object.keys(config.adapters), ...embed, ...configuredProviders(config.providers), "default"])];
 }

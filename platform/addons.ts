@@ -17,6 +17,8 @@ export function addonsUsed(config: PlatformConfig): {
   gpuDevicePlugin: boolean;
   kubePrometheusStack: boolean;
   dcgmExporter: boolean;
+  draDriver: boolean;
+  keda: boolean;
 } {
   const externalSecrets = config.externalSecrets.bitwarden !== undefined;
   const gpus = totalGpus(config.host) > 0;
@@ -26,9 +28,13 @@ export function addonsUsed(config: PlatformConfig): {
     externalSecrets,
     ingressNginx: config.edge?.implementation === "ingress-nginx",
     nginxGatewayFabric: config.edge?.implementation === "gateway-api",
-    gpuDevicePlugin: gpus,
+    // DRA: NVIDIA's DRA driver advertises the GPUs instead of the device plugin (they must not share a node).
+    gpuDevicePlugin: gpus && config.gpuSharing.mode !== "dra",
     kubePrometheusStack: config.monitoring?.stack === "install",
     dcgmExporter: gpus && config.monitoring !== undefined && config.monitoring.dcgmExporter.enabled,
+    draDriver: gpus && config.gpuSharing.mode === "dra" && config.gpuSharing.install,
+    // KEDA runs the modes' schedules; with keda.install false it is a listed prerequisite.
+    keda: Object.keys(config.modes).length > 0 && config.keda.install,
   };
 }
 
@@ -69,7 +75,12 @@ export function clusterAddonsArgs(config: PlatformConfig): ClusterAddonsArgs {
             serviceType: config.edge.gatewayApi.serviceType,
           }
         : undefined,
-    gpuDevicePlugin: used.gpuDevicePlugin
+    draDriver:
+      used.draDriver && sharing.mode === "dra"
+        ? { namespace: ns.devicePlugin, chartVersion: sharing.chartVersion, nodeSelector: config.host.gpuNodeSelector, tolerations: config.host.gpuTolerations }
+        : undefined,
+    keda: used.keda ? { namespace: config.keda.namespace, chartVersion: config.keda.chartVersion } : undefined,
+    gpuDevicePlugin: used.gpuDevicePlugin && sharing.mode !== "dra"
       ? {
           namespace: ns.devicePlugin,
           mode: sharing.mode,
@@ -111,9 +122,11 @@ export function clusterAddonsArgs(config: PlatformConfig): ClusterAddonsArgs {
 
 export function deployClusterAddons(config: PlatformConfig, namespaces: pulumi.Resource[]): ClusterAddons {
   const used = addonsUsed(config);
+  // KEDA's namespace: its operator, metrics API server and webhooks run under the restricted level.
+  const keda = used.keda ? deployNamespaces({ keda: { name: config.keda.namespace, level: "restricted" } }) : {};
   // kube-prometheus-stack's namespace: restricted unless node-exporter (a host daemon) runs there.
   const monitoring = used.kubePrometheusStack
     ? deployNamespaces({ monitoring: { name: monitoringNamespace(config), level: config.monitoring?.kubePrometheusStack.nodeExporter ? "privileged" : "restricted" } })
     : {};
-  return new ClusterAddons(ADDONS_NAME, clusterAddonsArgs(config), { dependsOn: [...namespaces, ...Object.values(monitoring)] });
+  return new ClusterAddons(ADDONS_NAME, clusterAddonsArgs(config), { dependsOn: [...namespaces, ...Object.values(monitoring), ...Object.values(keda)] });
 }

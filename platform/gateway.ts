@@ -56,6 +56,11 @@ export function gatewayModels(config: PlatformConfig, servers: PlannedServer[]):
   for (const server of servers.filter((s) => s.config.task === "embed")) {
     models.push({ name: server.name, model: `hosted_vllm/${server.name}`, apiBase: vllmBaseUrl(server.name, config.namespaces.inference), mode: "embedding" });
   }
+  // A cross-encoder (task score): LiteLLM's /rerank (Cohere's request and response) to vLLM's /rerank;
+  // LiteLLM's hosted_vllm provider supports /rerank (docs.litellm.ai/docs/providers/vllm "Supported Endpoints").
+  for (const server of servers.filter((s) => s.config.task === "score")) {
+    models.push({ name: server.name, model: `hosted_vllm/${server.name}`, apiBase: vllmBaseUrl(server.name, config.namespaces.inference), mode: "rerank" });
+  }
   for (const name of configuredProviders(config.providers)) models.push(providerModel(config.providers, name, name, workstationUrl));
   const firstLocal = models.find((m) => m.mode === "chat" && m.model.startsWith("hosted_vllm/") && m.apiBase?.includes(".svc.cluster.local"));
   if (provider !== "cluster") models.push(providerModel(config.providers, provider, "default", workstationUrl));

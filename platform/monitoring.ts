@@ -1,7 +1,6 @@
 import type * as pulumi from "@pulumi/pulumi";
 import type { PlatformConfig } from "../config/schema";
 import { Observability, type ObservabilityArgs } from "../components/observability";
-import { gpuResourceName } from "../components/specs/devicePlugin";
 import { liteLLMGatewayNames, qdrantStoreNames } from "../components/specs/gatewayNames";
 import { selectorLabels } from "../components/specs/labels";
 import { kubePrometheusStackSelector, certManagerMetricsService, dcgmExporterMetricsService, ingressNginxMetricsService, type ChartMetricsService } from "../components/specs/monitoringAddons";
@@ -14,6 +13,7 @@ import { addonRelease, addonsUsed, monitoringNamespace } from "./addons";
 import { edgeRoutes } from "./edge";
 import { publicRoutes } from "./routes";
 import type { PlannedServer } from "./servers";
+import { plannedGpuResources } from "./inference";
 
 /** The Observability component's name: object names (`monitoring-vllm-llm`, `monitoring-alerts`) derive from it. */
 export const MONITORING_NAME = "monitoring";
@@ -34,22 +34,8 @@ export function monitoringSelectorLabels(config: PlatformConfig): Record<string,
  * checks that the per-card plan from these equals the one from the program's rendered Deployments.
  */
 export function plannedGpuWorkloads(config: PlatformConfig, servers: PlannedServer[]): ResourceLike[] {
-  const resource = gpuResourceName(config.gpuSharing);
-  return servers
-    .filter((s) => s.config.gpus > 0)
-    .map((s) => ({
-      type: "kubernetes:apps/v1:Deployment",
-      name: `vllm-${s.name}`,
-      urn: `vllm-${s.name}`,
-      props: {
-        metadata: { name: `vllm-${s.name}`, namespace: config.namespaces.inference },
-        spec: {
-          replicas: s.config.replicas,
-          strategy: s.config.rollout === "Recreate" ? { type: "Recreate" } : { type: "RollingUpdate" },
-          template: { spec: { containers: [{ name: "vllm", image: config.images.vllm, args: s.args, resources: { limits: { [resource]: String(s.config.gpus) } } }] } },
-        },
-      },
-    }));
+  // The GPU half (device-plugin limits, or DRA claims and KEDA schedules) is platform/inference.ts's.
+  return plannedGpuResources(config, servers);
 }
 
 /**
