@@ -79,7 +79,8 @@ export function clusterAddonsArgs(config: PlatformConfig): ClusterAddonsArgs {
       used.draDriver && sharing.mode === "dra"
         ? { namespace: ns.devicePlugin, chartVersion: sharing.chartVersion, nodeSelector: config.host.gpuNodeSelector, tolerations: config.host.gpuTolerations }
         : undefined,
-    keda: used.keda ? { namespace: config.keda.namespace, chartVersion: config.keda.chartVersion } : undefined,
+    // Helm creates KEDA's namespace; its NetworkPolicies are platform/network.ts's (flows listed in docs/gpu.md).
+    keda: used.keda ? { namespace: config.keda.namespace, chartVersion: config.keda.chartVersion, releaseOverride: { createNamespace: true } } : undefined,
     gpuDevicePlugin: used.gpuDevicePlugin && sharing.mode !== "dra"
       ? {
           namespace: ns.devicePlugin,
@@ -122,11 +123,9 @@ export function clusterAddonsArgs(config: PlatformConfig): ClusterAddonsArgs {
 
 export function deployClusterAddons(config: PlatformConfig, namespaces: pulumi.Resource[]): ClusterAddons {
   const used = addonsUsed(config);
-  // KEDA's namespace: its operator, metrics API server and webhooks run under the restricted level.
-  const keda = used.keda ? deployNamespaces({ keda: { name: config.keda.namespace, level: "restricted" } }) : {};
   // kube-prometheus-stack's namespace: restricted unless node-exporter (a host daemon) runs there.
   const monitoring = used.kubePrometheusStack
     ? deployNamespaces({ monitoring: { name: monitoringNamespace(config), level: config.monitoring?.kubePrometheusStack.nodeExporter ? "privileged" : "restricted" } })
     : {};
-  return new ClusterAddons(ADDONS_NAME, clusterAddonsArgs(config), { dependsOn: [...namespaces, ...Object.values(monitoring), ...Object.values(keda)] });
+  return new ClusterAddons(ADDONS_NAME, clusterAddonsArgs(config), { dependsOn: [...namespaces, ...Object.values(monitoring)] });
 }
