@@ -2,11 +2,13 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { withOverride, type ChildOverride } from "./specs/merge";
 import {
+  BUNDLED_NFD_VERSION,
   DEFAULT_SHARING_REPLICAS,
   DEVICE_PLUGIN_CHART,
   GpuSharingMode,
   devicePluginValues,
   gpuResourceName,
+  nfdCrdsUrl,
   slicesPerGpu,
   type GpuSharing,
 } from "./specs/devicePlugin";
@@ -17,6 +19,8 @@ export { GpuSharingMode } from "./specs/devicePlugin";
 export interface GpuTimeSlicingOverrides {
   /** The device plugin's Helm release args. */
   release?: ChildOverride;
+  /** The node-feature-discovery CRDs' ConfigFile args. */
+  nfdCrds?: ChildOverride;
 }
 
 export interface GpuTimeSlicingArgs {
@@ -35,6 +39,12 @@ export interface GpuTimeSlicingArgs {
   /** Nodes that carry GPUs (the plugin's DaemonSet runs there). */
   nodeSelector?: pulumi.Input<{ [key: string]: pulumi.Input<string> }>;
   tolerations?: pulumi.Input<pulumi.Input<k8s.types.input.core.v1.Toleration>[]>;
+  /**
+   * node-feature-discovery release whose CRDs are applied before the chart (which then skips its own
+   * `crds/`, which Helm would never upgrade); default: the one the chart version bundles (v0.15.3 for
+   * 0.17.4). Required for other chart versions.
+   */
+  nfdVersion?: string;
   /** Chart values merged last. */
   valuesOverride?: { [key: string]: any };
   overrides?: GpuTimeSlicingOverrides;
@@ -61,22 +71,30 @@ export class GpuTimeSlicing extends pulumi.ComponentResource {
       replicas: args.replicas ?? DEFAULT_SHARING_REPLICAS,
       renameByDefault: args.renameByDefault ?? false,
     };
+    const chartVersion = args.chartVersion ?? DEVICE_PLUGIN_CHART.version;
+    const nfdVersion = args.nfdVersion ?? (typeof chartVersion === "string" ? BUNDLED_NFD_VERSION[chartVersion] : undefined);
+    if (!nfdVersion) {
+      throw new Error(`GpuTimeSlicing ${name}: set nfdVersion to the node-feature-discovery release chart ${String(chartVersion)} bundles (its Chart.yaml dependencies), so its CRDs are applied and upgraded with it`);
+    }
+    const nfdCrds = new k8s.yaml.v2.ConfigFile(`${name}-nfd-crds`, withOverride({ file: nfdCrdsUrl(nfdVersion) } satisfies k8s.yaml.v2.ConfigFileArgs, args.overrides?.nfdCrds), { parent: this });
     const release = new k8s.helm.v3.Release(
       `${name}-device-plugin`,
       withOverride(
         {
           name: `${name}-device-plugin`,
           chart: "nvidia-device-plugin",
-          version: args.chartVersion ?? DEVICE_PLUGIN_CHART.version,
+          version: chartVersion,
           repositoryOpts: { repo: args.chartRepository ?? DEVICE_PLUGIN_CHART.repository },
           namespace: args.namespace,
           values: devicePluginValues({ sharing, nodeSelector: args.nodeSelector, tolerations: args.tolerations, valuesOverride: args.valuesOverride }),
           atomic: true,
           cleanupOnFail: true,
+          // The bundled NFD's CRDs come from nfdCrds, applied (and upgraded) by Pulumi.
+          skipCrds: true,
         } satisfies k8s.helm.v3.ReleaseArgs,
         args.overrides?.release,
       ),
-      { parent: this },
+      { parent: this, dependsOn: [nfdCrds] },
     );
     this.resourceName = pulumi.output(gpuResourceName(sharing));
     this.slicesPerGpu = pulumi.output(slicesPerGpu(sharing));

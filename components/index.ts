@@ -34,13 +34,14 @@ export { VllmAdapter } from "./vllmAdapter";
 export type { VllmAdapterArgs } from "./vllmAdapter";
 export { WorkstationInference, WorkstationEngine } from "./workstationInference";
 export type { WorkstationInferenceArgs, WorkstationInferenceOverrides } from "./workstationInference";
-export { Observability } from "./observability";
+export { Observability, EdgeImplementation } from "./observability";
 export type {
   AlertThresholdArgs,
   BearerTokenSecret,
   CertificatesPlan,
   EdgePlan,
   EdgeRoutePlan,
+  GatewayAdapterPlan,
   GatewayClientPlan,
   GatewayPlan,
   GpuCardPlan,
@@ -49,6 +50,7 @@ export type {
   ModelServerPlan,
   ObservabilityArgs,
   ObservabilityOverrides,
+  PodTarget,
   VectorStorePlan,
 } from "./observability";
 export { GatewayApiEdge } from "./gatewayApiEdge";
@@ -72,7 +74,7 @@ export type {
   VolumeArgs,
 } from "./liteLLMGateway";
 export { QdrantStore, QdrantAccess, Distance, DEFAULT_QDRANT_IMAGE } from "./qdrantStore";
-export type { Collection, QdrantReader, QdrantSnapshotArgs, QdrantStoreArgs, QdrantStoreOverrides } from "./qdrantStore";
+export type { Collection, QdrantMetricsReader, QdrantReader, QdrantSnapshotArgs, QdrantStoreArgs, QdrantStoreOverrides } from "./qdrantStore";
 export { BitwardenSecrets } from "./bitwardenSecrets";
 export type { BitwardenProject, BitwardenSecretsArgs, ExternalSecretSpec } from "./bitwardenSecrets";
 export { liteLLMGatewayNames, qdrantStoreNames, bitwardenStoreName } from "./specs/gatewayNames";

@@ -3,7 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { stringify } from "yaml";
 import { contentHash, secretHash } from "./specs/gatewayCrypto";
-import { clientsJobSpec, clientsConfigData, type GatewayClient } from "./specs/gatewayClients";
+import { METRICS_READER, METRICS_READER_CLIENT, clientsJobSpec, clientsConfigData, type GatewayClient } from "./specs/gatewayClients";
 import {
   POSTGRES_PORT,
   POSTGRES_SECRET_KEYS,
@@ -78,6 +78,8 @@ export interface GatewayRotation {
   redisPassword?: number;
   /** Per client: raise to issue the client a new key (the old one is revoked). */
   clients?: { [client: string]: number };
+  /** The /metrics reader's key (with `metrics`). */
+  metricsKey?: number;
 }
 
 /** Per-child escape hatches, deep-merged into each child's args last. */
@@ -152,6 +154,17 @@ export interface LiteLLMGatewayArgs {
    * key), kept in a Secret of the gateway's (`<component>-litellm-env`) and passed as env vars.
    */
   extraSecretEnv?: { [name: string]: pulumi.Input<string> };
+  /**
+   * Serve LiteLLM's Prometheus metrics (its `prometheus` callback, open source since v1.80) on /metrics,
+   * and make a key that may call /metrics and nothing else, for the scraper: Secret
+   * `<component>-litellm-metrics`, key `key` (alias `metrics-reader`). Default off.
+   */
+  metrics?: boolean;
+  /**
+   * Browser origins LiteLLM itself answers CORS for; default none, for an edge in front that answers
+   * CORS (two answers would make browsers refuse both). LiteLLM's own default, when unset, is every origin.
+   */
+  corsOrigins?: string[];
   postgres: GatewayPostgresArgs;
   backups?: GatewayBackupArgs;
   redis?: GatewayRedisArgs;
@@ -208,6 +221,7 @@ export class LiteLLMGateway extends pulumi.ComponentResource {
     const providerSecret = args.providerSecretName ?? names.providerKeys;
     const tooLong = [names.litellm, names.postgresBackups, `${names.litellm}-clients-00000000`, ...Object.keys(clients).map(names.clientKey)].filter((n) => n.length > 63);
     if (tooLong.length > 0) throw new Error(`LiteLLMGateway ${name}: Kubernetes names longer than 63 characters (${tooLong.join(", ")}); use a shorter component or client name`);
+    if (METRICS_READER in clients) throw new Error(`LiteLLMGateway ${name}: the client name "${METRICS_READER}" is the /metrics reader's key alias; name the client otherwise`);
 
     const password = (role: string, length: number, rotate: number | undefined, opts: pulumi.CustomResourceOptions) =>
       new random.RandomPassword(`${name}-${role}`, { length, special: false, ...keepers(rotate) }, opts);
@@ -236,6 +250,9 @@ export class LiteLLMGateway extends pulumi.ComponentResource {
       clientKeys[client] = pulumi.secret(pulumi.interpolate`sk-${key.result}`);
       clientSecrets.push(secret(`client-${client}`, names.clientKey(client), { key: clientKeys[client]! }));
     }
+    // The scraper's key: /metrics only (allowed_routes), reconciled by the clients Job like any client's.
+    const metricsKey = args.metrics ? pulumi.secret(pulumi.interpolate`sk-${password("metrics-key", 48, rotation.metricsKey, child).result}`) : undefined;
+    const metricsSecret = metricsKey ? secret("metrics-key", names.metricsKey, { key: metricsKey }) : undefined;
     const extraEnvNames = Object.keys(args.extraSecretEnv ?? {}).sort();
     const extraEnv = Object.fromEntries(extraEnvNames.map((n) => [n, pulumi.secret(args.extraSecretEnv![n]!)]));
     const extraSecret = extraEnvNames.length > 0 ? secret("extra-env", `${names.litellm}-env`, extraEnv) : undefined;
@@ -312,6 +329,7 @@ export class LiteLLMGateway extends pulumi.ComponentResource {
         fallbacks: args.fallbacks ?? {},
         contextWindowFallbacks: args.contextWindowFallbacks ?? {},
         redis: { host: names.redis, port: REDIS_PORT },
+        metrics: args.metrics ?? false,
       }),
       { lineWidth: 0 },
     );
@@ -340,6 +358,7 @@ export class LiteLLMGateway extends pulumi.ComponentResource {
       providerEnv: args.providerEnv ?? [],
       extraEnv: extraSecret ? { secret: `${names.litellm}-env`, names: extraEnvNames } : undefined,
       limits,
+      corsOrigins: args.corsOrigins ?? [],
     };
     const migrate = new k8s.batch.v1.Job(`${name}-migrate`, withOverride(migrationJobSpec({ ...spec, postgresImage }), args.overrides?.migrationJob), {
       ...child,
@@ -359,20 +378,25 @@ export class LiteLLMGateway extends pulumi.ComponentResource {
     new k8s.policy.v1.PodDisruptionBudget(`${name}-pdb`, { metadata: { name: names.litellm, namespace: ns }, spec: { maxUnavailable: 1, selector: { matchLabels: selectorLabels("litellm", name) } } }, child);
 
     // Virtual keys: reconciled on every change of a client, its limits or its key; removed clients are revoked.
-    const clientsHash = contentHash(JSON.stringify(clientsConfigData(clients)));
-    const jobName = pulumi.unsecret(pulumi.all([saltKey, pulumi.all(clientKeys)]).apply(([s, k]) => `${names.litellm}-clients-${contentHash(clientsHash + secretHash(s, k as Record<string, string>), 8)}`));
+    const managed: { [client: string]: GatewayClient } = { ...clients, ...(metricsKey ? { [METRICS_READER]: METRICS_READER_CLIENT } : {}) };
+    const managedKeys: Record<string, pulumi.Output<string>> = { ...clientKeys, ...(metricsKey ? { [METRICS_READER]: metricsKey } : {}) };
+    const clientsHash = contentHash(JSON.stringify(clientsConfigData(managed)));
+    const jobName = pulumi.unsecret(pulumi.all([saltKey, pulumi.all(managedKeys)]).apply(([s, k]) => `${names.litellm}-clients-${contentHash(clientsHash + secretHash(s, k as Record<string, string>), 8)}`));
     const job = clientsJobSpec({
       namespace: ns,
       name: jobName,
       instance: name,
       image,
-      clients,
-      keySecrets: Object.fromEntries(Object.keys(clientKeys).map((c) => [c, names.clientKey(c)])),
+      clients: managed,
+      keySecrets: { ...Object.fromEntries(Object.keys(clientKeys).map((c) => [c, names.clientKey(c)])), ...(metricsKey ? { [METRICS_READER]: names.metricsKey } : {}) },
       keysSecret: names.keys,
       gatewayUrl: `http://${names.litellm}:${LITELLM_PORT}`,
     });
     const clientsConfig = new k8s.core.v1.ConfigMap(`${name}-clients`, job.configMap, child);
-    new k8s.batch.v1.Job(`${name}-clients-job`, withOverride(job.job, args.overrides?.clientsJob), { ...child, dependsOn: [deployment, service, clientsConfig, ...clientSecrets] });
+    new k8s.batch.v1.Job(`${name}-clients-job`, withOverride(job.job, args.overrides?.clientsJob), {
+      ...child,
+      dependsOn: [deployment, service, clientsConfig, ...clientSecrets, ...(metricsSecret ? [metricsSecret] : [])],
+    });
 
     if (args.backups) {
       const b = args.backups;

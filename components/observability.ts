@@ -3,7 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { withOverride, type ChildOverride } from "./specs/merge";
 import { dashboardConfigMap, dashboards as buildDashboards } from "./specs/monitoring/dashboards";
 import { alertRuleGroups, prometheusRuleSpec } from "./specs/monitoring/rules";
-import { scrapeTargets, serviceMonitorSpec } from "./specs/monitoring/scrape";
+import { monitorSpec, scrapeTargets } from "./specs/monitoring/scrape";
 import {
   DEFAULT_THRESHOLDS,
   type CertificatesPlan,
@@ -15,17 +15,20 @@ import {
   type VectorStorePlan,
 } from "./specs/monitoring/targets";
 
+export { EdgeImplementation } from "./specs/monitoring/targets";
 export type {
   BearerTokenSecret,
   CertificatesPlan,
   EdgePlan,
   EdgeRoutePlan,
+  GatewayAdapterPlan,
   GatewayClientPlan,
   GatewayPlan,
   GpuCardPlan,
   GpuFleetPlan,
   MetricsEndpoint,
   ModelServerPlan,
+  PodTarget,
   VectorStorePlan,
 } from "./specs/monitoring/targets";
 
@@ -39,7 +42,7 @@ export interface AlertThresholdArgs {
   queueFor?: string;
   /** KV-cache usage that, with requests waiting, is pressure; default 0.9. */
   kvCacheUsage?: number;
-  /** Share of a route's answers that are 5xx / 429; defaults 0.05 and 0.1. */
+  /** Share of a model's (LiteLLM) or an Ingress's (ingress-nginx) answers that are 5xx / 429; defaults 0.05 and 0.1. */
   gateway5xxRatio?: number;
   gateway429Ratio?: number;
   /** Share of a client's budget left; default 0.1. */
@@ -52,7 +55,7 @@ export interface AlertThresholdArgs {
 
 /** Per-child escape hatches: deep-merged into each child's args last. */
 export interface ObservabilityOverrides {
-  /** Every ServiceMonitor. */
+  /** Every ServiceMonitor and PodMonitor. */
   serviceMonitor?: ChildOverride;
   prometheusRule?: ChildOverride;
   /** Every dashboard ConfigMap. */
@@ -75,9 +78,9 @@ export interface ObservabilityArgs {
   modelServers?: ModelServerPlan[];
   /** The DCGM exporter and each card's planned worst case. */
   gpus?: GpuFleetPlan;
-  /** The ingress controller and the public routes. */
+  /** The edge (ingress-nginx, or NGINX Gateway Fabric's control and data planes) and the public routes. */
   edge?: EdgePlan;
-  /** LiteLLM (when its image exposes metrics), clients and their budgets. */
+  /** LiteLLM's metrics (per model, per client, budgets), its clients and models. */
   gateway?: GatewayPlan;
   vectorStore?: VectorStorePlan;
   certificates?: CertificatesPlan;
@@ -89,8 +92,9 @@ export interface ObservabilityArgs {
 
 /**
  * Observability for the platform, generated from its plan: one prometheus-operator ServiceMonitor per
- * metrics endpoint (vLLM servers, DCGM exporter, ingress controller, Qdrant, cert-manager, LiteLLM when
- * it exposes metrics), a PrometheusRule whose thresholds are the plan's numbers (each card's worst-case
+ * metrics Service (vLLM servers, DCGM exporter, ingress-nginx, LiteLLM, Qdrant, cert-manager) and one
+ * PodMonitor per set of pods no Service exposes (NGINX Gateway Fabric's control and data planes), a
+ * PrometheusRule whose thresholds are the plan's numbers (each card's worst-case
  * GPU memory, each server's max-num-seqs and KV cache, replicas, startup window) and one Grafana
  * dashboard ConfigMap per layer. Needs the Prometheus operator's CRDs: give it `dependsOn` on whatever
  * installs them (ClusterAddons' kube-prometheus-stack).
@@ -98,7 +102,7 @@ export interface ObservabilityArgs {
 export class Observability extends pulumi.ComponentResource {
   /** Names of the alerts the rules define. */
   public readonly alerts: pulumi.Output<string[]>;
-  /** `namespace/name` of every ServiceMonitor. */
+  /** `namespace/name` of every ServiceMonitor and PodMonitor. */
   public readonly scrapeTargets: pulumi.Output<string[]>;
   /** uids of the Grafana dashboards. */
   public readonly dashboards: pulumi.Output<string[]>;
@@ -115,7 +119,7 @@ export class Observability extends pulumi.ComponentResource {
     const selectorLabels = args.selectorLabels ?? {};
 
     const monitors = scrapeTargets(plan).map((target) => {
-      const spec = withOverride(serviceMonitorSpec(name, target, selectorLabels, args.scrapeInterval ?? "30s"), args.overrides?.serviceMonitor);
+      const spec = withOverride(monitorSpec(name, target, selectorLabels, args.scrapeInterval ?? "30s"), args.overrides?.serviceMonitor);
       new k8s.apiextensions.CustomResource(`${name}-${target.key}`, spec, child);
       return `${spec.metadata.namespace}/${spec.metadata.name}`;
     });

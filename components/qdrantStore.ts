@@ -9,6 +9,7 @@ import {
   QdrantAccess,
   collectionJobSpec,
   qdrantClientToken,
+  qdrantMetricsToken,
   qdrantSelector,
   qdrantServiceSpecs,
   qdrantStatefulSetSpec,
@@ -43,6 +44,12 @@ export interface QdrantReader {
   expiresAt: number;
 }
 
+/** The metrics scraper's token (global read-only: what Qdrant asks for on /metrics), until a Unix time. */
+export interface QdrantMetricsReader {
+  /** Expiry (seconds since the epoch) written into the token's `exp`. */
+  expiresAt: number;
+}
+
 export interface QdrantStoreOverrides {
   statefulSet?: ChildOverride;
   service?: ChildOverride;
@@ -62,6 +69,8 @@ export interface QdrantStoreArgs {
   snapshots?: QdrantSnapshotArgs;
   /** Per-client tokens scoped to the collection. */
   clients?: { [name: string]: QdrantReader };
+  /** A read-only token for Prometheus, kept in Secret `<name>-metrics-token` (key `token`); default none. */
+  metricsReader?: QdrantMetricsReader;
   /** Image of the setup Jobs (collection, snapshots): sh and curl; default curlimages/curl:8.16.0. */
   curlImage?: string;
   backupTierLabel?: string;
@@ -178,6 +187,15 @@ export class QdrantStore extends pulumi.ComponentResource {
       ),
       { ...child, dependsOn: cronDependsOn },
     );
+
+    if (args.metricsReader) {
+      const expiresAt = args.metricsReader.expiresAt;
+      new k8s.core.v1.Secret(
+        `${name}-metrics-token`,
+        { metadata: { name: names.metricsToken, namespace: ns }, type: "Opaque", stringData: { token: pulumi.secret(apiKey.apply((k) => qdrantMetricsToken(k, expiresAt))) } },
+        { ...child, dependsOn: [secret] },
+      );
+    }
 
     const clients = args.clients ?? {};
     this.clientTokens = pulumi.secret(

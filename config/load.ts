@@ -84,3 +84,64 @@ export function fromPulumiConfig(all: Record<string, string>): Record<string, un
   }
   return raw;
 }
+
+/**
+ * Config namespaces a stack may hold besides the project's: the providers the program uses
+ * (`kubernetes:` always, `docker:` with a workstation) and Pulumi's own (`pulumi:`). A key in any
+ * other namespace would be read by nobody — a near miss such as `llm-platfrom:qdrant` silently does
+ * nothing — so it is refused.
+ */
+export function knownConfigNamespaces(config: Pick<PlatformConfig, "workstation">): string[] {
+  return [CONFIG_NAMESPACE, "kubernetes", "pulumi", ...(config.workstation ? ["docker"] : [])];
+}
+
+function editDistance(a: string, b: string): number {
+  const row = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    let diagonal = row[0]!;
+    row[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const above = row[j]!;
+      row[j] = Math.min(row[j]! + 1, row[j - 1]! + 1, diagonal + (a[i - 1] === b[j - 1] ? 0 : 1));
+      diagonal = above;
+    }
+  }
+  return row[b.length]!;
+}
+
+/** Every stack key outside the known namespaces, with the namespace it probably meant. */
+export function foreignNamespaceIssues(all: Record<string, string>, known: string[]): ConfigIssue[] {
+  const issues: ConfigIssue[] = [];
+  for (const key of Object.keys(all).sort()) {
+    const colon = key.indexOf(":");
+    const namespace = colon < 0 ? "" : key.slice(0, colon);
+    if (known.includes(namespace)) continue;
+    const near = known.filter((k) => editDistance(k, namespace) <= 2);
+    issues.push({
+      path: key,
+      message:
+        `is in config namespace "${namespace}", which this program does not read (it reads ${known.map((k) => `${k}:`).join(", ")})` +
+        (near.length ? `; did you mean "${near[0]}:${key.slice(colon + 1)}"?` : "; remove it or move it to the project's namespace"),
+    });
+  }
+  return issues;
+}
+
+/**
+ * The whole stack configuration as the CLI hands it to the program, validated: the project's keys
+ * against the schema, and no key in a namespace nobody reads. Throws ConfigError with every problem.
+ */
+export function parseStackConfig(all: Record<string, string>): PlatformConfig {
+  let config: PlatformConfig | undefined;
+  const issues: ConfigIssue[] = [];
+  try {
+    config = parsePlatformConfig(fromPulumiConfig(all));
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    issues.push(...error.issues);
+  }
+  const raw = fromPulumiConfig(all);
+  issues.push(...foreignNamespaceIssues(all, knownConfigNamespaces({ workstation: (config?.workstation ?? raw.workstation) as PlatformConfig["workstation"] })));
+  if (issues.length > 0) throw new ConfigError(issues);
+  return config!;
+}

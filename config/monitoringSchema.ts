@@ -50,10 +50,10 @@ const alertsSchema = z.strictObject({
   queueFor: duration.default("5m"),
   /** KV-cache usage (0–1) that, with requests waiting, counts as pressure. */
   kvCacheUsage: ratio("KV-cache usage").default(0.9),
-  /** Share of a route's requests answered 5xx / 429 at the edge that alerts. */
+  /** Share of a model's answers (LiteLLM's counts; on ingress-nginx also a route's, at the edge) that are 5xx / 429 and alerts. */
   gateway5xxRatio: ratio("share of 5xx answers").default(0.05),
   gateway429Ratio: ratio("share of 429 answers").default(0.1),
-  /** Share of a client's maxBudget left that alerts (needs gateway.litellmMetrics). */
+  /** Share of a client's maxBudget left that alerts (from LiteLLM's metrics). */
   budgetRemainingRatio: ratio("share of the budget left").default(0.1),
   /** Days before expiry a certificate alerts: cert-manager renews Let's Encrypt certificates 30 days before. */
   certificateExpiryDays: z.number().int().min(1).max(89).default(21),
@@ -84,11 +84,12 @@ export const monitoringConfigSchema = z
     gateway: z
       .strictObject({
         /**
-         * Scrape LiteLLM's /metrics. Off by default: the pinned v1.77.7 registers only
-         * `litellm_not_a_premium_user_metric` without an Enterprise licence. Turn it on with a licence or a
-         * LiteLLM release whose Prometheus callback is open source (PR 16689, Nov 2025).
+         * LiteLLM's own metrics (per client, per adapter, per status, budgets): its Prometheus callback is
+         * open source since BerriAI/litellm#16689 (v1.80; the pinned v1.93.1 has it), scraped with a key
+         * that may read only /metrics. Turn it off only for a gateway.image older than v1.80, which
+         * records nothing but `litellm_not_a_premium_user_metric` without an Enterprise licence.
          */
-        litellmMetrics: z.boolean().default(false),
+        litellmMetrics: z.boolean().default(true),
       })
       .prefault({}),
     alerts: alertsSchema.prefault({}),

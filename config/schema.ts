@@ -8,6 +8,7 @@ import { monitoringConfigSchema } from "./monitoringSchema";
 import { gatewayConfigSchema, pinnedImage, providersConfigSchema, qdrantConfigSchema, secretsConfigSchema } from "./gatewaySchema";
 import { providerProblems } from "./providers";
 import { gatewayConfigIssues } from "./gatewayChecks";
+import { serverConfigIssues } from "./serverChecks";
 
 /** RFC 1123 label, as Kubernetes requires for names of Services, namespaces and most objects. */
 const DNS_1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
@@ -576,6 +577,7 @@ export const platformConfigSchema = z
       }
     }
     for (const issue of gatewayConfigIssues(config)) ctx.addIssue({ code: "custom", path: issue.path, message: issue.message });
+    for (const issue of serverConfigIssues(config)) ctx.addIssue({ code: "custom", path: issue.path, message: issue.message });
     if (config.images.pinning === "digest") {
       const images: [PropertyKey[], string][] = [
         [["images", "vllm"], config.images.vllm],

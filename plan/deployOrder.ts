@@ -33,6 +33,15 @@ export interface DeployOrder {
  *
  * The result is what the engine's step executor sees arrive, in order, on an empty cluster.
  */
+/**
+ * pulumi-kubernetes' multi-language components that apply manifests (ConfigFile, ConfigGroup, kustomize
+ * Directory): the provider expands them into objects the mock runtime never sees, and a resource that
+ * depends on one waits for all of them (a remote component's dependents wait on its children). For the
+ * order they are one step of their own.
+ */
+const MANIFEST_COMPONENTS = new Set(["kubernetes:yaml/v2:ConfigFile", "kubernetes:yaml/v2:ConfigGroup", "kubernetes:kustomize/v2:Directory"]);
+const ordered = (r: SynthesizedResource | undefined): boolean => r !== undefined && (r.custom || MANIFEST_COMPONENTS.has(r.type));
+
 export function deployOrder(resources: SynthesizedResource[]): DeployOrder {
   const byUrn = new Map(resources.map((r) => [r.urn, r]));
   const waits = new Map<string, Set<string>>();
@@ -46,7 +55,7 @@ export function deployOrder(resources: SynthesizedResource[]): DeployOrder {
     if (r.provider) set.add(r.provider);
     const parent = r.parent ? byUrn.get(r.parent) : undefined;
     if (parent) {
-      if (parent.custom) set.add(parent.urn);
+      if (ordered(parent)) set.add(parent.urn);
       else for (const urn of waitsOf(parent)) set.add(urn);
     }
     set.delete(r.urn);
@@ -65,16 +74,16 @@ export function deployOrder(resources: SynthesizedResource[]): DeployOrder {
     let wave = 0;
     for (const dep of waitsOf(r)) {
       const d = byUrn.get(dep);
-      if (d?.custom) wave = Math.max(wave, waveOfUrn(dep, [...stack, urn]) + 1);
+      if (ordered(d)) wave = Math.max(wave, waveOfUrn(dep, [...stack, urn]) + 1);
     }
     waveOf.set(urn, wave);
     return wave;
   };
 
-  for (const r of resources) if (r.custom) waveOfUrn(r.urn);
+  for (const r of resources) if (ordered(r)) waveOfUrn(r.urn);
   const waves: DeployWave[] = [];
   for (const r of resources) {
-    if (!r.custom) continue;
+    if (!ordered(r)) continue;
     const wave = waveOf.get(r.urn)!;
     (waves[wave] ??= { wave, urns: [] }).urns.push(r.urn);
   }

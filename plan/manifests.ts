@@ -6,6 +6,7 @@ import type { DeployOrder } from "./deployOrder";
 import type { SynthesizedResource } from "./synthesize";
 
 const HELM_RELEASE = "kubernetes:helm.sh/v3:Release";
+const CONFIG_FILE = "kubernetes:yaml/v2:ConfigFile";
 const SECRET = "kubernetes:core/v1:Secret";
 const CLUSTER_SECRET_STORE = /^kubernetes:external-secrets\.io\/[^:]+:ClusterSecretStore$/;
 /** The marker synthesize.ts puts where only the provider knows the value (generated passwords). */
@@ -244,7 +245,22 @@ export function renderManifests(resources: SynthesizedResource[], options: Manif
     contents.set(`${sub}/kustomization.yaml`, `# ${chartName(r)} ${entry.version ?? ""}: \`kustomize build --enable-helm\` renders it\n${toYaml(kustomization)}`);
     chartDirs.push(sub);
   });
-  const kustomization = { apiVersion: "kustomize.config.k8s.io/v1beta1", kind: "Kustomization", resources: [...files, ...chartDirs.sort()] };
+  // Manifests the program applies from a URL (ConfigFile: the Gateway API's and node-feature-discovery's
+  // CRDs): kustomize fetches remote resources itself; each gets its own kustomization for its wave.
+  const remoteDirs: string[] = [];
+  for (const r of resources.filter((x) => x.type === CONFIG_FILE && /^https?:\/\//.test(String(x.props.file ?? "")))) {
+    const sub = `remote/${r.name}`;
+    const wave = waveOf(r.urn);
+    const kustomization = {
+      apiVersion: "kustomize.config.k8s.io/v1beta1",
+      kind: "Kustomization",
+      ...(wave !== undefined ? { commonAnnotations: { [SYNC_WAVE]: String(wave) } } : {}),
+      resources: [String(r.props.file)],
+    };
+    contents.set(`${sub}/kustomization.yaml`, `# applied by the program from ${String(r.props.file)}\n${toYaml(kustomization)}`);
+    remoteDirs.push(sub);
+  }
+  const kustomization = { apiVersion: "kustomize.config.k8s.io/v1beta1", kind: "Kustomization", resources: [...files, ...chartDirs.sort(), ...remoteDirs.sort()] };
   contents.set("kustomization.yaml", toYaml(kustomization));
   return { contents, files, helmCharts, secrets };
 }

@@ -1,7 +1,7 @@
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import * as pulumi from "@pulumi/pulumi";
-import { ConfigError, fromPulumiConfig, parsePlatformConfig } from "../config/load";
+import { ConfigError, parseStackConfig } from "../config/load";
 import { computeBudget, type ComputeBudget } from "../policies/compute";
 import { resolvePolicyConfig, settingsFromPackConfig, type HostPolicyConfig } from "../policies/config";
 import { evaluatePolicies, type PolicyViolation } from "../policies/evaluate";
@@ -89,7 +89,7 @@ export async function runPlan(options: PlanOptions): Promise<PlanResult> {
   progress(`stack ${stack}: validating configuration`);
   let platform;
   try {
-    platform = parsePlatformConfig(fromPulumiConfig(stackFile.config));
+    platform = parseStackConfig(stackFile.config);
   } catch (error) {
     if (error instanceof ConfigError) return configError(stack, error.issues);
     throw error;

@@ -159,6 +159,10 @@ export function gatewayArgs(config: PlatformConfig, servers: PlannedServer[], wo
     providerSecretName: names.providerKeys,
     // The dev workstation's vLLM asks for the key it was started with (the provider entry reads it from env).
     ...(workstationApiKey ? { extraSecretEnv: { [WORKSTATION_API_KEY_ENV]: workstationApiKey } } : {}),
+    // Prometheus scrapes LiteLLM with a key that may read only /metrics (docs/observability.md).
+    metrics: config.monitoring?.gateway.litellmMetrics ?? false,
+    // The edge answers CORS (edge.cors); LiteLLM answers none, or browsers would get two answers.
+    corsOrigins: [],
     postgres: {
       image: g.postgres.image,
       resources: quantities(g.postgres.resources),
@@ -192,6 +196,9 @@ export function qdrantTokenExpiry(validFor: string, now: Date): number {
   return monthStart + litellmDurationSeconds(validFor)!;
 }
 
+/** How long the metrics scraper's Qdrant token is valid from the month it is issued in (re-signed on every deploy of a later month). */
+export const METRICS_TOKEN_VALID_FOR = "90d";
+
 /** QdrantStore args from the stack config. */
 export function qdrantArgs(config: PlatformConfig, vectorSize: number, now: Date = new Date()): QdrantStoreArgs {
   const q = config.qdrant;
@@ -210,6 +217,8 @@ export function qdrantArgs(config: PlatformConfig, vectorSize: number, now: Date
       s3: q.backup.s3 ? s3Bucket(q.backup.s3, names.backupCredentials) : undefined,
     },
     clients: Object.fromEntries(Object.entries(q.clients).map(([name, c]) => [name, { access: c.access, expiresAt: qdrantTokenExpiry(c.validFor, now) }])),
+    // Prometheus reads Qdrant's /metrics with its own read-only token, never the API key.
+    ...(config.monitoring ? { metricsReader: { expiresAt: qdrantTokenExpiry(METRICS_TOKEN_VALID_FOR, now) } } : {}),
     curlImage: config.images.curl,
     backupTierLabel: config.storage.backupTierLabel,
     apiKeyRotation: q.rotation.apiKey,

@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { fromPulumiConfig, parsePlatformConfig } from "../config/load";
+import { parseStackConfig } from "../config/load";
 import type { PlatformConfig } from "../config/schema";
 import { planServers, type PlannedServer } from "./servers";
 
@@ -13,6 +13,6 @@ export interface LoadedPlatform {
  * resource is declared: bad config throws ConfigError listing every problem, and nothing changes.
  */
 export function loadPlatform(all: Record<string, string> = pulumi.runtime.allConfig()): LoadedPlatform {
-  const config = parsePlatformConfig(fromPulumiConfig(all));
+  const config = parseStackConfig(all);
   return { config, servers: planServers(config) };
 }

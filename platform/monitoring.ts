@@ -4,13 +4,15 @@ import { Observability, type ObservabilityArgs } from "../components/observabili
 import { liteLLMGatewayNames, qdrantStoreNames } from "../components/specs/gatewayNames";
 import { selectorLabels } from "../components/specs/labels";
 import { kubePrometheusStackSelector, certManagerMetricsService, dcgmExporterMetricsService, ingressNginxMetricsService, type ChartMetricsService } from "../components/specs/monitoringAddons";
-import type { EdgeRoutePlan, GpuCardPlan, MetricsEndpoint, ModelServerPlan } from "../components/specs/monitoring/targets";
+import { dataPlaneLabels } from "../components/specs/gatewayApiEdge";
+import type { EdgePlan, EdgeRoutePlan, GpuCardPlan, MetricsEndpoint, ModelServerPlan } from "../components/specs/monitoring/targets";
 import { servedModelNamesOf } from "../components/specs/vllm";
 import { policyConfigFromPlatform } from "../plan/policyConfig";
 import { planGpus } from "../policies/gpuPlan";
 import type { ResourceLike } from "../policies/workloads";
 import { addonRelease, addonsUsed, monitoringNamespace } from "./addons";
-import { edgeRoutes } from "./edge";
+import { EDGE_COMPONENT, edgeCertificate, edgeReplicas, edgeRoutes } from "./edge";
+import { COMPONENTS, gatewayModels } from "./gateway";
 import { publicRoutes } from "./routes";
 import type { PlannedServer } from "./servers";
 import { plannedGpuResources } from "./inference";
@@ -73,16 +75,62 @@ function modelServer(config: PlatformConfig, s: PlannedServer): ModelServerPlan 
   };
 }
 
-/** The routes of the edge as ingress-nginx labels its series: the Ingress `edge-<key>` in its Service's namespace. */
+/**
+ * The routes of the edge: the Ingress (ingress-nginx labels its series with it) or the HTTPRoute
+ * `edge-<key>`, both in the namespace of the route's Service.
+ */
 export function edgeRoutePlans(config: PlatformConfig): EdgeRoutePlan[] {
   const routes = edgeRoutes(config);
   return publicRoutes(config).map((r) => ({
-    ingress: `edge-${r.key}`,
+    name: `${EDGE_COMPONENT}-${r.key}`,
     namespace: routes[r.key]!.service.namespace,
     path: r.prefix,
     ...(r.adapter ? { adapter: r.adapter } : {}),
     backend: r.backend,
   }));
+}
+
+/**
+ * NGINX Gateway Fabric's control-plane pods: the chart's selector labels (chart 2.6.7
+ * templates/_helpers.tpl `nginx-gateway.selectorLabels`: name = the chart's name, instance = the release)
+ * and the container port `metrics` (templates/deployment.yaml, `nginxGateway.metrics.enable` true by
+ * default). No Service exposes it (the chart's Service has only the agent's gRPC port): a PodMonitor.
+ */
+export function nginxGatewayFabricControlPlane(namespace: string, release: string): MetricsEndpoint {
+  return {
+    namespace,
+    pods: { labels: { "app.kubernetes.io/name": "nginx-gateway-fabric", "app.kubernetes.io/instance": release }, job: "nginx-gateway-fabric" },
+    port: "metrics",
+  };
+}
+
+/**
+ * The Gateway's NGINX data-plane pods, which NGF provisions in the Gateway's namespace with the Gateway's
+ * `spec.infrastructure.labels` (provisioner/objects.go buildLabelsAndAnnotations) and, with metrics on
+ * (the NginxProxy default), the container port `metrics` (9113) where the NGINX agent's Prometheus
+ * exporter serves (buildContainerPortsAndAnnotations). The data plane's Service exposes only the listeners.
+ */
+export function nginxGatewayFabricDataPlane(namespace: string, edgeComponent: string): MetricsEndpoint {
+  return { namespace, pods: { labels: dataPlaneLabels(edgeComponent), job: `${edgeComponent}-nginx` }, port: "metrics" };
+}
+
+/** The edge's metrics endpoints: ingress-nginx's controller, or NGF's control plane and the Gateway's data plane. */
+export function edgePlan(config: PlatformConfig): EdgePlan | undefined {
+  const edge = config.edge;
+  if (!edge) return undefined;
+  const ns = config.namespaces.ingress;
+  const routes = edgeRoutePlans(config);
+  if (edge.implementation === "gateway-api") {
+    return {
+      implementation: "gateway-api",
+      controller: nginxGatewayFabricControlPlane(ns, addonRelease("nginx-gateway-fabric")),
+      dataPlane: nginxGatewayFabricDataPlane(ns, EDGE_COMPONENT),
+      replicas: edgeReplicas(edge),
+      routes,
+    };
+  }
+  // The controller's series describe other objects (Ingresses): their own `namespace` label must win.
+  return { implementation: "ingress-nginx", controller: chartEndpoint(ns, ingressNginxMetricsService(addonRelease("ingress-nginx")), { honorLabels: true }), replicas: edgeReplicas(edge), routes };
 }
 
 /** Observability args from the stack config and the planned servers; undefined without `monitoring`. */
@@ -91,8 +139,10 @@ export function observabilityArgs(config: PlatformConfig, servers: PlannedServer
   if (!m) return undefined;
   const ns = config.namespaces;
   const used = addonsUsed(config);
-  const routes = config.edge ? edgeRoutePlans(config) : [];
-  const certificateNamespaces = [...new Set([...routes.map((r) => r.namespace), ...(used.externalSecrets ? [ns.externalSecrets] : [])])];
+  const edge = edgePlan(config);
+  const certificateNamespaces = [...new Set([...(edgeCertificate(config)?.namespaces ?? []), ...(used.externalSecrets ? [ns.externalSecrets] : [])])];
+  const gatewayNames = liteLLMGatewayNames(COMPONENTS.gateway);
+  const adapterPaths = new Map(publicRoutes(config).flatMap((r) => (r.adapter && config.edge ? [[r.adapter, r.prefix] as const] : [])));
   return {
     namespace: monitoringNamespace(config),
     selectorLabels: monitoringSelectorLabels(config),
@@ -108,27 +158,35 @@ export function observabilityArgs(config: PlatformConfig, servers: PlannedServer
           cards: plannedCards(config, servers),
         }
       : undefined,
-    // The controller's and cert-manager's series describe other objects (Ingresses, Certificates):
-    // their own `namespace` label must win over the target's.
-    edge: used.ingressNginx ? { controller: chartEndpoint(ns.ingress, ingressNginxMetricsService(addonRelease("ingress-nginx")), { honorLabels: true }), routes } : undefined,
+    edge,
     gateway: {
       litellm: m.gateway.litellmMetrics
         ? {
             namespace: ns.gateway,
-            service: liteLLMGatewayNames("gateway").litellm,
-            serviceLabels: selectorLabels("litellm", "gateway"),
+            service: gatewayNames.litellm,
+            serviceLabels: selectorLabels("litellm", COMPONENTS.gateway),
             port: "http",
+            // LiteLLM mounts its metrics app at /metrics (which redirects to /metrics/).
             path: "/metrics/",
-            // LiteLLM asks for a key on /metrics from v1.85.0 on (require_auth_for_metrics_endpoint).
-            bearerTokenSecret: { name: liteLLMGatewayNames("gateway").keys, key: "master-key" },
+            // /metrics asks for a key from v1.85 on (require_auth_for_metrics_endpoint): the gateway's
+            // metrics reader, a key whose only allowed route is /metrics, never the master key.
+            bearerTokenSecret: { name: gatewayNames.metricsKey, key: "key" },
           }
         : undefined,
+      replicas: config.gateway.replicas,
       clients: Object.entries(config.gateway.clients).map(([name, c]) => ({ name, ...(c.maxBudget !== undefined ? { maxBudget: c.maxBudget } : {}) })),
-      adapters: Object.keys(config.adapters),
+      adapters: Object.keys(config.adapters).map((name) => ({ name, ...(adapterPaths.has(name) ? { path: adapterPaths.get(name)! } : {}) })),
+      models: gatewayModels(config, servers).map((model) => model.name),
     },
     vectorStore: {
-      // Qdrant v1.15 answers /metrics only with a key when one is set; the read-only key is enough (global read access).
-      endpoint: { namespace: ns.data, service: qdrantStoreNames("qdrant").qdrant, serviceLabels: selectorLabels("qdrant", "qdrant"), port: "http", bearerTokenSecret: { name: qdrantStoreNames("qdrant").apiKey, key: "api-key" } },
+      // Qdrant's /metrics asks for global read access under JWT RBAC: the scraper's own read-only token.
+      endpoint: {
+        namespace: ns.data,
+        service: qdrantStoreNames(COMPONENTS.qdrant).qdrant,
+        serviceLabels: selectorLabels("qdrant", COMPONENTS.qdrant),
+        port: "http",
+        bearerTokenSecret: { name: qdrantStoreNames(COMPONENTS.qdrant).metricsToken, key: "token" },
+      },
       collection: config.qdrant.collection.name,
     },
     certificates: used.certManager ? { controller: chartEndpoint(ns.certManager, certManagerMetricsService(addonRelease("cert-manager")), { honorLabels: true }), namespaces: certificateNamespaces } : undefined,

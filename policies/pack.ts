@@ -1,11 +1,12 @@
 import type { Policies } from "@pulumi/policy";
 import { computeWithinHost } from "./compute";
 import { pvcBackupTier, statefulProtectedInProd } from "./dataProtection";
-import { corsNoWildcardWithCredentials, ingressTls } from "./edge";
+import { corsNoWildcardWithCredentials, gatewayTls, ingressTls } from "./edge";
 import { gpuLimitsWhole, gpuMemoryPerCard, gpuRolloutNoDeadlock, gpuSlicesWithinHost, gpuStartupFreeMemory, servingModeSwitchGap, servingModesDoNotOverlap, vllmKernelsRunOnCard, vllmKvCacheFits } from "./gpu";
 import { allowRulesNamePods, defaultDenyEveryNamespace, networkPolicyPerNamespace } from "./network";
 import { customResourcesAfterTheirOperator, releasesAfterTheSecretsTheyMount } from "./ordering";
 import { namespaceEnforcesRestricted, podSecurityRestricted } from "./podSecurity";
+import { modelVolumesReadOnly, podsWithoutServiceAccountToken, prodModelRevisionsPinned } from "./security";
 import { sharedVolumesRwx, storageWithinClasses } from "./storage";
 import { imagesPinned, noSecretEnvLiterals, prodImageDigests, requestsAndLimits, vllmStartupProbe } from "./workloadHygiene";
 
@@ -33,6 +34,7 @@ export const allPolicies: Policies = [
   podSecurityRestricted,
   namespaceEnforcesRestricted,
   ingressTls,
+  gatewayTls,
   corsNoWildcardWithCredentials,
   networkPolicyPerNamespace,
   pvcBackupTier,
@@ -41,4 +43,7 @@ export const allPolicies: Policies = [
   releasesAfterTheSecretsTheyMount,
   defaultDenyEveryNamespace,
   allowRulesNamePods,
+  podsWithoutServiceAccountToken,
+  modelVolumesReadOnly,
+  prodModelRevisionsPinned,
 ];

@@ -75,7 +75,7 @@ export const prodImageDigests = workloadPolicy(
   (w, { host, args, report }) => {
     if (!host.protectedStacks.includes(stackOf(args.urn))) return;
     for (const c of w.containers.filter((c) => !isDigestPinned(String(c.image ?? "")))) {
-      report(`${w.label} container ${c.name}: image "${c.image}" is pinned by tag, not digest, in stack ${stackOf(args.urn)}. Pin it by digest: llm-platform:images.pinning resolve looks each tag's digest up at deploy time; digest requires repo@sha256:<digest> in the stack config (docker buildx imagetools inspect <image>).`);
+      report(`${w.label} container ${c.name}: image "${c.image}" is pinned by tag, not digest, in stack ${stackOf(args.urn)}. Pin it by digest: \`npm run pin-digests -- --stack <stack> --write\` commits repo:tag@sha256:<digest> for every image with llm-platform:images.pinning digest, to review in a pull request (the pin-digests workflow opens one weekly).`);
     }
   },
 );

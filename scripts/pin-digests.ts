@@ -167,7 +167,8 @@ export function pinStackFile(text: string, pins: Pin[]): string {
   const config = doc.get("config") as YAMLMap;
   const images = config.items.find((p) => isScalar(p.key) && p.key.value === `${CONFIG_NAMESPACE}:images`);
   if (images && isScalar(images.key)) images.key.commentBefore = " Reviewed digests, written by `npm run pin-digests -- --write` (the pin-digests workflow's pull request): deploys pull exactly these.";
-  return doc.toString({ flowCollectionPadding: false });
+  // lineWidth 0: lines are never folded, so a long flow map (a client's limits) stays on its line as written.
+  return doc.toString({ flowCollectionPadding: false, lineWidth: 0 });
 }
 
 function configOf(file: string, root: string): Record<string, unknown> {

@@ -42,8 +42,11 @@ export interface SmokeSettings {
   apiKey: string;
   /** The client whose key is used (its model allowlist applies). */
   client?: string;
-  qdrantKey?: string;
-  qdrantKeyWhy?: string;
+  /** A Qdrant client token for the collection (JWT), sent as `Authorization: Bearer`. */
+  qdrantToken?: string;
+  /** Where it came from (`--qdrant-token`, `qdrantClientTokens.<client>`), for hints. */
+  qdrantTokenSource?: string;
+  qdrantTokenWhy?: string;
   timeoutMs: number;
   certWarnDays: number;
   burst?: number;
@@ -57,23 +60,45 @@ export interface RunContext extends SmokeSettings {
 
 /** Answers are tiny: a few tokens, one document pair, one vector point. */
 export const CHAT_MAX_TOKENS = 4;
-/** The body's model on a path route: a name no gateway serves, so success proves the path pins the adapter. */
-export const PATH_PROBE_MODEL = "smoke-probe-not-a-model";
 export const REFUSED_ORIGIN = "https://smoke-refused-origin.invalid";
 const BURST_CONCURRENCY = 32;
 export const MAX_BURST = 2000;
 
-/** What to look at next, by backend; every command is read-only. */
+/**
+ * What to look at next, by backend and by edge implementation (Gateway API objects and NGINX Gateway
+ * Fabric's logs, or Ingresses and ingress-nginx's); every command is read-only.
+ */
 export function hints(targets: SmokeTargets, stack: string) {
   const ns = targets.namespaces;
+  const gatewayApi = targets.edgeImplementation === "gateway-api";
+  const edge = targets.edgeName;
+  const routeKind = gatewayApi ? "httproute" : "ingress";
   return {
+    gatewayApi,
     doctor: `npm run doctor -- --stack ${stack}`,
     gatewayLogs: `kubectl logs -n ${ns.gateway} -l app.kubernetes.io/name=litellm --tail=200`,
     serverLogs: (server: string) => `kubectl logs -n ${ns.inference} -l llm-platform.io/server=${server} --tail=200`,
     qdrantLogs: `kubectl logs -n ${ns.data} -l app.kubernetes.io/name=qdrant --tail=200`,
-    controllerLogs: `kubectl logs -n ${ns.ingress} -l app.kubernetes.io/name=ingress-nginx --tail=200`,
-    route: (key: string, namespace: string) => `kubectl describe ingress -n ${namespace} -l llm-platform.io/route=${key}`,
-    gatewayConfig: `kubectl get configmap -n ${ns.gateway} litellm-config -o yaml`,
+    /** The edge's NGINX and its controller: the Gateway's status and NGF's data and control planes, or ingress-nginx's controller. */
+    controllerLogs: gatewayApi
+      ? `kubectl describe gateway -n ${ns.ingress} ${edge}; kubectl logs -n ${ns.ingress} -l llm-platform.io/edge=${edge} --tail=200; kubectl logs -n ${ns.ingress} -l app.kubernetes.io/name=nginx-gateway-fabric --tail=200`
+      : `kubectl logs -n ${ns.ingress} -l app.kubernetes.io/name=ingress-nginx --tail=200`,
+    /** The route's object: its HTTPRoute (Gateway API) or Ingress, labelled with the route key. */
+    route: (key: string, namespace: string) => `kubectl describe ${routeKind} -n ${namespace} -l llm-platform.io/route=${key}`,
+    redirect: gatewayApi
+      ? `the Gateway's http listener answers with HTTPRoute ${edge}-https-redirect (RequestRedirect, 308): kubectl describe httproute -n ${ns.ingress} ${edge}-https-redirect`
+      : `ingress-nginx redirects with ssl-redirect and http-redirect-code 308: kubectl describe ingress -n ${ns.gateway} -l llm-platform.io/route=v1`,
+    hsts: gatewayApi
+      ? `edge.hsts: every HTTPRoute rule sets Strict-Transport-Security (ResponseHeaderModifier): kubectl describe httproute -n ${ns.gateway} -l llm-platform.io/route=v1`
+      : `edge.hsts and the controller's hsts settings (ConfigMap of the ingress-nginx release)`,
+    cors: gatewayApi
+      ? `edge.cors (the HTTPRoutes' CORS filter; NGINX Gateway Fabric answers every preflight itself): kubectl describe httproute -n ${ns.gateway} -l llm-platform.io/route=v1`
+      : `edge.cors (nginx.ingress.kubernetes.io/cors-allow-origin): kubectl describe ingress -n ${ns.gateway} -l llm-platform.io/route=v1`,
+    limits: gatewayApi
+      ? `edge.rateLimits (RateLimitPolicy ${edge}-rate-limits): kubectl describe ratelimitpolicy -n ${ns.ingress} ${edge}-rate-limits`
+      : `edge.rateLimits (the Ingresses' limit-* annotations): kubectl describe ingress -n ${ns.gateway} -l llm-platform.io/route=v1`,
+    gatewayConfig: `kubectl get configmap -n ${ns.gateway} ${targets.gatewayConfigMap} -o yaml`,
+    gatewayCors: `kubectl get deployment -n ${ns.gateway} -l app.kubernetes.io/name=litellm -o jsonpath='{..env[?(@.name=="LITELLM_CORS_ALLOW_ORIGINS")]}'`,
     certificate: `${(targets.certificate?.namespaces ?? [ns.gateway]).map((n) => `kubectl describe certificate -n ${n} ${targets.certificate?.name ?? "edge-tls"}`).join("; ")}; kubectl get certificaterequests,orders,challenges -A`,
   };
 }
@@ -104,10 +129,10 @@ function statusHint(status: number, where: Where, targets: SmokeTargets, ctx: Sm
   }
   if (status === 401 || status === 403) {
     return where.backend === "qdrant"
-      ? "Qdrant refused the read-only key: check --qdrant-key / the stack output qdrantReadOnlyApiKey"
+      ? `Qdrant refused the token (${ctx.qdrantTokenSource ?? "--qdrant-token"}): expired (its exp: a deploy in a later month re-signs the clients' tokens), signed with a rotated API key, or not for this collection; the stack output qdrantClientTokens has the current ones`
       : `the gateway refused the key: check --api-key or --client (stack output clientKeys)${ctx.client ? ` and gateway.clients.${ctx.client}.models` : ""}; ${h.gatewayLogs}`;
   }
-  if (status === 429) return "rate limited while smoke testing: edge.rateLimits, the client's rpm/tpm, or the adapter's maxParallelRequests; run again in a minute";
+  if (status === 429) return `rate limited while smoke testing: ${h.limits}, the client's rpm/tpm, or the adapter's maxParallelRequests; run again in a minute`;
   if (status === 502 || status === 503 || status === 504) return `the edge could not reach a healthy backend: ${logs}; ${h.doctor}`;
   return logs;
 }
@@ -121,7 +146,7 @@ function transportHint(error: TransportError, where: Where, targets: SmokeTarget
   if (TLS_REFUSED.test(error.code)) {
     return `TLS verification failed: see the tls-certificate check${targets.acme === "staging" ? " (Let's Encrypt staging: pass --ca with its roots)" : ""}; ${h.certificate}`;
   }
-  return `the edge did not answer (${error.code}): DNS and load balancer of ${targets.host ?? ctx.endpoint.baseUrl.host}, the controller (${h.controllerLogs}); ${h.doctor}`;
+  return `the edge did not answer (${error.code}): DNS and load balancer of ${targets.host ?? ctx.endpoint.baseUrl.host}, the edge's NGINX (${h.controllerLogs}); ${h.doctor}`;
 }
 
 /** Sends one request within the overall budget; a transport error becomes a failed outcome. */
@@ -144,7 +169,7 @@ async function call(
           httpStatus: res.status,
           latencyMs: res.latencyMs,
           detail: `HTTP ${res.status} redirect to ${to}`,
-          hint: `the edge redirects ${ctx.endpoint.baseUrl.protocol === "http:" ? "plain HTTP to HTTPS" : "this request"}: point --url at its HTTPS side (https://${targets.host ?? ctx.endpoint.hostName}, or a port-forward of the controller's port 443)`,
+          hint: `the edge redirects ${ctx.endpoint.baseUrl.protocol === "http:" ? "plain HTTP to HTTPS" : "this request"}: point --url at its HTTPS side (https://${targets.host ?? ctx.endpoint.hostName}, or a port-forward of ${hints(targets, ctx.stack).gatewayApi ? "the Gateway's Service" : "the controller's"} port 443)`,
           unreachable: `answers with a redirect (${res.status})`,
         },
       };
@@ -214,6 +239,22 @@ export function probeVector(size: number): number[] {
   return Array.from({ length: size }, (_, i) => (i === 0 ? 1 : 0));
 }
 
+/** What the edge admits before its 429, as the hint of a burst that met none. */
+export function burstAdmits(targets: SmokeTargets): string {
+  const limits = targets.rateLimits;
+  if (!limits) return "edge.rateLimits sets no limit: nothing at the edge answers 429 (the gateway's per-key limits may)";
+  const per = limits.perReplica;
+  const replicas = targets.edgeImplementation === "gateway-api" ? `NGINX data-plane replica(s)` : `controller replica(s)`;
+  const rate = (r: { rps?: number; rpm?: number } | undefined) =>
+    r?.rps ? `${r.rps} rps + a burst of ${r.rps * limits.burstMultiplier}` : r?.rpm ? `${r.rpm} rpm + a burst of ${r.rpm * limits.burstMultiplier}` : undefined;
+  const parts = [
+    rate(per) ? `${rate(per)} per client address` : undefined,
+    rate(per.perApiKey) ? `${rate(per.perApiKey)} per API key` : undefined,
+  ].filter((p): p is string => p !== undefined);
+  const exempt = limits.allowlist.length > 0 ? `addresses in edge.rateLimits.allowlist (${limits.allowlist.join(", ")}) are exempt: run from outside them or raise --burst` : "no address is exempt: raise --burst";
+  return `each of ${limits.replicas} ${replicas} admits ${parts.join(", and ") || "no rps or rpm limit"}, counted on its own; ${exempt}`;
+}
+
 /** Every check for the targets, in the order they run; skipped ones carry their reason. */
 export function planChecks(targets: SmokeTargets, s: SmokeSettings): Check[] {
   const checks: Check[] = [];
@@ -260,7 +301,7 @@ export function planChecks(targets: SmokeTargets, s: SmokeSettings): Check[] {
               const r = await call(ctx, targets, { method: "GET", path: modelsPath, url: new URL(modelsPath, ctx.httpUrl!) }, { backend: "gateway" }, true);
               if ("outcome" in r) {
                 // Port 80 is another entry point: its absence says nothing about the HTTPS checks.
-                const outcome = { ...r.outcome, hint: `nothing answers plain HTTP at ${ctx.httpUrl!.origin}: the controller's Service must expose port 80 (also needed by ACME HTTP-01); ${h.controllerLogs}` };
+                const outcome = { ...r.outcome, hint: `nothing answers plain HTTP at ${ctx.httpUrl!.origin}: the edge's Service must expose port 80 (also needed by ACME HTTP-01); ${h.controllerLogs}` };
                 delete outcome.unreachable;
                 return outcome;
               }
@@ -269,7 +310,7 @@ export function planChecks(targets: SmokeTargets, s: SmokeSettings): Check[] {
                 ...j,
                 httpStatus: r.res.status,
                 latencyMs: r.res.latencyMs,
-                ...(j.result === "fail" ? { hint: `ingress-nginx redirects with ssl-redirect and http-redirect-code 308: ${h.route("v1", gw)}; ${h.controllerLogs}` } : {}),
+                ...(j.result === "fail" ? { hint: `${h.redirect}; ${h.controllerLogs}` } : {}),
               };
             },
           }),
@@ -289,7 +330,7 @@ export function planChecks(targets: SmokeTargets, s: SmokeSettings): Check[] {
               if ("outcome" in r) return r.outcome;
               const value = r.res.headers["strict-transport-security"];
               const base = { httpStatus: r.res.status, latencyMs: r.res.latencyMs };
-              const hint = `edge.hsts and the controller's hsts settings: ${h.controllerLogs}`;
+              const hint = `${h.hsts}; ${h.controllerLogs}`;
               if (typeof value !== "string") return { ...base, result: "fail", detail: `no Strict-Transport-Security header (HTTP ${r.res.status})`, hint };
               const maxAge = Number(/max-age=(\d+)/i.exec(value)?.[1]);
               const want = targets.hsts?.maxAgeSeconds;
@@ -363,20 +404,21 @@ export function planChecks(targets: SmokeTargets, s: SmokeSettings): Check[] {
       id: `chat-path:${adapter.name}`,
       group: "gateway",
       name: `adapter ${adapter.name} on its path route`,
-      request: `POST ${pathRoute}`,
+      request: `POST ${pathRoute} model=${adapter.name}`,
       ...(forbidden
         ? { skip: forbidden }
         : !edge
           ? { skip: noEdge }
           : {
               run: async (ctx) => {
-                // The body names no real model: LiteLLM's deployment route takes the model from the path
-                // (`/openai/deployments/{model}/chat/completions`, path before body in its request
-                // processing), so an answer proves the edge rewrote to this adapter's route.
+                // The path is the adapter's base URL (an SDK with base_url=https://<host>/chat/v1): the edge
+                // rewrites it to /v1 and the body's model names the adapter, as a client sends it. A chat
+                // completion back proves this path's route exists and reaches the gateway (anything the
+                // edge does not route is its 404).
                 const where: Where = { backend: "gateway", server: adapter.server, route: { key: adapter.routeKey, namespace: gw } };
-                const r = await call(ctx, targets, { method: "POST", path: pathRoute, headers: bearer(ctx.apiKey), json: chatBody(PATH_PROBE_MODEL) }, where);
+                const r = await call(ctx, targets, { method: "POST", path: pathRoute, headers: bearer(ctx.apiKey), json: chatBody(adapter.name) }, where);
                 if ("outcome" in r) return r.outcome;
-                return judged(r.res, 200, chatProblem, chatSummary, statusHint(r.res.status, where, targets, ctx));
+                return judged(r.res, 200, chatProblem, (json) => `${chatSummary(json)} via ${adapter.prefix} → ${v1}`, statusHint(r.res.status, where, targets, ctx));
               },
             }),
     });
@@ -485,11 +527,13 @@ export function planChecks(targets: SmokeTargets, s: SmokeSettings): Check[] {
       ? { skip: noEdge }
       : !vsBody
         ? { skip: "the collection's vector size is unknown (no embedding server, no qdrant.collection.vectorSize)" }
-        : !s.qdrantKey
-          ? { skip: `no Qdrant read key: ${s.qdrantKeyWhy ?? "pass --qdrant-key"} (pass --qdrant-key or set SMOKE_QDRANT_KEY)` }
+        : !s.qdrantToken
+          ? { skip: `no Qdrant token: ${s.qdrantTokenWhy ?? "pass --qdrant-token"} (pass --qdrant-token or set SMOKE_QDRANT_TOKEN)` }
           : {
               run: async (ctx) => {
-                const r = await call(ctx, targets, { method: "POST", path: vsPath, headers: { "api-key": ctx.qdrantKey! }, json: vsBody }, vsWhere);
+                // A client's token (JWT, collection-scoped): Qdrant reads `api-key` or `Authorization: Bearer`
+                // (src/common/auth/mod.rs) and decodes a JWT with JWT RBAC on; the edge passes the header on.
+                const r = await call(ctx, targets, { method: "POST", path: vsPath, headers: bearer(ctx.qdrantToken!), json: vsBody }, vsWhere);
                 if ("outcome" in r) return r.outcome;
                 const hint =
                   r.res.status === 400
@@ -526,7 +570,7 @@ export function planChecks(targets: SmokeTargets, s: SmokeSettings): Check[] {
             if ("outcome" in r) return r.outcome;
             const base = { httpStatus: r.res.status, latencyMs: r.res.latencyMs };
             if (r.res.status === 401) return { ...base, result: "pass", detail: `HTTP 401: ${errorText(r.res)}` };
-            return { ...base, result: "fail", detail: `HTTP ${r.res.status} without a key, expected 401: the collection is readable by anyone`, hint: `Qdrant's service.api_key / read_only_api_key: ${h.qdrantLogs}` };
+            return { ...base, result: "fail", detail: `HTTP ${r.res.status} without a key, expected 401: the collection is readable by anyone`, hint: `Qdrant's API key and JWT RBAC (QDRANT__SERVICE__API_KEY, QDRANT__SERVICE__JWT_RBAC): ${h.qdrantLogs}` };
           },
         }),
   });
@@ -541,7 +585,7 @@ export function planChecks(targets: SmokeTargets, s: SmokeSettings): Check[] {
     path: chatV1,
     headers: { origin, "access-control-request-method": "POST", "access-control-request-headers": "authorization,content-type" },
   });
-  const corsHint = `edge.cors (nginx.ingress.kubernetes.io/cors-allow-origin): ${h.route("v1", gw)}`;
+  const corsHint = h.cors;
   checks.push({
     id: "cors-allowed",
     group: "cors",
@@ -583,20 +627,54 @@ export function planChecks(targets: SmokeTargets, s: SmokeSettings): Check[] {
               const base = { httpStatus: r.res.status, latencyMs: r.res.latencyMs };
               const acao = r.res.headers["access-control-allow-origin"];
               if (acao === undefined) return { ...base, result: "pass", detail: `no access-control-allow-origin (HTTP ${r.res.status})` };
-              // ingress-nginx adds no CORS headers for an unlisted origin and passes the preflight on:
-              // a header here comes from the backend (LiteLLM's proxy answers CORS for any origin).
+              // NGINX Gateway Fabric answers every preflight itself and echoes only listed origins;
+              // ingress-nginx passes an unlisted origin's preflight on: a header then comes from LiteLLM.
               return {
                 ...base,
                 result: "fail",
                 detail: `access-control-allow-origin "${acao}" for ${REFUSED_ORIGIN}: a site not in edge.cors.origins can call the API from a browser`,
-                hint: `the header comes from behind the edge (LiteLLM allows every origin unless told otherwise): strip it at the edge or restrict the gateway's CORS; ${corsHint}`,
+                hint: `${h.gatewayApi ? "the edge's CORS filter lists more origins than edge.cors.origins" : "the header comes from behind the edge: LiteLLM answers CORS for every origin unless LITELLM_CORS_ALLOW_ORIGINS is set (empty)"}: ${h.gatewayCors}; ${corsHint}`,
               };
+            },
+          }),
+  });
+  // The answers themselves: the edge's Access-Control-Allow-Origin, once, for listed origins only. A second
+  // one from LiteLLM (its default allows every origin) makes browsers refuse the answer for a listed origin
+  // and hands an unlisted one the API's answers to simple requests.
+  const modelsFrom = (ctx: RunContext, origin: string) => ({ method: "GET" as const, path: modelsPath, headers: { ...bearer(ctx.apiKey), origin } });
+  checks.push({
+    id: "cors-answers",
+    group: "cors",
+    name: "answers carry allow-origin once, for listed origins only",
+    request: `GET ${modelsPath} (Origin)`,
+    ...(corsSkip
+      ? { skip: corsSkip }
+      : !allowedOrigin || cors!.origins.includes("*")
+        ? { skip: 'edge.cors.origins includes "*": every origin is allowed' }
+        : {
+            run: async (ctx) => {
+              const hint = `LiteLLM must answer no CORS behind the edge (LITELLM_CORS_ALLOW_ORIGINS set and empty): ${h.gatewayCors}; ${corsHint}`;
+              const listed = await call(ctx, targets, modelsFrom(ctx, allowedOrigin), { backend: "gateway" });
+              if ("outcome" in listed) return listed.outcome;
+              const base = { httpStatus: listed.res.status, latencyMs: listed.res.latencyMs };
+              // Node joins repeated headers with ", ": two Access-Control-Allow-Origin headers read as one list.
+              const acao = listed.res.headers["access-control-allow-origin"];
+              if (acao !== allowedOrigin) {
+                const seen = acao === undefined ? "missing" : `"${acao}"`;
+                return { ...base, result: "fail", detail: `access-control-allow-origin ${seen} on an answer to ${allowedOrigin}, expected exactly "${allowedOrigin}"${acao?.includes(",") ? ": two answer CORS (browsers refuse a repeated header)" : ""}`, hint };
+              }
+              const unlisted = await call(ctx, targets, modelsFrom(ctx, REFUSED_ORIGIN), { backend: "gateway" });
+              if ("outcome" in unlisted) return unlisted.outcome;
+              const leaked = unlisted.res.headers["access-control-allow-origin"];
+              if (leaked !== undefined) {
+                return { httpStatus: unlisted.res.status, latencyMs: unlisted.res.latencyMs, result: "fail", detail: `access-control-allow-origin "${leaked}" on an answer to ${REFUSED_ORIGIN}: a site not in edge.cors.origins reads the API's answers`, hint };
+              }
+              return { ...base, latencyMs: listed.res.latencyMs + unlisted.res.latencyMs, result: "pass", detail: `allow-origin ${acao} once; none for ${REFUSED_ORIGIN}` };
             },
           }),
   });
 
   const burst = s.burst;
-  const limits = targets.rateLimits;
   checks.push({
     id: "rate-limit",
     group: "limits",
@@ -623,14 +701,7 @@ export function planChecks(targets: SmokeTargets, s: SmokeSettings): Check[] {
             const seen = [...statuses].map(([k, v]) => `${k}×${v}`).join(", ");
             const latencyMs = performance.now() - started;
             if (first429 !== undefined) return { result: "pass", httpStatus: 429, latencyMs, detail: `429 at request ${first429} of at most ${burst} (answers: ${seen})` };
-            const per = limits?.perReplica;
-            const admits = per?.rps ? `each of ${limits!.replicas} controller replica(s) admits ${per.rps} rps + a burst of ${per.rps * limits!.burstMultiplier}` : "edge.rateLimits sets no rps limit";
-            return {
-              result: "fail",
-              latencyMs,
-              detail: `no 429 in ${sent} request(s) (answers: ${seen})`,
-              hint: `${admits}; limits are per client IP, and addresses in edge.rateLimits.allowlist (${limits?.allowlist.join(", ") || "none"}) are exempt: run from outside them or raise --burst`,
-            };
+            return { result: "fail", latencyMs, detail: `no 429 in ${sent} request(s) (answers: ${seen})`, hint: `${burstAdmits(targets)}; ${h.limits}` };
           },
         }),
   });

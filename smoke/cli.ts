@@ -1,10 +1,10 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { isIP } from "node:net";
 import { join } from "node:path";
-import { ConfigError, fromPulumiConfig, parsePlatformConfig } from "../config/load";
+import { ConfigError, parseStackConfig } from "../config/load";
 import { PlanUsageError, StackFileError, stackFileFor } from "../plan/stackFile";
 import { MAX_BURST, planChecks, type SmokeSettings } from "./checks";
-import { pulumiCli, resolveApiKey, resolveQdrantKey, SmokeUsageError, type PulumiRunner } from "./keys";
+import { pulumiCli, resolveApiKey, resolveQdrantToken, SmokeUsageError, type PulumiRunner } from "./keys";
 import { formatSummary, junitXml, redactor, summarize, tableLayout, type SmokeReport } from "./report";
 import { runChecks } from "./run";
 import { smokeTargets } from "./targets";
@@ -26,8 +26,9 @@ and optionally the rate limit. Requests are tiny (a few tokens); keys are never 
                           clientKeys via the pulumi CLI
   --client <name>         which client's key (from clientKeys, default the first); its model
                           allowlist (gateway.clients.<name>.models) applies
-  --qdrant-key <key>      Qdrant's read-only key (or SMOKE_QDRANT_KEY); default: the stack output
-                          qdrantReadOnlyApiKey; without it the vector search is skipped
+  --qdrant-token <jwt>    a Qdrant client token for the collection (or SMOKE_QDRANT_TOKEN); default:
+                          the stack output qdrantClientTokens (the --client's, else a read-only
+                          client's); without one the vector search is skipped
   --embedding-model <m>   gateway model for embeddings (default: the server with task embed)
   --rerank-model <m>      gateway model for reranking (default: a server with a score/rerank task)
   --ca <file>             extra trusted CA certificates (PEM), e.g. Let's Encrypt staging's roots;
@@ -50,7 +51,7 @@ export interface SmokeOptions {
   httpUrl?: string;
   apiKey?: string;
   client?: string;
-  qdrantKey?: string;
+  qdrantToken?: string;
   embeddingModel?: string;
   rerankModel?: string;
   ca: string[];
@@ -86,7 +87,9 @@ export function parseArgs(argv: string[]): SmokeOptions | "help" {
       case "--http-url": o.httpUrl = value(i++, arg); break;
       case "--api-key": o.apiKey = value(i++, arg); break;
       case "--client": o.client = value(i++, arg); break;
-      case "--qdrant-key": o.qdrantKey = value(i++, arg); break;
+      case "--qdrant-token": o.qdrantToken = value(i++, arg); break;
+      case "--qdrant-key":
+        throw new SmokeUsageError("--qdrant-key is gone: Qdrant has no shared read-only key any more; pass a client's token with --qdrant-token (stack output qdrantClientTokens)");
       case "--embedding-model": o.embeddingModel = value(i++, arg); break;
       case "--rerank-model": o.rerankModel = value(i++, arg); break;
       case "--ca": o.ca.push(value(i++, arg)); break;
@@ -145,13 +148,13 @@ export async function main(argv: string[], io: SmokeIo): Promise<number> {
   }
   const o = options;
   const apiKeyFlag = o.apiKey ?? io.env.SMOKE_API_KEY;
-  const qdrantKeyFlag = o.qdrantKey ?? io.env.SMOKE_QDRANT_KEY;
+  const qdrantTokenFlag = o.qdrantToken ?? io.env.SMOKE_QDRANT_TOKEN;
   // Every text that leaves this process goes through `redact`, including usage errors.
-  let redact = redactor([apiKeyFlag, qdrantKeyFlag]);
+  let redact = redactor([apiKeyFlag, qdrantTokenFlag]);
   try {
     const file = stackFileFor(ROOT, { stack: o.stack, config: o.config });
     const stack = o.stack ?? file.stack;
-    const config = parsePlatformConfig(fromPulumiConfig(file.config));
+    const config = parseStackConfig(file.config);
     const targets = smokeTargets(config, { embeddingModel: o.embeddingModel, rerankModel: o.rerankModel });
 
     if (!o.url && !targets.host) throw new SmokeUsageError(`stack ${stack} has no edge (llm-platform:edge.hosts): pass --url, e.g. a port-forward of the gateway`);
@@ -176,8 +179,8 @@ export async function main(argv: string[], io: SmokeIo): Promise<number> {
     if (apiKey.client && !(apiKey.client in targets.clientModels) && o.client) {
       throw new SmokeUsageError(`--client ${apiKey.client} is not in gateway.clients of ${stack} (have: ${Object.keys(targets.clientModels).join(", ") || "none"})`);
     }
-    const qdrant = await resolveQdrantKey({ qdrantKey: qdrantKeyFlag, stack, cwd: ROOT, run: pulumi });
-    redact = redactor([apiKey.key, qdrant.key, apiKeyFlag, qdrantKeyFlag]);
+    const qdrant = await resolveQdrantToken({ qdrantToken: qdrantTokenFlag, client: apiKey.client, access: targets.qdrantClients, stack, cwd: ROOT, run: pulumi });
+    redact = redactor([apiKey.key, qdrant.token, apiKeyFlag, qdrantTokenFlag]);
 
     const settings: SmokeSettings = {
       stack,
@@ -186,8 +189,9 @@ export async function main(argv: string[], io: SmokeIo): Promise<number> {
       httpUrlWhy,
       apiKey: apiKey.key,
       client: apiKey.client,
-      qdrantKey: qdrant.key,
-      qdrantKeyWhy: qdrant.why,
+      qdrantToken: qdrant.token,
+      qdrantTokenSource: qdrant.source,
+      qdrantTokenWhy: qdrant.why,
       timeoutMs: o.timeoutMs,
       certWarnDays: o.certWarnDays,
       burst: o.burst,

@@ -96,14 +96,39 @@ export async function resolveApiKey(options: {
   return { key, client, source: `clientKeys.${client}` };
 }
 
-/** Qdrant's read-only key: `--qdrant-key` (or SMOKE_QDRANT_KEY), else the stack output `qdrantReadOnlyApiKey`; undefined when neither. */
-export async function resolveQdrantKey(options: { qdrantKey?: string; stack: string; cwd: string; run: PulumiRunner }): Promise<{ key?: string; why?: string }> {
-  if (options.qdrantKey) return { key: options.qdrantKey };
+export interface QdrantToken {
+  token?: string;
+  /** The Qdrant client the token belongs to, when it came from the stack outputs. */
+  client?: string;
+  source?: string;
+  /** Why there is none (the vector search is then skipped). */
+  why?: string;
+}
+
+/**
+ * A Qdrant client token (a JWT scoped to the collection, QdrantStore's per-client tokens): `--qdrant-token`
+ * (or SMOKE_QDRANT_TOKEN), else the stack output `qdrantClientTokens` (client → token): the token of
+ * `client` (the gateway client in use) when it has one, else the first read-only client's (searching
+ * needs no more), else the first. Undefined, with the reason, when there is none.
+ */
+export async function resolveQdrantToken(options: {
+  qdrantToken?: string;
+  client?: string;
+  /** Qdrant client → access (`r`, `rw`), from the stack config. */
+  access: Record<string, string>;
+  stack: string;
+  cwd: string;
+  run: PulumiRunner;
+}): Promise<QdrantToken> {
+  if (options.qdrantToken) return { token: options.qdrantToken, source: "--qdrant-token" };
+  let tokens: unknown;
   try {
-    const key = await stackOutput(options.run, "qdrantReadOnlyApiKey", options.stack, options.cwd);
-    if (typeof key === "string" && key.length > 0) return { key };
-    return { why: `the stack output qdrantReadOnlyApiKey of ${options.stack} is empty` };
+    tokens = await stackOutput(options.run, "qdrantClientTokens", options.stack, options.cwd);
   } catch (error) {
-    return { why: error instanceof PulumiMissing ? "no --qdrant-key and the pulumi CLI is not on PATH" : `no --qdrant-key and pulumi stack output qdrantReadOnlyApiKey failed: ${(error as Error).message}` };
+    return { why: error instanceof PulumiMissing ? "no --qdrant-token and the pulumi CLI is not on PATH" : `no --qdrant-token and pulumi stack output qdrantClientTokens failed: ${(error as Error).message}` };
   }
+  const entries = tokens && typeof tokens === "object" && !Array.isArray(tokens) ? Object.entries(tokens as Record<string, unknown>).filter((e): e is [string, string] => typeof e[1] === "string" && e[1].length > 0) : [];
+  if (entries.length === 0) return { why: `the stack output qdrantClientTokens of ${options.stack} holds no token (add qdrant.clients)` };
+  const chosen = entries.find(([name]) => name === options.client) ?? entries.find(([name]) => options.access[name] === "r") ?? entries[0]!;
+  return { token: chosen[1], client: chosen[0], source: `qdrantClientTokens.${chosen[0]}` };
 }

@@ -1,7 +1,9 @@
 import { lookupModel } from "@llm-platform/capacity";
 import type { PlatformConfig } from "../config/schema";
 import { perReplicaLimit } from "../components/specs/edge";
-import { edgeCertificate, edgeReplicas } from "../platform/edge";
+import { liteLLMGatewayNames } from "../components/specs/gatewayNames";
+import { EDGE_COMPONENT, edgeCertificate, edgeReplicas } from "../platform/edge";
+import { COMPONENTS } from "../platform/gateway";
 import { publicRoutes } from "../platform/routes";
 
 /** Tasks whose servers the smoke test knows: everything else scores pairs (a reranker). */
@@ -9,9 +11,12 @@ const KNOWN_TASKS = new Set(["generate", "embed"]);
 
 export interface AdapterTarget {
   name: string;
-  /** Public prefix of its path route, `/chat/v1`; the edge rewrites it to `/openai/deployments/<name>`. */
+  /**
+   * Public prefix of its path route, `/chat/v1`: the adapter's base URL, which the edge rewrites to `/v1`
+   * (the request's `model` names the adapter: platform/routes.ts).
+   */
   prefix: string;
-  /** Key of the route in the public route table (the Ingress label `llm-platform.io/route`). */
+  /** Key of the route in the public route table (the HTTPRoute's or Ingress's label `llm-platform.io/route`). */
   routeKey: string;
   /** The in-cluster server, or undefined for the gateway's default provider. */
   server?: string;
@@ -45,8 +50,24 @@ export interface SmokeTargets {
     endpoint: "query" | "search";
   };
   cors?: { origins: string[]; headers: string[]; methods: string[] };
-  rateLimits?: { rps?: number; rpm?: number; connections?: number; perReplica: { rps?: number; rpm?: number; connections?: number }; burstMultiplier: number; allowlist: string[]; replicas: number };
+  /**
+   * The edge's flood limits, edge-wide and per NGINX replica (each counts on its own): per client address,
+   * and on the Gateway API also per API key. `allowlist` exempts addresses (ingress-nginx only).
+   */
+  rateLimits?: {
+    rps?: number;
+    rpm?: number;
+    perApiKey?: { rps?: number; rpm?: number };
+    perReplica: { rps?: number; rpm?: number; perApiKey?: { rps?: number; rpm?: number } };
+    burstMultiplier: number;
+    allowlist: string[];
+    replicas: number;
+  };
   namespaces: PlatformConfig["namespaces"];
+  /** The edge component's name: its Gateway, HTTPRoutes, Ingresses and data-plane label derive from it. */
+  edgeName: string;
+  /** The gateway's ConfigMap (LiteLLM's config.yaml), for hints. */
+  gatewayConfigMap: string;
   /** The edge certificate (its Secret has the same name) and the namespaces it is issued in. */
   certificate?: { name: string; namespaces: string[] };
   edgeImplementation?: "ingress-nginx" | "gateway-api";
@@ -55,6 +76,8 @@ export interface SmokeTargets {
   hsts?: { maxAgeSeconds: number };
   /** Client name → the models its key may call (`gateway.clients.<name>.models`; absent: all). */
   clientModels: Record<string, string[] | undefined>;
+  /** Qdrant client name → its access (`qdrant.clients.<name>.access`: `r` or `rw`); their tokens are the stack output `qdrantClientTokens`. */
+  qdrantClients: Record<string, string>;
 }
 
 export interface TargetOverrides {
@@ -102,6 +125,7 @@ export function smokeTargets(config: PlatformConfig, overrides: TargetOverrides 
   const limits = edge?.rateLimits;
   const replicas = edge ? edgeReplicas(edge) : 1;
   const per = (v: number | undefined) => (v === undefined ? undefined : perReplicaLimit(v, replicas));
+  const perKey = limits?.perApiKey;
 
   return {
     host: edge?.hosts[0],
@@ -119,22 +143,25 @@ export function smokeTargets(config: PlatformConfig, overrides: TargetOverrides 
       : undefined,
     cors: edge?.cors ? { origins: edge.cors.origins, headers: edge.cors.headers, methods: edge.cors.methods } : undefined,
     rateLimits:
-      limits && (limits.rps || limits.rpm || limits.connections)
+      limits && (limits.rps || limits.rpm || perKey?.rps || perKey?.rpm)
         ? {
             rps: limits.rps,
             rpm: limits.rpm,
-            connections: limits.connections,
-            perReplica: { rps: per(limits.rps), rpm: per(limits.rpm), connections: per(limits.connections) },
+            ...(perKey ? { perApiKey: { rps: perKey.rps, rpm: perKey.rpm } } : {}),
+            perReplica: { rps: per(limits.rps), rpm: per(limits.rpm), ...(perKey ? { perApiKey: { rps: per(perKey.rps), rpm: per(perKey.rpm) } } : {}) },
             burstMultiplier: limits.burstMultiplier,
             allowlist: limits.allowlist,
             replicas,
           }
         : undefined,
     namespaces: config.namespaces,
+    edgeName: EDGE_COMPONENT,
+    gatewayConfigMap: liteLLMGatewayNames(COMPONENTS.gateway).config,
     certificate: edgeCertificate(config),
     edgeImplementation: edge?.implementation,
     acme: edge?.acme,
     hsts: edge ? { maxAgeSeconds: edge.hsts.maxAgeSeconds } : undefined,
     clientModels: Object.fromEntries(Object.entries(config.gateway.clients).map(([name, c]) => [name, c.models])),
+    qdrantClients: Object.fromEntries(Object.entries(config.qdrant.clients).map(([name, c]) => [name, c.access])),
   };
 }

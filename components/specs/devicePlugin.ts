@@ -9,6 +9,18 @@ export const SHARED_GPU_RESOURCE = "nvidia.com/gpu.shared";
 export const DEVICE_PLUGIN_CONFIG_NAME = "llm-platform";
 export const DEVICE_PLUGIN_CHART = { repository: "https://nvidia.github.io/k8s-device-plugin", version: "0.17.4" };
 
+/**
+ * The node-feature-discovery release each device-plugin chart bundles as its `nfd` subchart (its
+ * Chart.yaml `dependencies`; v0.17.4 pins 0.15.3). Helm installs a chart's `crds/` only on the first
+ * install and never upgrades them, so the program applies NFD's CRDs itself, from the same release.
+ */
+export const BUNDLED_NFD_VERSION: Record<string, string> = { "0.17.4": "v0.15.3" };
+
+/** NFD's CRDs (NodeFeature, NodeFeatureRule) as the release publishes them. */
+export function nfdCrdsUrl(nfdVersion: string): string {
+  return `https://raw.githubusercontent.com/kubernetes-sigs/node-feature-discovery/${nfdVersion}/deployment/base/nfd-crds/nfd-api-crds.yaml`;
+}
+
 /** How the device plugin shares each physical GPU (platform-facts: time-slicing and MPS exclude each other). */
 export const GpuSharingMode = {
   /** Any `replicas` pods may share a card; no memory isolation. */

@@ -17,6 +17,11 @@ export interface GatewayClient {
   models?: string[];
   /** Lower max_tokens cap for this client (the gateway's limits hook reads it from the key's metadata). */
   maxTokens?: number;
+  /**
+   * The only routes the key may call (LiteLLM's `allowed_routes`, checked for every role before any
+   * other route check: litellm/proxy/auth/route_checks.py is_virtual_key_allowed_to_call_route); absent: all.
+   */
+  allowedRoutes?: string[];
 }
 
 /**
@@ -33,8 +38,16 @@ export function keyRequest(name: string, c: GatewayClient): Record<string, unkno
     ...(c.maxParallelRequests ? { max_parallel_requests: c.maxParallelRequests } : {}),
     ...(c.maxBudget ? { max_budget: c.maxBudget, budget_duration: c.budgetDuration ?? "30d" } : {}),
     models: c.models ?? [],
+    ...(c.allowedRoutes ? { allowed_routes: c.allowedRoutes } : {}),
   };
 }
+
+/** Alias of the key that may read only /metrics (a client of that name is refused). */
+export const METRICS_READER = "metrics-reader";
+/** LiteLLM's Prometheus endpoint: the metrics reader's only route. */
+export const METRICS_ROUTE = "/metrics";
+/** The metrics reader's key: /metrics and nothing else (no model route, no admin route). */
+export const METRICS_READER_CLIENT: GatewayClient = { allowedRoutes: [METRICS_ROUTE] };
 
 /**
  * Reconciles LiteLLM's virtual keys with the configured clients, through the admin API:

@@ -28,6 +28,8 @@ export function liteLLMGatewayNames(component: string) {
     /** S3 credentials of the logical backups, written by External Secrets. */
     backupCredentials: `${component}-postgres-backup-s3`,
     clientKey: (client: string) => `${app}-client-${client}`,
+    /** The key that may read only /metrics (key `key`), for Prometheus. */
+    metricsKey: `${app}-metrics`,
   };
 }
 
@@ -45,6 +47,8 @@ export function qdrantStoreNames(component: string) {
     /** Where snapshots are shipped (never mounted by Qdrant). */
     backups: `${app}-backups`,
     backupCredentials: `${app}-backup-s3`,
+    /** A token with global read access (key `token`): what Qdrant asks for on /metrics, for Prometheus. */
+    metricsToken: `${app}-metrics-token`,
   };
 }
 

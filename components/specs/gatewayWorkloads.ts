@@ -45,6 +45,8 @@ export interface GatewaySpecArgs {
   /** Further credentials the gateway generated or was given (e.g. a workstation's API key): the Secret and its keys, each an env var. */
   extraEnv?: { secret: string; names: string[] };
   limits: RequestLimits;
+  /** Origins LiteLLM answers CORS for; [] none (the edge in front answers CORS). */
+  corsOrigins: string[];
 }
 
 /** The database URL; Kubernetes expands $(POSTGRES_PASSWORD) from the variable before it: the password never appears in the spec. */
@@ -65,6 +67,22 @@ export function litellmEnv(a: GatewaySpecArgs): EnvVar[] {
     ...a.providerEnv.map((name) => fromSecret(name, a.secrets.providers, name)),
     ...(a.extraEnv?.names ?? []).map((name) => fromSecret(name, a.extraEnv!.secret, name)),
     limitsEnv(a.limits),
+    ...corsEnv(a.corsOrigins),
+  ];
+}
+
+/**
+ * LiteLLM's own CORS (BerriAI/litellm#18265): proxy_server reads these at start, environment before
+ * config; an explicitly empty origin list stays empty (no origin allowed), where unset means every
+ * origin with credentials. Behind an edge that answers CORS, LiteLLM must answer none: NGINX Gateway
+ * Fabric adds its headers with `add_header`, so a second Access-Control-Allow-Origin from LiteLLM would
+ * make browsers refuse the answer, and a preflight ingress-nginx passes on (unlisted origin) must not be
+ * allowed behind its back.
+ */
+export function corsEnv(origins: string[]): EnvVar[] {
+  return [
+    { name: "LITELLM_CORS_ALLOW_ORIGINS", value: origins.join(",") },
+    { name: "LITELLM_CORS_ALLOW_CREDENTIALS", value: "false" },
   ];
 }
 

@@ -28,7 +28,12 @@ export interface LiteLLMConfigArgs {
   fallbacks: { [model: string]: string[] };
   contextWindowFallbacks: { [model: string]: string[] };
   redis: { host: string; port: number };
+  /** LiteLLM's Prometheus metrics on /metrics (open source since BerriAI/litellm#16689, v1.80), behind a key. */
+  metrics?: boolean;
 }
+
+/** The callback that records LiteLLM's Prometheus metrics (PrometheusLogger, litellm/integrations/prometheus.py). */
+export const PROMETHEUS_CALLBACK = "prometheus";
 
 function fallbackList(map: { [model: string]: string[] }): { [model: string]: string[] }[] {
   return Object.entries(map).map(([model, to]) => ({ [model]: to }));
@@ -37,10 +42,14 @@ function fallbackList(map: { [model: string]: string[] }): { [model: string]: st
 /**
  * LiteLLM's config.yaml as an object. Secrets are never values here: LiteLLM resolves every
  * `os.environ/NAME` from the pod's environment, which comes from Kubernetes Secrets. Only open-source
- * settings: the `prometheus` callback is Enterprise-only (PrometheusLogger warns and records nothing
- * but a "not a premium user" counter without a license), and so is `max_request_size_mb`
- * (check_if_request_size_is_safe skips it without one), so neither is set; request caps are the
- * llm_platform_limits pre-call hook (a documented open-source extension point, proxy/call_hooks).
+ * settings: `max_request_size_mb` is Enterprise-only (check_if_request_size_is_safe skips it without a
+ * licence), so request caps are the llm_platform_limits pre-call hook (a documented open-source
+ * extension point, proxy/call_hooks). The `prometheus` callback has been open source since
+ * BerriAI/litellm#16689 (Nov 2025, v1.80; before it, PrometheusLogger recorded only a "not a premium
+ * user" counter): with `metrics`, it records the proxy's per-key, per-model and per-status counters,
+ * `/metrics` keeps asking for a key (`require_auth_for_metrics_endpoint`, on by default since v1.85;
+ * stated here so a default change cannot open it), and every key's budget gauges are filled at start
+ * and refreshed (`prometheus_initialize_budget_metrics`), not only after a key's next request.
  */
 export function litellmConfig(a: LiteLLMConfigArgs): Record<string, unknown> {
   return {
@@ -56,7 +65,12 @@ export function litellmConfig(a: LiteLLMConfigArgs): Record<string, unknown> {
       },
       model_info: { mode: m.mode, ...(m.maxInputTokens ? { max_input_tokens: m.maxInputTokens } : {}) },
     })),
-    litellm_settings: { drop_params: true, request_timeout: a.timeoutSeconds, callbacks: [LIMITS_CALLBACK] },
+    litellm_settings: {
+      drop_params: true,
+      request_timeout: a.timeoutSeconds,
+      callbacks: [LIMITS_CALLBACK, ...(a.metrics ? [PROMETHEUS_CALLBACK] : [])],
+      ...(a.metrics ? { require_auth_for_metrics_endpoint: true, prometheus_initialize_budget_metrics: true } : {}),
+    },
     router_settings: {
       routing_strategy: "simple-shuffle",
       num_retries: a.numRetries,

@@ -228,3 +228,13 @@ export function qdrantClientToken(apiKey: string, client: string, collection: st
   return signJwtHs256(apiKey, { sub: client, access: [{ collection, access }], exp: expiresAt });
 }
 
+/**
+ * The metrics scraper's token: `{"access": "r"}`, global read-only access. Qdrant's /metrics asks for
+ * global access (`check_global_access(AccessRequirements::new())` in src/actix/api/service_api.rs,
+ * v1.15.4): a collection-scoped token is refused there, so this is the least Qdrant accepts. It can read
+ * every collection and change nothing; the API key (manage) never leaves Qdrant's Secret.
+ */
+export function qdrantMetricsToken(apiKey: string, expiresAt: number): string {
+  return signJwtHs256(apiKey, { sub: "metrics", access: "r", exp: expiresAt });
+}
+

@@ -185,8 +185,9 @@ describe("ClusterAddons", () => {
       const component = all.get("llm-platform:index:ClusterAddons", "addons").urn;
       const plugin = all.get("llm-platform:index:GpuTimeSlicing", "addons-gpu");
       assert.equal(plugin.parent, component);
-      assert.equal(all.get(RELEASE, "addons-gpu-device-plugin").parent, plugin.urn);
-      for (const r of all.resources.filter((x) => x.name.startsWith("addons-") && x.type !== "llm-platform:index:GpuTimeSlicing" && x.name !== "addons-gpu-device-plugin")) {
+      const pluginChildren = ["addons-gpu-device-plugin", "addons-gpu-nfd-crds"];
+      for (const child of pluginChildren) assert.equal(all.resources.find((r) => r.name === child)!.parent, plugin.urn, child);
+      for (const r of all.resources.filter((x) => x.name.startsWith("addons-") && x.type !== "llm-platform:index:GpuTimeSlicing" && !pluginChildren.includes(x.name))) {
         assert.equal(r.parent, component, r.name);
       }
     });

@@ -224,11 +224,11 @@ describe("NginxIngressWithTls", () => {
         .sort();
       assert.deepEqual(rows, [
         ["llm-data", "/vector-search/(search/batch|query/batch|search|query)$", "ImplementationSpecific", "qdrant", 6333, "/collections/rag/points/$1"],
-        ["llm-gateway", "/chat/v1(/|$)(.*)", "ImplementationSpecific", "litellm", 4000, "/v1$1$2"],
-        ["llm-gateway", "/code/v1(/|$)(.*)", "ImplementationSpecific", "litellm", 4000, "/v1$1$2"],
-        ["llm-gateway", "/microservices/v1(/|$)(.*)", "ImplementationSpecific", "litellm", 4000, "/v1$1$2"],
-        ["llm-gateway", "/rag/v1(/|$)(.*)", "ImplementationSpecific", "litellm", 4000, "/v1$1$2"],
-        ["llm-gateway", "/v1(/|$)", "ImplementationSpecific", "litellm", 4000, null],
+        ["llm-gateway", "/chat/v1(/|$)(.*)", "ImplementationSpecific", "gateway-litellm", 4000, "/v1$1$2"],
+        ["llm-gateway", "/code/v1(/|$)(.*)", "ImplementationSpecific", "gateway-litellm", 4000, "/v1$1$2"],
+        ["llm-gateway", "/microservices/v1(/|$)(.*)", "ImplementationSpecific", "gateway-litellm", 4000, "/v1$1$2"],
+        ["llm-gateway", "/rag/v1(/|$)(.*)", "ImplementationSpecific", "gateway-litellm", 4000, "/v1$1$2"],
+        ["llm-gateway", "/v1(/|$)", "ImplementationSpecific", "gateway-litellm", 4000, null],
       ]);
       assert.equal(ingress("edge-v1").spec.ingressClassName, "nginx");
     });

@@ -56,7 +56,7 @@ describe("edge parity: one route table through ingress-nginx and the Gateway API
   });
 
   it("maps every documented prod path to the same backend and path in both, as the route table defines it", () => {
-    const gw = "llm-gateway/litellm:4000";
+    const gw = "llm-gateway/gateway-litellm:4000";
     const qdrant = "llm-data/qdrant:6333";
     // Expected values written out independently of the code under test.
     const expected: Record<string, string> = {
@@ -89,8 +89,8 @@ describe("edge parity: one route table through ingress-nginx and the Gateway API
   });
 
   it("keeps the query string out of the match and the path rewrite", () => {
-    assert.equal(target(viaNginx(prod, "/chat/v1/chat/completions?api-version=2024-10-21")), "llm-gateway/litellm:4000/v1/chat/completions");
-    assert.equal(target(viaGateway(prod, "/chat/v1/chat/completions?api-version=2024-10-21")), "llm-gateway/litellm:4000/v1/chat/completions");
+    assert.equal(target(viaNginx(prod, "/chat/v1/chat/completions?api-version=2024-10-21")), "llm-gateway/gateway-litellm:4000/v1/chat/completions");
+    assert.equal(target(viaGateway(prod, "/chat/v1/chat/completions?api-version=2024-10-21")), "llm-gateway/gateway-litellm:4000/v1/chat/completions");
     assert.equal(target(viaGateway(prod, "/vector-search/query?timeout=5")), "llm-data/qdrant:6333/collections/rag/points/query");
   });
 
@@ -145,8 +145,8 @@ describe("edge parity: one route table through ingress-nginx and the Gateway API
     });
     const edges = await renderBoth(raw);
     for (const [path, want] of [
-      ["/sum/v1/chat/completions", "llm-gateway/litellm:4000/v1/chat/completions"],
-      ["/sum/v1/models", "llm-gateway/litellm:4000/v1/models"],
+      ["/sum/v1/chat/completions", "llm-gateway/gateway-litellm:4000/v1/chat/completions"],
+      ["/sum/v1/models", "llm-gateway/gateway-litellm:4000/v1/models"],
       ["/vector-search/search/batch", "llm-data/qdrant:6333/collections/docs/points/search/batch"],
     ]) {
       assert.equal(target(viaNginx(edges, path!)), want, `ingress-nginx ${path}`);

@@ -159,7 +159,7 @@ describe("LiteLLMGateway component", () => {
     assert.equal(unwrap(r.get(JOB, "gw-migrate").inputs).metadata.name, "gw-litellm-migrate-v1-93-1");
   });
 
-  it("configures only open-source LiteLLM features: no Prometheus callback, caps through its pre-call hook", () => {
+  it("configures only open-source LiteLLM features, caps through its pre-call hook, and no Prometheus callback without `metrics`", () => {
     const cm = inputs(CONFIGMAP, "gw-config");
     const config = parse(cm.data["config.yaml"]);
     assert.deepEqual(config.litellm_settings.callbacks, [LIMITS_CALLBACK]);
@@ -168,7 +168,8 @@ describe("LiteLLMGateway component", () => {
     const pod = podOf(r.get(DEPLOYMENT, "gw-deployment"));
     assert.deepEqual(pod.volumes[0].configMap.items.map((i: any) => i.path), ["config.yaml", LIMITS_MODULE_FILE]);
     assert.deepEqual(JSON.parse(envOf(pod.containers[0]).LLM_PLATFORM_LIMITS), { maxTokens: 4096, maxN: 1, maxRequestBytes: 8 * 1024 * 1024 });
-    assert.equal(inputs(DEPLOYMENT, "gw-deployment").spec.template.metadata.annotations["prometheus.io/scrape"], undefined, "no metrics without an Enterprise license");
+    assert.equal(inputs(DEPLOYMENT, "gw-deployment").spec.template.metadata.annotations["prometheus.io/scrape"], undefined, "no scrape annotation: /metrics needs a key");
+    assert.throws(() => r.get(SECRET, "gw-metrics-key"), "no /metrics key without metrics");
     assert.equal(inputs(DEPLOYMENT, "gw-deployment").spec.revisionHistoryLimit, 3, "per-child override merged last");
   });
 
@@ -243,6 +244,44 @@ describe("LiteLLMGateway component", () => {
     assert.equal(envOf(s3.containers[0]).S3_ENDPOINT, "https://s3.example.com");
   });
 
+  it("answers no CORS itself unless told which origins: the edge in front answers CORS (BerriAI/litellm#18265)", async () => {
+    const env = envOf(podOf(r.get(DEPLOYMENT, "gw-deployment")).containers[0]);
+    // Set but empty: LiteLLM allows no origin (unset would mean every origin, with credentials).
+    assert.equal(env.LITELLM_CORS_ALLOW_ORIGINS, "");
+    assert.equal(env.LITELLM_CORS_ALLOW_CREDENTIALS, "false");
+    const listed = await renderComponents(() => new LiteLLMGateway("gw", gatewayArgs({ corsOrigins: ["https://a.example", "https://b.example"] })));
+    assert.equal(envOf(podOf(listed.get(DEPLOYMENT, "gw-deployment")).containers[0]).LITELLM_CORS_ALLOW_ORIGINS, "https://a.example,https://b.example");
+  });
+
+  it("with `metrics`, records LiteLLM's open-source Prometheus metrics behind a key, and makes a key that may call /metrics only", async () => {
+    const m = await renderComponents(() => new LiteLLMGateway("gw", gatewayArgs({ metrics: true, rotation: { metricsKey: 2 } })));
+    const config = parse(unwrap(m.get(CONFIGMAP, "gw-config").inputs).data["config.yaml"]);
+    assert.deepEqual(config.litellm_settings.callbacks, [LIMITS_CALLBACK, "prometheus"]);
+    assert.equal(config.litellm_settings.require_auth_for_metrics_endpoint, true);
+    assert.equal(config.litellm_settings.prometheus_initialize_budget_metrics, true);
+    const secret = m.get(SECRET, "gw-metrics-key");
+    assert.equal(unwrap(secret.inputs).metadata.name, "gw-litellm-metrics");
+    assert.ok(isSecretValue(secret.inputs.stringData), "the key is a secret where the engine receives it");
+    assert.equal(unwrap(secret.inputs).stringData.key, `sk-${generated("gw-metrics-key")}`);
+    assert.deepEqual(unwrap(m.get(PASSWORD, "gw-metrics-key").inputs).keepers, { rotation: "2" });
+    // Reconciled like a client's key, with /metrics as its only route: it can call no model and no admin route.
+    assert.deepEqual(JSON.parse(unwrap(m.get(CONFIGMAP, "gw-clients").inputs).data["metrics-reader.json"]), {
+      key_alias: "metrics-reader",
+      metadata: { client: "metrics-reader", managed_by: "llm-platform" },
+      models: [],
+      allowed_routes: ["/metrics"],
+    });
+    const job = m.get(JOB, "gw-clients-job");
+    assert.ok(podOf(job).volumes.find((v: any) => v.name === "keys").projected.sources.some((s: any) => s.secret.name === "gw-litellm-metrics" && s.secret.items[0].path === "metrics-reader"));
+    assert.ok(job.dependencies.includes(secret.urn), "the key's Secret exists before the Job reads it");
+    assert.notEqual(unwrap(job.inputs).metadata.name, unwrap(r.get(JOB, "gw-clients-job").inputs).metadata.name, "adding the reader reruns the Job");
+    assert.deepEqual(Object.keys(await valueOf((m as unknown as { result: LiteLLMGateway }).result.clientKeys)).sort(), ["n8n", "webui"], "not a client's key");
+    await assert.rejects(
+      renderComponents(() => new LiteLLMGateway("gw", gatewayArgs({ clients: { "metrics-reader": {} } }))),
+      /the client name "metrics-reader" is the \/metrics reader's key alias; name the client otherwise/,
+    );
+  });
+
   it("refuses names Kubernetes cannot hold, naming them", async () => {
     await assert.rejects(
       renderComponents(() => new LiteLLMGateway("gw", gatewayArgs({ clients: { ["a-very-long-client-name-that-keeps-going-and-going"]: {} } }))),
@@ -265,15 +304,20 @@ describe("LiteLLMGateway in the stacks", () => {
     dev = await planStack("dev");
   });
 
-  it("routes every adapter to its in-cluster vLLM with the seed's concurrency limits, and prod's cloud provider under its name", () => {
+  it("routes every adapter to its in-cluster vLLM (by the server's served name) with the seed's concurrency limits, and prod's cloud provider under its name", () => {
     const config = litellmConfigOf(prod);
     const chatbot = config.model_list.find((m: any) => m.model_name === "chatbot");
+    // vLLM serves only the server's own name (`--served-model-name llm`): a plain adapter is a gateway
+    // alias of it, so the gateway asks vLLM for `llm` whatever the adapter's name.
     assert.deepEqual(chatbot.litellm_params, {
-      model: "hosted_vllm/chatbot",
+      model: "hosted_vllm/llm",
       api_base: "http://vllm-llm.llm-inference.svc.cluster.local:8000/v1",
       max_parallel_requests: 4,
     });
     assert.deepEqual(chatbot.model_info, { mode: "chat", max_input_tokens: 8192 });
+    for (const adapter of ["rag", "code", "microservices"]) {
+      assert.equal(config.model_list.find((m: any) => m.model_name === adapter).litellm_params.model, "hosted_vllm/llm", adapter);
+    }
     assert.deepEqual(
       config.model_list.map((m: any) => m.model_name),
       ["chatbot", "rag", "code", "microservices", "embedding", "openai", "default"],

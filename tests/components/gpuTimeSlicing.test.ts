@@ -86,6 +86,25 @@ describe("GpuTimeSlicing", () => {
       assert.equal(release.urn, "urn:pulumi:test::llm-platform::llm-platform:index:GpuTimeSlicing$kubernetes:helm.sh/v3:Release::gpu-device-plugin");
     });
 
+    it("applies node-feature-discovery's CRDs from the release the chart bundles, before the chart, which skips its own", () => {
+      // Helm installs a chart's crds/ only on first install and never upgrades them (#22): Pulumi applies them.
+      const crds = rendering.get("kubernetes:yaml/v2:ConfigFile", "gpu-nfd-crds");
+      assert.equal(unwrap(crds.inputs).file, "https://raw.githubusercontent.com/kubernetes-sigs/node-feature-discovery/v0.15.3/deployment/base/nfd-crds/nfd-api-crds.yaml");
+      assert.equal(crds.parent, "urn:pulumi:test::llm-platform::llm-platform:index:GpuTimeSlicing::gpu");
+      const release = rendering.get(RELEASE, "gpu-device-plugin");
+      assert.equal(unwrap(release.inputs).skipCrds, true);
+      assert.ok(release.dependencies.includes(crds.urn), "the CRDs exist before the chart's NFD needs them");
+    });
+
+    it("asks for the NFD release of a chart version it does not know", async () => {
+      await assert.rejects(
+        renderComponents(() => new GpuTimeSlicing("other", { namespace: "nvidia-device-plugin", chartVersion: "0.18.0" })),
+        /GpuTimeSlicing other: set nfdVersion to the node-feature-discovery release chart 0\.18\.0 bundles/,
+      );
+      const given = await renderComponents(() => new GpuTimeSlicing("other", { namespace: "nvidia-device-plugin", chartVersion: "0.18.0", nfdVersion: "v0.17.3" }));
+      assert.match(unwrap(given.get("kubernetes:yaml/v2:ConfigFile", "other-nfd-crds").inputs).file, /\/v0\.17\.3\//);
+    });
+
     it("deep-merges the release override last: scalars replace, objects merge", () => {
       const inputs = unwrap(rendering.get(RELEASE, "gpu-device-plugin").inputs);
       assert.equal(inputs.timeout, 900);
@@ -102,7 +121,7 @@ describe("GpuTimeSlicing", () => {
     });
 
     it("lets two instances coexist in one stack and namespace", () => {
-      const names = kubernetesNames(rendering.resources);
+      const names = kubernetesNames(rendering.resources).filter((n) => n.startsWith("helm.sh"));
       assert.equal(names.length, 2);
       assert.equal(new Set(names).size, names.length, names.join(", "));
       assert.match(unwrap(rendering.get(RELEASE, "gpu-b-device-plugin").inputs).values.config.map["llm-platform"], /mps:/);

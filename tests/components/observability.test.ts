@@ -154,3 +154,52 @@ describe("Observability component", function () {
     assert.equal(new Set(uids).size, uids.length);
   });
 });
+
+describe("Observability component: a Gateway API edge and LiteLLM's metrics", function () {
+  this.timeout(60_000);
+  const POD_MONITOR = "kubernetes:monitoring.coreos.com/v1:PodMonitor";
+  const edgeArgs: ObservabilityArgs = {
+    namespace: "observability",
+    edge: {
+      implementation: "gateway-api",
+      controller: { namespace: "edge", pods: { labels: { "app.kubernetes.io/name": "nginx-gateway-fabric" }, job: "ngf" }, port: "metrics" },
+      dataPlane: { namespace: "edge", pods: { labels: { "llm-platform.io/edge": "public" }, job: "public-nginx" }, port: "metrics" },
+      replicas: 3,
+      routes: [{ name: "public-v1", namespace: "gw", path: "/v1", backend: "gateway" }],
+    },
+    gateway: {
+      litellm: { namespace: "gw", service: "llm-gw", serviceLabels: { app: "litellm" }, port: "http", path: "/metrics/", bearerTokenSecret: { name: "llm-gw-metrics", key: "key" } },
+      replicas: 2,
+      clients: [{ name: "ui", maxBudget: 5 }],
+      adapters: [{ name: "chat", path: "/chat/v1" }],
+      models: ["chat", "embed"],
+    },
+  };
+
+  it("scrapes pods no Service exposes with PodMonitors that name their job, and alerts on the edge's replicas, its controller and LiteLLM", async () => {
+    const rendering = await renderComponents(() => new Observability("monitoring", edgeArgs));
+    const pods = rendering.ofType(POD_MONITOR).map((r) => unwrap(r.inputs));
+    assert.deepEqual(pods.map((m) => `${m.metadata.namespace}/${m.metadata.name}`).sort(), ["edge/monitoring-ngf-control-plane", "edge/monitoring-ngf-data-plane"]);
+    const { PodMonitor } = await import("@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/PodMonitor");
+    for (const m of pods) new PodMonitor(m).validate();
+    const data = pods.find((m) => m.metadata.name === "monitoring-ngf-data-plane");
+    assert.deepEqual(data.spec.selector.matchLabels, { "llm-platform.io/edge": "public" });
+    assert.deepEqual(data.spec.podMetricsEndpoints[0].relabelings, [{ targetLabel: "job", replacement: "public-nginx", action: "replace" }]);
+    const litellm = unwrap(rendering.get(SERVICE_MONITOR, "monitoring-litellm").inputs);
+    assert.deepEqual(litellm.spec.endpoints[0].authorization, { type: "Bearer", credentials: { name: "llm-gw-metrics", key: "key" } });
+    const rules = unwrap(rendering.get(PROMETHEUS_RULE, "monitoring-alerts").inputs).spec.groups.flatMap((g: any) => g.rules);
+    const expr = (alert: string) => rules.filter((r: any) => r.alert === alert).map((r: any) => r.expr);
+    assert.deepEqual(expr("EdgeReplicasDown"), [`(sum(up{namespace="edge",job="public-nginx"}) or vector(0)) < 3`]);
+    assert.deepEqual(expr("EdgeControllerDown"), [`(sum(up{namespace="edge",job="ngf"}) or vector(0)) < 1`]);
+    assert.deepEqual(expr("GatewayDown"), [`(sum(up{namespace="gw",service="llm-gw"}) or vector(0)) < 1`]);
+    assert.match(expr("GatewayHigh5xxRate")[0]!, /requested_model=~"chat\|embed"/);
+    assert.equal(expr("GatewayHigh5xxRate").length, 1, "no per-route rule: NGINX OSS counts no status");
+  });
+
+  it("refuses an endpoint that names neither a Service nor pods", async () => {
+    await assert.rejects(
+      renderComponents(() => new Observability("monitoring", { ...edgeArgs, edge: { ...edgeArgs.edge!, dataPlane: { namespace: "edge", port: "metrics" } } })),
+      /metrics endpoint ngf-data-plane in edge names neither a Service \(service, serviceLabels\) nor pods/,
+    );
+  });
+});

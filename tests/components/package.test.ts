@@ -14,7 +14,7 @@ const DIR = join(PROJECT_ROOT, "components");
  */
 const EXPECTED: Record<string, { inputs: string[]; required: string[]; outputs: string[] }> = {
   GpuTimeSlicing: {
-    inputs: ["chartRepository", "chartVersion", "mode", "namespace", "nodeSelector", "overrides", "renameByDefault", "replicas", "tolerations", "valuesOverride"],
+    inputs: ["chartRepository", "chartVersion", "mode", "namespace", "nfdVersion", "nodeSelector", "overrides", "renameByDefault", "replicas", "tolerations", "valuesOverride"],
     required: ["namespace"],
     outputs: ["releaseName", "resourceName", "sharingMode", "slicesPerGpu"],
   },
@@ -77,14 +77,14 @@ const EXPECTED: Record<string, { inputs: string[]; required: string[]; outputs: 
   },
   LiteLLMGateway: {
     inputs: [
-      "autoscaling", "backupTierLabel", "backups", "clients", "contextWindowFallbacks", "curlImage", "fallbacks", "image", "limits", "models", "namespace", "numRetries", "overrides",
-      "postgres", "protect", "providerEnv", "providerSecretName", "redis", "replicas", "resources", "retainOnDelete", "rotation", "timeoutSeconds",
+      "autoscaling", "backupTierLabel", "backups", "clients", "contextWindowFallbacks", "corsOrigins", "curlImage", "extraSecretEnv", "fallbacks", "image", "limits", "metrics", "models",
+      "namespace", "numRetries", "overrides", "postgres", "protect", "providerEnv", "providerSecretName", "redis", "replicas", "resources", "retainOnDelete", "rotation", "timeoutSeconds",
     ],
     required: ["models", "namespace", "postgres"],
     outputs: ["clientKeySecrets", "clientKeys", "databaseServiceName", "deploymentName", "masterKey", "providerSecretName", "serviceName", "url"],
   },
   QdrantStore: {
-    inputs: ["apiKeyRotation", "backupTierLabel", "clients", "collection", "curlImage", "image", "namespace", "overrides", "protect", "resources", "retainOnDelete", "snapshots", "storage"],
+    inputs: ["apiKeyRotation", "backupTierLabel", "clients", "collection", "curlImage", "image", "metricsReader", "namespace", "overrides", "protect", "resources", "retainOnDelete", "snapshots", "storage"],
     required: ["collection", "namespace", "storage"],
     outputs: ["apiKeySecretName", "clientTokens", "collection", "serviceName", "url"],
   },

@@ -78,6 +78,17 @@ describe("QdrantStore component", () => {
     assert.throws(() => verifyJwt(tokens.webui!, "another-key"), /signed HS256 with the API key/);
   });
 
+  it("signs the metrics scraper a global read-only token into its own Secret, only when asked", async () => {
+    assert.throws(() => r.get("kubernetes:core/v1:Secret", "qdrant-metrics-token"));
+    const m = await renderComponents(() => new QdrantStore("qdrant", qdrantArgs({ metricsReader: { expiresAt: 1893456000 } })));
+    const secret = m.get("kubernetes:core/v1:Secret", "qdrant-metrics-token");
+    assert.equal(unwrap(secret.inputs).metadata.name, "qdrant-metrics-token");
+    assert.ok(isSecretValue(secret.inputs.stringData), "the token is a secret where the engine receives it");
+    // Qdrant's /metrics asks for global access: {"access": "r"} is global read-only (storage::rbac::GlobalAccessMode::Read).
+    assert.deepEqual(verifyJwt(unwrap(secret.inputs).stringData.token, generated("qdrant-api-key")), { sub: "metrics", access: "r", exp: 1893456000 });
+    assert.ok(!Object.keys(unwrap(secret.inputs).stringData).includes("api-key"));
+  });
+
   it("restarts Qdrant when its key rotates (a digest in the template) and rotates only when asked", async () => {
     const key = generated("qdrant-api-key");
     const annotation = r.get(STATEFULSET, "qdrant-statefulset").inputs.spec.template.metadata.annotations["llm-platform.io/secret-hash"];

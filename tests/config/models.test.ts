@@ -14,6 +14,17 @@ function issues(raw: Record<string, unknown>): string[] {
   }
 }
 
+/**
+ * The prod fixture without Bitwarden: its store, and the cloud provider whose key comes from it (and the
+ * fallbacks to that provider), are taken away together, as an operator without Bitwarden would.
+ */
+function withoutBitwarden(c: any): void {
+  delete c.externalSecrets.bitwarden;
+  delete c.providers.openai;
+  c.gateway.fallbacks = {};
+  c.gateway.contextWindowFallbacks = {};
+}
+
 describe("models and the Hugging Face token (config)", () => {
   const prod = stackConfig("prod");
   const unprotected = variant(prod, (c) => (c.platform.protectStatefulData = false));
@@ -57,11 +68,26 @@ describe("models and the Hugging Face token (config)", () => {
     });
 
     it("accepts a gated model with an existing Secret (a prerequisite) and without Bitwarden", () => {
-      assert.deepEqual(issues(variant(prod, (c) => Object.assign(c, { huggingFace: { tokenSecret: { name: "huggingface-token" } } }, { models: { ...c.models, "llama-8b-awq": { ...c.models["llama-8b-awq"], gated: true } } }))), []);
+      const gated = (c: any) => Object.assign(c, { huggingFace: { tokenSecret: { name: "huggingface-token" } } }, { models: { ...c.models, "llama-8b-awq": { ...c.models["llama-8b-awq"], gated: true } } });
+      assert.deepEqual(issues(variant(prod, gated)), []);
+      assert.deepEqual(
+        issues(
+          variant(prod, (c) => {
+            withoutBitwarden(c);
+            gated(c);
+          }),
+        ),
+        [],
+      );
     });
 
     it("refuses a token from Bitwarden without a Bitwarden store", () => {
-      const found = issues(variant(prod, (c) => (c.huggingFace = { tokenSecret: { name: "huggingface-token", bitwardenSecret: "0b4c8e9d-1f2a-4b3c-8d4e-5f6a7b8c9d0e" } })));
+      const found = issues(
+        variant(prod, (c) => {
+          withoutBitwarden(c);
+          c.huggingFace = { tokenSecret: { name: "huggingface-token", bitwardenSecret: "0b4c8e9d-1f2a-4b3c-8d4e-5f6a7b8c9d0e" } };
+        }),
+      );
       assert.deepEqual(found, ["llm-platform:externalSecrets.bitwarden: is required: huggingFace.tokenSecret.bitwardenSecret comes from Bitwarden Secrets Manager (organizationId, projectId, accessTokenSecret)"]);
     });
 

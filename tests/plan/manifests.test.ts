@@ -85,6 +85,26 @@ for (const stack of ["prod", "dev"] as const) {
   });
 }
 
+describe("manifests the program applies from a URL", () => {
+  it("are remote resources of their own kustomization, in the wave of the ConfigFile, before what needs them", async () => {
+    const plan = await planned("prod");
+    const tree = renderManifests(plan.resources, { stack: "prod", order: plan.order });
+    const root = parse(tree.contents.get("kustomization.yaml")!);
+    const configFiles = plan.resources.filter((r) => r.type === "kubernetes:yaml/v2:ConfigFile");
+    assert.ok(configFiles.length >= 2, "prod applies the Gateway API and node-feature-discovery CRDs");
+    for (const r of configFiles) {
+      const sub = `remote/${r.name}`;
+      assert.ok(root.resources.includes(sub), sub);
+      const k = parse(tree.contents.get(`${sub}/kustomization.yaml`)!);
+      assert.deepEqual(k.resources, [r.props.file]);
+      assert.equal(k.commonAnnotations[SYNC_WAVE], String(plan.order.waveOf.get(r.urn)));
+    }
+    const nfd = configFiles.find((r) => /node-feature-discovery/.test(r.props.file))!;
+    const plugin = plan.resources.find((r) => r.type === "kubernetes:helm.sh/v3:Release" && r.props.chart === "nvidia-device-plugin")!;
+    assert.ok(plan.order.waveOf.get(nfd.urn)! < plan.order.waveOf.get(plugin.urn)!, "NFD's CRDs sync before the device plugin");
+  });
+});
+
 describe("generated Secrets in the GitOps tree", () => {
   it("without a Bitwarden store: left out and listed with their keys and value formats", async () => {
     const raw = variant(stackConfig("prod"), (c) => {
@@ -131,6 +151,11 @@ describe("the tree with kubectl kustomize", function () {
       const k = parse(readFileSync(file, "utf8"));
       delete k.helmCharts;
       writeFileSync(file, toYaml(k));
+    }
+    // Remote manifests (CRDs the program applies from a URL) need the network: built without them here.
+    for (const sub of parse(readFileSync(join(dir, "kustomization.yaml"), "utf8")).resources.filter((r: string) => r.startsWith("remote/"))) {
+      const file = join(dir, sub, "kustomization.yaml");
+      writeFileSync(file, toYaml({ ...parse(readFileSync(file, "utf8")), resources: [] }));
     }
     const built = spawnSync("kubectl", ["kustomize", dir], { encoding: "utf8" });
     assert.equal(built.status, 0, built.stderr);

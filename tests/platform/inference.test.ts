@@ -24,6 +24,24 @@ function render(raw: Record<string, unknown>): Promise<Rendering> {
 const deploymentInputs = (r: Rendering) => Object.fromEntries(r.ofType(DEPLOYMENT).map((d) => [d.name, unwrap(d.inputs)]));
 const claims = (r: Rendering) => r.ofType(PVC).map((c) => unwrap(c.inputs).metadata.name).sort();
 
+/**
+ * Renames (or, with `to` undefined, removes) an adapter everywhere the stack config names it: the
+ * adapter itself, the clients' model allowlists, and the fallback maps' keys and targets.
+ */
+function renameAdapter(c: any, from: string, to: string | undefined): void {
+  const swap = (names: string[]) => names.flatMap((n) => (n === from ? (to ? [to] : []) : [n]));
+  if (to) c.adapters[to] = c.adapters[from];
+  delete c.adapters[from];
+  for (const client of Object.values<any>(c.gateway?.clients ?? {})) if (client.models) client.models = swap(client.models);
+  for (const key of ["fallbacks", "contextWindowFallbacks"]) {
+    const map = c.gateway?.[key];
+    if (!map) continue;
+    c.gateway[key] = Object.fromEntries(
+      Object.entries<string[]>(map).flatMap(([model, targets]) => (model === from ? (to ? [[to, swap(targets)]] : []) : [[model, swap(targets)]])),
+    );
+  }
+}
+
 describe("inference layer (platform)", () => {
   const prod = stackConfig("prod");
   let rendering: Rendering;
@@ -79,14 +97,11 @@ describe("inference layer (platform)", () => {
       const added = await render(variant(prod, (c) => (c.adapters.support = { server: "llm", description: "Support desk" })));
       assert.deepEqual(deploymentInputs(added), before);
       assert.deepEqual(claims(added), claims(rendering));
-      const renamed = await render(
-        variant(prod, (c) => {
-          c.adapters.assistant = c.adapters.chatbot;
-          delete c.adapters.chatbot;
-        }),
-      );
+      // An adapter is also named in the clients' model allowlists and the fallbacks: the config refuses
+      // names the gateway does not serve, so a rename or removal changes them too (as an operator must).
+      const renamed = await render(variant(prod, (c) => renameAdapter(c, "chatbot", "assistant")));
       assert.deepEqual(deploymentInputs(renamed), before);
-      const removed = await render(variant(prod, (c) => delete c.adapters.rag));
+      const removed = await render(variant(prod, (c) => renameAdapter(c, "rag", undefined)));
       assert.deepEqual(deploymentInputs(removed), before);
       assert.deepEqual(claims(removed), ["base-models"]);
     });

@@ -65,7 +65,7 @@ describe("policy pack config", () => {
     assert.deepEqual(schemaKeys("stateful-protected-in-prod"), ["backupTierLabel", "protectedStacks"]);
     assert.deepEqual(schemaKeys("prod-image-digests"), ["protectedStacks"]);
     assert.deepEqual(schemaKeys("vllm-startup-probe"), ["minStartupSeconds"]);
-    for (const p of ["gpu-rollout-no-deadlock", "requests-and-limits", "images-pinned", "no-secret-env-literals", "ingress-tls", "cors-no-wildcard-with-credentials"]) {
+    for (const p of ["gpu-rollout-no-deadlock", "requests-and-limits", "images-pinned", "no-secret-env-literals", "ingress-tls", "gateway-tls", "cors-no-wildcard-with-credentials"]) {
       assert.deepEqual(schemaKeys(p), [], `${p} takes no settings`);
     }
   });

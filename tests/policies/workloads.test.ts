@@ -60,7 +60,7 @@ describe("workload policies", () => {
       const advisory = violationsOf(v, "prod-image-digests");
       assert.ok(advisory.length >= 2);
       assert.equal(advisory[0]!.level, "advisory");
-      assert.match(advisory[0]!.message, /pinned by tag, not digest, in stack prod\. Pin it by digest: llm-platform:images\.pinning resolve looks each tag's digest up at deploy time; digest requires repo@sha256:<digest>/);
+      assert.match(advisory[0]!.message, /pinned by tag, not digest, in stack prod\. Pin it by digest: `npm run pin-digests -- --stack <stack> --write` commits repo:tag@sha256:<digest> for every image with llm-platform:images\.pinning digest/);
       const dev = await evaluate({ ...prod, resources: prod.resources.map((r) => ({ ...r, urn: r.urn.replace(":prod::", ":dev::") })) });
       assert.deepEqual(violationsOf(dev, "prod-image-digests"), []);
     });

@@ -12,7 +12,7 @@ import { fixtureStackFile, PROJECT_ROOT, stackConfig } from "../fixtures/stacks"
 const PROD_IMAGES: Record<string, string> = {
   "images.vllm": "vllm/vllm-openai:v0.19.0",
   "images.curl": "curlimages/curl:8.16.0",
-  "gateway.image": "ghcr.io/berriai/litellm:v1.77.7-stable",
+  "gateway.image": "ghcr.io/berriai/litellm:v1.93.1",
   "gateway.postgres.image": "postgres:17.6",
   "gateway.redis.image": "redis:7.4.6",
   "qdrant.image": "qdrant/qdrant:v1.15.4-unprivileged",
@@ -21,7 +21,7 @@ const PROD_IMAGES: Record<string, string> = {
 const MANIFESTS: Record<string, string> = {
   "vllm/vllm-openai:v0.19.0": '{"manifests":["vllm"]}',
   "curlimages/curl:8.16.0": '{"manifests":["curl"]}',
-  "berriai/litellm:v1.77.7-stable": '{"manifests":["litellm"]}',
+  "berriai/litellm:v1.93.1": '{"manifests":["litellm"]}',
   "library/postgres:17.6": '{"manifests":["postgres"]}',
   "library/redis:7.4.6": '{"manifests":["redis"]}',
   "qdrant/qdrant:v1.15.4-unprivileged": '{"manifests":["qdrant"]}',
@@ -29,7 +29,7 @@ const MANIFESTS: Record<string, string> = {
 const CONFIG_OF: Record<string, string> = {
   "images.vllm": "vllm/vllm-openai:v0.19.0",
   "images.curl": "curlimages/curl:8.16.0",
-  "gateway.image": "berriai/litellm:v1.77.7-stable",
+  "gateway.image": "berriai/litellm:v1.93.1",
   "gateway.postgres.image": "library/postgres:17.6",
   "gateway.redis.image": "library/redis:7.4.6",
   "qdrant.image": "qdrant/qdrant:v1.15.4-unprivileged",

@@ -6,7 +6,8 @@ import { main, type SmokeIo } from "../../smoke/cli";
 import { fixtureStackFile, stackConfig } from "../fixtures/stacks";
 
 export const KEY = "sk-smoke-test-client-key-3f9a";
-export const QDRANT_KEY = "qdrant-read-only-key-77c1";
+/** A Qdrant client token as QdrantStore signs them (header.claims.signature; the double only compares it). */
+export const QDRANT_TOKEN = "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiJ3ZWJ1aSJ9.c21va2UtdGVzdC1zaWduYXR1cmU";
 
 export interface Run {
   code: number;

@@ -10,7 +10,7 @@ import { runChecks } from "../../smoke/run";
 import { smokeTargets } from "../../smoke/targets";
 import { stackConfig, variant } from "../fixtures/stacks";
 import { EDGE_HOST, startEdgeDouble } from "./edgeDouble";
-import { KEY, QDRANT_KEY } from "./helpers";
+import { KEY, QDRANT_TOKEN } from "./helpers";
 
 const prod = () => parsePlatformConfig(stackConfig("prod"));
 
@@ -33,8 +33,14 @@ describe("smoke targets from the stack config", () => {
     // bge-m3 embeds into 1024 dimensions: the collection is created with that size.
     assert.deepEqual(t.vectorSearch, { prefix: "/vector-search", collection: "rag", vectorSize: 1024, endpoint: "query" });
     assert.deepEqual(t.cors?.origins, ["https://chat.example.com", "https://n8n.example.com"]);
-    // 20 rps and 40 connections over 2 controller replicas: 10 and 20 per replica.
-    assert.deepEqual(t.rateLimits?.perReplica, { rps: 10, rpm: undefined, connections: 20 });
+    // 20 rps per address and 40 per API key over 2 NGINX data-plane replicas: 10 and 20 per replica.
+    assert.deepEqual(t.rateLimits?.perReplica, { rps: 10, rpm: undefined, perApiKey: { rps: 20, rpm: undefined } });
+    assert.equal(t.rateLimits?.replicas, 2);
+    assert.deepEqual(t.rateLimits?.allowlist, [], "no exemptions on the Gateway API");
+    assert.equal(t.edgeImplementation, "gateway-api");
+    assert.deepEqual(t.certificate, { name: "edge-tls", namespaces: ["ingress-nginx"] }, "one certificate beside the Gateway");
+    assert.equal(t.gatewayConfigMap, "gateway-litellm-config");
+    assert.deepEqual(t.qdrantClients, { webui: "r", n8n: "rw" });
     assert.equal(t.acme, "production");
   });
 
@@ -43,7 +49,9 @@ describe("smoke targets from the stack config", () => {
     assert.equal(t.host, "llm.dev.example.com");
     assert.equal(t.embedding, undefined);
     assert.equal(t.vectorSearch?.vectorSize, 1024);
-    assert.deepEqual(t.rateLimits?.perReplica, { rps: undefined, rpm: 600, connections: undefined });
+    assert.deepEqual(t.rateLimits?.perReplica, { rps: undefined, rpm: 600 });
+    assert.equal(t.edgeImplementation, "ingress-nginx");
+    assert.deepEqual(t.certificate?.namespaces, ["llm-gateway", "llm-data"], "an Ingress reads only Secrets of its namespace: one certificate per route namespace");
     assert.deepEqual(t.clientModels, { webui: undefined, n8n: ["microservices", "code"] });
     assert.equal(t.acme, "staging");
   });
@@ -59,7 +67,7 @@ describe("smoke targets from the stack config", () => {
     assert.equal(t.adapters.find((a) => a.name === "rag")?.prefix, "/retrieval/v1");
     assert.equal(t.adapters.find((a) => a.name === "sql")?.prefix, "/sql/v1");
     const checks = planChecks(t, settings(new URL("http://127.0.0.1:1")));
-    assert.ok(checks.some((c) => c.id === "chat-path:sql" && c.request === "POST /sql/v1/chat/completions" && !c.skip));
+    assert.ok(checks.some((c) => c.id === "chat-path:sql" && c.request === "POST /sql/v1/chat/completions model=sql" && !c.skip));
   });
 
   it("--embedding-model and --rerank-model name gateway models the config does not serve", () => {
@@ -70,7 +78,7 @@ describe("smoke targets from the stack config", () => {
 });
 
 function settings(baseUrl: URL): SmokeSettings {
-  return { stack: "prod", endpoint: { baseUrl, hostName: EDGE_HOST }, apiKey: KEY, qdrantKey: QDRANT_KEY, timeoutMs: 5000, certWarnDays: 14 };
+  return { stack: "prod", endpoint: { baseUrl, hostName: EDGE_HOST }, apiKey: KEY, qdrantToken: QDRANT_TOKEN, timeoutMs: 5000, certWarnDays: 14 };
 }
 
 describe("the reranker, detected from servers.<name>.task", function () {
@@ -85,7 +93,7 @@ describe("the reranker, detected from servers.<name>.task", function () {
   it("is a target under the server's name and is exercised on /v1/rerank", async () => {
     const t = smokeTargets(withReranker());
     assert.deepEqual(t.reranker, { model: "reranker", server: "reranker" });
-    const double = await startEdgeDouble({ keys: { [KEY]: "webui" }, qdrantKey: QDRANT_KEY, reranker: "reranker" });
+    const double = await startEdgeDouble({ keys: { [KEY]: "webui" }, qdrantTokens: { [QDRANT_TOKEN]: "webui" }, reranker: "reranker" });
     try {
       const records = await runChecks(planChecks(t, settings(new URL(double.url))), settings(new URL(double.url)), { budgetMs: 30_000, redact: redactor([KEY]) });
       const rerank = records.find((r) => r.id === "rerank")!;
@@ -99,7 +107,7 @@ describe("the reranker, detected from servers.<name>.task", function () {
   });
 
   it("fails naming the reranker's server when the gateway does not serve it", async () => {
-    const double = await startEdgeDouble({ keys: { [KEY]: "webui" }, qdrantKey: QDRANT_KEY });
+    const double = await startEdgeDouble({ keys: { [KEY]: "webui" }, qdrantTokens: { [QDRANT_TOKEN]: "webui" } });
     try {
       const t = smokeTargets(withReranker());
       const records = await runChecks(planChecks(t, settings(new URL(double.url))), settings(new URL(double.url)), { budgetMs: 30_000, redact: redactor([KEY]) });

@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { judgeCertificate, judgeRedirect, type CertificateInfo } from "../../smoke/tls";
 import { EDGE_HOST, startEdgeDouble, startRedirectDouble, type EdgeDouble, type EdgeFaults } from "./edgeDouble";
-import { KEY, QDRANT_KEY, resultOf, row, smoke } from "./helpers";
+import { KEY, QDRANT_TOKEN, resultOf, row, smoke } from "./helpers";
 
 const DAY = 86_400_000;
 const hasOpenssl = spawnSync("openssl", ["version"]).status === 0;
@@ -41,10 +41,10 @@ describe("npm run smoke over HTTPS: certificate, redirect, HSTS", function () {
   });
 
   const https = async (tls: { key: string; cert: string }, faults: EdgeFaults = {}) => {
-    edge = await startEdgeDouble({ keys: { [KEY]: "webui" }, qdrantKey: QDRANT_KEY, tls, faults });
+    edge = await startEdgeDouble({ keys: { [KEY]: "webui" }, qdrantTokens: { [QDRANT_TOKEN]: "webui" }, tls, faults });
     return edge;
   };
-  const args = (d: EdgeDouble, ...more: string[]) => ["--stack", "prod", "--url", d.url, "--api-key", KEY, "--qdrant-key", QDRANT_KEY, ...more];
+  const args = (d: EdgeDouble, ...more: string[]) => ["--stack", "prod", "--url", d.url, "--api-key", KEY, "--qdrant-token", QDRANT_TOKEN, ...more];
 
   it("passes a trusted certificate for the host, the 308 redirect and HSTS through a port-forward (Host and SNI = the edge host)", async () => {
     const d = await https(good);
@@ -69,7 +69,7 @@ describe("npm run smoke over HTTPS: certificate, redirect, HSTS", function () {
     assert.match(row(run.stdout, "HSTS header on HTTPS answers"), /^FAIL .*self-signed certificate/);
     assert.match(row(run.stdout, "model list names every adapter"), /^FAIL .*not run: https:\/\/127\.0\.0\.1:\d+ fails TLS verification \(see tls-hsts\)/);
     assert.equal(resultOf(run.stdout, "plain HTTP redirects to HTTPS"), "PASS");
-    assert.match(run.stdout, /TLS verification failed: see the tls-certificate check; kubectl describe certificate -n llm-gateway llm-platform-tls/);
+    assert.match(run.stdout, /TLS verification failed: see the tls-certificate check; kubectl describe certificate -n ingress-nginx edge-tls/);
     assert.equal(edge!.calls.length, 0);
   });
 

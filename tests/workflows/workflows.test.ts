@@ -269,15 +269,30 @@ describe("the preview identity (.github/preview-identity.yaml)", () => {
     }
     const writes = rules.filter((r) => r.verbs.some((v) => ["create", "update", "patch"].includes(v)));
     const writable = new Set(writes.flatMap((r) => r.apiGroups));
-    for (const forbidden of ["*", "rbac.authorization.k8s.io", "admissionregistration.k8s.io", "apiextensions.k8s.io"]) assert.ok(!writable.has(forbidden), forbidden);
+    // Admission objects are exempt from admission policies: a write on them could not be held to a dry run.
+    for (const forbidden of ["*", "rbac.authorization.k8s.io", "admissionregistration.k8s.io"]) assert.ok(!writable.has(forbidden), forbidden);
+    // CRDs are the one cluster-wide type it may dry-run (the Gateway API bundle), and nothing else of their group.
+    const crdRules = writes.filter((r) => r.apiGroups.includes("apiextensions.k8s.io"));
+    assert.deepEqual(
+      crdRules.map((r) => [r.apiGroups, (r as { resources?: string[] }).resources]),
+      [[["apiextensions.k8s.io"], ["customresourcedefinitions"]]],
+    );
     // Every Kubernetes type the program declares can be previewed (dry-run): its API group is writable.
+    // Pulumi-only types are no API group: what they put in the cluster is. Helm releases preview by
+    // rendering the chart (reads); the yaml/v2 ConfigFile of the Gateway API bundle creates its CRDs
+    // (and the bundle's own admission policy, which pulumi-kubernetes previews client-side when the dry
+    // run is forbidden, pulumi/pulumi-kubernetes#2419).
+    const installs: Record<string, string[]> = { "helm.sh/v3:Release": [], "yaml/v2:ConfigFile": ["apiextensions.k8s.io"] };
     const groups = new Set<string>();
     for (const stack of stacks) {
       for (const r of (await planOf(stack)).resources) {
-        const m = /^kubernetes:([^:]+)\/[^/:]+:/.exec(r.type);
-        if (m && m[1] !== "helm.sh") groups.add(m[1] === "core" ? "" : m[1]!);
+        const m = /^kubernetes:(([^:/]+)\/[^/:]+:[^:]+)$/.exec(r.type);
+        if (!m) continue;
+        const [, typeName, group] = m;
+        for (const g of installs[typeName!] ?? [group === "core" ? "" : group!]) groups.add(g);
       }
     }
+    assert.ok(groups.has("apiextensions.k8s.io") && groups.has("gateway.networking.k8s.io"), "the prod plan's Gateway API edge is among the types checked");
     for (const g of groups) assert.ok(writable.has(g), `API group "${g}"`);
   });
 

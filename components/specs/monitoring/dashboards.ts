@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { PART_OF } from "../labels";
 import { anyOf, num, q, targetSelector, vllmSelector } from "./rules";
-import type { ModelServerPlan, MonitoringPlan } from "./targets";
+import type { EdgePlan, EdgeRoutePlan, GatewayPlan, ModelServerPlan, MonitoringPlan } from "./targets";
 
 /**
  * Grafana dashboards generated from the plan, one per layer, as ConfigMaps Grafana's dashboard
@@ -262,59 +262,94 @@ function inferenceDashboard(prefix: string, plan: MonitoringPlan): Dashboard | u
   return dashboard(prefix, "vllm", "vLLM servers", l.done());
 }
 
+/** Per-route rows from ingress-nginx's per-Ingress series (the edge's own 429s included). */
+function ingressRoutePanels(l: Layout, plan: MonitoringPlan, r: EdgeRoutePlan): void {
+  const sel = `namespace=${q(r.namespace)},ingress=${q(r.name)}`;
+  l.row(r.adapter ? `Adapter ${r.adapter} — ${r.path}` : `${r.path} — the OpenAI API (the body's model picks the adapter)`);
+  l.add({
+    title: "Requests /s by status (edge)",
+    min: 0,
+    queries: [{ expr: `sum by (status) (rate(nginx_ingress_controller_requests{${sel}}[5m]))`, legend: "{{status}}" }],
+  });
+  l.add({
+    title: "5xx and 429 share (edge)",
+    unit: "percentunit",
+    min: 0,
+    threshold: plan.thresholds.gateway5xxRatio,
+    queries: [
+      { expr: `sum(rate(nginx_ingress_controller_requests{${sel},status=~"5.."}[5m])) / sum(rate(nginx_ingress_controller_requests{${sel}}[5m]))`, legend: "5xx" },
+      { expr: `sum(rate(nginx_ingress_controller_requests{${sel},status="429"}[5m])) / sum(rate(nginx_ingress_controller_requests{${sel}}[5m]))`, legend: "429" },
+    ],
+  });
+}
+
+/** Per-model rows from LiteLLM's own counters: what each adapter answered, whichever path it came by. */
+function modelPanels(l: Layout, plan: MonitoringPlan, gw: GatewayPlan, title: string, model: string): void {
+  const sel = `${targetSelector(gw.litellm!)},requested_model=${q(model)}`;
+  const requests = `litellm_proxy_total_requests_metric_total{${sel}}`;
+  l.row(title);
+  l.add({ title: "Requests /s by status", min: 0, queries: [{ expr: `sum by (status_code) (rate(${requests}[5m]))`, legend: "{{status_code}}" }] });
+  l.add({
+    title: "5xx and 429 share",
+    unit: "percentunit",
+    min: 0,
+    threshold: plan.thresholds.gateway5xxRatio,
+    queries: [
+      { expr: `sum(rate(litellm_proxy_total_requests_metric_total{${sel},status_code=~"5.."}[5m])) / sum(rate(${requests}[5m]))`, legend: "5xx" },
+      { expr: `sum(rate(litellm_proxy_total_requests_metric_total{${sel},status_code="429"}[5m])) / sum(rate(${requests}[5m]))`, legend: "429" },
+    ],
+  });
+  l.add({
+    title: "Latency p95 (gateway)",
+    unit: "s",
+    min: 0,
+    queries: [{ expr: `histogram_quantile(0.95, sum by (le) (rate(litellm_request_total_latency_metric_bucket{${sel}}[5m])))`, legend: "p95" }],
+  });
+  l.add({ title: "Tokens /s", min: 0, queries: [{ expr: `sum(rate(litellm_total_tokens_metric_total{${sel}}[5m]))`, legend: "tokens" }] });
+}
+
 function gatewayDashboard(prefix: string, plan: MonitoringPlan): Dashboard | undefined {
-  const routes = plan.edge?.routes.filter((r) => r.backend === "gateway") ?? [];
-  if (routes.length === 0 && !plan.gateway) return undefined;
-  const l = new Layout();
-  for (const r of routes) {
-    const sel = `namespace=${q(r.namespace)},ingress=${q(r.ingress)}`;
-    l.row(r.adapter ? `Adapter ${r.adapter} — ${r.path}` : `${r.path} — the OpenAI API (the body's model picks the adapter)`);
-    l.add({
-      title: "Requests /s by status",
-      min: 0,
-      queries: [{ expr: `sum by (status) (rate(nginx_ingress_controller_requests{${sel}}[5m]))`, legend: "{{status}}" }],
-    });
-    l.add({
-      title: "5xx and 429 share",
-      unit: "percentunit",
-      min: 0,
-      threshold: plan.thresholds.gateway5xxRatio,
-      queries: [
-        { expr: `sum(rate(nginx_ingress_controller_requests{${sel},status=~"5.."}[5m])) / sum(rate(nginx_ingress_controller_requests{${sel}}[5m]))`, legend: "5xx" },
-        { expr: `sum(rate(nginx_ingress_controller_requests{${sel},status="429"}[5m])) / sum(rate(nginx_ingress_controller_requests{${sel}}[5m]))`, legend: "429" },
-      ],
-    });
-  }
   const gw = plan.gateway;
+  const ingressRoutes = plan.edge?.implementation === "ingress-nginx" ? plan.edge.routes.filter((r) => r.backend === "gateway") : [];
+  if (!gw && ingressRoutes.length === 0) return undefined;
+  const l = new Layout();
   if (gw?.litellm) {
     const sel = targetSelector(gw.litellm);
-    l.row("Per client and adapter (LiteLLM)");
+    l.add({ title: "Replicas answering", type: "stat", width: 6, height: 4, queries: [{ expr: `sum(up{${sel}})`, legend: "up" }] });
     l.add({
-      title: "Requests /s per client",
+      title: "Requests /s by status (every model)",
+      width: 18,
+      height: 4,
       min: 0,
-      queries: [{ expr: `sum by (api_key_alias) (rate(litellm_proxy_total_requests_metric_total{${sel}}[5m]))`, legend: "{{api_key_alias}}" }],
+      queries: [{ expr: `sum by (status_code) (rate(litellm_proxy_total_requests_metric_total{${sel}}[5m]))`, legend: "{{status_code}}" }],
+    });
+    for (const a of gw.adapters) modelPanels(l, plan, gw, `Adapter ${a.name}${a.path ? ` — ${a.path}` : ""}`, a.name);
+    const others = gw.models.filter((m) => !gw.adapters.some((a) => a.name === m));
+    for (const m of others) modelPanels(l, plan, gw, `Model ${m}`, m);
+    l.row("Per client (LiteLLM virtual keys)");
+    l.add({ title: "Requests /s per client", min: 0, queries: [{ expr: `sum by (api_key_alias) (rate(litellm_proxy_total_requests_metric_total{${sel}}[5m]))`, legend: "{{api_key_alias}}" }] });
+    l.add({ title: "Tokens /s per client", min: 0, queries: [{ expr: `sum by (api_key_alias) (rate(litellm_total_tokens_metric_total{${sel}}[5m]))`, legend: "{{api_key_alias}}" }] });
+    l.add({ title: "Spend per client (USD, 24 h)", min: 0, queries: [{ expr: `sum by (api_key_alias) (increase(litellm_spend_metric_total{${sel}}[1d]))`, legend: "{{api_key_alias}}" }] });
+    l.add({ title: "Budget left per client (USD)", min: 0, queries: [{ expr: `max by (api_key_alias) (litellm_remaining_api_key_budget_metric{${sel}})`, legend: "{{api_key_alias}}" }] });
+    l.row("Deployments (the servers and providers behind the models)");
+    l.add({
+      title: "Deployment state (0 healthy, 1 partial outage, 2 outage)",
+      min: 0,
+      max: 2,
+      queries: [{ expr: `max by (litellm_model_name, api_base) (litellm_deployment_state{${sel}})`, legend: "{{litellm_model_name}} {{api_base}}" }],
     });
     l.add({
-      title: "Requests /s per adapter",
+      title: "Failed calls to deployments /s",
       min: 0,
-      queries: [{ expr: `sum by (requested_model) (rate(litellm_proxy_total_requests_metric_total{${sel},requested_model=~${anyOf(gw.adapters)}}[5m]))`, legend: "{{requested_model}}" }],
-    });
-    l.add({
-      title: "Spend per client (USD, 24 h)",
-      min: 0,
-      queries: [{ expr: `sum by (api_key_alias) (increase(litellm_spend_metric_total{${sel}}[1d]))`, legend: "{{api_key_alias}}" }],
-    });
-    l.add({
-      title: "Budget left per client (USD)",
-      min: 0,
-      queries: [{ expr: `max by (api_key_alias) (litellm_remaining_api_key_budget_metric{${sel}})`, legend: "{{api_key_alias}}" }],
+      queries: [{ expr: `sum by (litellm_model_name, exception_status) (rate(litellm_deployment_failure_responses_total{${sel}}[5m]))`, legend: "{{litellm_model_name}} {{exception_status}}" }],
     });
   } else {
     l.text(
-      "Per client",
-      "LiteLLM's own metrics are not scraped: the pinned open-source image registers only `litellm_not_a_premium_user_metric`. Per-client request, spend and budget panels appear with `monitoring.gateway.litellmMetrics: true` (an Enterprise licence, or a LiteLLM release whose Prometheus callback is open source). Per-adapter traffic above comes from the edge.",
+      "Per client and per model",
+      "LiteLLM's own metrics are not scraped (`monitoring.gateway.litellmMetrics: false`): per-model status codes, per-client requests, tokens, spend and budgets appear when it is on (LiteLLM v1.80 or later).",
     );
   }
+  for (const r of ingressRoutes) ingressRoutePanels(l, plan, r);
   return dashboard(prefix, "gateway", "Gateway per adapter and client", l.done());
 }
 
@@ -337,11 +372,18 @@ function vectorStoreDashboard(prefix: string, plan: MonitoringPlan): Dashboard |
   return dashboard(prefix, "qdrant", `Qdrant (${v.collection})`, l.done());
 }
 
-function edgeDashboard(prefix: string, plan: MonitoringPlan): Dashboard | undefined {
-  const e = plan.edge;
-  if (!e) return undefined;
+function certificatePanel(l: Layout, plan: MonitoringPlan): void {
+  if (!plan.certificates) return;
+  l.add({
+    title: "Certificate days left",
+    unit: "d",
+    threshold: plan.thresholds.certificateExpiryDays,
+    queries: [{ expr: `(min by (namespace, name) (certmanager_certificate_expiration_timestamp_seconds{namespace=~${anyOf(plan.certificates.namespaces)}}) - time()) / 86400`, legend: "{{namespace}}/{{name}}" }],
+  });
+}
+
+function ingressNginxPanels(l: Layout, e: EdgePlan): void {
   const sel = targetSelector(e.controller);
-  const l = new Layout();
   l.add({ title: "Requests /s by status (all routes)", min: 0, queries: [{ expr: `sum by (status) (rate(nginx_ingress_controller_requests{controller_namespace=${q(e.controller.namespace)}}[5m]))`, legend: "{{status}}" }] });
   l.add({
     title: "Latency p95 per route",
@@ -349,22 +391,59 @@ function edgeDashboard(prefix: string, plan: MonitoringPlan): Dashboard | undefi
     min: 0,
     queries: [
       {
-        expr: `histogram_quantile(0.95, sum by (le, ingress) (rate(nginx_ingress_controller_request_duration_seconds_bucket{controller_namespace=${q(e.controller.namespace)},ingress=~${anyOf(e.routes.map((r) => r.ingress))}}[5m])))`,
+        expr: `histogram_quantile(0.95, sum by (le, ingress) (rate(nginx_ingress_controller_request_duration_seconds_bucket{controller_namespace=${q(e.controller.namespace)},ingress=~${anyOf(e.routes.map((r) => r.name))}}[5m])))`,
         legend: "{{ingress}}",
       },
     ],
   });
+  l.add({ title: `Controller replicas answering (of ${e.replicas})`, type: "stat", width: 6, height: 4, queries: [{ expr: `sum(up{${sel}})`, legend: "up" }] });
+  l.add({ title: "Last config reload successful", type: "stat", width: 6, height: 4, queries: [{ expr: `min(nginx_ingress_controller_config_last_reload_successful{${sel}})`, legend: "reload ok" }] });
   l.add({ title: "Active connections", min: 0, queries: [{ expr: `sum by (pod) (nginx_ingress_controller_nginx_connections{${sel},state="active"})`, legend: "{{pod}}" }] });
-  l.add({ title: "Last config reload successful", type: "stat", queries: [{ expr: `min(nginx_ingress_controller_config_last_reload_successful{${sel}})`, legend: "reload ok" }] });
-  if (plan.certificates) {
+}
+
+function gatewayApiPanels(l: Layout, e: EdgePlan): void {
+  const data = e.dataPlane;
+  if (data) {
+    const sel = targetSelector(data);
+    const connections = (outcome: string) => `sum(rate(nginx_http_connections_total{${sel},nginx_connections_outcome=${q(outcome)}}[5m]))`;
+    l.add({ title: `NGINX replicas answering (of ${e.replicas})`, type: "stat", width: 6, height: 4, queries: [{ expr: `sum(up{${sel}})`, legend: "up" }] });
+    l.add({ title: "Requests /s (every route, every status)", width: 18, height: 4, min: 0, queries: [{ expr: `sum by (pod) (rate(nginx_http_requests_total{${sel}}[5m]))`, legend: "{{pod}}" }] });
     l.add({
-      title: "Certificate days left",
-      unit: "d",
-      threshold: plan.thresholds.certificateExpiryDays,
-      queries: [{ expr: `(min by (namespace, name) (certmanager_certificate_expiration_timestamp_seconds{namespace=~${anyOf(plan.certificates.namespaces)}}) - time()) / 86400`, legend: "{{namespace}}/{{name}}" }],
+      title: "Connections /s: accepted, handled, dropped",
+      min: 0,
+      description: "Dropped = accepted − handled: connections NGINX closed for lack of resources (worker_connections).",
+      queries: [
+        { expr: connections("ACCEPTED"), legend: "accepted" },
+        { expr: connections("HANDLED"), legend: "handled" },
+        { expr: `${connections("ACCEPTED")} - ${connections("HANDLED")}`, legend: "dropped" },
+      ],
     });
   }
-  for (const r of e.routes) l.text(r.ingress, `\`${r.path}\` → ${r.backend}${r.adapter ? ` (adapter ${r.adapter})` : ""}`, 8, 2);
+  const control = targetSelector(e.controller);
+  l.add({
+    title: "Control plane: configuration batches p95 (ms)",
+    min: 0,
+    queries: [{ expr: `histogram_quantile(0.95, sum by (le) (rate(nginx_gateway_fabric_event_batch_processing_milliseconds_bucket{${control}}[5m])))`, legend: "p95" }],
+  });
+}
+
+function edgeDashboard(prefix: string, plan: MonitoringPlan): Dashboard | undefined {
+  const e = plan.edge;
+  if (!e) return undefined;
+  const l = new Layout();
+  if (e.implementation === "ingress-nginx") ingressNginxPanels(l, e);
+  else {
+    l.text(
+      "Status codes",
+      "NGINX Gateway Fabric's data plane runs NGINX OSS, whose counters have no status code and no route: the answers per adapter and status are LiteLLM's (the gateway dashboard). The edge's own refusals (429 from `edge.rateLimits`, 413 above `edge.maxBodySize`) are in the data plane's access log.",
+      24,
+      3,
+    );
+    gatewayApiPanels(l, e);
+  }
+  certificatePanel(l, plan);
+  const kind = e.implementation === "ingress-nginx" ? "Ingress" : "HTTPRoute";
+  for (const r of e.routes) l.text(`${kind} ${r.name}`, `\`${r.path}\` → ${r.backend}${r.adapter ? ` (adapter ${r.adapter})` : ""}`, 8, 2);
   return dashboard(prefix, "edge", "Edge", l.done());
 }
 

@@ -15,10 +15,23 @@ import type { MetricsEndpoint, ModelServerPlan, MonitoringPlan } from "./targets
  *   label the ServiceMonitor adds from the pod's node instead).
  * - ingress-nginx 1.15.1 (internal/ingress/metric/collectors/socket.go): `nginx_ingress_controller_requests`
  *   with `status`, `method`, `path`, `namespace`, `ingress`, `service`, `canary` (no host label).
+ * - NGINX Gateway Fabric 2.6.7: the control plane serves controller-runtime's metrics and
+ *   `nginx_gateway_fabric_event_batch_processing_milliseconds` (internal/controller/metrics) on the
+ *   container port `metrics` (9113); each NGINX data-plane pod's agent (nginx/agent v3.11.2, provisioner
+ *   agent config `collector.exporters.prometheus`) exports NGINX OSS's stub_status counters on `metrics`
+ *   (9113): `nginx_http_requests_total`, `nginx_http_connections_total{nginx_connections_outcome}`
+ *   (OTel's Prometheus names: `_total` on counters). NGINX OSS counts no status codes and no routes, and
+ *   the agent reads no access log written to stdout, so per-route 5xx/429 on this edge come from LiteLLM.
  * - cert-manager v1.21.1 (internal/collectors/certificate_collector.go):
  *   `certmanager_certificate_expiration_timestamp_seconds` and `certmanager_certificate_ready_status`,
  *   labels `name`, `namespace`, `issuer_*` (and `condition`).
- * - LiteLLM's Prometheus callback: `litellm_remaining_api_key_budget_metric` by `api_key_alias`.
+ * - LiteLLM v1.93.1's PrometheusLogger (litellm/integrations/prometheus.py, open source since
+ *   BerriAI/litellm#16689; prometheus_client names counters `<name>_total`):
+ *   `litellm_proxy_total_requests_metric_total` by `api_key_alias`, `requested_model` and `status_code`,
+ *   counted on every success (200) and, in async_post_call_failure_hook, on every failure with the
+ *   error's status: LiteLLM's own 429s (a key's rpm/tpm/parallel limits), the backends' 5xx as LiteLLM
+ *   passes them on; requests with an invalid key (401) are not counted. `litellm_remaining_api_key_budget_metric`
+ *   by `api_key_alias`.
  * - kube-state-metrics `kube_pod_container_status_restarts_total`; kubelet `kubelet_volume_stats_*`.
  */
 
@@ -47,9 +60,12 @@ export const ALERTS = [
   "VllmKvCachePressure",
   "VllmTimeToFirstTokenSlo",
   "VllmPreempting",
+  "GatewayDown",
   "GatewayHigh5xxRate",
   "GatewayHigh429Rate",
   "ClientBudgetNearlySpent",
+  "EdgeReplicasDown",
+  "EdgeControllerDown",
   "QdrantDown",
   "CertificateExpiringSoon",
   "CertificateNotReady",
@@ -69,9 +85,9 @@ export function runbook(plan: Pick<MonitoringPlan, "runbookUrl">, alert: AlertNa
   return `${plan.runbookUrl}#${alert.toLowerCase()}`;
 }
 
-/** `{namespace="…",service="…"}` of a scrape target. */
+/** The labels of a scrape target's series: `{namespace, service}` of a Service, `{namespace, job}` of pods. */
 export function targetSelector(e: MetricsEndpoint): string {
-  return `namespace=${q(e.namespace)},service=${q(e.service)}`;
+  return e.pods ? `namespace=${q(e.namespace)},job=${q(e.pods.job)}` : `namespace=${q(e.namespace)},service=${q(e.service ?? "")}`;
 }
 
 /** Targets of an endpoint that answer; 0 when none does (or none exists). */
@@ -210,46 +226,100 @@ function serverRules(plan: MonitoringPlan, s: ModelServerPlan): AlertRule[] {
   return rules;
 }
 
+/** Share of a counter's rate whose `label` matches `status`, per `by`. */
+function statusShare(metric: string, sel: string, by: string, label: string, status: string): string {
+  return `sum by (${by}) (rate(${metric}{${sel},${label}=~${q(status)}}[5m])) / sum by (${by}) (rate(${metric}{${sel}}[5m]))`;
+}
+
+/** LiteLLM's request counter (every answer the proxy gives, with the requested model and the status). */
+const LITELLM_REQUESTS = "litellm_proxy_total_requests_metric_total";
+
 function gatewayRules(plan: MonitoringPlan): AlertRule[] {
   const t = plan.thresholds;
-  const routes = plan.edge?.routes.filter((r) => r.backend === "gateway") ?? [];
   const rules: AlertRule[] = [];
-  const byNamespace = new Map<string, string[]>();
-  for (const r of routes) byNamespace.set(r.namespace, [...(byNamespace.get(r.namespace) ?? []), r.ingress]);
-  for (const [namespace, ingresses] of byNamespace) {
-    const sel = `namespace=${q(namespace)},ingress=~${anyOf(ingresses)}`;
-    const ratio = (status: string) =>
-      `sum by (namespace, ingress) (rate(nginx_ingress_controller_requests{${sel},status=~${q(status)}}[5m])) / sum by (namespace, ingress) (rate(nginx_ingress_controller_requests{${sel}}[5m]))`;
+  const gw = plan.gateway;
+  if (gw?.litellm) {
+    const e = gw.litellm;
     rules.push(
       rule(
         plan,
-        "GatewayHigh5xxRate",
+        "GatewayDown",
         Severity.Critical,
-        `${ratio("5..")} > ${num(t.gateway5xxRatio)}`,
-        "10m",
-        "Route {{ $labels.ingress }} answers 5xx",
-        `More than ${num(t.gateway5xxRatio * 100)}% of the requests through {{ $labels.ingress }} end in 5xx at the edge (LiteLLM or the model behind it failing, timing out or unreachable).`,
-      ),
-      rule(
-        plan,
-        "GatewayHigh429Rate",
-        Severity.Warning,
-        `${ratio("429")} > ${num(t.gateway429Ratio)}`,
-        "10m",
-        "Route {{ $labels.ingress }} refuses requests with 429",
-        `More than ${num(t.gateway429Ratio * 100)}% of the requests through {{ $labels.ingress }} are refused with 429: the edge's per-client rate limit or the gateway's rpm/tpm/parallel limits.`,
+        `${targetsUp(e)} < 1`,
+        "5m",
+        "No LiteLLM gateway replica answers",
+        `None of the ${gw.replicas} LiteLLM replica(s) in ${e.namespace} answers on /metrics: every model call through the edge fails. If the pods run, the scrape key was refused (401): the metrics reader's key and its clients Job.`,
       ),
     );
+    if (gw.models.length > 0) {
+      // Per model the client asked for: an adapter path is only a base URL, the body's model is the route.
+      const sel = `${targetSelector(e)},requested_model=~${anyOf(gw.models)}`;
+      rules.push(
+        rule(
+          plan,
+          "GatewayHigh5xxRate",
+          Severity.Critical,
+          `${statusShare(LITELLM_REQUESTS, sel, "requested_model", "status_code", "5..")} > ${num(t.gateway5xxRatio)}`,
+          "10m",
+          "Model {{ $labels.requested_model }} answers 5xx",
+          `More than ${num(t.gateway5xxRatio * 100)}% of the gateway's answers for {{ $labels.requested_model }} are 5xx (the vLLM server or provider behind it failing, timing out or unreachable, fallbacks exhausted).`,
+          { source: "litellm" },
+        ),
+        rule(
+          plan,
+          "GatewayHigh429Rate",
+          Severity.Warning,
+          `${statusShare(LITELLM_REQUESTS, sel, "requested_model", "status_code", "429")} > ${num(t.gateway429Ratio)}`,
+          "10m",
+          "The gateway refuses requests for {{ $labels.requested_model }} with 429",
+          `More than ${num(t.gateway429Ratio * 100)}% of the gateway's answers for {{ $labels.requested_model }} are 429: clients' keys reach their rpm/tpm/parallel limits, or the model's own rpm/tpm/maxParallelRequests.`,
+          { source: "litellm" },
+        ),
+      );
+    }
   }
-  if (plan.gateway?.litellm) {
-    for (const c of plan.gateway.clients.filter((x) => x.maxBudget !== undefined)) {
+  // ingress-nginx also counts answers per Ingress, the edge's own 429s (flood limits) included.
+  const edge = plan.edge;
+  if (edge?.implementation === "ingress-nginx") {
+    const routes = edge.routes.filter((r) => r.backend === "gateway");
+    const byNamespace = new Map<string, string[]>();
+    for (const r of routes) byNamespace.set(r.namespace, [...(byNamespace.get(r.namespace) ?? []), r.name]);
+    for (const [namespace, ingresses] of byNamespace) {
+      const sel = `namespace=${q(namespace)},ingress=~${anyOf(ingresses)}`;
+      const metric = "nginx_ingress_controller_requests";
+      rules.push(
+        rule(
+          plan,
+          "GatewayHigh5xxRate",
+          Severity.Critical,
+          `${statusShare(metric, sel, "namespace, ingress", "status", "5..")} > ${num(t.gateway5xxRatio)}`,
+          "10m",
+          "Route {{ $labels.ingress }} answers 5xx",
+          `More than ${num(t.gateway5xxRatio * 100)}% of the requests through {{ $labels.ingress }} end in 5xx at the edge (LiteLLM or the model behind it failing, timing out or unreachable).`,
+          { source: "ingress-nginx" },
+        ),
+        rule(
+          plan,
+          "GatewayHigh429Rate",
+          Severity.Warning,
+          `${statusShare(metric, sel, "namespace, ingress", "status", "429")} > ${num(t.gateway429Ratio)}`,
+          "10m",
+          "Route {{ $labels.ingress }} refuses requests with 429",
+          `More than ${num(t.gateway429Ratio * 100)}% of the requests through {{ $labels.ingress }} are refused with 429: the edge's per-client rate limit or the gateway's rpm/tpm/parallel limits.`,
+          { source: "ingress-nginx" },
+        ),
+      );
+    }
+  }
+  if (gw?.litellm) {
+    for (const c of gw.clients.filter((x) => x.maxBudget !== undefined)) {
       const floor = Math.round(c.maxBudget! * t.budgetRemainingRatio * 1e6) / 1e6;
       rules.push(
         rule(
           plan,
           "ClientBudgetNearlySpent",
           Severity.Warning,
-          `max by (api_key_alias) (litellm_remaining_api_key_budget_metric{api_key_alias=${q(c.name)}}) < ${num(floor)}`,
+          `max by (api_key_alias) (litellm_remaining_api_key_budget_metric{${targetSelector(gw.litellm)},api_key_alias=${q(c.name)}}) < ${num(floor)}`,
           "15m",
           `Client ${c.name} has spent nearly all of its budget`,
           `Less than ${num(t.budgetRemainingRatio * 100)}% (${num(floor)} USD) of client ${c.name}'s ${num(c.maxBudget!)} USD budget is left; the gateway refuses its requests once it is spent.`,
@@ -257,6 +327,42 @@ function gatewayRules(plan: MonitoringPlan): AlertRule[] {
         ),
       );
     }
+  }
+  return rules;
+}
+
+function edgeRules(plan: MonitoringPlan): AlertRule[] {
+  const e = plan.edge;
+  if (!e) return [];
+  const gatewayApi = e.implementation === "gateway-api";
+  const nginx = gatewayApi ? e.dataPlane : e.controller;
+  const rules: AlertRule[] = [];
+  if (nginx) {
+    rules.push(
+      rule(
+        plan,
+        "EdgeReplicasDown",
+        Severity.Critical,
+        `${targetsUp(nginx)} < ${e.replicas}`,
+        "10m",
+        `Fewer than ${e.replicas} NGINX replica(s) of the edge answer`,
+        `The edge runs ${e.replicas} NGINX replica(s) (${gatewayApi ? "the Gateway's data plane, provisioned by NGINX Gateway Fabric" : "the ingress-nginx controller"}) in ${nginx.namespace}; fewer answer on their metrics port. ` +
+          `Every request from the internet passes one of them, and each counts the per-client limits on its own: the remaining ones carry all the traffic.`,
+      ),
+    );
+  }
+  if (gatewayApi) {
+    rules.push(
+      rule(
+        plan,
+        "EdgeControllerDown",
+        Severity.Warning,
+        `${targetsUp(e.controller)} < 1`,
+        "10m",
+        "NGINX Gateway Fabric's control plane does not answer",
+        `The control plane in ${e.controller.namespace} configures the Gateway's NGINX: while it is down, the data plane keeps serving its last configuration, but route, certificate and policy changes (and renewed certificates) do not reach it.`,
+      ),
+    );
   }
   return rules;
 }
@@ -327,6 +433,7 @@ export function alertRuleGroups(prefix: string, plan: MonitoringPlan): RuleGroup
     { name: `${prefix}-gpu`, rules: gpuRules(plan) },
     { name: `${prefix}-inference`, rules: plan.modelServers.flatMap((s) => serverRules(plan, s)) },
     { name: `${prefix}-gateway`, rules: gatewayRules(plan) },
+    { name: `${prefix}-edge`, rules: edgeRules(plan) },
     { name: `${prefix}-data`, rules: dataRules(plan) },
     { name: `${prefix}-certificates`, rules: certificateRules(plan) },
     { name: `${prefix}-volumes`, rules: volumeRules(plan) },

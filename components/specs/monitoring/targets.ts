@@ -4,22 +4,34 @@
  * `Observability` component's args and its spec builders.
  */
 
-/** A Secret key in the namespace of the ServiceMonitor that scrapes with it. */
-/** The Secret key holding the bearer token a scrape sends. */
+/** The Secret key holding the bearer token a scrape sends (in the namespace of the monitor that scrapes with it). */
 export interface BearerTokenSecret {
   name: string;
   key: string;
 }
 
-/** A Service port that serves Prometheus metrics. */
+/** Pods scraped directly (a PodMonitor), for exporters no Service exposes. */
+export interface PodTarget {
+  /** Labels that select exactly the pods to scrape. */
+  labels: { [key: string]: string };
+  /** The `job` label the PodMonitor gives their series (rules and dashboards select by it). */
+  job: string;
+}
+
+/**
+ * A port that serves Prometheus metrics: a Service's (a ServiceMonitor) or, with `pods`, the pods'
+ * own container port (a PodMonitor).
+ */
 export interface MetricsEndpoint {
-  /** Namespace of the Service (the ServiceMonitor is created there: a bearer-token Secret must be too). */
+  /** Namespace of the Service or pods (the monitor is created there: a bearer-token Secret must be too). */
   namespace: string;
   /** Name of the Service: prometheus-operator puts it in the `service` and `job` labels of the target. */
-  service: string;
+  service?: string;
   /** Labels that select exactly the Service(s) to scrape. */
-  serviceLabels: { [key: string]: string };
-  /** Name of the Service port (and of the container port it targets). */
+  serviceLabels?: { [key: string]: string };
+  /** Pods to scrape without a Service (instead of `service`/`serviceLabels`). */
+  pods?: PodTarget;
+  /** Name of the Service port (and of the container port it targets), or of the pods' container port. */
   port: string;
   /** Default `/metrics`. */
   path?: string;
@@ -78,22 +90,38 @@ export interface GpuFleetPlan {
   cards: GpuCardPlan[];
 }
 
-/** One public route of the edge: an Ingress of the controller. */
+/** Which edge serves the public routes (`edge.implementation`). */
+export const EdgeImplementation = { IngressNginx: "ingress-nginx", GatewayApi: "gateway-api" } as const;
+export type EdgeImplementation = (typeof EdgeImplementation)[keyof typeof EdgeImplementation];
+
+/** One public route of the edge: an Ingress (ingress-nginx) or an HTTPRoute (Gateway API). */
 export interface EdgeRoutePlan {
-  /** The Ingress object's name and namespace (ingress-nginx's `ingress` and `namespace` labels). */
-  ingress: string;
+  /** Name of the Ingress or HTTPRoute (ingress-nginx labels its series `ingress`; NGINX Gateway Fabric has no per-route series). */
+  name: string;
+  /** Its namespace (the backend's). */
   namespace: string;
   /** Public path prefix, e.g. `/chat/v1`. */
   path: string;
-  /** The adapter the route pins, if any. */
+  /** The adapter whose base URL the route is, if any. */
   adapter?: string;
   /** `gateway` or `vector-store`. */
   backend: string;
 }
 
 export interface EdgePlan {
-  /** The ingress-nginx controller's metrics Service. */
+  implementation: EdgeImplementation;
+  /**
+   * The controller: ingress-nginx's metrics Service (per-Ingress request counts by status), or NGINX
+   * Gateway Fabric's control-plane pods (its own health: config event processing).
+   */
   controller: MetricsEndpoint;
+  /**
+   * gateway-api: the Gateway's NGINX data-plane pods, whose NGINX agent exports NGINX OSS's connection
+   * and request counters (stub_status: no status codes, no per-route series).
+   */
+  dataPlane?: MetricsEndpoint;
+  /** NGINX replicas serving the edge: the controller's (ingress-nginx) or the data plane's (gateway-api). */
+  replicas: number;
   routes: EdgeRoutePlan[];
 }
 
@@ -105,11 +133,24 @@ export interface GatewayClientPlan {
 }
 
 export interface GatewayPlan {
-  /** LiteLLM's /metrics; absent when the image exposes nothing usable (the OSS image before its Prometheus callback was opened). */
+  /**
+   * LiteLLM's /metrics (its Prometheus callback: per key alias, per requested model, per status code);
+   * absent when not scraped (an image older than v1.80 exposes nothing usable without a licence).
+   */
   litellm?: MetricsEndpoint;
+  /** LiteLLM replicas. */
+  replicas: number;
   clients: GatewayClientPlan[];
-  /** Adapters the gateway serves (its model names). */
-  adapters: string[];
+  /** Adapters the gateway serves (model names clients ask for), each with its public path route, if any. */
+  adapters: GatewayAdapterPlan[];
+  /** Every model name the gateway serves: adapters, embedding servers, providers, `default`. */
+  models: string[];
+}
+
+export interface GatewayAdapterPlan {
+  name: string;
+  /** Public base path of the adapter, e.g. `/chat/v1`; absent without an edge. */
+  path?: string;
 }
 
 export interface VectorStorePlan {

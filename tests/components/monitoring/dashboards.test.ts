@@ -117,9 +117,37 @@ describe("Observability dashboards", function () {
     const rows = (b: Dashboard) => b.panels.filter((p) => p.type === "row").map((p) => p.title);
     assert.ok(rows(board(grown, "vllm")).some((t) => t.startsWith("coder — coder, sql")), rows(board(grown, "vllm")).join("; "));
     assert.ok(rows(board(grown, "gateway")).includes("Adapter sql — /sql/v1"));
-    assert.equal(titled(board(prod, "gateway"), /per client/).length, 0);
-    assert.match((board(prod, "gateway").panels.find((p) => p.title === "Per client")!.options as any).content, /litellm_not_a_premium_user_metric/);
-    assert.deepEqual(titled(board(grown, "gateway"), /per client/).map((p) => p.title), ["Requests /s per client", "Spend per client (USD, 24 h)", "Budget left per client (USD)"]);
+    assert.ok(!rows(board(prod, "gateway")).includes("Adapter sql — /sql/v1"));
+    // The adapter's row reads LiteLLM's series for the model the client asks for.
+    const sqlRow = board(grown, "gateway").panels.findIndex((p) => p.title === "Adapter sql — /sql/v1");
+    assert.match(board(grown, "gateway").panels[sqlRow + 1]!.targets![0]!.expr, /litellm_proxy_total_requests_metric_total\{namespace="llm-gateway",service="gateway-litellm",requested_model="sql"\}/);
+    const perClient = ["Requests /s per client", "Tokens /s per client", "Spend per client (USD, 24 h)", "Budget left per client (USD)"];
+    assert.deepEqual(titled(board(prod, "gateway"), /per client/).map((p) => p.title), perClient);
+    const unscraped = boardsFor(variant(prodRaw, (c) => void (c.monitoring.gateway = { litellmMetrics: false })));
+    assert.equal(titled(board(unscraped, "gateway"), /per client/).length, 0);
+    assert.match((board(unscraped, "gateway").panels.find((p) => p.title === "Per client and per model")!.options as any).content, /litellmMetrics: false/);
+  });
+
+  it("shows the edge its implementation has: NGINX Gateway Fabric's data and control planes, or ingress-nginx's per-route series", () => {
+    const gatewayApi = board(prod, "edge");
+    const exprs = dashboardExpressions(gatewayApi).map((e) => e.expr).join("\n");
+    assert.match(exprs, /nginx_http_requests_total\{namespace="ingress-nginx",job="edge-nginx"\}/);
+    assert.match(exprs, /nginx_http_connections_total\{namespace="ingress-nginx",job="edge-nginx",nginx_connections_outcome="ACCEPTED"\}/);
+    assert.match(exprs, /nginx_gateway_fabric_event_batch_processing_milliseconds_bucket\{namespace="ingress-nginx",job="nginx-gateway-fabric"\}/);
+    assert.doesNotMatch(exprs, /nginx_ingress_controller/, "no ingress-nginx series behind the Gateway API");
+    assert.ok(gatewayApi.panels.some((p) => p.title === "HTTPRoute edge-adapter-chatbot"));
+    const ingress = board(
+      boardsFor(
+        variant(prodRaw, (c) => {
+          c.edge.implementation = "ingress-nginx";
+          delete c.edge.gatewayApi;
+          delete c.edge.rateLimits.perApiKey;
+        }),
+      ),
+      "edge",
+    );
+    assert.match(dashboardExpressions(ingress).map((e) => e.expr).join("\n"), /nginx_ingress_controller_requests/);
+    assert.ok(ingress.panels.some((p) => p.title === "Ingress edge-adapter-chatbot"));
   });
 
   it("keeps uids within Grafana's 40 characters and distinct for long component names", () => {

@@ -3,6 +3,7 @@ import { ClusterAddons } from "../../../components/clusterAddons";
 import { dcgmExporterValues, kubePrometheusStackValues } from "../../../components/specs/monitoringAddons";
 import { ConfigError, parsePlatformConfig } from "../../../config/load";
 import { addonsUsed, clusterAddonsArgs, deployClusterAddons } from "../../../platform/addons";
+import { gatewayArgs, qdrantArgs } from "../../../platform/gateway";
 import { observabilityArgs } from "../../../platform/monitoring";
 import { planServers } from "../../../platform/servers";
 import { renderComponents, unwrap } from "../../fixtures/components";
@@ -35,7 +36,7 @@ describe("monitoring config and platform wiring", () => {
       assert.deepEqual(m.dashboardLabel, { key: "grafana_dashboard", value: "1" });
       assert.equal(m.kubePrometheusStack.chartVersion, "88.5.3");
       assert.equal(m.dcgmExporter.chartVersion, "4.8.2");
-      assert.equal(m.gateway.litellmMetrics, false);
+      assert.equal(m.gateway.litellmMetrics, true, "the pinned LiteLLM v1.93.1 exposes its metrics without a licence");
       assert.equal(m.alerts.queueFor, "5m");
     });
 
@@ -153,33 +154,53 @@ describe("monitoring config and platform wiring", () => {
       assert.deepEqual(argsOf(existing)!.selectorLabels, { prometheus: "platform" });
     });
 
-    it("scrape LiteLLM only when its image exposes metrics, with a key from the gateway's Secret, and alert on the clients' budgets", () => {
-      assert.equal(argsOf(prodRaw)!.gateway!.litellm, undefined, "the pinned OSS image registers only litellm_not_a_premium_user_metric");
-      const on = argsOf(
-        variant(prodRaw, (c) => {
-          c.monitoring.gateway = { litellmMetrics: true };
-          c.gateway = { clients: { webui: { maxBudget: 25 }, n8n: {} } };
-        }),
-      )!;
+    it("scrape LiteLLM with its /metrics-only key (never the master key), and alert on the clients' budgets from config", () => {
+      const on = argsOf(variant(prodRaw, (c) => void (c.gateway.clients = { webui: { maxBudget: 25 }, n8n: {} })))!;
       assert.deepEqual(on.gateway!.litellm, {
         namespace: "llm-gateway",
-        service: "litellm",
+        service: "gateway-litellm",
         serviceLabels: { "app.kubernetes.io/name": "litellm", "app.kubernetes.io/instance": "gateway" },
         port: "http",
         path: "/metrics/",
-        bearerTokenSecret: { name: "litellm-keys", key: "master-key" },
+        bearerTokenSecret: { name: "gateway-litellm-metrics", key: "key" },
       });
       assert.deepEqual(on.gateway!.clients, [{ name: "webui", maxBudget: 25 }, { name: "n8n" }]);
+      assert.equal(on.gateway!.replicas, 2);
+      assert.deepEqual(on.gateway!.models, ["chatbot", "rag", "code", "microservices", "embedding", "openai", "default"]);
+      assert.deepEqual(on.gateway!.adapters, [
+        { name: "chatbot", path: "/chat/v1" },
+        { name: "rag", path: "/rag/v1" },
+        { name: "code", path: "/code/v1" },
+        { name: "microservices", path: "/microservices/v1" },
+      ]);
+      // An image older than v1.80 exposes nothing usable: the operator turns the scrape off.
+      assert.equal(argsOf(variant(prodRaw, (c) => void (c.monitoring.gateway = { litellmMetrics: false })))!.gateway!.litellm, undefined);
     });
 
-    it("describe each server from the plan, and the edge's routes as ingress-nginx labels them", () => {
+    it("makes the gateway serve metrics and the /metrics-only key exactly when they are scraped, and Qdrant a read-only scrape token", () => {
+      const config = parsePlatformConfig(prodRaw);
+      assert.equal(gatewayArgs(config, planServers(config)).metrics, true);
+      const off = parsePlatformConfig(variant(prodRaw, (c) => void (c.monitoring.gateway = { litellmMetrics: false })));
+      assert.equal(gatewayArgs(off, planServers(off)).metrics, false);
+      const unmonitored = parsePlatformConfig(variant(prodRaw, (c) => void delete c.monitoring));
+      assert.equal(gatewayArgs(unmonitored, planServers(unmonitored)).metrics, false);
+      // The token is issued per month (as the clients' are) and valid 90 days from the month's start.
+      const now = new Date(Date.UTC(2026, 7, 20));
+      assert.deepEqual(qdrantArgs(config, 1024, now).metricsReader, { expiresAt: Date.UTC(2026, 7, 1) / 1000 + 90 * 86400 });
+      assert.equal(qdrantArgs(unmonitored, 1024, now).metricsReader, undefined);
+      const qdrant = argsOf(prodRaw)!.vectorStore!.endpoint;
+      assert.deepEqual(qdrant.bearerTokenSecret, { name: "qdrant-metrics-token", key: "token" });
+    });
+
+    it("describe each server from the plan, and the edge's routes by their HTTPRoutes (gateway-api) or Ingresses (ingress-nginx)", () => {
       const a = argsOf(prodRaw)!;
       const llm = a.modelServers!.find((s) => s.name === "llm")!;
       assert.deepEqual([llm.replicas, llm.maxNumSeqs, llm.maxModelLen, llm.generates, llm.startupSeconds], [1, 8, 8192, true, 1800]);
       assert.deepEqual(llm.servedNames, ["llm", "chatbot", "rag", "code", "microservices"]);
       assert.equal(a.modelServers!.find((s) => s.name === "embedding")!.generates, false);
+      assert.equal(a.edge!.implementation, "gateway-api");
       assert.deepEqual(
-        a.edge!.routes.map((r) => [r.ingress, r.namespace, r.path, r.adapter ?? null]),
+        a.edge!.routes.map((r) => [r.name, r.namespace, r.path, r.adapter ?? null]),
         [
           ["edge-v1", "llm-gateway", "/v1", null],
           ["edge-adapter-chatbot", "llm-gateway", "/chat/v1", "chatbot"],
@@ -189,7 +210,11 @@ describe("monitoring config and platform wiring", () => {
           ["edge-vector-search", "llm-data", "/vector-search", null],
         ],
       );
-      assert.deepEqual(a.certificates!.namespaces, ["llm-gateway", "llm-data"]);
+      // The edge's one certificate sits beside the Gateway; the Bitwarden SDK server's is in External Secrets'.
+      assert.deepEqual(a.certificates!.namespaces, ["ingress-nginx", "external-secrets"]);
+      const dev = argsOf(variant(stackConfig("dev"), (c) => void (c.monitoring = { stack: "existing", selectorLabels: { release: "kps" } })))!;
+      assert.equal(dev.edge!.implementation, "ingress-nginx");
+      assert.deepEqual(dev.certificates!.namespaces.slice(0, 2), ["llm-gateway", "llm-data"], "ingress-nginx: one certificate per route namespace");
       assert.deepEqual(a.volumeNamespaces, ["llm-inference", "llm-gateway", "llm-data"]);
     });
   });

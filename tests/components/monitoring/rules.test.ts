@@ -11,7 +11,7 @@ import { planStack } from "../../fixtures/plans";
 import { PROJECT_ROOT, stackConfig, variant } from "../../fixtures/stacks";
 import { checkRules, skipWithoutPromtool, testRules, type RuleTest } from "./promtool";
 
-/** The prod plan's rules, plus one client-budget variant (LiteLLM metrics on, two clients with budgets). */
+/** The prod plan's rules, one client-budget variant (two clients with budgets, one without), and prod on ingress-nginx. */
 function groupsFor(raw: Record<string, unknown>): RuleGroup[] {
   const config = parsePlatformConfig(raw);
   return alertRuleGroups("monitoring", observabilityPlan(observabilityArgs(config, planServers(config))!));
@@ -19,8 +19,14 @@ function groupsFor(raw: Record<string, unknown>): RuleGroup[] {
 
 const prodRaw = stackConfig("prod");
 const budgetRaw = variant(prodRaw, (c) => {
-  c.monitoring.gateway = { litellmMetrics: true };
-  c.gateway = { clients: { webui: { maxBudget: 50 }, n8n: { maxBudget: 100 }, batch: {} } };
+  c.gateway.clients = { webui: { maxBudget: 50 }, n8n: { maxBudget: 100 }, batch: {} };
+});
+/** Prod's platform behind the ingress-nginx edge (dev's implementation): per-Ingress series exist there. */
+const ingressRaw = variant(prodRaw, (c) => {
+  c.edge.implementation = "ingress-nginx";
+  delete c.edge.gatewayApi;
+  c.edge.ingressNginx = { replicas: 2 };
+  delete c.edge.rateLimits.perApiKey;
 });
 
 describe("Observability runbook", () => {
@@ -35,6 +41,7 @@ describe("Observability alert rules under Prometheus's own tools", function () {
   this.timeout(120_000);
   let prod: RuleGroup[];
   let withBudgets: RuleGroup[];
+  let behindIngressNginx: RuleGroup[];
   /** The policy pack's worst case per card, from the program's rendered prod Deployments (not from the monitoring code). */
   let plannedMiB: number;
 
@@ -42,6 +49,7 @@ describe("Observability alert rules under Prometheus's own tools", function () {
     skipWithoutPromtool(this);
     prod = groupsFor(prodRaw);
     withBudgets = groupsFor(budgetRaw);
+    behindIngressNginx = groupsFor(ingressRaw);
     const plan = await planStack("prod");
     const cards = planGpus(plan.resources, plan.host).cards;
     assert.equal(new Set(cards.map((c) => c.totalGiB)).size, 1, "time-slicing: every card has the same worst case");
@@ -61,7 +69,7 @@ describe("Observability alert rules under Prometheus's own tools", function () {
   });
 
   it("passes promtool check rules", () => {
-    for (const groups of [prod, withBudgets]) {
+    for (const groups of [prod, withBudgets, behindIngressNginx]) {
       const result = checkRules(groups);
       assert.ok(result.ok, result.output);
       assert.match(result.output, /SUCCESS: \d+ rules found/);
@@ -213,23 +221,80 @@ describe("Observability alert rules under Prometheus's own tools", function () {
     ]);
   });
 
-  const requests = (ingress: string, status: string, perMinute: number) => ({
-    series: `nginx_ingress_controller_requests{namespace="llm-gateway",ingress="${ingress}",service="litellm",status="${status}",method="POST",path="/",controller_namespace="ingress-nginx"}`,
+  /** LiteLLM's request counter as its Prometheus callback labels it, scraped from the gateway's Service. */
+  const litellm = (model: string, status: string, perMinute: number, client = "webui") => ({
+    series: `litellm_proxy_total_requests_metric_total{namespace="llm-gateway",service="gateway-litellm",requested_model="${model}",status_code="${status}",api_key_alias="${client}",hashed_api_key="h",team="None",team_alias="None",user="None",end_user="None"}`,
     values: `0+${perMinute}x30`,
   });
 
-  it("GatewayHigh5xxRate: fires per gateway route whose 5xx share at the edge exceeds gateway5xxRatio", () => {
+  it("GatewayDown: fires when no LiteLLM replica answers its scrape", () => {
     passes(prod, [
       {
-        name: "chatbot 6% 5xx, code 4%",
-        series: [requests("edge-adapter-chatbot", "200", 94), requests("edge-adapter-chatbot", "502", 6), requests("edge-adapter-code", "200", 96), requests("edge-adapter-code", "503", 4)],
-        checks: [{ evalTime: "20m", alertname: "GatewayHigh5xxRate", expect: [{ labels: { namespace: "llm-gateway", ingress: "edge-adapter-chatbot", severity: "critical" } }] }],
+        name: "both replicas down, then one up",
+        series: [
+          { series: `up{namespace="llm-gateway",service="gateway-litellm",pod="gateway-litellm-6d5c4-a"}`, values: "0+0x20" },
+          { series: `up{namespace="llm-gateway",service="gateway-litellm",pod="gateway-litellm-6d5c4-b"}`, values: "0+0x20" },
+        ],
+        checks: [
+          { evalTime: "4m", alertname: "GatewayDown", expect: [] },
+          { evalTime: "6m", alertname: "GatewayDown", expect: [{ labels: { severity: "critical" } }] },
+        ],
+      },
+      {
+        name: "one replica answers",
+        series: [
+          { series: `up{namespace="llm-gateway",service="gateway-litellm",pod="gateway-litellm-6d5c4-a"}`, values: "1+0x20" },
+          { series: `up{namespace="llm-gateway",service="gateway-litellm",pod="gateway-litellm-6d5c4-b"}`, values: "0+0x20" },
+        ],
+        checks: [{ evalTime: "10m", alertname: "GatewayDown", expect: [] }],
       },
     ]);
   });
 
-  it("GatewayHigh429Rate: fires per gateway route whose 429 share exceeds gateway429Ratio; the vector-search route is not the gateway", () => {
+  it("GatewayHigh5xxRate: fires per model whose share of 5xx in LiteLLM's answers exceeds gateway5xxRatio (prod: NGINX OSS counts no status)", () => {
     passes(prod, [
+      {
+        name: "chatbot 6% 5xx, code 4%, a model the gateway does not serve 50%",
+        series: [
+          litellm("chatbot", "200", 94),
+          litellm("chatbot", "500", 6),
+          litellm("code", "200", 96),
+          litellm("code", "503", 4),
+          litellm("not-served", "200", 1),
+          litellm("not-served", "500", 1),
+        ],
+        checks: [{ evalTime: "20m", alertname: "GatewayHigh5xxRate", expect: [{ labels: { requested_model: "chatbot", severity: "critical", source: "litellm" } }] }],
+      },
+    ]);
+  });
+
+  it("GatewayHigh429Rate: fires per model whose share of 429 (the keys' and models' limits) exceeds gateway429Ratio", () => {
+    passes(prod, [
+      {
+        name: "embedding 20% 429 over two clients, rag 5%",
+        series: [litellm("embedding", "200", 80, "n8n"), litellm("embedding", "429", 10, "n8n"), litellm("embedding", "429", 10, "webui"), litellm("rag", "200", 95), litellm("rag", "429", 5)],
+        checks: [{ evalTime: "20m", alertname: "GatewayHigh429Rate", expect: [{ labels: { requested_model: "embedding", severity: "warning", source: "litellm" } }] }],
+      },
+    ]);
+  });
+
+  const requests = (ingress: string, status: string, perMinute: number) => ({
+    series: `nginx_ingress_controller_requests{namespace="llm-gateway",ingress="${ingress}",service="gateway-litellm",status="${status}",method="POST",path="/",controller_namespace="ingress-nginx"}`,
+    values: `0+${perMinute}x30`,
+  });
+
+  it("GatewayHigh5xxRate behind ingress-nginx: also per route, from the controller's per-Ingress counts", () => {
+    passes(behindIngressNginx, [
+      {
+        name: "chatbot 6% 5xx, code 4%",
+        series: [requests("edge-adapter-chatbot", "200", 94), requests("edge-adapter-chatbot", "502", 6), requests("edge-adapter-code", "200", 96), requests("edge-adapter-code", "503", 4)],
+        checks: [{ evalTime: "20m", alertname: "GatewayHigh5xxRate", expect: [{ labels: { namespace: "llm-gateway", ingress: "edge-adapter-chatbot", severity: "critical", source: "ingress-nginx" } }] }],
+      },
+    ]);
+  });
+
+  it("GatewayHigh429Rate behind ingress-nginx: per route, the edge's own 429s included; the vector-search route is not the gateway", () => {
+    passes(behindIngressNginx, [
       {
         name: "v1 20% 429, rag 5%",
         series: [
@@ -239,9 +304,11 @@ describe("Observability alert rules under Prometheus's own tools", function () {
           requests("edge-adapter-rag", "429", 5),
           { series: `nginx_ingress_controller_requests{namespace="llm-data",ingress="edge-vector-search",service="qdrant",status="429",method="POST",path="/",controller_namespace="ingress-nginx"}`, values: "0+50x30" },
         ],
-        checks: [{ evalTime: "20m", alertname: "GatewayHigh429Rate", expect: [{ labels: { namespace: "llm-gateway", ingress: "edge-v1", severity: "warning" } }] }],
+        checks: [{ evalTime: "20m", alertname: "GatewayHigh429Rate", expect: [{ labels: { namespace: "llm-gateway", ingress: "edge-v1", severity: "warning", source: "ingress-nginx" } }] }],
       },
     ]);
+    const perIngress = prod.flatMap((g) => g.rules).filter((r) => r.expr.includes("nginx_ingress_controller_requests"));
+    assert.deepEqual(perIngress, [], "NGINX Gateway Fabric has no per-route series: prod's route alerts are LiteLLM's");
   });
 
   it("ClientBudgetNearlySpent: fires below budgetRemainingRatio × the client's maxBudget from config, not at it", () => {
@@ -250,13 +317,41 @@ describe("Observability alert rules under Prometheus's own tools", function () {
       {
         name: "webui below, n8n at the floor",
         series: [
-          { series: `litellm_remaining_api_key_budget_metric{api_key_alias="webui",hashed_api_key="h1"}`, values: "4.9+0x30" },
-          { series: `litellm_remaining_api_key_budget_metric{api_key_alias="n8n",hashed_api_key="h2"}`, values: "10+0x30" },
+          { series: `litellm_remaining_api_key_budget_metric{namespace="llm-gateway",service="gateway-litellm",api_key_alias="webui",hashed_api_key="h1"}`, values: "4.9+0x30" },
+          { series: `litellm_remaining_api_key_budget_metric{namespace="llm-gateway",service="gateway-litellm",api_key_alias="n8n",hashed_api_key="h2"}`, values: "10+0x30" },
         ],
         checks: [{ evalTime: "20m", alertname: "ClientBudgetNearlySpent", expect: [{ labels: { api_key_alias: "webui", severity: "warning", client: "webui" } }] }],
       },
     ]);
-    assert.equal(prod.flatMap((g) => g.rules).filter((r) => r.alert === "ClientBudgetNearlySpent").length, 0, "without LiteLLM metrics there is nothing to alert on");
+    const unscraped = groupsFor(variant(budgetRaw, (c) => void (c.monitoring.gateway = { litellmMetrics: false })));
+    assert.equal(unscraped.flatMap((g) => g.rules).filter((r) => r.alert === "ClientBudgetNearlySpent").length, 0, "without LiteLLM's metrics there is nothing to alert on");
+  });
+
+  it("EdgeReplicasDown: fires when fewer NGINX data-plane pods (gateway-api) or controllers (ingress-nginx) answer than the edge runs", () => {
+    const dataPlane = (pod: string, up: number) => ({ series: `up{namespace="ingress-nginx",job="edge-nginx",pod="${pod}"}`, values: `${up}+0x20` });
+    passes(prod, [
+      { name: "one of two", series: [dataPlane("edge-nginx-7f-a", 1), dataPlane("edge-nginx-7f-b", 0)], checks: [{ evalTime: "12m", alertname: "EdgeReplicasDown", expect: [{ labels: { severity: "critical" } }] }] },
+      { name: "both", series: [dataPlane("edge-nginx-7f-a", 1), dataPlane("edge-nginx-7f-b", 1)], checks: [{ evalTime: "12m", alertname: "EdgeReplicasDown", expect: [] }] },
+    ]);
+    const controller = (pod: string, up: number) => ({ series: `up{namespace="ingress-nginx",service="addons-ingress-nginx-controller-metrics",pod="${pod}"}`, values: `${up}+0x20` });
+    passes(behindIngressNginx, [
+      { name: "one of two", series: [controller("c-a", 1), controller("c-b", 0)], checks: [{ evalTime: "12m", alertname: "EdgeReplicasDown", expect: [{ labels: { severity: "critical" } }] }] },
+      { name: "both", series: [controller("c-a", 1), controller("c-b", 1)], checks: [{ evalTime: "12m", alertname: "EdgeReplicasDown", expect: [] }] },
+    ]);
+  });
+
+  it("EdgeControllerDown: fires when NGINX Gateway Fabric's control plane does not answer (gateway-api only)", () => {
+    passes(prod, [
+      {
+        name: "down",
+        series: [{ series: `up{namespace="ingress-nginx",job="nginx-gateway-fabric",pod="addons-nginx-gateway-fabric-6b-x"}`, values: "0+0x20" }],
+        checks: [
+          { evalTime: "9m", alertname: "EdgeControllerDown", expect: [] },
+          { evalTime: "11m", alertname: "EdgeControllerDown", expect: [{ labels: { severity: "warning" } }] },
+        ],
+      },
+    ]);
+    assert.equal(behindIngressNginx.flatMap((g) => g.rules).filter((r) => r.alert === "EdgeControllerDown").length, 0, "ingress-nginx's controller is its data plane: EdgeReplicasDown");
   });
 
   it("QdrantDown: fires when Qdrant does not answer", () => {
@@ -278,11 +373,11 @@ describe("Observability alert rules under Prometheus's own tools", function () {
       {
         name: "20 days left vs 22",
         series: [
-          { series: `certmanager_certificate_expiration_timestamp_seconds{namespace="llm-gateway",name="llm-platform-tls",issuer_name="letsencrypt-production",issuer_kind="ClusterIssuer",issuer_group="cert-manager.io"}`, values: `${20 * day}+0x90` },
-          { series: `certmanager_certificate_expiration_timestamp_seconds{namespace="llm-data",name="llm-platform-tls",issuer_name="letsencrypt-production",issuer_kind="ClusterIssuer",issuer_group="cert-manager.io"}`, values: `${22 * day}+0x90` },
+          { series: `certmanager_certificate_expiration_timestamp_seconds{namespace="ingress-nginx",name="edge-tls",issuer_name="edge-acme",issuer_kind="ClusterIssuer",issuer_group="cert-manager.io"}`, values: `${20 * day}+0x90` },
+          { series: `certmanager_certificate_expiration_timestamp_seconds{namespace="external-secrets",name="bitwarden-sdk-server",issuer_name="x",issuer_kind="Issuer",issuer_group="cert-manager.io"}`, values: `${22 * day}+0x90` },
           { series: `certmanager_certificate_expiration_timestamp_seconds{namespace="other",name="someone-elses",issuer_name="x",issuer_kind="Issuer",issuer_group="cert-manager.io"}`, values: `${1 * day}+0x90` },
         ],
-        checks: [{ evalTime: "70m", alertname: "CertificateExpiringSoon", expect: [{ labels: { namespace: "llm-gateway", name: "llm-platform-tls", severity: "warning" } }] }],
+        checks: [{ evalTime: "70m", alertname: "CertificateExpiringSoon", expect: [{ labels: { namespace: "ingress-nginx", name: "edge-tls", severity: "warning" } }] }],
       },
     ]);
   });
@@ -292,10 +387,10 @@ describe("Observability alert rules under Prometheus's own tools", function () {
       {
         name: "not ready",
         series: [
-          { series: `certmanager_certificate_ready_status{namespace="llm-gateway",name="llm-platform-tls",condition="False",issuer_name="i",issuer_kind="ClusterIssuer",issuer_group="cert-manager.io"}`, values: "1+0x30" },
-          { series: `certmanager_certificate_ready_status{namespace="llm-data",name="llm-platform-tls",condition="True",issuer_name="i",issuer_kind="ClusterIssuer",issuer_group="cert-manager.io"}`, values: "1+0x30" },
+          { series: `certmanager_certificate_ready_status{namespace="ingress-nginx",name="edge-tls",condition="False",issuer_name="i",issuer_kind="ClusterIssuer",issuer_group="cert-manager.io"}`, values: "1+0x30" },
+          { series: `certmanager_certificate_ready_status{namespace="external-secrets",name="bitwarden-sdk-server",condition="True",issuer_name="i",issuer_kind="ClusterIssuer",issuer_group="cert-manager.io"}`, values: "1+0x30" },
         ],
-        checks: [{ evalTime: "20m", alertname: "CertificateNotReady", expect: [{ labels: { namespace: "llm-gateway", name: "llm-platform-tls", severity: "warning" } }] }],
+        checks: [{ evalTime: "20m", alertname: "CertificateNotReady", expect: [{ labels: { namespace: "ingress-nginx", name: "edge-tls", severity: "warning" } }] }],
       },
     ]);
   });
