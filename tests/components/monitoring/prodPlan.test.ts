@@ -102,7 +102,9 @@ describe("Observability in the prod plan", function () {
     }
     assert.equal(release("cert-manager").values.prometheus.enabled, true, "cert-manager serves metrics");
     assert.equal(release("dcgm-exporter").values.serviceMonitor.enabled, false, "the chart's own ServiceMonitor is off: ours adds the node label");
-    assert.deepEqual(release("dcgm-exporter").values.nodeSelector, { "nvidia.com/gpu.present": "true" }, "on the GPU node");
+    // On the nodes the GPU workloads select (host.gpuNodeSelector: NFD's NVIDIA PCI label by default).
+    assert.deepEqual(release("dcgm-exporter").values.nodeSelector, parsePlatformConfig(stackConfig("prod")).host.gpuNodeSelector, "on the GPU node");
+    assert.deepEqual(release("dcgm-exporter").values.nodeSelector, { "feature.node.kubernetes.io/pci-10de.present": "true" });
   });
 
   it("scrapes Qdrant with a read-only token signed with its API key, never the key itself", () => {
