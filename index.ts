@@ -4,7 +4,7 @@ import { resolveImageDigests } from "./platform/imageDigests";
 import { deployInference, deployWorkstation, huggingFaceTokenExternalSecret } from "./platform/inference";
 import { loadPlatform } from "./platform/loadConfig";
 import { deployNamespaces } from "./platform/namespaces";
-import { deployAllNetworkPolicies } from "./platform/network";
+import { deployAllNetworkPolicies, gpuOperatorsNamespaceUsed } from "./platform/network";
 import { addonsUsed, deployClusterAddons } from "./platform/addons";
 import { workstationBaseUrl as workstationBaseUrlOf } from "./components/specs/workstation";
 import { deployMonitoring } from "./platform/monitoring";
@@ -20,14 +20,16 @@ const ns = config.namespaces;
 const used = addonsUsed(config);
 const namespaces = deployNamespaces({
   inference: servers.length > 0 ? { name: ns.inference, level: "restricted" } : undefined,
-  // The device plugin mounts host paths: the one namespace that needs the privileged level.
-  devicePlugin: used.gpuDevicePlugin ? { name: ns.devicePlugin, level: "privileged" } : undefined,
+  // The GPU operators (device plugin or DRA driver, DCGM exporter) mount host paths: the one namespace that needs the privileged level.
+  devicePlugin: gpuOperatorsNamespaceUsed(config) ? { name: ns.devicePlugin, level: "privileged" } : undefined,
   gateway: { name: ns.gateway, level: "restricted" },
   data: { name: ns.data, level: "restricted" },
   externalSecrets: used.externalSecrets ? { name: ns.externalSecrets, level: "baseline" } : undefined,
   // The edge controller (ingress-nginx, or NGINX Gateway Fabric with its Gateway's data plane) binds ports.
   ingress: used.ingressNginx || used.nginxGatewayFabric ? { name: ns.ingress, level: "baseline" } : undefined,
   certManager: used.certManager ? { name: ns.certManager, level: "baseline" } : undefined,
+  // KEDA's operator, metrics API server and webhooks run as non-root with every capability dropped (the chart's defaults).
+  keda: used.keda ? { name: config.keda.namespace, level: "restricted" } : undefined,
 });
 // The operators first: every custom resource and GPU workload waits for them.
 const addons = deployClusterAddons(config, Object.values(namespaces));

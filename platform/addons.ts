@@ -79,8 +79,8 @@ export function clusterAddonsArgs(config: PlatformConfig): ClusterAddonsArgs {
       used.draDriver && sharing.mode === "dra"
         ? { namespace: ns.devicePlugin, chartVersion: sharing.chartVersion, nodeSelector: config.host.gpuNodeSelector, tolerations: config.host.gpuTolerations }
         : undefined,
-    // Helm creates KEDA's namespace; its NetworkPolicies are platform/network.ts's (flows listed in docs/gpu.md).
-    keda: used.keda ? { namespace: config.keda.namespace, chartVersion: config.keda.chartVersion, releaseOverride: { createNamespace: true } } : undefined,
+    // KEDA's namespace is the program's (index.ts), with default deny and the flows of platform/network.ts.
+    keda: used.keda ? { namespace: config.keda.namespace, chartVersion: config.keda.chartVersion } : undefined,
     gpuDevicePlugin: used.gpuDevicePlugin && sharing.mode !== "dra"
       ? {
           namespace: ns.devicePlugin,

@@ -94,6 +94,8 @@ export const RELEASES = {
   devicePlugin: addonRelease("gpu-device-plugin"),
   prometheusStack: addonRelease("kube-prometheus-stack"),
   dcgmExporter: addonRelease("dcgm-exporter"),
+  draDriver: addonRelease("dra-driver"),
+  keda: addonRelease("keda"),
 } as const;
 
 /** The chart behind each release above (the plan's Helm Release resources are matched by it). */
@@ -105,6 +107,8 @@ export const RELEASE_CHARTS: Record<keyof typeof RELEASES, string> = {
   devicePlugin: "nvidia-device-plugin",
   prometheusStack: "kube-prometheus-stack",
   dcgmExporter: "dcgm-exporter",
+  draDriver: "dra-driver-nvidia-gpu",
+  keda: "keda",
 };
 
 /** Labels of the pods the charts run (their templates' selector labels), by role. */
@@ -135,6 +139,13 @@ export const CHART_POD_LABELS = {
   alertmanager: { "app.kubernetes.io/name": "alertmanager" },
   grafana: { "app.kubernetes.io/name": "grafana", ...instance(RELEASES.prometheusStack) },
   kubeStateMetrics: { "app.kubernetes.io/name": "kube-state-metrics", ...instance(RELEASES.prometheusStack) },
+  // NVIDIA's DRA driver v0.4.1 (templates/_helpers.tpl templateLabels + selectorLabels): with
+  // computeDomains off it runs only the kubelet plugin DaemonSet (templates/controller.yaml needs them on).
+  draKubeletPlugin: { "app.kubernetes.io/name": "dra-driver-nvidia-gpu", ...instance(RELEASES.draDriver), "dra-driver-nvidia-gpu-component": "kubelet-plugin" },
+  // KEDA 2.20.2 (kedacore/charts keda/templates/*/deployment.yaml): app=<component> plus keda.labels' instance.
+  kedaOperator: { app: "keda-operator", ...instance(RELEASES.keda) },
+  kedaMetricsApiServer: { app: "keda-operator-metrics-apiserver", ...instance(RELEASES.keda) },
+  kedaWebhooks: { app: "keda-admission-webhooks", ...instance(RELEASES.keda) },
 } as const;
 
 export const CHART_PORTS = {
@@ -157,6 +168,11 @@ export const CHART_PORTS = {
   configReloader: 8080,
   kubelet: 10250,
   coreDnsMetrics: 9153,
+  // KEDA: the operator's gRPC metrics service (the metrics API server's --metrics-service-address),
+  // the external metrics API server (service.portHttpsTarget) and the admission webhooks (webhooks.port).
+  kedaMetricsService: 9666,
+  kedaMetricsApi: 6443,
+  kedaWebhook: 9443,
 } as const;
 
 const G = COMPONENTS.gateway;
@@ -354,6 +370,17 @@ export function knownPods(config: PlatformConfig): KnownPod[] {
   if (used.dcgmExporter) {
     pods.push({ name: "dcgm-exporter", namespace: ns.devicePlugin, labels: CHART_POD_LABELS.dcgmExporter, ports: [{ name: "metrics", containerPort: CHART_PORTS.dcgmMetrics }], source: "dcgm-exporter chart" });
   }
+  if (used.draDriver) {
+    pods.push({ name: "dra kubelet plugin", namespace: ns.devicePlugin, labels: CHART_POD_LABELS.draKubeletPlugin, ports: [], source: "dra-driver-nvidia-gpu chart (kubelet plugin DaemonSet)" });
+  }
+  if (used.keda) {
+    const keda = config.keda.namespace;
+    pods.push(
+      { name: "keda-operator", namespace: keda, labels: CHART_POD_LABELS.kedaOperator, ports: [{ name: "metricsservice", containerPort: CHART_PORTS.kedaMetricsService }], source: "keda chart (operator)" },
+      { name: "keda metrics API server", namespace: keda, labels: CHART_POD_LABELS.kedaMetricsApiServer, ports: [{ name: "https", containerPort: CHART_PORTS.kedaMetricsApi }], source: "keda chart (metrics API server)" },
+      { name: "keda admission webhooks", namespace: keda, labels: CHART_POD_LABELS.kedaWebhooks, ports: [{ name: "http", containerPort: CHART_PORTS.kedaWebhook }], source: "keda chart (admission webhooks)" },
+    );
+  }
   return pods;
 }
 
@@ -496,6 +523,27 @@ export function platformFlows(config: PlatformConfig): FlowPlan {
     add("addons", pods(ns.devicePlugin, instance(RELEASES.devicePlugin), "device plugin pods"), apiServer, net.apiServer.ports, "config manager, gpu-feature-discovery, NFD");
     add("addons", pods(ns.devicePlugin, CHART_POD_LABELS.nfdWorker, "nfd-worker"), pods(ns.devicePlugin, CHART_POD_LABELS.nfdMaster, "nfd-master"), [CHART_PORTS.nfdGrpc], "node features → node labels (feature.node.kubernetes.io/pci-10de.present)");
   }
+  // GPU with DRA: the driver's kubelet plugin publishes each node's ResourceSlices and reads the claims it prepares.
+  if (used.draDriver) {
+    add("addons", pods(ns.devicePlugin, instance(RELEASES.draDriver), "dra-driver pods"), apiServer, net.apiServer.ports, "kubelet plugin publishes ResourceSlices, reads ResourceClaims");
+  }
+
+  // KEDA (serving modes): the operator and its parts watch ScaledObjects and write HPAs; the API server
+  // calls the external metrics API (aggregated, for the HPAs KEDA creates) and the admission webhooks;
+  // the metrics API server asks the operator for metric values over gRPC.
+  if (used.keda) {
+    const keda = config.keda.namespace;
+    const operator = pods(keda, CHART_POD_LABELS.kedaOperator, "keda-operator");
+    const metricsApi = pods(keda, CHART_POD_LABELS.kedaMetricsApiServer, "keda metrics API server");
+    const webhooks = pods(keda, CHART_POD_LABELS.kedaWebhooks, "keda admission webhooks");
+    add("modes", pods(keda, instance(RELEASES.keda), "keda pods"), apiServer, net.apiServer.ports, "operator, metrics API server, admission webhooks");
+    add("modes", metricsApi, operator, [CHART_PORTS.kedaMetricsService], "metric values from the operator (gRPC --metrics-service-address)");
+    add("modes", apiServer, metricsApi, [CHART_PORTS.kedaMetricsApi], "external.metrics.k8s.io (APIService) for the HPAs KEDA creates");
+    add("modes", apiServer, webhooks, [CHART_PORTS.kedaWebhook], "ScaledObject admission webhook");
+    guarded.push({ name: "keda admission webhooks", target: { namespace: keda, pods: CHART_POD_LABELS.kedaWebhooks, name: "keda admission webhooks" }, ports: [CHART_PORTS.kedaWebhook], allowed: WEBHOOK_CALLERS, fix: WEBHOOK_FIX });
+    guarded.push({ name: "keda metrics API server", target: { namespace: keda, pods: CHART_POD_LABELS.kedaMetricsApiServer, name: "keda metrics API server" }, ports: [CHART_PORTS.kedaMetricsApi], allowed: WEBHOOK_CALLERS, fix: WEBHOOK_FIX });
+    guarded.push({ name: "keda-operator metrics service", target: { namespace: keda, pods: CHART_POD_LABELS.kedaOperator, name: "keda-operator" }, ports: [CHART_PORTS.kedaMetricsService], allowed: [metricsApi] });
+  }
 
   // Monitoring: Prometheus scrapes what the ServiceMonitors name (plan/reachability.ts also derives
   // each one from the rendered ServiceMonitors); kube-prometheus-stack's own parts talk to each other.
@@ -539,6 +587,8 @@ export function platformFlows(config: PlatformConfig): FlowPlan {
     devicePlugin: hasDevicePlugin(config),
     prometheusStack: used.kubePrometheusStack,
     dcgmExporter: used.dcgmExporter,
+    draDriver: used.draDriver,
+    keda: used.keda,
   };
   const releases = (Object.keys(RELEASES) as (keyof typeof RELEASES)[]).filter((k) => releaseUsed[k]).map((k) => ({ release: RELEASES[k], chart: RELEASE_CHARTS[k] }));
   const knownNamespaces = [CLUSTER_DNS.namespace, ...(prom ? [prom.namespace] : []), "default"];
