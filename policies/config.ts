@@ -39,14 +39,18 @@ export interface HostPolicyConfig extends HostInventory {
   preinstalledCharts: string[];
 }
 
+/** Slices per GPU a time-slicing or MPS `sharing` without `replicas` is taken to offer (the device plugin's usual 4). */
+export const DEFAULT_SHARED_REPLICAS = 4;
+
 /**
- * The defaults: the seed host (one node, 2 RTX 3080 10 GB — 9.78 GiB usable — 64 threads, 128 GiB
- * RAM, time-slicing 4 per GPU) and the program's default namespaces (config/schema.ts `namespaces`), so the pack accepts
- * the program's own prod plan without `--policy-pack-config`.
+ * The defaults: the seed host as prod runs it (one node, 2 RTX 3080 10 GB — 9.78 GiB usable — 64
+ * threads, 128 GiB RAM, GPUs shared with DRA: one ResourceClaim per card) and the program's default
+ * namespaces (config/schema.ts `namespaces`), so the pack accepts the program's own prod plan without
+ * `--policy-pack-config`.
  */
 export const DEFAULT_POLICY_CONFIG: HostPolicyConfig = {
   nodes: [{ name: "gpu-node", gpus: 2, gpuProduct: "NVIDIA-GeForce-RTX-3080", cpu: 64, memoryGiB: 128 }],
-  sharing: { mode: "time-slicing", replicas: 4 },
+  sharing: { mode: "dra", replicas: 1 },
   systemReserved: { cpu: 4, memoryGiB: 12 },
   overcommit: { cpu: 2, memory: 1.25 },
   storageGiB: { default: 500 },
@@ -140,7 +144,7 @@ export const preinstalledChartsConfigSchema = schemaOf("preinstalledCharts");
 export function resolvePolicyConfig(partial: Partial<HostPolicyConfig> | undefined): HostPolicyConfig {
   const merged = { ...DEFAULT_POLICY_CONFIG, ...(partial ?? {}) };
   const pinned = merged.sharing.mode === "none" || merged.sharing.mode === "dra";
-  return { ...merged, sharing: { ...DEFAULT_POLICY_CONFIG.sharing, ...merged.sharing, replicas: pinned ? 1 : (merged.sharing.replicas ?? DEFAULT_POLICY_CONFIG.sharing.replicas) } };
+  return { ...merged, sharing: { ...DEFAULT_POLICY_CONFIG.sharing, ...merged.sharing, replicas: pinned ? 1 : (merged.sharing.replicas ?? DEFAULT_SHARED_REPLICAS) } };
 }
 
 /** One policy's config as the engine passes it: `{host?: {...}, <setting>?: ...}`. */

@@ -1,11 +1,12 @@
 import type { StackValidationPolicy } from "@pulumi/policy";
 import { formatCapability, lookupGpu, planKernels, parseVllmArgs, lookupModel, capabilityInt, type AttentionBackend } from "@llm-platform/capacity";
 import { hostConfigSchema, hostFrom, slicesPerGpu } from "./config";
-import { inventoryCards, planGpus, STOP_MARGIN_SECONDS } from "./gpuPlan";
+import { exactFootprint, inventoryCards, planGpus, STOP_MARGIN_SECONDS } from "./gpuPlan";
 import { workloadPolicy } from "./workloadPolicy";
 import { gpuSlices, podGpuSlices, vllmArgsOf, type ResourceLike } from "./workloads";
 
-const gb = (x: number) => `${x.toFixed(1)} GiB`;
+/** GiB to the precision of the GPU catalog's usable memory (9.78) and the footprints. */
+const gb = (x: number) => `${x.toFixed(2)} GiB`;
 
 /** How many of the (largest-first) footprints fit one card together; at least 1. */
 function podsThatFit(footprints: number[], memoryGiB: number): number {
@@ -66,7 +67,7 @@ export const gpuMemoryPerCard: StackValidationPolicy = {
       reportViolation(
         `gpu card ${card.card} (${gb(card.memoryGiB)}): ${pods} can share it under time-slicing = ${gb(card.totalGiB)}. ` +
           `Serve the adapters as LoRA modules or served names on one base model, use a 4-bit build, lower --gpu-memory-utilization ` +
-          `(gpuMemoryUtilization: auto), or set time-slicing replicas to ${podsThatFit(card.worstCase.map((p) => p.footprintGiB), card.memoryGiB)}.`,
+          `(gpuMemoryUtilization: auto), or set time-slicing replicas to ${podsThatFit(card.worstCase.map(exactFootprint), card.memoryGiB)}.`,
       );
     } else if (host.sharing.mode === "mps") {
       const cap = card.memoryGiB / plan.sharing.slicesPerGpu;
@@ -127,13 +128,15 @@ export const gpuLimitsWhole = workloadPolicy(
 export const gpuRolloutNoDeadlock = workloadPolicy(
   {
     name: "gpu-rollout-no-deadlock",
-    description: "GPU Deployments use Recreate or maxSurge 0: a surge pod waits for the GPU its old pod holds.",
+    description: "GPU Deployments (GPU slices or ResourceClaims) use Recreate or maxSurge 0: a surge pod waits for the GPU its old pod holds, or meets it on the card.",
     enforcementLevel: "mandatory",
   },
   (w, { report }) => {
-    if (w.kind !== "Deployment" || !(podGpuSlices(w) > 0) || w.surge === 0) return;
+    // A GPU pod asks for slices (device plugin) or references ResourceClaims (DRA): either way the surge pod meets the old one on its card.
+    const gpuPod = podGpuSlices(w) > 0 || Number.isNaN(podGpuSlices(w)) || (w.podSpec.resourceClaims ?? []).length > 0;
+    if (w.kind !== "Deployment" || !gpuPod || w.surge === 0) return;
     report(
-      `${w.label}: rolling update adds ${w.surge} GPU pod(s) while the old ones still hold their GPU slices and VRAM; the rollout can deadlock or OOM the card. ` +
+      `${w.label}: rolling update adds ${w.surge} GPU pod(s) while the old ones still hold their GPU (slices or ResourceClaim) and VRAM; the rollout can deadlock or OOM the card. ` +
         `Set strategy Recreate (rollout: Recreate) or rollingUpdate.maxSurge: 0.`,
     );
   },

@@ -176,6 +176,7 @@ function schedules(resources: ResourceLike[]): Map<string, Schedule> {
 
 interface Footprint {
   footprintGiB: number;
+  exactGiB: number;
   footprintGiBExpected: number;
   detail: string;
   kvShortfall?: string;
@@ -225,10 +226,12 @@ function podFootprint(w: Workload, card: number, product: string | undefined, gp
       details.push(`${parsed.model ?? "unknown model"}: util ${util} (model not in the catalog)`);
     }
   }
-  return { footprintGiB: round2(total), footprintGiBExpected: round2(expected), detail: details.join("; "), ...out };
+  return { footprintGiB: round2(total), footprintGiBExpected: round2(expected), exactGiB: total, detail: details.join("; "), ...out };
 }
 
 const inputs = new WeakMap<GpuPod, EstimateInput>();
+/** Unrounded pessimistic footprints: fits are judged on these (the rounded figure is for display and could hide 5 MiB per pod). */
+const exactFootprints = new WeakMap<GpuPod, number>();
 
 /** Every GPU pod of the plan (replicas — at a ScaledObject's maximum — and rolling-update surge pods) with its footprint on one card. */
 export function gpuPods(resources: ResourceLike[], host: HostPolicyConfig, errors: string[] = []): GpuPod[] {
@@ -247,7 +250,7 @@ export function gpuPods(resources: ResourceLike[], host: HostPolicyConfig, error
     const pinned = claimRefs.length > 0 ? cards.get(claimRefs[0]!) : undefined;
     const memory = pinned?.memoryGiB ?? cardGiB(host);
     const product = pinned ? pinned.product : cardProduct(host);
-    const { input, ...footprint } = podFootprint(w, memory, product, gpuContainers, errors);
+    const { input, exactGiB, ...footprint } = podFootprint(w, memory, product, gpuContainers, errors);
     const schedule = scheduled.get(`${w.namespace}/${base}`);
     const count = w.kind === "DaemonSet" ? host.nodes.filter((n) => n.gpus > 0).length : schedule ? schedule.maxReplicas : w.replicas;
     const server = w.resource.props.metadata?.labels?.["llm-platform.io/server"] as string | undefined;
@@ -263,6 +266,7 @@ export function gpuPods(resources: ResourceLike[], host: HostPolicyConfig, error
     const add = (pod: string) => {
       const p: GpuPod = { ...common, pod };
       if (input) inputs.set(p, input);
+      exactFootprints.set(p, exactGiB);
       pods.push(p);
     };
     for (let i = 0; i < count; i++) add(`${base}-${i}`);
@@ -330,17 +334,19 @@ function phasesOf(active: Map<string, boolean[]>): Phase[] {
 }
 
 const onIn = (pod: GpuPod, modes: string[]) => pod.modes.length === 0 || pod.modes.some((m) => modes.includes(m));
-const sum = (pods: GpuPod[]) => pods.reduce((s, p) => s + p.footprintGiB, 0);
+/** A pod's pessimistic footprint before rounding. */
+export const exactFootprint = (pod: GpuPod): number => exactFootprints.get(pod) ?? pod.footprintGiB;
+const sum = (pods: GpuPod[]) => pods.reduce((s, p) => s + exactFootprint(p), 0);
 
 /** The pods that share `card` in a phase: DRA the exact set, time-slicing/MPS the `perGpu` largest. */
 function cardSet(host: HostPolicyConfig, card: string, pods: GpuPod[], perGpu: number): GpuPod[] {
   if (host.sharing.mode === "dra") return pods.filter((p) => p.cards?.includes(card));
-  const sorted = [...pods].sort((a, b) => b.footprintGiB - a.footprintGiB);
+  const sorted = [...pods].sort((a, b) => exactFootprint(b) - exactFootprint(a));
   return host.sharing.mode === "none" ? sorted.slice(0, 1) : sorted.slice(0, perGpu);
 }
 
 function cardFits(host: HostPolicyConfig, set: GpuPod[], memoryGiB: number, perGpu: number): boolean {
-  if (host.sharing.mode === "mps") return set.every((p) => p.footprintGiB <= memoryGiB / perGpu);
+  if (host.sharing.mode === "mps") return set.every((p) => exactFootprint(p) <= memoryGiB / perGpu);
   return sum(set) <= memoryGiB;
 }
 
