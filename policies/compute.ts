@@ -37,6 +37,24 @@ function podsRunning(w: Workload, host: HostPolicyConfig, maxima: Map<string, nu
   return (max !== undefined ? Math.max(max, w.replicas) : w.replicas) + w.surge;
 }
 
+/**
+ * A pod's effective request (or limit) of a resource, as the scheduler computes it
+ * (https://kubernetes.io/docs/concepts/workloads/pods/init-containers/#resource-sharing-within-containers):
+ * the larger of Σ app containers + Σ sidecars (init containers with restartPolicy Always) and, for each
+ * other init container, its own value + the sidecars started before it. A request defaults to the limit.
+ */
+export function effectivePodResource(podSpec: Record<string, any>, field: "requests" | "limits", res: "cpu" | "memory"): number {
+  const value = (c: Record<string, any>) => quantity(c.resources?.[field]?.[res] ?? (field === "requests" ? c.resources?.limits?.[res] : undefined));
+  let sidecars = 0;
+  let initPeak = 0;
+  for (const c of (podSpec.initContainers ?? []) as Record<string, any>[]) {
+    if (c.restartPolicy === "Always") sidecars += value(c);
+    else initPeak = Math.max(initPeak, sidecars + value(c));
+  }
+  const app = ((podSpec.containers ?? []) as Record<string, any>[]).reduce((s, c) => s + value(c), 0);
+  return Math.max(app + sidecars, initPeak);
+}
+
 /** Σ requests and limits of every pod the plan runs at once (rollout surge and in-memory volumes such as /dev/shm included). */
 export function computeBudget(resources: ResourceLike[], host: HostPolicyConfig): ComputeBudget {
   const allocatable = {
@@ -50,8 +68,7 @@ export function computeBudget(resources: ResourceLike[], host: HostPolicyConfig)
   for (const w of workloads(resources)) {
     const pods = podsRunning(w, host, maxima);
     const shm = memoryVolumesBytes(w.podSpec) / GiB;
-    const sum = (field: "requests" | "limits", res: "cpu" | "memory") =>
-      w.containers.reduce((s, c) => s + quantity(c.resources?.[field]?.[res] ?? (field === "requests" ? c.resources?.limits?.[res] : undefined)), 0);
+    const sum = (field: "requests" | "limits", res: "cpu" | "memory") => effectivePodResource(w.podSpec, field, res);
     const pod = { cpu: sum("requests", "cpu"), memoryGiB: sum("requests", "memory") / GiB + shm };
     requests.cpu += pods * pod.cpu;
     requests.memoryGiB += pods * pod.memoryGiB;
