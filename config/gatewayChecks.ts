@@ -11,8 +11,8 @@ export interface GatewayIssue {
 type Checked = Pick<PlatformConfig, "adapters" | "servers" | "providers" | "gateway" | "qdrant" | "externalSecrets">;
 
 /**
- * The names a request's `model` may take at the gateway: every adapter, every embedding server, every
- * configured provider and `default` (platform/gateway.ts builds the model list from the same keys).
+ * The names a request's `model` may take at the gateway: every adapter, every pooling server (embedding
+ * or rerank), every configured provider and `default` (platform/gateway.ts builds the model list from the same keys).
  */
 export function gatewayModelNames(config: Pick<PlatformConfig, "adapters" | "servers" | "providers">): string[] {
   const embed = Object.entries(config.servers)
@@ -22,7 +22,7 @@ export function gatewayModelNames(config: Pick<PlatformConfig, "adapters" | "ser
 }
 
 function unknownModel(name: string, known: string[]): string {
-  return `"${name}" is not a model the gateway serves (have: ${known.join(", ")}); name an adapter, an embedding server, a configured provider or default`;
+  return `"${name}" is not a model the gateway serves (have: ${known.join(", ")}); name an adapter, an embedding or rerank server, a configured provider or default`;
 }
 
 type Resources = PlatformConfig["gateway"]["resources"];
