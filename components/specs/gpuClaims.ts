@@ -8,7 +8,10 @@
  * default in v0.4.1) only configure it.
  *
  * A claim selects its device by attributes (CEL): the driver (`gpu.nvidia.com`) and the product name
- * NVML reports (`productName`, the label's words without dashes). v0.4.1 publishes no index attribute,
+ * NVML reports (`productName`, v0.4.1 cmd/gpu-kubelet-plugin/nvlib.go: `device.GetName()`), compared
+ * as GFD labels it — spaces as dashes — because NVML names can hold dashes of their own
+ * ("NVIDIA A100-SXM4-80GB" is labelled NVIDIA-A100-SXM4-80GB). `replace` is CEL's strings extension,
+ * part of the Kubernetes base CEL environment that DRA selectors compile in (1.29+). v0.4.1 publishes no index attribute,
  * and the scheduler never gives one device to two claims, so the claims of a node's N identical cards
  * land on N distinct cards: `gpuK` in the plan is "the K-th claim on the node", and identical cards are
  * interchangeable. The node is fixed by the pods' node selector (`kubernetes.io/hostname`): a claim is
@@ -27,9 +30,14 @@ export const GPU_DEVICE_CLASS = "gpu.nvidia.com";
 /** Labels the policy pack reads to know which card a claim stands for. */
 export const CARD_LABELS = { node: "llm-platform.io/gpu-node", index: "llm-platform.io/gpu-index" } as const;
 
-/** The NVML device name the DRA driver publishes as `productName`: GFD's label is that name with spaces as dashes. */
-export function nvmlProductName(product: string): string {
-  return product.replace(/-SHARED$/i, "").replace(/-/g, " ");
+/** The `nvidia.com/gpu.product` label a card is selected by: GFD's label is the NVML name with spaces as dashes (a time-slicing `-SHARED` suffix dropped). */
+export function productLabel(product: string): string {
+  return product.replace(/-SHARED$/i, "");
+}
+
+/** The CEL selector of a card's product: the driver's `productName` written as GFD's label. */
+export function productSelector(product: string): string {
+  return `device.attributes["gpu.nvidia.com"].productName.replace(" ", "-") == ${JSON.stringify(productLabel(product))}`;
 }
 
 export function gpuClaimName(component: string, card: Pick<GpuCardSpec, "node" | "index">): string {
@@ -54,7 +62,7 @@ export function gpuClaimSpec(component: string, namespace: string, card: GpuCard
               deviceClassName,
               allocationMode: "ExactCount",
               count: 1,
-              selectors: [{ cel: { expression: `device.attributes["gpu.nvidia.com"].productName == ${JSON.stringify(nvmlProductName(card.product))}` } }],
+              selectors: [{ cel: { expression: productSelector(card.product) } }],
             },
           },
         ],
