@@ -45,12 +45,22 @@ export function plannedGpuWorkloads(config: PlatformConfig, servers: PlannedServ
  * under time-slicing the largest footprints that fit the card's slices, under MPS its clients, without
  * sharing one pod. A card of the plan (`<node>/gpu<i>`) is DCGM's series `{node="<node>", gpu="<i>"}`:
  * DCGM's `gpu` label is the NVML index nvidia-smi shows, and `node` comes from the exporter pod's node.
+ * Under DRA the NVML index of a claim's card is not known in advance (below).
  */
 export function plannedCards(config: PlatformConfig, servers: PlannedServer[]): GpuCardPlan[] {
   const plan = planGpus(plannedGpuWorkloads(config, servers), policyConfigFromPlatform(config));
-  return plan.cards.map((card) => {
+  const cards = plan.cards.map((card) => {
     const [node, gpu] = card.card.split("/gpu");
     return { node: node!, index: Number(gpu), memoryGiB: card.memoryGiB, plannedGiB: card.totalGiB, pods: card.worstCase.map((p) => p.pod) };
+  });
+  if (config.gpuSharing.mode !== "dra") return cards;
+  // DRA: the plan's gpu<i> is "the i-th claim on the node"; which physical card (NVML index) each claim
+  // gets is the scheduler's choice (the driver v0.4.1 publishes no index attribute to select by), so
+  // every card of a node is held to the fullest planned card of that node, and names each claim's pods.
+  return cards.map((card) => {
+    const siblings = cards.filter((c) => c.node === card.node);
+    const fullest = Math.max(...siblings.map((c) => c.plannedGiB));
+    return { ...card, plannedGiB: fullest, pods: siblings.flatMap((c) => (c.pods.length ? [`claim gpu${c.index}: ${c.pods.join(" + ")}`] : [])) };
   });
 }
 
