@@ -4,7 +4,7 @@ import { resolveImageDigests } from "./platform/imageDigests";
 import { deployInference, deployWorkstation, huggingFaceTokenExternalSecret } from "./platform/inference";
 import { loadPlatform } from "./platform/loadConfig";
 import { deployNamespaces } from "./platform/namespaces";
-import { deployAllNetworkPolicies } from "./platform/network";
+import { deployAllNetworkPolicies, gpuOperatorsNamespaceUsed } from "./platform/network";
 import { addonsUsed, deployClusterAddons } from "./platform/addons";
 import { workstationBaseUrl as workstationBaseUrlOf } from "./components/specs/workstation";
 import { deployMonitoring } from "./platform/monitoring";
@@ -28,13 +28,16 @@ const namespaces = deployNamespaces(
   {
     inference: servers.length > 0 ? { name: ns.inference, level: "restricted", holdsData: true } : undefined,
     // The device plugin mounts host paths: the one namespace that needs the privileged level.
-    devicePlugin: used.gpuDevicePlugin ? { name: ns.devicePlugin, level: "privileged" } : undefined,
+    // The GPU operators (device plugin or DRA driver, DCGM exporter) mount host paths: the one namespace that needs the privileged level.
+    devicePlugin: gpuOperatorsNamespaceUsed(config) ? { name: ns.devicePlugin, level: "privileged" } : undefined,
     gateway: { name: ns.gateway, level: "restricted", holdsData: true },
     data: { name: ns.data, level: "restricted", holdsData: true },
     externalSecrets: used.externalSecrets ? { name: ns.externalSecrets, level: "baseline" } : undefined,
     // The edge controller (ingress-nginx, or NGINX Gateway Fabric with its Gateway's data plane) binds ports.
     ingress: used.ingressNginx || used.nginxGatewayFabric ? { name: ns.ingress, level: "baseline" } : undefined,
     certManager: used.certManager ? { name: ns.certManager, level: "baseline" } : undefined,
+    // KEDA's operator, metrics API server and webhooks run as non-root with every capability dropped (the chart's defaults).
+    keda: used.keda ? { name: config.keda.namespace, level: "restricted" } : undefined,
   },
   { protect: config.platform.protectStatefulData, retainOnDelete: config.platform.retainStatefulData },
   onCluster,

@@ -2,10 +2,17 @@ import { readFileSync } from "node:fs";
 import { estimateMemory } from "./estimate";
 import type { EstimateInput } from "./types";
 
-const USAGE = "usage: npm run --silent estimate -- FILE.json   (FILE: a JSON array of cases, see capacity/README.md)";
+const USAGE = "usage: npm run --silent estimate -- FILE.json   (FILE: a JSON array of cases: model, dtype, quantization, gpu, vllm)";
 const round = (x: number) => Math.round(x * 1000) / 1000;
+/** Guaranteed ends round down and footprints up, so rounding never makes a promise the run cannot keep. */
+const floor3 = (x: number) => Math.floor(x * 1000) / 1000;
+const ceil3 = (x: number) => Math.ceil(x * 1000) / 1000;
 
-/** One output object per case, in order; a case that cannot be estimated gets {id, error}. */
+/**
+ * One output object per case, in order; a case that cannot be estimated gets {id, error}. Besides the
+ * expected figures each case carries the pessimistic end of the error band: `kvCacheGiBGuaranteed` and
+ * `kvCacheTokensGuaranteed`, which a real run does not fall below.
+ */
 export function estimateCases(cases: unknown[]): Record<string, unknown>[] {
   return cases.map((raw, index) => {
     const input = raw as EstimateInput;
@@ -21,7 +28,9 @@ export function estimateCases(cases: unknown[]): Record<string, unknown>[] {
         kvCacheTokens: e.kvCacheTokens,
         maxConcurrency: round(e.maxConcurrency),
         cudaGraphGiB: round(e.cudaGraphGiB),
-        deviceFootprintGiB: Math.ceil(e.deviceFootprintGiB * 1000) / 1000,
+        deviceFootprintGiB: ceil3(e.deviceFootprintGiB),
+        kvCacheGiBGuaranteed: floor3(e.kvCacheGiBGuaranteed),
+        kvCacheTokensGuaranteed: e.kvCacheTokensGuaranteed,
       };
     } catch (error) {
       return { id, error: error instanceof Error ? error.message : String(error) };

@@ -12,9 +12,11 @@ function quantizationFor(flag: string | undefined, checkpoint: Quantization): Qu
 
 /**
  * The capacity model's input for the server a `vllm serve` command line starts, on a card of
- * `cardGiB`. The model must be in the catalog (its architecture is not on the command line).
+ * `cardGiB` (CUDA-reported total). The model must be in the catalog (its architecture is not on the
+ * command line). `gpuProduct` (the `nvidia.com/gpu.product` label) lets the estimate know the
+ * attention backend and whether the card is calibrated, which narrows the error band.
  */
-export function estimateInputFromArgs(args: readonly string[] | ParsedVllmArgs, cardGiB: number): EstimateInput {
+export function estimateInputFromArgs(args: readonly string[] | ParsedVllmArgs, cardGiB: number, gpuProduct?: string): EstimateInput {
   const parsed = Array.isArray(args) ? parseVllmArgs(args) : (args as ParsedVllmArgs);
   if (!parsed.model) throw new Error("the vLLM command line names no model");
   const entry = lookupModel(parsed.model);
@@ -27,7 +29,7 @@ export function estimateInputFromArgs(args: readonly string[] | ParsedVllmArgs, 
     model: entry.architecture,
     dtype,
     quantization: quantizationFor(parsed.flags.get("quantization")?.[0], entry.quantization),
-    gpu: { totalMemoryGiB: cardGiB },
+    gpu: gpuProduct === undefined ? { totalMemoryGiB: cardGiB } : { totalMemoryGiB: cardGiB, product: gpuProduct },
     vllm: {
       tensorParallelSize: flagNumber(parsed, "tensor-parallel-size") ?? 1,
       gpuMemoryUtilization: flagNumber(parsed, "gpu-memory-utilization") ?? VLLM_FLAG_DEFAULTS.gpuMemoryUtilization,

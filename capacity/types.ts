@@ -44,6 +44,12 @@ export interface VllmSettings {
   /** LoRA slots on the GPU (0 or absent: LoRA disabled). */
   maxLoras?: number;
   maxLoraRank?: number;
+  /**
+   * The attention backend vLLM selects (see capacity/kernels.ts). FLASHINFER allocates a 394 MiB workspace
+   * inside the budget. Absent: derived from `gpu.product` when given, else unknown (the pessimistic end
+   * then counts the workspace).
+   */
+  attentionBackend?: "FLASH_ATTN" | "FLASHINFER" | "TRITON_ATTN" | "FLEX_ATTENTION";
 }
 
 /** One vLLM server on one GPU: the same shape as a case of the calibration file. */
@@ -52,8 +58,27 @@ export interface EstimateInput {
   model: ModelArchitecture;
   dtype: Dtype;
   quantization: Quantization;
-  gpu: { totalMemoryGiB: number };
+  /** `totalMemoryGiB`: the CUDA-reported total; `product`: the `nvidia.com/gpu.product` label (capacity/gpus.ts), when known. */
+  gpu: { totalMemoryGiB: number; product?: string };
   vllm: VllmSettings;
+}
+
+/** One reasoned term of the error band, in GiB on one GPU. */
+export interface ErrorBandTerm {
+  name: string;
+  GiB: number;
+  reason: string;
+}
+
+/**
+ * How far the estimate may be off, and towards which side it is guarded. `nonKvGiB` is added to what
+ * the estimator expects outside the KV cache (so the KV cache shrinks by it at the pessimistic end);
+ * `footprintGiB` is added to the device footprint (CUDA context, graphs) at the pessimistic end.
+ */
+export interface ErrorBand {
+  nonKvGiB: number;
+  footprintGiB: number;
+  terms: ErrorBandTerm[];
 }
 
 /** Sizes in GiB (2^30 bytes), per GPU. */
@@ -72,6 +97,18 @@ export interface MemoryEstimate {
   deviceFootprintGiB: number;
   /** vLLM refuses to start when one max-model-len sequence does not fit the KV cache. */
   fitsMaxModelLen: boolean;
+  /** KV cache at the pessimistic end of the error band: a real run holds at least this much (GiB, may be negative). */
+  kvCacheGiBGuaranteed: number;
+  /** Tokens (whole KV blocks) the KV cache holds at the pessimistic end. */
+  kvCacheTokensGuaranteed: number;
+  /** `kvCacheTokensGuaranteed / maxModelLen`. */
+  maxConcurrencyGuaranteed: number;
+  /** One max-model-len sequence fits even at the pessimistic end (encoders: the budget holds the pessimistic non-KV memory). */
+  fitsMaxModelLenGuaranteed: boolean;
+  /** The most the process may hold on the card: pessimistic CUDA context + util × total + pessimistic CUDA graphs. */
+  deviceFootprintGiBPessimistic: number;
+  /** The band used for the pessimistic ends. */
+  errorBand: ErrorBand;
 }
 
 /** Input the estimator cannot work with; the message names the field. */

@@ -13,7 +13,8 @@ export interface VllmServeOptions {
   model: string;
   revision?: string;
   servedModelNames: string[];
-  task: "generate" | "embed";
+  /** generate; embed (`--runner pooling --convert embed`); score: a cross-encoder (`--runner pooling`, served at /v1/score and /rerank). */
+  task: "generate" | "embed" | "score";
   dtype?: "auto" | "bfloat16" | "float16" | "float32";
   /** vLLM `--quantization` value (awq_marlin, gptq_marlin, fp8, ...); absent: read from the checkpoint. */
   quantization?: string;
@@ -34,6 +35,8 @@ export function renderVllmArgs(o: VllmServeOptions): string[] {
   if (o.revision) args.push("--revision", o.revision);
   args.push("--served-model-name", ...o.servedModelNames);
   if (o.task === "embed") args.push("--runner", "pooling", "--convert", "embed");
+  // A *ForSequenceClassification checkpoint converts to classify by itself (vllm/config/model.py suffix table).
+  if (o.task === "score") args.push("--runner", "pooling");
   if (o.dtype) args.push("--dtype", o.dtype);
   if (o.quantization) args.push("--quantization", o.quantization);
   args.push("--max-model-len", String(o.maxModelLen), "--max-num-seqs", String(o.maxNumSeqs));

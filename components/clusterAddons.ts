@@ -17,6 +17,7 @@ import {
 import type { HstsSettings } from "./specs/edge";
 import { withOverride, type ChildOverride } from "./specs/merge";
 import { dcgmExporterValues, kubePrometheusStackValues } from "./specs/monitoringAddons";
+import { DRA_DRIVER_CHART, KEDA_CHART, draDriverValues, kedaValues } from "./specs/modeAddons";
 
 /** cert-manager: Certificates, Issuers and the ACME solver. */
 export interface CertManagerAddon {
@@ -126,6 +127,29 @@ export interface DcgmExporterAddon {
   releaseOverride?: ChildOverride;
 }
 
+/** NVIDIA's DRA driver for GPUs (Dynamic Resource Allocation): ResourceSlices and the `gpu.nvidia.com` DeviceClass. */
+export interface DraDriverAddon {
+  /** Its kubelet plugin is privileged (host paths, device nodes): a privileged namespace. */
+  namespace: pulumi.Input<string>;
+  /** Default 0.4.1. */
+  chartVersion?: pulumi.Input<string>;
+  nodeSelector?: pulumi.Input<{ [key: string]: pulumi.Input<string> }>;
+  tolerations?: pulumi.Input<pulumi.Input<k8s.types.input.core.v1.Toleration>[]>;
+  /** Where the NVIDIA driver is on the host; default `/`. */
+  nvidiaDriverRoot?: string;
+  valuesOverride?: { [key: string]: any };
+  releaseOverride?: ChildOverride;
+}
+
+/** KEDA: event-driven autoscaling (ScaledObjects with cron, Prometheus, … triggers) and its CRDs. */
+export interface KedaAddon {
+  namespace: pulumi.Input<string>;
+  /** Default 2.20.2. */
+  chartVersion?: pulumi.Input<string>;
+  valuesOverride?: { [key: string]: any };
+  releaseOverride?: ChildOverride;
+}
+
 export interface ClusterAddonsArgs {
   certManager?: CertManagerAddon;
   externalSecrets?: ExternalSecretsAddon;
@@ -135,6 +159,9 @@ export interface ClusterAddonsArgs {
   gpuDevicePlugin?: GpuTimeSlicingArgs;
   kubePrometheusStack?: KubePrometheusStackAddon;
   dcgmExporter?: DcgmExporterAddon;
+  /** NVIDIA's DRA driver, for gpuSharing mode dra; never together with `gpuDevicePlugin` on the same nodes. */
+  draDriver?: DraDriverAddon;
+  keda?: KedaAddon;
 }
 
 /**
@@ -150,7 +177,7 @@ export interface ClusterAddonsArgs {
  * cluster-wide, so both must pin compatible chart versions.
  */
 export class ClusterAddons extends pulumi.ComponentResource {
-  /** Names of the add-ons this instance installs (`cert-manager`, `external-secrets`, `ingress-nginx`, `gateway-api-crds`, `nginx-gateway-fabric`, `gpu-device-plugin`, `kube-prometheus-stack`, `dcgm-exporter`). */
+  /** Names of the add-ons this instance installs (`cert-manager`, `external-secrets`, `ingress-nginx`, `gateway-api-crds`, `nginx-gateway-fabric`, `gpu-device-plugin`, `kube-prometheus-stack`, `dcgm-exporter`, `dra-driver`, `keda`). */
   public readonly installed: pulumi.Output<string[]>;
   /** The IngressClass the ingress controller owns (empty without one). */
   public readonly ingressClassName: pulumi.Output<string>;
@@ -255,6 +282,16 @@ export class ClusterAddons extends pulumi.ComponentResource {
       installed.push("gpu-device-plugin");
       const plugin = new GpuTimeSlicing(`${name}-gpu`, args.gpuDevicePlugin, child);
       gpuResourceName = plugin.resourceName;
+    }
+
+    if (args.draDriver) {
+      if (args.gpuDevicePlugin) throw new Error(`ClusterAddons ${name}: draDriver and gpuDevicePlugin both advertise the GPUs of a node; install one of them`);
+      const a = args.draDriver;
+      release("dra-driver", DRA_DRIVER_CHART, a, draDriverValues({ nodeSelector: a.nodeSelector, tolerations: a.tolerations, nvidiaDriverRoot: a.nvidiaDriverRoot }, a.valuesOverride));
+    }
+
+    if (args.keda) {
+      release("keda", KEDA_CHART, args.keda, kedaValues(args.keda.valuesOverride));
     }
 
     if (args.kubePrometheusStack) {

@@ -97,12 +97,40 @@ export interface LiteLLMGatewayOverrides {
   backupVolume?: ChildOverride;
 }
 
+/** CPU-driven horizontal scaling of the proxy (it is stateless: limits and spend live in Redis and Postgres). */
+export interface GatewayAutoscaling {
+  minReplicas: number;
+  maxReplicas: number;
+  /** Average CPU utilization (of requests) the autoscaler keeps; default 70. */
+  targetCpuUtilizationPercent?: number;
+}
+
+/**
+ * The gateway's HorizontalPodAutoscaler (autoscaling/v2): CPU utilization of the pods' requests, from
+ * minReplicas to maxReplicas; scale-down waits 5 minutes (the default stabilization) so a burst does
+ * not flap. The PDB (maxUnavailable 1) keeps at least minReplicas − 1 serving through node drains.
+ */
+export function gatewayAutoscalerSpec(namespace: pulumi.Input<string>, deployment: string, a: GatewayAutoscaling): k8s.autoscaling.v2.HorizontalPodAutoscalerArgs {
+  return {
+    metadata: { name: deployment, namespace },
+    spec: {
+      scaleTargetRef: { apiVersion: "apps/v1", kind: "Deployment", name: deployment },
+      minReplicas: a.minReplicas,
+      maxReplicas: a.maxReplicas,
+      metrics: [{ type: "Resource", resource: { name: "cpu", target: { type: "Utilization", averageUtilization: a.targetCpuUtilizationPercent ?? 70 } } }],
+      behavior: { scaleDown: { stabilizationWindowSeconds: 300 } },
+    },
+  };
+}
+
 export interface LiteLLMGatewayArgs {
   namespace: pulumi.Input<string>;
   /** Default ghcr.io/berriai/litellm:v1.93.1 (runs its Prisma migrations offline as any UID). */
   image?: string;
   /** Default 2. */
   replicas?: number;
+  /** A HorizontalPodAutoscaler (autoscaling/v2, CPU) owns the replica count; `replicas` is then the count at creation. */
+  autoscaling?: GatewayAutoscaling;
   resources?: ResourceQuantities;
   /** LiteLLM's model list. */
   models: GatewayModel[];
@@ -336,12 +364,17 @@ export class LiteLLMGateway extends pulumi.ComponentResource {
       ...child,
       dependsOn: [setup, config],
     });
-    const deployment = new k8s.apps.v1.Deployment(`${name}-deployment`, withOverride(litellmDeploymentSpec(spec), args.overrides?.deployment), {
+    const deployment = new k8s.apps.v1.Deployment(`${name}-deployment`, withOverride(litellmDeploymentSpec(args.autoscaling ? { ...spec, replicas: args.autoscaling.minReplicas } : spec), args.overrides?.deployment), {
       ...child,
+      // The autoscaler owns the replica count once it runs: Pulumi sets it at creation only.
+      ...(args.autoscaling ? { ignoreChanges: ["spec.replicas"] } : {}),
       // After the setup Job: a rotated database password is set before the pods that use it restart.
       dependsOn: [setup, migrate, redis, redisService, config, keysSecret, ...(extraSecret ? [extraSecret] : [])],
     });
     const service = new k8s.core.v1.Service(`${name}-service`, withOverride(litellmServiceSpec(ns, names.litellm, name), args.overrides?.service), child);
+    if (args.autoscaling) {
+      new k8s.autoscaling.v2.HorizontalPodAutoscaler(`${name}-hpa`, gatewayAutoscalerSpec(ns, names.litellm, args.autoscaling), { ...child, dependsOn: [deployment] });
+    }
     new k8s.policy.v1.PodDisruptionBudget(`${name}-pdb`, { metadata: { name: names.litellm, namespace: ns }, spec: { maxUnavailable: 1, selector: { matchLabels: selectorLabels("litellm", name) } } }, child);
 
     // Virtual keys: reconciled on every change of a client, its limits or its key; removed clients are revoked.

@@ -16,6 +16,8 @@ import {
   vllmServiceSpec,
 } from "./specs/vllm";
 import { parseVllmArgs } from "@llm-platform/capacity/vllmArgs";
+import { keda } from "./crds";
+import { scaledObjectSpec } from "./specs/schedule";
 
 export { RolloutStrategy } from "./specs/vllm";
 
@@ -27,6 +29,33 @@ export interface VllmGpu {
   resourceName?: string;
   nodeSelector?: pulumi.Input<{ [key: string]: pulumi.Input<string> }>;
   tolerations?: pulumi.Input<pulumi.Input<k8s.types.input.core.v1.Toleration>[]>;
+  /**
+   * Dynamic Resource Allocation: the ResourceClaims (one per card, e.g. a GpuCardClaims' claims) the
+   * pods share with the other servers placed on those cards; the pods then ask for no `nvidia.com/gpu`.
+   */
+  claims?: pulumi.Input<string>[];
+  /** Wait before vLLM starts until the card has this fraction of its memory free (servers that share cards across modes). */
+  waitForFreeMemory?: number;
+}
+
+/** One window the server runs in: a KEDA cron trigger (start/end cron in a time zone). */
+export interface VllmScheduleWindow {
+  /** The mode's name (the trigger's name). */
+  name: string;
+  start: string;
+  end: string;
+  timezone: string;
+}
+
+/**
+ * Run the server only inside its windows: a KEDA ScaledObject (`<name>-schedule`) scales the
+ * Deployment to `replicas` while any window is open and to zero `cooldownPeriodSeconds` after.
+ * KEDA must be installed (ClusterAddons' keda add-on, or a prerequisite).
+ */
+export interface VllmSchedule {
+  windows: VllmScheduleWindow[];
+  pollingIntervalSeconds?: number;
+  cooldownPeriodSeconds?: number;
 }
 
 export interface VllmResourceList {
@@ -51,6 +80,8 @@ export interface LoraVolumeSettings {
 export interface VllmServerOverrides {
   deployment?: ChildOverride;
   service?: ChildOverride;
+  /** Merged into the ScaledObject of a scheduled server. */
+  scaledObject?: ChildOverride;
   /** Merged into every LoRA volume claim. */
   loraVolume?: ChildOverride;
 }
@@ -93,6 +124,8 @@ export interface VllmServerArgs {
   retainVolumes?: boolean;
   /** Writable home for caches (torch.compile, Triton, FlashInfer JIT); default 8Gi. */
   homeSize?: pulumi.Input<string>;
+  /** Run only inside these windows (KEDA cron ScaledObject); absent: always `replicas`. */
+  schedule?: VllmSchedule;
   overrides?: VllmServerOverrides;
 }
 
@@ -152,7 +185,7 @@ export class VllmServer extends pulumi.ComponentResource {
       image: args.image,
       args: containerArgs,
       replicas: args.replicas ?? 1,
-      gpu: { count: args.gpu?.count ?? 1, resourceName: args.gpu?.resourceName ?? "nvidia.com/gpu", nodeSelector: args.gpu?.nodeSelector, tolerations: args.gpu?.tolerations },
+      gpu: { count: args.gpu?.count ?? 1, resourceName: args.gpu?.resourceName ?? "nvidia.com/gpu", nodeSelector: args.gpu?.nodeSelector, tolerations: args.gpu?.tolerations, claims: args.gpu?.claims },
       resources: args.resources,
       shmSize: args.shmSize ?? "2Gi",
       rollout: args.rollout ?? RolloutStrategy.Recreate,
@@ -161,12 +194,37 @@ export class VllmServer extends pulumi.ComponentResource {
       modelCacheClaim: args.modelCacheClaim,
       loraVolumes: loraClaims,
       homeSize: args.homeSize,
+      externallyScaled: args.schedule !== undefined,
+      waitForGpuMemory:
+        args.gpu?.waitForFreeMemory !== undefined && (args.gpu.claims?.length ?? 0) > 0 ? { gpuMemoryUtilization: args.gpu.waitForFreeMemory, timeoutSeconds: startupTimeoutSeconds } : undefined,
     };
     // Pulumi would give up after 10 minutes (the provider's default Deployment await), long before a first load.
+    // A scheduled server's replicas are KEDA's: created at 0, then never sent again (its ScaledObject scales it).
     const deployment = new k8s.apps.v1.Deployment(`${name}-deployment`, withOverride(vllmDeploymentSpec(workload), args.overrides?.deployment), {
       parent: this,
       customTimeouts: awaitTimeouts(awaitSeconds),
+      ...(args.schedule ? { ignoreChanges: ["spec.replicas"] } : {}),
     });
+    if (args.schedule) {
+      if (args.schedule.windows.length === 0) throw new Error(`VllmServer ${name}: schedule needs at least one window`);
+      new keda.v1alpha1.ScaledObject(
+        `${name}-schedule`,
+        withOverride(
+          scaledObjectSpec({
+            name: `${vllmResourceNames(name).deployment}-schedule`,
+            namespace: args.namespace,
+            deployment: vllmResourceNames(name).deployment,
+            labels: { "app.kubernetes.io/part-of": PART_OF, "llm-platform.io/server": name },
+            replicas: args.replicas ?? 1,
+            windows: args.schedule.windows,
+            pollingIntervalSeconds: args.schedule.pollingIntervalSeconds ?? 30,
+            cooldownPeriodSeconds: args.schedule.cooldownPeriodSeconds ?? 60,
+          }),
+          args.overrides?.scaledObject,
+        ) as keda.v1alpha1.ScaledObjectArgs,
+        { parent: this, dependsOn: [deployment] },
+      );
+    }
     const service = new k8s.core.v1.Service(`${name}-service`, withOverride(vllmServiceSpec(workload), args.overrides?.service), { parent: this });
 
     this.deploymentName = deployment.metadata.name;

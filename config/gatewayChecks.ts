@@ -11,18 +11,18 @@ export interface GatewayIssue {
 type Checked = Pick<PlatformConfig, "adapters" | "servers" | "providers" | "gateway" | "qdrant" | "externalSecrets">;
 
 /**
- * The names a request's `model` may take at the gateway: every adapter, every embedding server, every
- * configured provider and `default` (platform/gateway.ts builds the model list from the same keys).
+ * The names a request's `model` may take at the gateway: every adapter, every pooling server (embedding
+ * or rerank), every configured provider and `default` (platform/gateway.ts builds the model list from the same keys).
  */
 export function gatewayModelNames(config: Pick<PlatformConfig, "adapters" | "servers" | "providers">): string[] {
   const embed = Object.entries(config.servers)
-    .filter(([, s]) => s.task === "embed")
+    .filter(([, s]) => s.task === "embed" || s.task === "score")
     .map(([name]) => name);
   return [...new Set([...Object.keys(config.adapters), ...embed, ...configuredProviders(config.providers), "default"])];
 }
 
 function unknownModel(name: string, known: string[]): string {
-  return `"${name}" is not a model the gateway serves (have: ${known.join(", ")}); name an adapter, an embedding server, a configured provider or default`;
+  return `"${name}" is not a model the gateway serves (have: ${known.join(", ")}); name an adapter, an embedding or rerank server, a configured provider or default`;
 }
 
 type Resources = PlatformConfig["gateway"]["resources"];

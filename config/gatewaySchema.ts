@@ -125,6 +125,15 @@ const client = z.strictObject({
 
 export const gatewayConfigSchema = z.strictObject({
   replicas: z.number().int().min(1).default(2),
+  /** A HorizontalPodAutoscaler on CPU between minReplicas and maxReplicas (the compute budget counts maxReplicas); absent: fixed `replicas`. */
+  autoscaling: z
+    .strictObject({
+      minReplicas: z.number().int().min(1).default(2),
+      maxReplicas: z.number().int().min(1).default(4),
+      targetCpuUtilizationPercent: z.number().int().min(1).max(100).default(70),
+    })
+    .refine((a) => a.maxReplicas >= a.minReplicas, { error: "maxReplicas must be at least minReplicas" })
+    .optional(),
   /** v1.93.1: the first release whose images bake the Prisma CLI and engines for any UID (migrations work offline as UID 1000). */
   image: pinnedImage("ghcr.io/berriai/litellm:v1.93.1"),
   resources: resources({ cpu: "500m", memory: "1Gi" }, { cpu: "2", memory: "2Gi" }),

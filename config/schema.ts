@@ -1,5 +1,6 @@
 import { z } from "zod";
-import { MODEL_CATALOG, isDigestPinned } from "@llm-platform/capacity";
+import { GPU_CATALOG, MODEL_CATALOG, gpuVariants, isDigestPinned, lookupModel } from "@llm-platform/capacity";
+import { parseCron, CronError } from "../policies/cron";
 import { parseByteQuantity, parseQuantity } from "./quantity";
 import { edgeConfigSchema } from "./edgeSchema";
 import { workstationConfigSchema } from "./workstationSchema";
@@ -57,12 +58,28 @@ export const resourcesSchema = z.strictObject({ requests: resourceList, limits: 
 
 const hostNode = z.strictObject({
   gpus: wholeCount("GPUs"),
-  /** Memory of one GPU as the driver reports it (nvidia-smi), in GiB; required when gpus > 0. */
+  /**
+   * The card, as the `nvidia.com/gpu.product` label names it (`NVIDIA-GeForce-RTX-3080`): selects the
+   * GPU catalog entry (capacity/gpus.ts) — usable memory as CUDA reports it, compute capability, the
+   * kernels vLLM can run. Required when gpus > 0.
+   */
+  gpuProduct: z
+    .string()
+    .min(1)
+    .refine((p) => gpuVariants(p).length > 0 || Object.keys(GPU_CATALOG).some((id) => id.toLowerCase() === p.toLowerCase()), {
+      error: (issue) =>
+        `"${String(issue.input)}" is not in the GPU catalog (capacity/gpus.ts); known nvidia.com/gpu.product values: ${[...new Set(Object.values(GPU_CATALOG).map((g) => g.product))].join(", ")}`,
+    })
+    .optional(),
+  /**
+   * Override of one card's memory in GiB, as CUDA reports it (`python -c 'import torch;
+   * print(torch.cuda.mem_get_info()[1] / 2**30)'` on the node). Absent: the catalog's usable memory.
+   * A value above the catalog's is warned about: vLLM's utilization is a fraction of the CUDA total.
+   */
   gpuMemoryGiB: z
-    .number({ error: "must be the memory of one GPU in GiB (e.g. 10)" })
+    .number({ error: "must be the CUDA-reported memory of one GPU in GiB (e.g. 9.78)" })
     .positive({ error: "must be more than 0 GiB" })
     .optional(),
-  gpuProduct: z.string().min(1).optional(),
   cpu: cpuQuantity,
   memory: byteQuantity,
 });
@@ -96,9 +113,75 @@ const gpuSharingSchema = z.discriminatedUnion(
     }),
     z.strictObject({ mode: z.literal("mps"), replicas: positiveInt("MPS clients per GPU") }),
     z.strictObject({ mode: z.literal("none") }),
+    /**
+     * Kubernetes Dynamic Resource Allocation (resource.k8s.io/v1) with NVIDIA's DRA driver: one
+     * ResourceClaim per card, shared by the pods `servers.<name>.placement` puts on it (docs/gpu.md).
+     */
+    z.strictObject({
+      mode: z.literal("dra"),
+      /** The DRA driver's DeviceClass for whole GPUs. */
+      deviceClass: z.string().min(1).default("gpu.nvidia.com"),
+      /** The DRA driver's Helm chart (kubernetes-sigs/dra-driver-nvidia-gpu), installed as an add-on unless false. */
+      install: z.boolean().default(true),
+      chartVersion: z.string().min(1).default("0.4.1"),
+    }),
   ],
-  { error: 'mode must be one of "time-slicing", "mps", "none"' },
+  { error: 'mode must be one of "time-slicing", "mps", "none", "dra"' },
 );
+
+/** A card of the host inventory: `<node>/gpu<index>`. */
+const cardRef = z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?\/gpu\d+$/, {
+  error: (i) => `"${String(i.input)}" is not a card: use <node>/gpu<index> (e.g. gpu-node/gpu0)`,
+});
+
+const cronField = z.string().superRefine((value, ctx) => {
+  try {
+    parseCron(value);
+  } catch (error) {
+    ctx.addIssue({ code: "custom", message: error instanceof CronError ? error.message : String(error) });
+  }
+});
+
+const timeZone = z.string().refine(
+  (tz) => {
+    try {
+      new Intl.DateTimeFormat("en-US", { timeZone: tz });
+      return true;
+    } catch {
+      return false;
+    }
+  },
+  { error: (i) => `"${String(i.input)}" is not an IANA time zone (e.g. Europe/Berlin, UTC)` },
+);
+
+const modeSchema = z.strictObject({
+  /**
+   * When the mode runs: KEDA's cron scaler semantics (keda pkg/scalers/cron_scaler.go) — active from
+   * each `start` until the next `end`, 5-field cron (minute hour day-of-month month day-of-week) in
+   * `timezone`.
+   */
+  schedule: z.strictObject({ start: cronField, end: cronField, timezone: timeZone.default("UTC") }),
+  /** The servers (keys of `servers`) this mode runs; servers in no mode run all the time. */
+  servers: z.array(z.string()).min(1, { error: "needs at least one server" }),
+  /**
+   * Outside its window, requests for this mode's models go here: an adapter or server of another
+   * mode or one that always runs, or a configured provider (openai, ...). Required when the mode has
+   * models no other mode serves.
+   */
+  fallback: z.string().min(1).optional(),
+  description: z.string().optional(),
+});
+
+const kedaSchema = z.strictObject({
+  /** Install KEDA (kedacore/charts) as an add-on; false: it is a prerequisite the cluster already runs. */
+  install: z.boolean().default(true),
+  chartVersion: z.string().min(1).default("2.20.2"),
+  namespace: dnsName.default("keda"),
+  /** Seconds between KEDA's checks of each trigger (ScaledObject pollingInterval). */
+  pollingIntervalSeconds: positiveInt("seconds").default(30),
+  /** Seconds after a mode's window ends before KEDA scales its servers to zero (ScaledObject cooldownPeriod). */
+  cooldownPeriodSeconds: positiveInt("seconds").default(60),
+});
 
 const modelSchema = z.strictObject({
   /** Hugging Face id; must be in the capacity model's catalog so its memory can be planned. */
@@ -131,7 +214,8 @@ const loraSlotsSchema = z.strictObject({
 
 const serverSchema = z.strictObject({
   model: z.string(),
-  task: z.enum(["generate", "embed"]).default("generate"),
+  /** generate (chat/completions), embed (embeddings) or score (a cross-encoder reranker: /rerank, /score). */
+  task: z.enum(["generate", "embed", "score"]).default("generate"),
   replicas: wholeCount("replicas").default(1),
   /** GPU slices per pod (the nvidia.com/gpu limit); whole GPUs for tensor parallelism when sharing is "none". */
   gpus: positiveInt("GPU slices per pod").default(1),
@@ -147,7 +231,13 @@ const serverSchema = z.strictObject({
       }),
     ])
     .default("auto"),
-  /** With "auto": how many max-model-len sequences the KV cache must hold at once. */
+  /**
+   * gpuSharing.mode dra (or none): the cards the server's pods are pinned to, `<node>/gpu<index>`, one
+   * per GPU of the pod (tensor parallelism: several cards of one node). Servers placed on one card
+   * share its ResourceClaim.
+   */
+  placement: z.array(cardRef).min(1).optional(),
+  /** With "auto": how many max-model-len sequences the KV cache must hold at once, at the pessimistic end. */
   fullLengthSequences: positiveInt("full-length sequences the KV cache holds").default(1),
   kvCacheDtype: z.enum(["auto", "fp8"]).default("auto"),
   enforceEager: z.boolean().default(false),
@@ -285,6 +375,89 @@ const huggingFaceSchema = z.strictObject({
   downloadTimeoutSeconds: positiveInt("seconds").default(3600),
 });
 
+interface SchemaIssue {
+  path: PropertyKey[];
+  message: string;
+}
+
+type ParsedShape = {
+  host: { nodes: Record<string, { gpus: number }> };
+  gpuSharing: { mode: string };
+  servers: Record<string, { model: string; gpus: number; placement?: string[]; task: string }>;
+  models: Record<string, { id: string }>;
+  adapters: Record<string, { server?: string }>;
+  providers: Record<string, unknown>;
+  modes: Record<string, { servers: string[]; fallback?: string }>;
+};
+
+/** Placement: only with dra (or none), one existing card per GPU of the pod, all on one node, required with dra. */
+function placementIssues(config: ParsedShape): SchemaIssue[] {
+  const issues: SchemaIssue[] = [];
+  const mode = config.gpuSharing.mode;
+  for (const [name, server] of Object.entries(config.servers)) {
+    const path = ["servers", name, "placement"];
+    if (!server.placement) {
+      if (mode === "dra") {
+        issues.push({
+          path,
+          message: `is required with gpuSharing.mode dra: list the ${server.gpus} card(s) <node>/gpu<index> the server runs on (\`npm run plan -- --stack <stack> --suggest\` proposes a layout)`,
+        });
+      }
+      continue;
+    }
+    if (mode !== "dra" && mode !== "none") {
+      issues.push({ path, message: `pins cards, which ${mode} cannot do (the device plugin picks the card): use gpuSharing.mode dra, or drop placement` });
+      continue;
+    }
+    if (server.placement.length !== server.gpus) {
+      issues.push({ path, message: `lists ${server.placement.length} card(s) but the server has gpus: ${server.gpus}; give one card per GPU` });
+    }
+    if (new Set(server.placement).size !== server.placement.length) issues.push({ path, message: "lists a card twice" });
+    const nodes = new Set<string>();
+    for (const card of server.placement) {
+      const [node, gpu] = card.split("/gpu");
+      nodes.add(node!);
+      const have = config.host.nodes[node!]?.gpus ?? 0;
+      if (!(Number(gpu) < have)) {
+        issues.push({ path, message: `"${card}" is not a card of host.nodes (node "${node}" has ${have} GPU(s): ${Array.from({ length: have }, (_, i) => `${node}/gpu${i}`).join(", ") || "none"})` });
+      }
+    }
+    if (nodes.size > 1) issues.push({ path, message: `spans nodes ${[...nodes].join(", ")}: tensor parallelism runs on the cards of one node` });
+  }
+  return issues;
+}
+
+/** Modes: their servers exist; a mode with models no other mode or always-on server serves needs a fallback that exists outside its window. */
+function modeIssues(config: ParsedShape): SchemaIssue[] {
+  const issues: SchemaIssue[] = [];
+  const serverNames = Object.keys(config.servers);
+  for (const [name, mode] of Object.entries(config.modes)) {
+    for (const [i, server] of mode.servers.entries()) {
+      if (!(server in config.servers)) issues.push({ path: ["modes", name, "servers", i], message: `"${server}" is not a key of servers (have: ${serverNames.join(", ") || "none"})` });
+    }
+    if (new Set(mode.servers).size !== mode.servers.length) issues.push({ path: ["modes", name, "servers"], message: "lists a server twice" });
+    const only = mode.servers.filter((s) => s in config.servers && config.servers[s]!.task === "generate" && Object.entries(config.modes).every(([other, m]) => other === name || !m.servers.includes(s)));
+    if (mode.fallback === undefined) {
+      if (only.length > 0) {
+        issues.push({
+          path: ["modes", name, "fallback"],
+          message: `is required: ${only.join(", ")} run only in mode "${name}"; name an adapter or server that serves outside its window, or a configured provider, to answer their model names then`,
+        });
+      }
+      continue;
+    }
+    const fallback = mode.fallback;
+    const fallbackServer = config.adapters[fallback]?.server ?? (fallback in config.servers ? fallback : undefined);
+    const provider = fallback in config.providers && fallback !== "default";
+    if (!fallbackServer && !provider && !(fallback in config.adapters)) {
+      issues.push({ path: ["modes", name, "fallback"], message: `"${fallback}" is neither an adapter, a server nor a configured provider` });
+    } else if (fallbackServer && mode.servers.includes(fallbackServer)) {
+      issues.push({ path: ["modes", name, "fallback"], message: `"${fallback}" is served by "${fallbackServer}", which runs only in this mode's window; name a model of another mode, an always-on server or a provider` });
+    }
+  }
+  return issues;
+}
+
 export const platformConfigSchema = z
   .strictObject({
     platform: platformSchema,
@@ -311,18 +484,29 @@ export const platformConfigSchema = z
     monitoring: monitoringConfigSchema.optional(),
     /** The cluster the stack deploys to: kubeconfig context, identity, shared with another stack (config/clusterSchema.ts). */
     cluster: clusterConfigSchema.prefault({}),
+    /** Serving modes (docs/gpu.md): named schedules, each running a set of servers; KEDA switches them. */
+    modes: z.record(dnsName, modeSchema).default({}),
+    /** KEDA, which runs the modes' schedules (cron-triggered ScaledObjects). */
+    keda: kedaSchema.prefault({}),
   })
   .superRefine((config, ctx) => {
     for (const [name, node] of Object.entries(config.host.nodes)) {
-      if (node.gpus > 0 && node.gpuMemoryGiB === undefined) {
+      if (node.gpus > 0 && node.gpuProduct === undefined) {
         ctx.addIssue({
           code: "custom",
-          path: ["host", "nodes", name, "gpuMemoryGiB"],
-          message: `is required: node "${name}" has ${node.gpus} GPU(s); give the memory of one in GiB (e.g. 10)`,
+          path: ["host", "nodes", name, "gpuProduct"],
+          message: `is required: node "${name}" has ${node.gpus} GPU(s); give their nvidia.com/gpu.product label (kubectl get node ${name} -o jsonpath='{.metadata.labels.nvidia\\.com/gpu\\.product}'), e.g. NVIDIA-GeForce-RTX-3080`,
         });
       }
     }
+    for (const issue of placementIssues(config)) ctx.addIssue({ code: "custom", path: issue.path, message: issue.message });
+    for (const issue of modeIssues(config)) ctx.addIssue({ code: "custom", path: issue.path, message: issue.message });
     for (const [name, server] of Object.entries(config.servers)) {
+      const model = config.models[server.model];
+      const task = model && model.id in MODEL_CATALOG ? lookupModel(model.id).task : undefined;
+      if (task !== undefined && task !== server.task) {
+        ctx.addIssue({ code: "custom", path: ["servers", name, "task"], message: `is ${server.task} but ${model!.id} is a ${task} model (capacity/catalog): set task: ${task}` });
+      }
       if (!(server.model in config.models)) {
         ctx.addIssue({
           code: "custom",
@@ -443,6 +627,8 @@ export type ServerConfig = PlatformConfig["servers"][string];
 export type AdapterConfig = PlatformConfig["adapters"][string];
 export type HostConfig = PlatformConfig["host"];
 export type GpuSharingConfig = PlatformConfig["gpuSharing"];
+export type ModeConfig = PlatformConfig["modes"][string];
+export type KedaConfig = PlatformConfig["keda"];
 export type ResourcesConfig = z.output<typeof resourcesSchema>;
 export type NamespacesConfig = PlatformConfig["namespaces"];
 export type NetworkConfig = PlatformConfig["network"];

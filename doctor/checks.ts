@@ -72,6 +72,14 @@ async function check(p: Prerequisite, cluster: ClusterReader, resolveHost: Resol
       if (advertising.length) return { status: "ok", detail: advertising.map((n) => `${n.name} advertises ${n.count} × ${p.resources.join("/")}`).join("; ") };
       return { status: "unverified", detail: `no node advertises ${p.resources.join(" or ")} yet: the device plugin does once it runs on a node whose runtime exposes the GPUs` };
     }
+    case "DynamicResourceAllocation": {
+      const version = await cluster.version();
+      const [major, minor] = (/^v?(\d+)\.(\d+)/.exec(version) ?? []).slice(1).map(Number);
+      const [needMajor, needMinor] = p.minVersion.split(".").map(Number) as [number, number];
+      if (major === undefined || minor === undefined) return { status: "unverified", detail: `cannot read a version from ${version}` };
+      if (major < needMajor || (major === needMajor && minor < needMinor)) return { status: "missing", detail: `Kubernetes ${version} does not serve resource.k8s.io/v1 (${p.minVersion} does)` };
+      return { status: "ok", detail: `Kubernetes ${version} serves resource.k8s.io/v1; CDI and the NVIDIA driver are not visible through the API: \`kubectl get resourceslices\` lists the GPUs once the DRA driver runs` };
+    }
     case "Secret": {
       const secret = await cluster.secret(p.namespace!, p.name);
       if (!secret) return { status: "missing", detail: `no Secret ${p.namespace}/${p.name}` };

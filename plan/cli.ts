@@ -2,7 +2,9 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { formatReport } from "./report";
 import { planJson, runPlan, type PlanOptions } from "./runPlan";
-import { PlanUsageError } from "./stackFile";
+import { PlanUsageError, stackFileFor } from "./stackFile";
+import { formatSuggestions, suggestLayouts } from "./suggest";
+import { ConfigError, fromPulumiConfig } from "../config/load";
 
 const USAGE = `usage: npm run plan -- (--stack <name> | --config <Pulumi.<stack>.yaml>) [options]
 
@@ -18,6 +20,10 @@ const USAGE = `usage: npm run plan -- (--stack <name> | --config <Pulumi.<stack>
   --load-bandwidth <MiB/s> model cache read bandwidth for GPU load-time estimates (default 250)
   --no-write              do not write files
   --no-validate           skip schema validation of rendered objects
+  --suggest               rank GPU layouts for the stack's servers on its host (sharing mode, placement,
+                          tensor parallelism, builds, KV dtype, utilization), each verified with the
+                          program's planner and the policy pack; with --json: {"layouts": [...]}
+  --limit <n>             layouts --suggest prints (default 5)
   -h, --help              this help
 
 exit codes: 0 fits, 1 a mandatory policy violation or a refused change (--base), 2 a configuration error`;
@@ -25,6 +31,8 @@ exit codes: 0 fits, 1 a mandatory policy violation or a refused change (--base),
 export interface CliOptions extends PlanOptions {
   json: boolean;
   jsonFile?: string;
+  suggest?: boolean;
+  limit?: number;
 }
 
 export function parseArgs(argv: string[]): CliOptions | "help" {
@@ -70,6 +78,15 @@ export function parseArgs(argv: string[]): CliOptions | "help" {
       case "--no-validate":
         options.validate = false;
         break;
+      case "--suggest":
+        options.suggest = true;
+        break;
+      case "--limit": {
+        const n = Number(value(i++, arg));
+        if (!Number.isInteger(n) || n < 1) throw new PlanUsageError("--limit needs a whole number ≥ 1");
+        options.limit = n;
+        break;
+      }
       case "-h":
       case "--help":
         return "help";
@@ -94,6 +111,21 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   const started = Date.now();
+  if (options.suggest) {
+    try {
+      const file = stackFileFor(options.root, options);
+      const result = await suggestLayouts(file.stack, fromPulumiConfig(file.config), { limit: options.limit });
+      process.stdout.write(options.json ? `${JSON.stringify({ stack: result.stack, main: result.main, evaluated: result.evaluated, rejected: result.rejected, layouts: result.layouts }, null, 2)}\n` : formatSuggestions(result));
+      return result.layouts.some((l) => l.verified) ? 0 : 1;
+    } catch (error) {
+      if (error instanceof ConfigError) {
+        process.stderr.write(`plan: configuration error\n${error.issues.map((i) => `  - ${i.path}: ${i.message}`).join("\n")}\n`);
+        return 2;
+      }
+      process.stderr.write(`plan: ${error instanceof Error ? error.message : String(error)}\n`);
+      return 2;
+    }
+  }
   try {
     const result = await runPlan({ ...options, progress: options.json ? undefined : (m) => process.stderr.write(`… ${m}\n`) });
     const json = `${JSON.stringify(planJson(result), null, 2)}\n`;

@@ -15,11 +15,13 @@ export function policyConfigFromPlatform(config: PlatformConfig): HostPolicyConf
     nodes: Object.entries(config.host.nodes).map(([name, node]) => ({
       name,
       gpus: node.gpus,
-      gpuMemoryGiB: node.gpuMemoryGiB ?? 0,
+      ...(node.gpuProduct ? { gpuProduct: node.gpuProduct } : {}),
+      // The usable memory the program planned with: the override, else the catalog's CUDA total.
+      ...(node.gpuMemoryGiB !== undefined ? { gpuMemoryGiB: node.gpuMemoryGiB } : {}),
       cpu: parseQuantity(node.cpu) ?? 0,
       memoryGiB: bytesToGiB(node.memory),
     })),
-    sharing: { mode: sharing.mode, replicas: sharing.mode === "none" ? 1 : sharing.replicas },
+    sharing: { mode: sharing.mode, replicas: sharing.mode === "none" || sharing.mode === "dra" ? 1 : sharing.replicas },
     systemReserved: { cpu: parseQuantity(config.host.systemReserved.cpu) ?? 0, memoryGiB: bytesToGiB(config.host.systemReserved.memory) },
     storageGiB: Object.fromEntries(Object.entries(config.host.storageCapacity).map(([cls, size]) => [cls, bytesToGiB(size)])),
     // Host daemons may be privileged; the operators' charts (ingress controller, cert-manager, External

@@ -13,6 +13,7 @@ export type Prerequisite =
   | (Base & { kind: "NodeLabel"; label: { key: string; value: string }; setDuringUp?: string })
   | (Base & { kind: "RuntimeClass" })
   | (Base & { kind: "GpuRuntime"; resources: string[] })
+  | (Base & { kind: "DynamicResourceAllocation"; minVersion: string })
   | (Base & { kind: "Secret"; keys: string[] })
   | (Base & { kind: "BitwardenSecret"; store: string })
   | (Base & { kind: "LoadBalancer"; service?: { namespace: string; name: string }; edgeNamespace?: string })
@@ -28,6 +29,10 @@ interface Base {
 
 const NAMESPACE = "kubernetes:core/v1:Namespace";
 const NFD_NVIDIA_LABEL = "feature.node.kubernetes.io/pci-10de.present";
+/** The label the kubelet sets to the node's name: DRA pins GPU pods to their node by it. */
+const HOSTNAME_LABEL = "kubernetes.io/hostname";
+/** resource.k8s.io/v1 (what the program renders for ResourceClaims) is served from Kubernetes 1.34, where DRA is GA. */
+export const DRA_MIN_KUBERNETES = "1.34";
 
 function label(r: SynthesizedResource): string {
   const kind = r.type.split(":").pop();
@@ -146,10 +151,13 @@ export function prerequisites(resources: SynthesizedResource[], config?: Platfor
   for (const r of workloads) addLabels(podSpecIn(r.type, r.props)!.nodeSelector, label(r));
   const devicePlugin = resources.find((r) => chartName(r) === "nvidia-device-plugin");
   if (devicePlugin) addLabels(devicePlugin.props.values?.nodeSelector, `the ${devicePlugin.props.name ?? devicePlugin.name} DaemonSets`);
+  const draDriver = resources.find((r) => chartName(r) === "dra-driver-nvidia-gpu");
+  if (draDriver) addLabels(draDriver.props.values?.kubeletPlugin?.nodeSelector, `the ${draDriver.props.name ?? draDriver.name} kubelet plugin`);
   const nfdDeployed = devicePlugin && (devicePlugin.props.values?.gfd?.enabled === true || devicePlugin.props.values?.nfd?.enabled === true);
   for (const [pair, who] of labels) {
     const [key, value] = pair.split("=") as [string, string];
     const nfd = key === NFD_NVIDIA_LABEL && value === "true";
+    const hostname = key === HOSTNAME_LABEL;
     out.push({
       kind: "NodeLabel",
       name: pair,
@@ -157,7 +165,9 @@ export function prerequisites(resources: SynthesizedResource[], config?: Platfor
       why: `${listOf(who)} run only on nodes labelled ${pair}`,
       howToCreate: nfd
         ? `Node Feature Discovery sets it on nodes with an NVIDIA PCI device (vendor 10de)${nfdDeployed ? "; the device plugin chart deploys NFD (gfd.enabled), so it appears about a minute into the first \`pulumi up\`" : ""}. Without NFD: \`kubectl label node <gpu-node> ${pair}\``
-        : `\`kubectl label node <gpu-node> ${pair}\`, or set llm-platform:host.gpuNodeSelector to a label the GPU nodes carry`,
+        : hostname
+          ? `the kubelet sets ${HOSTNAME_LABEL} to the node's name: name the GPU node ${value} in llm-platform:host.nodes exactly as \`kubectl get nodes -L ${HOSTNAME_LABEL}\` shows it (the servers' placement pins their pods to it)`
+          : `\`kubectl label node <gpu-node> ${pair}\`, or set llm-platform:host.gpuNodeSelector to a label the GPU nodes carry`,
       ...(nfd && nfdDeployed ? { setDuringUp: `node-feature-discovery from ${devicePlugin!.props.name ?? devicePlugin!.name} (gfd.enabled)` } : {}),
     });
   }
@@ -189,6 +199,19 @@ export function prerequisites(resources: SynthesizedResource[], config?: Platfor
       why: `the device plugin advertises ${[...gpuResources].join(", ") || "nvidia.com/gpu"} only on nodes whose container runtime exposes the GPUs${runtimeClasses.size ? "" : "; no pod names a runtimeClassName, so nvidia must be containerd's default runtime"}`,
       howToCreate:
         "install the NVIDIA driver and nvidia-container-toolkit on each GPU node, then `sudo nvidia-ctk runtime configure --runtime=containerd --set-as-default && sudo systemctl restart containerd` (k3s: the toolkit adds an nvidia runtime; make it the default in config.toml.tmpl); `kubectl describe node` then shows nvidia.com/gpu under Allocatable once the device plugin runs",
+    });
+  }
+
+  // Dynamic Resource Allocation: the API the ResourceClaims are written in, and what the DRA driver needs on the node.
+  const claims = resources.filter((r) => /^kubernetes:resource\.k8s\.io\/v1:ResourceClaim$/.test(r.type));
+  if (claims.length || draDriver) {
+    const who = [...claims.map(label), ...(draDriver ? [`the ${draDriver.props.name ?? draDriver.name} kubelet plugin`] : [])];
+    out.push({
+      kind: "DynamicResourceAllocation",
+      name: `resource.k8s.io/v1 (Kubernetes ≥ ${DRA_MIN_KUBERNETES}) and CDI`,
+      minVersion: DRA_MIN_KUBERNETES,
+      why: `${listOf(who)} ${who.length === 1 ? "needs" : "need"} the resource.k8s.io/v1 API, served (DRA GA) from Kubernetes ${DRA_MIN_KUBERNETES}; NVIDIA's DRA driver hands the GPUs to containers through CDI, so the container runtime must have CDI on, and the NVIDIA driver must be installed on the GPU nodes`,
+      howToCreate: `upgrade the cluster to Kubernetes ${DRA_MIN_KUBERNETES} or later; on containerd 1.7 set \`enable_cdi = true\` under [plugins."io.containerd.grpc.v1.cri"] and restart it (containerd 2.x and CRI-O have CDI on); install the NVIDIA driver on each GPU node. After \`pulumi up\`, \`kubectl get resourceslices\` lists every GPU the driver found`,
     });
   }
 

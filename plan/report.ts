@@ -91,6 +91,39 @@ export function prerequisiteLines(result: PlanResult): string[] {
   return lines;
 }
 
+/** The GPU section: per card its usable memory and set of pods (expected and guaranteed KV tokens), then each serving mode. */
+export function gpuLines(result: PlanResult): string[] {
+  const g = result.gpus!;
+  const lines: string[] = [];
+  for (const w of result.warnings ?? []) lines.push(`warning: ${w}`);
+  const share = g.sharing.mode === "dra" ? "DRA: one ResourceClaim per card, exact set of pods" : `${g.sharing.slicesPerGpu} slice(s) per GPU`;
+  lines.push(`GPU plan (${g.sharing.mode}, ${share}; pessimistic footprints): ${g.slicesRequested} of ${g.slicesTotal} ${g.sharing.mode === "dra" ? "cards claimed" : "slices requested"}`);
+  for (const card of g.cards) {
+    const label = g.sharing.mode === "dra" ? "pods on it" : "worst case";
+    lines.push(
+      `  ${card.card}${card.product ? ` ${card.product}` : ""} ${card.memoryGiB} GiB usable: ${label} ${card.totalGiB} GiB, ` +
+        `${card.fits ? `headroom ${card.headroomGiB} GiB` : `OVER by ${f1(-card.headroomGiB)} GiB`}`,
+    );
+    for (const pod of card.worstCase) {
+      const kv = pod.kvCacheTokens !== undefined ? `  KV ${pod.kvCacheTokens} expected / ${pod.kvCacheTokensGuaranteed} guaranteed tokens (max-model-len ${pod.maxModelLen})` : "";
+      lines.push(`    ${pod.pod.padEnd(28)} ${pod.footprintGiB.toFixed(2).padStart(6)} GiB${kv}`);
+      lines.push(`      ${pod.detail}`);
+    }
+    for (const step of card.startup ?? []) {
+      lines.push(`    start-up check ${step.name}: ${step.freeAtStartGiB.toFixed(2)} GiB free ≥ ${step.requestedGiB.toFixed(2)} GiB requested? ${step.passes ? "yes" : "NO"}`);
+    }
+  }
+  for (const mode of g.modes) {
+    const when = mode.schedule.map((w) => `${w.start} → ${w.end} (${w.timezone})`).join(", ");
+    lines.push(`  mode ${mode.name} [${when}], ${(mode.minutesPerWeek / 60).toFixed(1)} h/week: ${mode.fits ? "fits" : "DOES NOT FIT"}`);
+    for (const c of mode.cards.filter((x) => x.pods.length > 0)) lines.push(`    ${c.card}: ${c.pods.join(" + ")} = ${c.totalGiB} of ${c.memoryGiB} GiB${c.fits ? "" : " OVER"}`);
+  }
+  for (const o of g.overlaps) lines.push(`  OVERLAP: modes ${o.modes.join(" and ")} both on at ${o.at} on ${o.cards.join(", ")}`);
+  for (const x of g.gaps) lines.push(`  SWITCH TOO SOON: ${x.from} → ${x.to} at ${x.at}: ${x.gapSeconds} s < ${x.requiredSeconds} s`);
+  for (const e of g.errors) lines.push(`  note: ${e}`);
+  return lines;
+}
+
 /** The human-readable plan: resources per component, GPU plan per card, budgets, violations by severity. */
 export function formatReport(result: PlanResult, outDir?: string): string {
   const lines: string[] = [];
@@ -100,13 +133,7 @@ export function formatReport(result: PlanResult, outDir?: string): string {
     return `${lines.join("\n")}\n`;
   }
   lines.push(`stack ${result.stack}: ${result.resources.length} resources`, ...resourceTree(result), "");
-  const g = result.gpus!;
-  lines.push(`GPU plan (${g.sharing.mode}, ${g.sharing.slicesPerGpu} slice(s) per GPU): ${g.slicesRequested} of ${g.slicesTotal} slices requested`);
-  for (const card of g.cards) {
-    lines.push(`  ${card.card} ${card.memoryGiB} GiB: worst case ${card.totalGiB} GiB, ${card.fits ? `headroom ${card.headroomGiB} GiB` : `OVER by ${f1(-card.headroomGiB)} GiB`}`);
-    for (const pod of card.worstCase) lines.push(`    ${pod.pod.padEnd(28)} ${pod.footprintGiB.toFixed(2).padStart(6)} GiB  ${pod.detail}`);
-  }
-  for (const e of g.errors) lines.push(`  note: ${e}`);
+  lines.push(...gpuLines(result));
   const b = result.budgets!;
   lines.push(
     "",

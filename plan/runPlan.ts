@@ -9,6 +9,7 @@ import { chartName } from "../policies/ordering";
 import { planGpus, type GpuPlan } from "../policies/gpuPlan";
 import { storageBudget } from "../policies/storage";
 import { platformFlows } from "../platform/flows";
+import { memoryOverrideWarnings } from "../platform/servers";
 import { deployOrder, type DeployOrder } from "./deployOrder";
 import { kubernetesObject, renderManifests, writeTree, type GitOpsSecret } from "./manifests";
 import { prerequisites, type Prerequisite } from "./prerequisites";
@@ -66,6 +67,8 @@ export interface PlanResult {
   outDir?: string;
   /** With `--base`: every resource's operation against the base configuration, and what blocks. */
   diff?: PlanDiff;
+  /** Warnings about the inventory (a gpuMemoryGiB override above what CUDA reports for the card). */
+  warnings?: string[];
 }
 
 /** `{host: {...}}` (the inventory alone) or the `--policy-pack-config` shape (every policy's settings). */
@@ -159,6 +162,7 @@ export async function runPlan(options: PlanOptions): Promise<PlanResult> {
     order,
     reachability,
     prerequisites: prerequisites(resources, platform),
+    warnings: memoryOverrideWarnings(platform.host),
   };
   if (base) {
     progress(`stack ${stack}: running index.ts for the base configuration and this one (change preview)`);
@@ -229,7 +233,10 @@ export function planJson(result: PlanResult): Record<string, unknown> {
     guarded: result.reachability?.guarded ?? [],
     gitops: { secrets: result.gitopsSecrets ?? [] },
     prerequisites: (result.prerequisites ?? []).map(({ kind, name, namespace, why, howToCreate, ...detail }) => ({ kind, name, ...(namespace ? { namespace } : {}), why, howToCreate, ...detail })),
+    warnings: result.warnings ?? [],
     gpus: result.gpus ?? null,
+    // Each serving mode judged on its own GPU budget (cards, KV, slices); overlaps and switch gaps in gpus.
+    modes: (result.gpus?.modes ?? []).map((m) => ({ name: m.name, schedule: m.schedule, minutesPerWeek: m.minutesPerWeek, fits: m.fits, cards: m.cards })),
     budgets: result.budgets ?? null,
     ...(result.diff ? changesJson(result.diff) : {}),
   };

@@ -30,6 +30,8 @@ export function addonsUsed(config: PlatformConfig): {
   gpuDevicePlugin: boolean;
   kubePrometheusStack: boolean;
   dcgmExporter: boolean;
+  draDriver: boolean;
+  keda: boolean;
 } {
   const externalSecrets = config.externalSecrets.bitwarden !== undefined;
   const gpus = totalGpus(config.host) > 0;
@@ -39,9 +41,13 @@ export function addonsUsed(config: PlatformConfig): {
     externalSecrets,
     ingressNginx: config.edge?.implementation === "ingress-nginx",
     nginxGatewayFabric: config.edge?.implementation === "gateway-api",
-    gpuDevicePlugin: gpus,
+    // DRA: NVIDIA's DRA driver advertises the GPUs instead of the device plugin (they must not share a node).
+    gpuDevicePlugin: gpus && config.gpuSharing.mode !== "dra",
     kubePrometheusStack: config.monitoring?.stack === "install",
     dcgmExporter: gpus && config.monitoring !== undefined && config.monitoring.dcgmExporter.enabled,
+    draDriver: gpus && config.gpuSharing.mode === "dra" && config.gpuSharing.install,
+    // KEDA runs the modes' schedules; with keda.install false it is a listed prerequisite.
+    keda: Object.keys(config.modes).length > 0 && config.keda.install,
   };
 }
 
@@ -82,7 +88,13 @@ export function clusterAddonsArgs(config: PlatformConfig): ClusterAddonsArgs {
             serviceType: config.edge.gatewayApi.serviceType,
           }
         : undefined,
-    gpuDevicePlugin: used.gpuDevicePlugin
+    draDriver:
+      used.draDriver && sharing.mode === "dra"
+        ? { namespace: ns.devicePlugin, chartVersion: sharing.chartVersion, nodeSelector: config.host.gpuNodeSelector, tolerations: config.host.gpuTolerations }
+        : undefined,
+    // KEDA's namespace is the program's (index.ts), with default deny and the flows of platform/network.ts.
+    keda: used.keda ? { namespace: config.keda.namespace, chartVersion: config.keda.chartVersion } : undefined,
+    gpuDevicePlugin: used.gpuDevicePlugin && sharing.mode !== "dra"
       ? {
           namespace: ns.devicePlugin,
           mode: sharing.mode,

@@ -97,6 +97,8 @@ export function releaseNames(config?: ReleaseScope) {
     devicePlugin: release("gpu-device-plugin"),
     prometheusStack: release("kube-prometheus-stack"),
     dcgmExporter: release("dcgm-exporter"),
+    draDriver: release("dra-driver"),
+    keda: release("keda"),
   } as const;
 }
 
@@ -112,6 +114,8 @@ export const RELEASE_CHARTS: Record<keyof typeof RELEASES, string> = {
   devicePlugin: "nvidia-device-plugin",
   prometheusStack: "kube-prometheus-stack",
   dcgmExporter: "dcgm-exporter",
+  draDriver: "dra-driver-nvidia-gpu",
+  keda: "keda",
 };
 
 /** Labels of the pods the charts run (their templates' selector labels), by role, for the stack's release names. */
@@ -144,6 +148,13 @@ export function chartPodLabels(config?: ReleaseScope) {
     alertmanager: { "app.kubernetes.io/name": "alertmanager" },
     grafana: { "app.kubernetes.io/name": "grafana", ...instance(RELEASES.prometheusStack) },
     kubeStateMetrics: { "app.kubernetes.io/name": "kube-state-metrics", ...instance(RELEASES.prometheusStack) },
+    // NVIDIA's DRA driver v0.4.1 (templates/_helpers.tpl templateLabels + selectorLabels): with
+    // computeDomains off it runs only the kubelet plugin DaemonSet (templates/controller.yaml needs them on).
+    draKubeletPlugin: { "app.kubernetes.io/name": "dra-driver-nvidia-gpu", ...instance(releaseNames(config).draDriver), "dra-driver-nvidia-gpu-component": "kubelet-plugin" },
+    // KEDA 2.20.2 (kedacore/charts keda/templates/*/deployment.yaml): app=<component> plus keda.labels' instance.
+    kedaOperator: { app: "keda-operator", ...instance(RELEASES.keda) },
+    kedaMetricsApiServer: { app: "keda-operator-metrics-apiserver", ...instance(RELEASES.keda) },
+    kedaWebhooks: { app: "keda-admission-webhooks", ...instance(RELEASES.keda) },
 } as const;
 }
 
@@ -170,6 +181,11 @@ export const CHART_PORTS = {
   configReloader: 8080,
   kubelet: 10250,
   coreDnsMetrics: 9153,
+  // KEDA: the operator's gRPC metrics service (the metrics API server's --metrics-service-address),
+  // the external metrics API server (service.portHttpsTarget) and the admission webhooks (webhooks.port).
+  kedaMetricsService: 9666,
+  kedaMetricsApi: 6443,
+  kedaWebhook: 9443,
 } as const;
 
 const G = COMPONENTS.gateway;
@@ -367,6 +383,17 @@ export function knownPods(config: PlatformConfig): KnownPod[] {
   if (used.dcgmExporter) {
     pods.push({ name: "dcgm-exporter", namespace: ns.devicePlugin, labels: chartPodLabels(config).dcgmExporter, ports: [{ name: "metrics", containerPort: CHART_PORTS.dcgmMetrics }], source: "dcgm-exporter chart" });
   }
+  if (used.draDriver) {
+    pods.push({ name: "dra kubelet plugin", namespace: ns.devicePlugin, labels: chartPodLabels(config).draKubeletPlugin, ports: [], source: "dra-driver-nvidia-gpu chart (kubelet plugin DaemonSet)" });
+  }
+  if (used.keda) {
+    const keda = config.keda.namespace;
+    pods.push(
+      { name: "keda-operator", namespace: keda, labels: chartPodLabels(config).kedaOperator, ports: [{ name: "metricsservice", containerPort: CHART_PORTS.kedaMetricsService }], source: "keda chart (operator)" },
+      { name: "keda metrics API server", namespace: keda, labels: chartPodLabels(config).kedaMetricsApiServer, ports: [{ name: "https", containerPort: CHART_PORTS.kedaMetricsApi }], source: "keda chart (metrics API server)" },
+      { name: "keda admission webhooks", namespace: keda, labels: chartPodLabels(config).kedaWebhooks, ports: [{ name: "http", containerPort: CHART_PORTS.kedaWebhook }], source: "keda chart (admission webhooks)" },
+    );
+  }
   return pods;
 }
 
@@ -509,6 +536,27 @@ export function platformFlows(config: PlatformConfig): FlowPlan {
     add("addons", pods(ns.devicePlugin, instance(releaseNames(config).devicePlugin), "device plugin pods"), apiServer, net.apiServer.ports, "config manager, gpu-feature-discovery, NFD");
     add("addons", pods(ns.devicePlugin, chartPodLabels(config).nfdWorker, "nfd-worker"), pods(ns.devicePlugin, chartPodLabels(config).nfdMaster, "nfd-master"), [CHART_PORTS.nfdGrpc], "node features → node labels (feature.node.kubernetes.io/pci-10de.present)");
   }
+  // GPU with DRA: the driver's kubelet plugin publishes each node's ResourceSlices and reads the claims it prepares.
+  if (used.draDriver) {
+    add("addons", pods(ns.devicePlugin, instance(releaseNames(config).draDriver), "dra-driver pods"), apiServer, net.apiServer.ports, "kubelet plugin publishes ResourceSlices, reads ResourceClaims");
+  }
+
+  // KEDA (serving modes): the operator and its parts watch ScaledObjects and write HPAs; the API server
+  // calls the external metrics API (aggregated, for the HPAs KEDA creates) and the admission webhooks;
+  // the metrics API server asks the operator for metric values over gRPC.
+  if (used.keda) {
+    const keda = config.keda.namespace;
+    const operator = pods(keda, chartPodLabels(config).kedaOperator, "keda-operator");
+    const metricsApi = pods(keda, chartPodLabels(config).kedaMetricsApiServer, "keda metrics API server");
+    const webhooks = pods(keda, chartPodLabels(config).kedaWebhooks, "keda admission webhooks");
+    add("modes", pods(keda, instance(releaseNames(config).keda), "keda pods"), apiServer, net.apiServer.ports, "operator, metrics API server, admission webhooks");
+    add("modes", metricsApi, operator, [CHART_PORTS.kedaMetricsService], "metric values from the operator (gRPC --metrics-service-address)");
+    add("modes", apiServer, metricsApi, [CHART_PORTS.kedaMetricsApi], "external.metrics.k8s.io (APIService) for the HPAs KEDA creates");
+    add("modes", apiServer, webhooks, [CHART_PORTS.kedaWebhook], "ScaledObject admission webhook");
+    guarded.push({ name: "keda admission webhooks", target: { namespace: keda, pods: chartPodLabels(config).kedaWebhooks, name: "keda admission webhooks" }, ports: [CHART_PORTS.kedaWebhook], allowed: WEBHOOK_CALLERS, fix: WEBHOOK_FIX });
+    guarded.push({ name: "keda metrics API server", target: { namespace: keda, pods: chartPodLabels(config).kedaMetricsApiServer, name: "keda metrics API server" }, ports: [CHART_PORTS.kedaMetricsApi], allowed: WEBHOOK_CALLERS, fix: WEBHOOK_FIX });
+    guarded.push({ name: "keda-operator metrics service", target: { namespace: keda, pods: chartPodLabels(config).kedaOperator, name: "keda-operator" }, ports: [CHART_PORTS.kedaMetricsService], allowed: [metricsApi] });
+  }
 
   // Monitoring: Prometheus scrapes what the ServiceMonitors name (plan/reachability.ts also derives
   // each one from the rendered ServiceMonitors); kube-prometheus-stack's own parts talk to each other.
@@ -552,6 +600,8 @@ export function platformFlows(config: PlatformConfig): FlowPlan {
     devicePlugin: hasDevicePlugin(config),
     prometheusStack: used.kubePrometheusStack,
     dcgmExporter: used.dcgmExporter,
+    draDriver: used.draDriver,
+    keda: used.keda,
   };
   const names = releaseNames(config);
   const releases = (Object.keys(names) as (keyof typeof names)[]).filter((k) => releaseUsed[k]).map((k) => ({ release: names[k], chart: RELEASE_CHARTS[k] }));

@@ -57,11 +57,35 @@ export function gatewayModels(config: PlatformConfig, servers: PlannedServer[]):
   for (const server of servers.filter((s) => s.config.task === "embed")) {
     models.push({ name: server.name, model: `hosted_vllm/${server.name}`, apiBase: vllmBaseUrl(server.name, config.namespaces.inference), mode: "embedding" });
   }
+  // A cross-encoder (task score): LiteLLM's /rerank (Cohere's request and response) to vLLM's /rerank;
+  // LiteLLM's hosted_vllm provider supports /rerank (docs.litellm.ai/docs/providers/vllm "Supported Endpoints").
+  for (const server of servers.filter((s) => s.config.task === "score")) {
+    models.push({ name: server.name, model: `hosted_vllm/${server.name}`, apiBase: vllmBaseUrl(server.name, config.namespaces.inference), mode: "rerank" });
+  }
   for (const name of configuredProviders(config.providers)) models.push(providerModel(config.providers, name, name, workstationUrl));
   const firstLocal = models.find((m) => m.mode === "chat" && m.model.startsWith("hosted_vllm/") && m.apiBase?.includes(".svc.cluster.local"));
   if (provider !== "cluster") models.push(providerModel(config.providers, provider, "default", workstationUrl));
   else if (firstLocal) models.push({ ...firstLocal, name: "default" });
   return models;
+}
+
+/**
+ * Fallbacks of models that run only in a mode's window: outside it their server is scaled to zero,
+ * the gateway's call fails to connect and LiteLLM's router retries on the mode's `fallback` (an
+ * adapter of another mode or of an always-on server, or a provider). Configured fallbacks come first.
+ */
+export function modeFallbacks(config: PlatformConfig): Record<string, string[]> {
+  const out: Record<string, string[]> = {};
+  const always = (server: string) => !Object.values(config.modes).some((m) => m.servers.includes(server));
+  for (const mode of Object.values(config.modes)) {
+    if (!mode.fallback) continue;
+    // Chat adapters only: an embedding or rerank model has no chat fallback (its vectors would not match).
+    const names = Object.entries(config.adapters)
+      .filter(([, a]) => a.server && mode.servers.includes(a.server) && !always(a.server) && config.servers[a.server]?.task === "generate")
+      .map(([n]) => n);
+    for (const name of names) out[name] = [...new Set([...(config.gateway.fallbacks[name] ?? []), mode.fallback])];
+  }
+  return out;
 }
 
 /** Vector size of the RAG collection: the in-cluster embedding model's, else `qdrant.collection.vectorSize`. */
@@ -122,7 +146,8 @@ export function gatewayArgs(config: PlatformConfig, servers: PlannedServer[], wo
     models: gatewayModels(config, servers),
     numRetries: g.numRetries,
     timeoutSeconds: g.timeoutSeconds,
-    fallbacks: g.fallbacks,
+    fallbacks: { ...g.fallbacks, ...modeFallbacks(config) },
+    autoscaling: g.autoscaling ? { minReplicas: g.autoscaling.minReplicas, maxReplicas: g.autoscaling.maxReplicas, targetCpuUtilizationPercent: g.autoscaling.targetCpuUtilizationPercent } : undefined,
     contextWindowFallbacks: g.contextWindowFallbacks,
     limits: g.limits,
     clients: Object.fromEntries(

@@ -1,11 +1,115 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { PlatformConfig } from "../config/schema";
 import { ModelCache, type CachedModel } from "../components/modelCache";
-import { VllmServer } from "../components/vllmServer";
+import { VllmServer, type VllmSchedule } from "../components/vllmServer";
+import { GpuCardClaims } from "../components/gpuCardClaims";
 import { WorkstationInference } from "../components/workstationInference";
-import { gpuResourceName } from "../components/specs/devicePlugin";
+import { gpuResourceName, type GpuSharing } from "../components/specs/devicePlugin";
+import { gpuClaimName, gpuClaimSpec } from "../components/specs/gpuClaims";
+import { scaledObjectSpec } from "../components/specs/schedule";
+import { DEFAULT_TERMINATION_GRACE_SECONDS } from "../components/specs/vllm";
+import type { ResourceLike } from "../policies/workloads";
 import { needsLoraVolume, servedModelNamesOf, vllmBaseUrl } from "../components/specs/vllm";
-import type { PlannedServer } from "./servers";
+import { hostCards, memoryOverrideWarnings, type PlannedServer } from "./servers";
+
+/** The GpuCardClaims component's name: claims are `gpu-<node>-gpu<i>`. */
+export const GPU_CLAIMS = "gpu";
+
+/** The cards any server is placed on (dra), in inventory order. */
+export function placedCards(config: PlatformConfig, servers: PlannedServer[]): { card: string; node: string; index: number; product: string }[] {
+  const used = new Set(servers.flatMap((s) => s.cards));
+  return hostCards(config.host)
+    .filter((c) => used.has(c.id))
+    .map((c) => ({ card: c.id, node: c.node, index: c.index, product: c.spec.product }));
+}
+
+/** The device plugin's sharing settings for the resource name GPU pods ask for (DRA pods ask for none). */
+export function devicePluginSharing(config: PlatformConfig): GpuSharing {
+  const s = config.gpuSharing;
+  if (s.mode === "time-slicing") return { mode: s.mode, replicas: s.replicas, renameByDefault: s.renameByDefault };
+  if (s.mode === "mps") return { mode: s.mode, replicas: s.replicas };
+  return { mode: "none" };
+}
+
+const claimNameOf = (card: string) => gpuClaimName(GPU_CLAIMS, { node: card.split("/")[0]!, index: Number(card.split("/gpu")[1]) });
+
+/**
+ * The GPU objects of the plan as the policy pack reads them — each server's Deployment (GPU limit or
+ * DRA claims, vLLM args, replicas, rollout, grace), the per-card ResourceClaims and the KEDA
+ * ScaledObjects of scheduled servers — built from the planned servers the way the components render
+ * them (tests/program checks the per-card plan from these equals the one from the rendered objects).
+ */
+export function plannedGpuResources(config: PlatformConfig, servers: PlannedServer[]): ResourceLike[] {
+  const ns = config.namespaces.inference;
+  const dra = config.gpuSharing.mode === "dra";
+  const resource = gpuResourceName(devicePluginSharing(config));
+  const out: ResourceLike[] = [];
+  if (dra) {
+    for (const c of placedCards(config, servers)) {
+      const spec = gpuClaimSpec(GPU_CLAIMS, ns, c);
+      out.push({ type: "kubernetes:resource.k8s.io/v1:ResourceClaim", name: spec.metadata.name, urn: spec.metadata.name, props: spec });
+    }
+  }
+  for (const s of servers.filter((x) => x.config.gpus > 0)) {
+    const name = `vllm-${s.name}`;
+    const claims = dra ? s.cards.map(claimNameOf) : [];
+    const schedule = serverSchedule(config, s);
+    out.push({
+      type: "kubernetes:apps/v1:Deployment",
+      name,
+      urn: name,
+      props: {
+        metadata: { name, namespace: ns, labels: { "llm-platform.io/server": s.name } },
+        spec: {
+          replicas: schedule ? 0 : s.config.replicas,
+          strategy: s.config.rollout === "Recreate" ? { type: "Recreate" } : { type: "RollingUpdate" },
+          template: {
+            spec: {
+              terminationGracePeriodSeconds: DEFAULT_TERMINATION_GRACE_SECONDS,
+              ...(claims.length ? { resourceClaims: claims.map((c, i) => ({ name: `gpu-${i}`, resourceClaimName: c })) } : {}),
+              containers: [
+                {
+                  name: "vllm",
+                  image: config.images.vllm,
+                  args: s.args,
+                  resources: claims.length ? { claims: claims.map((_, i) => ({ name: `gpu-${i}` })) } : { limits: { [resource]: String(s.config.gpus) } },
+                },
+              ],
+            },
+          },
+        },
+      },
+    });
+    if (schedule) {
+      const so = scaledObjectSpec({
+        name: `${name}-schedule`,
+        namespace: ns,
+        deployment: name,
+        labels: {},
+        replicas: s.config.replicas,
+        windows: schedule.windows,
+        pollingIntervalSeconds: schedule.pollingIntervalSeconds!,
+        cooldownPeriodSeconds: schedule.cooldownPeriodSeconds!,
+      });
+      so.spec.triggers = so.spec.triggers.map((t: any) => ({ ...t, metadata: { ...t.metadata, desiredReplicas: String(s.config.replicas) } }));
+      out.push({ type: "kubernetes:keda.sh/v1alpha1:ScaledObject", name: `${name}-schedule`, urn: `${name}-schedule`, props: so });
+    }
+  }
+  return out;
+}
+
+/** A server's KEDA schedule: one cron window per mode it runs in; undefined for always-on servers. */
+export function serverSchedule(config: PlatformConfig, server: PlannedServer): VllmSchedule | undefined {
+  if (server.modes.length === 0) return undefined;
+  return {
+    windows: server.modes.map((mode) => {
+      const s = config.modes[mode]!.schedule;
+      return { name: mode, start: s.start, end: s.end, timezone: s.timezone };
+    }),
+    pollingIntervalSeconds: config.keda.pollingIntervalSeconds,
+    cooldownPeriodSeconds: config.keda.cooldownPeriodSeconds,
+  };
+}
 
 /** The model cache's name, and so its PVC's (the name the volume has always had). */
 export const BASE_MODELS_CLAIM = "base-models";
@@ -86,9 +190,19 @@ export function deployInference(
     { ...opts, dependsOn: [namespaces.inference] },
   );
 
+  for (const warning of memoryOverrideWarnings(config.host)) pulumi.log.warn(warning);
+  // DRA: one ResourceClaim per card a server is placed on, shared by every pod placed there.
+  const dra = config.gpuSharing.mode === "dra";
+  const claims = dra
+    ? new GpuCardClaims(GPU_CLAIMS, { namespace: config.namespaces.inference, cards: placedCards(config, servers), deviceClassName: config.gpuSharing.mode === "dra" ? config.gpuSharing.deviceClass : undefined }, { ...opts, dependsOn: [namespaces.inference, addons] })
+    : undefined;
+  const cardsShared = (server: PlannedServer) => servers.some((o) => o !== server && o.cards.some((c) => server.cards.includes(c)));
+
   const deployed: Record<string, VllmServer> = {};
   for (const server of servers) {
     const s = server.config;
+    const node = server.cards[0]?.split("/")[0];
+    const nodeSelector = dra && node ? { ...config.host.gpuNodeSelector, "kubernetes.io/hostname": node } : config.host.gpuNodeSelector;
     deployed[server.name] = new VllmServer(
       server.name,
       {
@@ -97,7 +211,16 @@ export function deployInference(
         serveArgs: server.args,
         modelCacheClaim: modelCache.claimName,
         replicas: s.replicas,
-        gpu: { count: s.gpus, resourceName: gpuResourceName(config.gpuSharing), nodeSelector: config.host.gpuNodeSelector, tolerations: config.host.gpuTolerations },
+        gpu: {
+          count: s.gpus,
+          resourceName: gpuResourceName(devicePluginSharing(config)),
+          nodeSelector,
+          tolerations: config.host.gpuTolerations,
+          claims: dra ? server.cards.map(claimNameOf) : undefined,
+          // A card shared with other servers (another mode's, or one still loading): wait for vLLM's budget to be free.
+          waitForFreeMemory: dra && cardsShared(server) ? server.gpuMemoryUtilization : undefined,
+        },
+        schedule: serverSchedule(config, server),
         resources: {
           requests: { cpu: String(s.resources.requests.cpu), memory: String(s.resources.requests.memory) },
           limits: { cpu: String(s.resources.limits.cpu), memory: String(s.resources.limits.memory) },
@@ -115,7 +238,7 @@ export function deployInference(
         retainVolumes: protect,
       },
       // The cache component stands for its download Jobs: every server starts after the weights are there.
-      { ...opts, dependsOn: [modelCache, addons] },
+      { ...opts, dependsOn: [modelCache, addons, ...(claims ? [claims] : [])] },
     );
   }
   return {

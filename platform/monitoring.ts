@@ -1,7 +1,6 @@
 import type * as pulumi from "@pulumi/pulumi";
 import type { PlatformConfig } from "../config/schema";
 import { Observability, type ObservabilityArgs } from "../components/observability";
-import { gpuResourceName } from "../components/specs/devicePlugin";
 import { liteLLMGatewayNames, qdrantStoreNames } from "../components/specs/gatewayNames";
 import { selectorLabels } from "../components/specs/labels";
 import { kubePrometheusStackSelector, certManagerMetricsService, dcgmExporterMetricsService, ingressNginxMetricsService, type ChartMetricsService } from "../components/specs/monitoringAddons";
@@ -16,6 +15,7 @@ import { edgeCertificate, edgeComponentName, edgeReplicas, edgeRoutes } from "./
 import { COMPONENTS, gatewayModels } from "./gateway";
 import { publicRoutes } from "./routes";
 import type { PlannedServer } from "./servers";
+import { plannedGpuResources } from "./inference";
 
 /** The Observability component's name: object names (`monitoring-vllm-llm`, `monitoring-alerts`) derive from it. */
 export const MONITORING_NAME = "monitoring";
@@ -36,22 +36,8 @@ export function monitoringSelectorLabels(config: PlatformConfig): Record<string,
  * checks that the per-card plan from these equals the one from the program's rendered Deployments.
  */
 export function plannedGpuWorkloads(config: PlatformConfig, servers: PlannedServer[]): ResourceLike[] {
-  const resource = gpuResourceName(config.gpuSharing);
-  return servers
-    .filter((s) => s.config.gpus > 0)
-    .map((s) => ({
-      type: "kubernetes:apps/v1:Deployment",
-      name: `vllm-${s.name}`,
-      urn: `vllm-${s.name}`,
-      props: {
-        metadata: { name: `vllm-${s.name}`, namespace: config.namespaces.inference },
-        spec: {
-          replicas: s.config.replicas,
-          strategy: s.config.rollout === "Recreate" ? { type: "Recreate" } : { type: "RollingUpdate" },
-          template: { spec: { containers: [{ name: "vllm", image: config.images.vllm, args: s.args, resources: { limits: { [resource]: String(s.config.gpus) } } }] } },
-        },
-      },
-    }));
+  // The GPU half (device-plugin limits, or DRA claims and KEDA schedules) is platform/inference.ts's.
+  return plannedGpuResources(config, servers);
 }
 
 /**
@@ -59,12 +45,22 @@ export function plannedGpuWorkloads(config: PlatformConfig, servers: PlannedServ
  * under time-slicing the largest footprints that fit the card's slices, under MPS its clients, without
  * sharing one pod. A card of the plan (`<node>/gpu<i>`) is DCGM's series `{node="<node>", gpu="<i>"}`:
  * DCGM's `gpu` label is the NVML index nvidia-smi shows, and `node` comes from the exporter pod's node.
+ * Under DRA the NVML index of a claim's card is not known in advance (below).
  */
 export function plannedCards(config: PlatformConfig, servers: PlannedServer[]): GpuCardPlan[] {
   const plan = planGpus(plannedGpuWorkloads(config, servers), policyConfigFromPlatform(config));
-  return plan.cards.map((card) => {
+  const cards = plan.cards.map((card) => {
     const [node, gpu] = card.card.split("/gpu");
     return { node: node!, index: Number(gpu), memoryGiB: card.memoryGiB, plannedGiB: card.totalGiB, pods: card.worstCase.map((p) => p.pod) };
+  });
+  if (config.gpuSharing.mode !== "dra") return cards;
+  // DRA: the plan's gpu<i> is "the i-th claim on the node"; which physical card (NVML index) each claim
+  // gets is the scheduler's choice (the driver v0.4.1 publishes no index attribute to select by), so
+  // every card of a node is held to the fullest planned card of that node, and names each claim's pods.
+  return cards.map((card) => {
+    const siblings = cards.filter((c) => c.node === card.node);
+    const fullest = Math.max(...siblings.map((c) => c.plannedGiB));
+    return { ...card, plannedGiB: fullest, pods: siblings.flatMap((c) => (c.pods.length ? [`claim gpu${c.index}: ${c.pods.join(" + ")}`] : [])) };
   });
 }
 

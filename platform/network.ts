@@ -48,8 +48,8 @@ const edgePeer = (config: PlatformConfig) => {
 };
 
 /** Egress from a release's pods (or every pod: `{}`) to the API server: every operator watches or writes objects. */
-function allowApiServer(config: PlatformConfig, namespace: string, pods: PodSelection): k8s.networking.v1.NetworkPolicyArgs {
-  return allowEgress({ namespace, name: "allow-api-server", pods, rules: [{ peers: apiServerPeers(config), ports: tcp(...config.network.apiServer.ports) }] });
+function allowApiServer(config: PlatformConfig, namespace: string, pods: PodSelection, name = "allow-api-server"): k8s.networking.v1.NetworkPolicyArgs {
+  return allowEgress({ namespace, name, pods, rules: [{ peers: apiServerPeers(config), ports: tcp(...config.network.apiServer.ports) }] });
 }
 
 /** An admission webhook only the API server may call (plus any extra peers, e.g. its scraper). */
@@ -294,19 +294,57 @@ export function externalSecretsNetworkPolicies(config: PlatformConfig): Specs {
   };
 }
 
-/** The device plugin namespace: API server egress; NFD workers to the NFD master (gRPC); Prometheus to the DCGM exporter. */
+/**
+ * The GPU operators' namespace (privileged: host paths, device nodes): the device plugin's release
+ * reaches the API server and its NFD workers the NFD master; with DRA, NVIDIA's DRA driver (its kubelet
+ * plugin) reaches the API server; Prometheus reaches the DCGM exporter.
+ */
 export function devicePluginNetworkPolicies(config: PlatformConfig): Specs {
   const ns = config.namespaces.devicePlugin;
   const metrics = prometheusPeers(config);
+  const used = addonsUsed(config);
   return {
     "default-deny": defaultDeny(ns),
     "allow-dns": allowDns(ns),
-    "api-server": allowApiServer(config, ns, { "app.kubernetes.io/instance": releaseNames(config).devicePlugin }),
-    "nfd-worker-egress": allowEgress({ namespace: ns, name: "allow-nfd-worker-to-master", pods: chartPodLabels(config).nfdWorker, rules: [{ peers: [podPeer(ns, chartPodLabels(config).nfdMaster)], ports: tcp(CHART_PORTS.nfdGrpc) }] }),
-    "nfd-master": allowIngress({ namespace: ns, name: "allow-nfd-master-from-workers", pods: chartPodLabels(config).nfdMaster, rules: [{ peers: [podPeer(ns, chartPodLabels(config).nfdWorker)], ports: tcp(CHART_PORTS.nfdGrpc) }] }),
-    ...(addonsUsed(config).dcgmExporter && metrics.length
+    ...(hasDevicePlugin(config)
+      ? {
+          "api-server": allowApiServer(config, ns, { "app.kubernetes.io/instance": releaseNames(config).devicePlugin }),
+          "nfd-worker-egress": allowEgress({ namespace: ns, name: "allow-nfd-worker-to-master", pods: chartPodLabels(config).nfdWorker, rules: [{ peers: [podPeer(ns, chartPodLabels(config).nfdMaster)], ports: tcp(CHART_PORTS.nfdGrpc) }] }),
+          "nfd-master": allowIngress({ namespace: ns, name: "allow-nfd-master-from-workers", pods: chartPodLabels(config).nfdMaster, rules: [{ peers: [podPeer(ns, chartPodLabels(config).nfdWorker)], ports: tcp(CHART_PORTS.nfdGrpc) }] }),
+        }
+      : {}),
+    ...(used.draDriver ? { "dra-driver-api-server": allowApiServer(config, ns, { "app.kubernetes.io/instance": releaseNames(config).draDriver }, "allow-dra-driver-api-server") } : {}),
+    ...(used.dcgmExporter && metrics.length
       ? { "dcgm-metrics": allowIngress({ namespace: ns, name: "allow-dcgm-metrics", pods: chartPodLabels(config).dcgmExporter, rules: [{ peers: metrics, ports: tcp(CHART_PORTS.dcgmMetrics) }] }) }
       : {}),
+  };
+}
+
+/**
+ * KEDA's namespace (serving modes): every KEDA pod reaches the API server; the metrics API server
+ * reaches the operator's gRPC metrics service and is reached by the API server (the aggregated
+ * external metrics API); the admission webhooks are reached by the API server only.
+ */
+export function kedaNetworkPolicies(config: PlatformConfig): Specs {
+  const ns = config.keda.namespace;
+  return {
+    "default-deny": defaultDeny(ns),
+    "allow-dns": allowDns(ns),
+    "api-server": allowApiServer(config, ns, { "app.kubernetes.io/instance": releaseNames(config).keda }),
+    "metrics-api-to-operator": allowEgress({
+      namespace: ns,
+      name: "allow-metrics-api-to-operator",
+      pods: chartPodLabels(config).kedaMetricsApiServer,
+      rules: [{ peers: [podPeer(ns, chartPodLabels(config).kedaOperator)], ports: tcp(CHART_PORTS.kedaMetricsService) }],
+    }),
+    "operator-metrics-service": allowIngress({
+      namespace: ns,
+      name: "allow-operator-metrics-service",
+      pods: chartPodLabels(config).kedaOperator,
+      rules: [{ peers: [podPeer(ns, chartPodLabels(config).kedaMetricsApiServer)], ports: tcp(CHART_PORTS.kedaMetricsService) }],
+    }),
+    "metrics-api": webhookFromApiServer(config, ns, "allow-metrics-api-from-api-server", chartPodLabels(config).kedaMetricsApiServer, CHART_PORTS.kedaMetricsApi),
+    webhooks: webhookFromApiServer(config, ns, "allow-webhooks-from-api-server", chartPodLabels(config).kedaWebhooks, CHART_PORTS.kedaWebhook),
   };
 }
 
@@ -353,7 +391,13 @@ export function monitoringNetworkPolicies(config: PlatformConfig): Specs {
 }
 
 /** Namespace resources by role (absent roles are skipped); `monitoring` is whatever its policies must wait for. */
-export type NetworkNamespaces = Partial<Record<"inference" | "devicePlugin" | "gateway" | "data" | "externalSecrets" | "ingress" | "certManager" | "monitoring", pulumi.Resource>>;
+export type NetworkNamespaces = Partial<Record<"inference" | "devicePlugin" | "gateway" | "data" | "externalSecrets" | "ingress" | "certManager" | "keda" | "monitoring", pulumi.Resource>>;
+
+/** The GPU operators' namespace (namespaces.devicePlugin) holds the device plugin, the DRA driver or the DCGM exporter. */
+export function gpuOperatorsNamespaceUsed(config: PlatformConfig): boolean {
+  const used = addonsUsed(config);
+  return used.gpuDevicePlugin || used.draDriver || used.dcgmExporter;
+}
 
 /** Default deny plus the allows each namespace the program creates needs, by role. */
 export function networkPolicySpecs(config: PlatformConfig, namespaces: { [K in keyof NetworkNamespaces]?: unknown }): Record<string, Specs> {
@@ -365,7 +409,8 @@ export function networkPolicySpecs(config: PlatformConfig, namespaces: { [K in k
   if (namespaces.externalSecrets && used.externalSecrets) out.externalSecrets = externalSecretsNetworkPolicies(config);
   if (namespaces.ingress && config.edge) out.ingress = ingressNetworkPolicies(config);
   if (namespaces.certManager && used.certManager) out.certManager = certManagerNetworkPolicies(config);
-  if (namespaces.devicePlugin && hasDevicePlugin(config)) out.devicePlugin = devicePluginNetworkPolicies(config);
+  if (namespaces.devicePlugin && gpuOperatorsNamespaceUsed(config)) out.devicePlugin = devicePluginNetworkPolicies(config);
+  if (namespaces.keda && used.keda) out.keda = kedaNetworkPolicies(config);
   if (namespaces.monitoring && used.kubePrometheusStack) out.monitoring = monitoringNetworkPolicies(config);
   return out;
 }
@@ -379,6 +424,7 @@ const PREFIX: Record<string, string> = {
   ingress: "ingress",
   certManager: "cert-manager",
   devicePlugin: "device-plugin",
+  keda: "keda",
   monitoring: "monitoring",
 };
 

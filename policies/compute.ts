@@ -10,8 +10,49 @@ export interface ComputeBudget {
   top: { label: string; cpu: number; memoryGiB: number }[];
 }
 
-function podsRunning(w: Workload, host: HostPolicyConfig): number {
-  return w.kind === "DaemonSet" ? host.nodes.length : w.replicas + w.surge;
+/**
+ * The most replicas an autoscaler may give each workload: a HorizontalPodAutoscaler's maxReplicas, a
+ * KEDA ScaledObject's maxReplicaCount (default 100), by `namespace/kind/name` of its target.
+ */
+export function autoscaledMaxima(resources: ResourceLike[]): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const r of resources) {
+    const ns = r.props?.metadata?.namespace ?? "default";
+    if (r.type === "kubernetes:autoscaling/v2:HorizontalPodAutoscaler") {
+      const t = r.props.spec?.scaleTargetRef;
+      if (t?.name) out.set(`${ns}/${t.kind ?? "Deployment"}/${t.name}`, r.props.spec?.maxReplicas ?? 1);
+    } else if (r.type === "kubernetes:keda.sh/v1alpha1:ScaledObject") {
+      const t = r.props.spec?.scaleTargetRef;
+      if (t?.name) out.set(`${ns}/${t.kind ?? "Deployment"}/${t.name}`, r.props.spec?.maxReplicaCount ?? 100);
+    }
+  }
+  return out;
+}
+
+function podsRunning(w: Workload, host: HostPolicyConfig, maxima: Map<string, number>): number {
+  if (w.kind === "DaemonSet") return host.nodes.length;
+  const name = w.resource.props.metadata?.name ?? w.resource.name;
+  const max = maxima.get(`${w.namespace}/${w.kind}/${name}`);
+  // An autoscaled workload counts at its maximum (KEDA-scheduled modes too: conservative, as if all were on).
+  return (max !== undefined ? Math.max(max, w.replicas) : w.replicas) + w.surge;
+}
+
+/**
+ * A pod's effective request (or limit) of a resource, as the scheduler computes it
+ * (https://kubernetes.io/docs/concepts/workloads/pods/init-containers/#resource-sharing-within-containers):
+ * the larger of Σ app containers + Σ sidecars (init containers with restartPolicy Always) and, for each
+ * other init container, its own value + the sidecars started before it. A request defaults to the limit.
+ */
+export function effectivePodResource(podSpec: Record<string, any>, field: "requests" | "limits", res: "cpu" | "memory"): number {
+  const value = (c: Record<string, any>) => quantity(c.resources?.[field]?.[res] ?? (field === "requests" ? c.resources?.limits?.[res] : undefined));
+  let sidecars = 0;
+  let initPeak = 0;
+  for (const c of (podSpec.initContainers ?? []) as Record<string, any>[]) {
+    if (c.restartPolicy === "Always") sidecars += value(c);
+    else initPeak = Math.max(initPeak, sidecars + value(c));
+  }
+  const app = ((podSpec.containers ?? []) as Record<string, any>[]).reduce((s, c) => s + value(c), 0);
+  return Math.max(app + sidecars, initPeak);
 }
 
 /** Σ requests and limits of every pod the plan runs at once (rollout surge and in-memory volumes such as /dev/shm included). */
@@ -23,11 +64,11 @@ export function computeBudget(resources: ResourceLike[], host: HostPolicyConfig)
   const requests = { cpu: 0, memoryGiB: 0 };
   const limits = { cpu: 0, memoryGiB: 0 };
   const top: ComputeBudget["top"] = [];
+  const maxima = autoscaledMaxima(resources);
   for (const w of workloads(resources)) {
-    const pods = podsRunning(w, host);
+    const pods = podsRunning(w, host, maxima);
     const shm = memoryVolumesBytes(w.podSpec) / GiB;
-    const sum = (field: "requests" | "limits", res: "cpu" | "memory") =>
-      w.containers.reduce((s, c) => s + quantity(c.resources?.[field]?.[res] ?? (field === "requests" ? c.resources?.limits?.[res] : undefined)), 0);
+    const sum = (field: "requests" | "limits", res: "cpu" | "memory") => effectivePodResource(w.podSpec, field, res);
     const pod = { cpu: sum("requests", "cpu"), memoryGiB: sum("requests", "memory") / GiB + shm };
     requests.cpu += pods * pod.cpu;
     requests.memoryGiB += pods * pod.memoryGiB;

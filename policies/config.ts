@@ -1,9 +1,15 @@
 import type { Policy, PolicyConfigSchema } from "@pulumi/policy";
+import { lookupGpu } from "@llm-platform/capacity";
 
 /** The cluster a plan must fit: the `host` setting of every budget policy. */
 export interface HostInventory {
-  nodes: { name: string; gpus: number; gpuMemoryGiB: number; cpu: number; memoryGiB: number }[];
-  sharing: { mode: "time-slicing" | "mps" | "none"; replicas: number };
+  /**
+   * `gpuProduct`: the `nvidia.com/gpu.product` label (the GPU catalog entry: usable memory, compute
+   * capability); `gpuMemoryGiB`: the CUDA-reported memory of one card, overriding the catalog's.
+   */
+  nodes: { name: string; gpus: number; gpuMemoryGiB?: number; gpuProduct?: string; cpu: number; memoryGiB: number }[];
+  /** dra: Dynamic Resource Allocation claims pin pods to cards (one ResourceClaim per card). */
+  sharing: { mode: "time-slicing" | "mps" | "none" | "dra"; replicas: number };
   /** CPU cores and GiB of memory the kubelet and system keep on every node. */
   systemReserved: { cpu: number; memoryGiB: number };
   /** Σ limits may exceed allocatable by these factors (1 = no overcommit). */
@@ -33,14 +39,18 @@ export interface HostPolicyConfig extends HostInventory {
   preinstalledCharts: string[];
 }
 
+/** Slices per GPU a time-slicing or MPS `sharing` without `replicas` is taken to offer (the device plugin's usual 4). */
+export const DEFAULT_SHARED_REPLICAS = 4;
+
 /**
- * The defaults: the seed host (one node, 2 GPUs of 10 GiB, 64 threads, 128 GiB RAM, time-slicing 4
- * per GPU) and the program's default namespaces (config/schema.ts `namespaces`), so the pack accepts
- * the program's own prod plan without `--policy-pack-config`.
+ * The defaults: the seed host as prod runs it (one node, 2 RTX 3080 10 GB — 9.78 GiB usable — 64
+ * threads, 128 GiB RAM, GPUs shared with DRA: one ResourceClaim per card) and the program's default
+ * namespaces (config/schema.ts `namespaces`), so the pack accepts the program's own prod plan without
+ * `--policy-pack-config`.
  */
 export const DEFAULT_POLICY_CONFIG: HostPolicyConfig = {
-  nodes: [{ name: "gpu-node", gpus: 2, gpuMemoryGiB: 10, cpu: 64, memoryGiB: 128 }],
-  sharing: { mode: "time-slicing", replicas: 4 },
+  nodes: [{ name: "gpu-node", gpus: 2, gpuProduct: "NVIDIA-GeForce-RTX-3080", cpu: 64, memoryGiB: 128 }],
+  sharing: { mode: "dra", replicas: 1 },
   systemReserved: { cpu: 4, memoryGiB: 12 },
   overcommit: { cpu: 2, memory: 1.25 },
   storageGiB: { default: 500 },
@@ -81,7 +91,8 @@ const SETTING_SCHEMAS: Record<SettingKey, Record<string, unknown>> = {
           properties: {
             name: { type: "string", minLength: 1 },
             gpus: { type: "integer", minimum: 0 },
-            gpuMemoryGiB: { type: "number", minimum: 0 },
+            gpuMemoryGiB: { type: "number", exclusiveMinimum: 0 },
+            gpuProduct: { type: "string", minLength: 1 },
             cpu: { type: "number", exclusiveMinimum: 0 },
             memoryGiB: { type: "number", exclusiveMinimum: 0 },
           },
@@ -91,7 +102,7 @@ const SETTING_SCHEMAS: Record<SettingKey, Record<string, unknown>> = {
       sharing: {
         type: "object",
         additionalProperties: false,
-        properties: { mode: { type: "string", enum: ["time-slicing", "mps", "none"] }, replicas: { type: "integer", minimum: 1 } },
+        properties: { mode: { type: "string", enum: ["time-slicing", "mps", "none", "dra"] }, replicas: { type: "integer", minimum: 1 } },
         required: ["mode"],
       },
       systemReserved: { type: "object", additionalProperties: false, properties: { cpu: { type: "number", minimum: 0 }, memoryGiB: { type: "number", minimum: 0 } } },
@@ -132,7 +143,8 @@ export const preinstalledChartsConfigSchema = schemaOf("preinstalledCharts");
 /** The defaults with whatever the given config overrides (top-level keys replace; `sharing` merges). */
 export function resolvePolicyConfig(partial: Partial<HostPolicyConfig> | undefined): HostPolicyConfig {
   const merged = { ...DEFAULT_POLICY_CONFIG, ...(partial ?? {}) };
-  return { ...merged, sharing: { ...DEFAULT_POLICY_CONFIG.sharing, ...merged.sharing, replicas: merged.sharing.mode === "none" ? 1 : (merged.sharing.replicas ?? DEFAULT_POLICY_CONFIG.sharing.replicas) } };
+  const pinned = merged.sharing.mode === "none" || merged.sharing.mode === "dra";
+  return { ...merged, sharing: { ...DEFAULT_POLICY_CONFIG.sharing, ...merged.sharing, replicas: pinned ? 1 : (merged.sharing.replicas ?? DEFAULT_SHARED_REPLICAS) } };
 }
 
 /** One policy's config as the engine passes it: `{host?: {...}, <setting>?: ...}`. */
@@ -170,13 +182,33 @@ export function settingsFromPackConfig(file: Record<string, unknown>): Partial<H
 }
 
 export function slicesPerGpu(host: HostInventory): number {
-  return host.sharing.mode === "none" ? 1 : host.sharing.replicas;
+  return host.sharing.mode === "none" || host.sharing.mode === "dra" ? 1 : host.sharing.replicas;
+}
+
+/**
+ * One card's usable memory on a node: the configured override, else what CUDA reports for the
+ * product (the GPU catalog, capacity/gpus.ts), else 0 (nothing is planned onto an unknown card).
+ */
+export function nodeCardGiB(node: HostInventory["nodes"][number]): number {
+  if (node.gpuMemoryGiB !== undefined) return node.gpuMemoryGiB;
+  if (node.gpuProduct === undefined) return 0;
+  try {
+    return lookupGpu(node.gpuProduct).usableMemoryGiB;
+  } catch {
+    return 0;
+  }
 }
 
 /** The smallest GPU a pod might land on. */
 export function cardGiB(host: HostInventory): number {
-  const cards = host.nodes.filter((n) => n.gpus > 0).map((n) => n.gpuMemoryGiB);
+  const cards = host.nodes.filter((n) => n.gpus > 0).map(nodeCardGiB);
   return cards.length ? Math.min(...cards) : 0;
+}
+
+/** The product of the smallest GPU a pod might land on (undefined when a GPU node names none). */
+export function cardProduct(host: HostInventory): string | undefined {
+  const nodes = host.nodes.filter((n) => n.gpus > 0).sort((a, b) => nodeCardGiB(a) - nodeCardGiB(b));
+  return nodes[0]?.gpuProduct;
 }
 
 /** The stack a resource belongs to, from its URN (`urn:pulumi:<stack>::<project>::...`). */

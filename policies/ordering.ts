@@ -20,8 +20,9 @@ export const CRD_INSTALLERS: Record<string, { charts: string[]; operator: string
   },
   "gateway.nginx.org": { charts: ["nginx-gateway-fabric"], operator: "NGINX Gateway Fabric" },
   "keda.sh": { charts: ["keda"], operator: "KEDA" },
-  // DeviceClasses and the kubelet plugin behind ResourceClaims come from the DRA driver.
-  "resource.k8s.io": { charts: ["nvidia-dra-driver-gpu"], operator: "the NVIDIA DRA driver" },
+  // DeviceClasses and the kubelet plugin behind ResourceClaims come from the DRA driver (NVIDIA's chart
+  // nvidia-dra-driver-gpu until v25.12; dra-driver-nvidia-gpu since it moved to kubernetes-sigs, v0.4).
+  "resource.k8s.io": { charts: ["nvidia-dra-driver-gpu", "dra-driver-nvidia-gpu"], operator: "the NVIDIA DRA driver" },
   "nfd.k8s-sigs.io": { charts: ["node-feature-discovery", "nvidia-device-plugin", "gpu-operator"], operator: "Node Feature Discovery" },
   "nvidia.com": { charts: ["gpu-operator"], operator: "the NVIDIA GPU Operator" },
   "metallb.io": { charts: ["metallb"], operator: "MetalLB" },

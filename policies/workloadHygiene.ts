@@ -12,7 +12,8 @@ export const vllmStartupProbe = workloadPolicy(
   },
   (w, { host, report }) => {
     const min = host.minStartupSeconds;
-    for (const c of w.containers.filter((c) => vllmArgsOf(c))) {
+    // Init containers run to completion before the server (e.g. waiting for GPU memory): no probes there.
+    for (const c of ((w.podSpec.containers ?? []) as Record<string, any>[]).filter((c) => vllmArgsOf(c))) {
       const p = c.startupProbe;
       if (!p) {
         report(`${w.label} container ${c.name}: no startupProbe; liveness would kill vLLM while it loads the model. Add a startupProbe on /health allowing ≥ ${min} s.`);

@@ -76,12 +76,17 @@ export function podGpuSlices(w: Workload): number {
   return w.containers.reduce((sum, c) => sum + gpuSlices(c), 0);
 }
 
-/** The `vllm serve` arguments of a container, if it runs vLLM. */
+/**
+ * The `vllm serve` arguments of a container, if it runs vLLM: its command names vLLM, or it runs the
+ * entrypoint (no command) of a vLLM image. A vLLM image with a command of its own runs something else
+ * (e.g. the `wait-for-gpu-memory` init container's `python3 -c …`), not a server.
+ */
 export function vllmArgsOf(container: Record<string, any>): string[] | undefined {
   const image = String(container.image ?? "");
-  const command: string[] = Array.isArray(container.command) ? container.command : [];
+  const command: string[] = Array.isArray(container.command) ? container.command.map(String) : [];
   const args: string[] = Array.isArray(container.args) ? container.args.map(String) : [];
-  if (image.includes("vllm") || command.some((c) => /vllm/.test(String(c)))) {
+  const commandRunsVllm = command.some((c) => /(^|[/\s.])vllm([\s.]|$)/.test(c));
+  if (commandRunsVllm || (command.length === 0 && image.includes("vllm"))) {
     const serve = args.indexOf("serve");
     return serve >= 0 ? args.slice(serve + 1) : args;
   }

@@ -1,7 +1,7 @@
 import { LIMITS_CALLBACK } from "./gatewayLimits";
 
 /** What a model entry serves. */
-export const ModelMode = { Chat: "chat", Embedding: "embedding" } as const;
+export const ModelMode = { Chat: "chat", Embedding: "embedding", Rerank: "rerank" } as const;
 export type ModelMode = (typeof ModelMode)[keyof typeof ModelMode];
 
 /** One entry of LiteLLM's `model_list`. */

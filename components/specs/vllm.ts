@@ -15,6 +15,8 @@ const PROBE_PERIOD_SECONDS = 10;
 /** What the await allows beyond the startup probe: scheduling, pulling the ~10 GiB image, Recreate's old pod stopping. */
 export const DEFAULT_AWAIT_MARGIN_SECONDS = 900;
 export const DEFAULT_STARTUP_TIMEOUT_SECONDS = 1800;
+/** Seconds a vLLM pod gets to stop: in-flight requests drain, then the process exits and frees the card. */
+export const DEFAULT_TERMINATION_GRACE_SECONDS = 60;
 
 /** How a server's pods are replaced (`Recreate` frees the GPU slice and VRAM before the new pod starts). */
 export const RolloutStrategy = {
@@ -44,7 +46,7 @@ export interface ServedModel {
 
 /** The engine settings the command line is rendered from (a structural subset of a server's settings). */
 export interface VllmEngineSettings {
-  task: "generate" | "embed";
+  task: "generate" | "embed" | "score";
   gpus: number;
   maxModelLen: number;
   maxNumSeqs: number;
@@ -68,6 +70,23 @@ export interface VllmServeInputs {
     /** Tensor parallelism across whole GPUs is possible only without sharing. */
     allowTensorParallel: boolean;
   };
+  /** The kernels the card runs (capacity/kernels.ts planKernels); absent: the checkpoint's defaults. */
+  kernels?: VllmKernelFlags;
+}
+
+/** Flags that select the kernels a card can run. */
+export interface VllmKernelFlags {
+  /** `--quantization` (awq_marlin, awq, gptq_marlin, gptq, fp8); absent: read from the checkpoint. */
+  quantization?: string;
+  /** `--dtype` (bfloat16 becomes float16 below compute capability 8.0). */
+  dtype: "bfloat16" | "float16" | "float32";
+  kvCacheDtype: "auto" | "fp8";
+  /**
+   * `--attention-backend`, pinned where only one backend runs the KV cache dtype (fp8 below 8.9:
+   * FLASHINFER). vLLM's AttentionConfig.backend; the VLLM_ATTENTION_BACKEND variable was deprecated
+   * (vllm-project/vllm#26315, docs #30564) and is no longer read by v0.19.
+   */
+  attentionBackend?: string;
 }
 
 const VLLM_QUANTIZATION_FLAG: Record<string, string | undefined> = {
@@ -98,20 +117,21 @@ export function vllmServeOptions(a: VllmServeInputs): VllmServeOptions {
   const loraAdapters = a.adapters.filter((ad) => ad.lora);
   const loraSlots = a.server.lora?.maxLoras ?? Math.max(1, loraAdapters.length);
   const useLora = loraAdapters.length > 0 || a.server.lora !== undefined;
-  const quantization = a.model.runtimeQuantization ?? VLLM_QUANTIZATION_FLAG[a.model.entry.quantization.method];
+  const quantization = a.kernels ? a.kernels.quantization : (a.model.runtimeQuantization ?? VLLM_QUANTIZATION_FLAG[a.model.entry.quantization.method]);
+  const backend = a.kernels?.attentionBackend;
   return {
     model: a.model.id,
     // vLLM's ModelConfig defaults tokenizer_revision to revision (vllm/config/model.py), so one flag pins both.
     revision: a.model.revision,
     servedModelNames: [a.name],
     task: a.server.task,
-    dtype: a.model.entry.dtype,
+    dtype: a.kernels?.dtype ?? a.model.entry.dtype,
     quantization,
     maxModelLen: a.server.maxModelLen,
     maxNumSeqs: a.server.maxNumSeqs,
     maxNumBatchedTokens: a.server.maxNumBatchedTokens,
     gpuMemoryUtilization: a.gpuMemoryUtilization,
-    kvCacheDtype: a.server.kvCacheDtype,
+    kvCacheDtype: a.kernels?.kvCacheDtype ?? a.server.kvCacheDtype,
     enforceEager: a.server.enforceEager,
     tensorParallelSize: a.gpu.allowTensorParallel ? Math.max(1, a.server.gpus) : 1,
     lora: useLora
@@ -123,7 +143,7 @@ export function vllmServeOptions(a: VllmServeInputs): VllmServeOptions {
         }
       : undefined,
     port: VLLM_PORT,
-    extraArgs: a.server.extraArgs,
+    extraArgs: [...(backend ? ["--attention-backend", backend] : []), ...a.server.extraArgs],
   };
 }
 
@@ -185,6 +205,11 @@ export function vllmAwaitSeconds(startupTimeoutSeconds: number, marginSeconds: n
 export interface VllmGpuSpec {
   /** GPUs (slices) per pod; 0 runs on CPU. */
   count: number;
+  /**
+   * Dynamic Resource Allocation: the ResourceClaims (one per card) the pod shares with the other pods
+   * placed on those cards. With claims the pod asks for no extended resource: the claim is the GPU.
+   */
+  claims?: pulumi.Input<string>[];
   /** Extended resource the pod requests (`nvidia.com/gpu`, `nvidia.com/gpu.shared`): a key of the limits, so plain. */
   resourceName: string;
   nodeSelector?: pulumi.Input<{ [key: string]: pulumi.Input<string> }>;
@@ -218,6 +243,15 @@ export interface VllmWorkloadSpec {
   loraVolumes: { adapter: string; claimName: pulumi.Input<string> }[];
   /** Size of the writable home (caches: torch.compile, Triton, FlashInfer JIT); default 8Gi. */
   homeSize?: pulumi.Input<string>;
+  /**
+   * Replicas are another controller's (a KEDA ScaledObject): the Deployment is created with 0 and
+   * `spec.replicas` is left to that controller afterwards.
+   */
+  externallyScaled?: boolean;
+  /** Wait in an init container until the card has this fraction of its memory free (see waitForGpuMemoryContainer). */
+  waitForGpuMemory?: { gpuMemoryUtilization: number; timeoutSeconds: number };
+  /** Seconds the pod gets to stop (vLLM drains in-flight requests); default 60. */
+  terminationGracePeriodSeconds?: number;
 }
 
 export function vllmResourceNames(name: string): { deployment: string; service: string } {
@@ -284,7 +318,57 @@ export function vllmEnv(): k8s.types.input.core.v1.EnvVar[] {
 }
 
 function gpuQuantity(a: VllmWorkloadSpec): Record<string, pulumi.Input<string>> {
-  return a.gpu.count > 0 ? { [a.gpu.resourceName]: String(a.gpu.count) } : {};
+  return a.gpu.count > 0 && !a.gpu.claims?.length ? { [a.gpu.resourceName]: String(a.gpu.count) } : {};
+}
+
+/** The pod's claim references (`spec.resourceClaims`): `gpu-0`, `gpu-1`, … → the shared per-card ResourceClaims. */
+export function vllmPodResourceClaims(a: Pick<VllmWorkloadSpec, "gpu">): k8s.types.input.core.v1.PodResourceClaim[] | undefined {
+  const claims = a.gpu.claims ?? [];
+  return claims.length > 0 ? claims.map((claim, i) => ({ name: `gpu-${i}`, resourceClaimName: claim })) : undefined;
+}
+
+/** A container's use of the pod's claims (`resources.claims`). */
+function containerClaims(a: Pick<VllmWorkloadSpec, "gpu">): { name: string }[] | undefined {
+  const claims = a.gpu.claims ?? [];
+  return claims.length > 0 ? claims.map((_, i) => ({ name: `gpu-${i}` })) : undefined;
+}
+
+/**
+ * An init container that waits until the card has the memory vLLM will request free: vLLM v0.19's
+ * start-up check (`vllm/v1/worker/utils.py::request_memory`) fails at once when another process still
+ * holds it — the outgoing mode's pods while they terminate, or another server still loading. It runs
+ * the vLLM image's own torch (`torch.cuda.mem_get_info`), polls every 5 s and gives up after
+ * `timeoutSeconds` (the pod then restarts it). Its CUDA context is released when it exits, before
+ * vLLM starts.
+ */
+export function waitForGpuMemoryContainer(a: VllmWorkloadSpec, gpuMemoryUtilization: number, timeoutSeconds: number): k8s.types.input.core.v1.Container {
+  const script = [
+    "import sys, time, torch",
+    `need, deadline = ${gpuMemoryUtilization}, time.time() + ${timeoutSeconds}`,
+    "while True:",
+    "    free, total = torch.cuda.mem_get_info()",
+    "    if free >= need * total + 512 * 2**20: sys.exit(0)",
+    "    if time.time() > deadline: sys.exit(f'GPU memory still held: {free / 2**30:.2f} of {total / 2**30:.2f} GiB free, {need} needed')",
+    "    print(f'waiting: {free / 2**30:.2f} GiB free, {need * total / 2**30:.2f} GiB needed', flush=True)",
+    "    time.sleep(5)",
+  ].join("\n");
+  return {
+    name: "wait-for-gpu-memory",
+    image: a.image,
+    imagePullPolicy: "IfNotPresent",
+    command: ["python3", "-c", script],
+    env: vllmEnv(),
+    resources: {
+      requests: { cpu: "100m", memory: "1Gi", ...gpuQuantity(a) },
+      limits: { cpu: "1", memory: "2Gi", ...gpuQuantity(a) },
+      ...(containerClaims(a) ? { claims: containerClaims(a) } : {}),
+    },
+    securityContext: { ...restrictedContainerSecurity(), readOnlyRootFilesystem: true },
+    volumeMounts: [
+      { name: "home", mountPath: VLLM_HOME },
+      { name: "tmp", mountPath: "/tmp" },
+    ],
+  };
 }
 
 export function vllmContainer(a: VllmWorkloadSpec): k8s.types.input.core.v1.Container {
@@ -299,6 +383,7 @@ export function vllmContainer(a: VllmWorkloadSpec): k8s.types.input.core.v1.Cont
     resources: {
       requests: { cpu: a.resources.requests.cpu, memory: a.resources.requests.memory, ...gpuQuantity(a) },
       limits: { cpu: a.resources.limits.cpu, memory: a.resources.limits.memory, ...gpuQuantity(a) },
+      ...(containerClaims(a) ? { claims: containerClaims(a) } : {}),
     },
     // Load + CUDA graph capture (the download ran before, in the model cache's Job); liveness waits for it.
     startupProbe: httpProbe(PROBE_PERIOD_SECONDS, startupWindowSeconds(a.startupTimeoutSeconds) / PROBE_PERIOD_SECONDS),
@@ -320,7 +405,7 @@ export function vllmDeploymentSpec(a: VllmWorkloadSpec): k8s.apps.v1.DeploymentA
   return {
     metadata: { name: vllmResourceNames(a.name).deployment, namespace: a.namespace, labels },
     spec: {
-      replicas: a.replicas,
+      replicas: a.externallyScaled ? 0 : a.replicas,
       selector: { matchLabels: selectorLabels("vllm", a.name) },
       // A rolling update would start the new pod while the old one still holds its GPU slice and VRAM.
       strategy: a.rollout === RolloutStrategy.Recreate ? { type: "Recreate" } : { type: "RollingUpdate" },
@@ -342,7 +427,9 @@ export function vllmDeploymentSpec(a: VllmWorkloadSpec): k8s.apps.v1.DeploymentA
           enableServiceLinks: false,
           nodeSelector: a.gpu.count > 0 ? a.gpu.nodeSelector : undefined,
           tolerations: a.gpu.count > 0 ? a.gpu.tolerations : undefined,
-          terminationGracePeriodSeconds: 60,
+          terminationGracePeriodSeconds: a.terminationGracePeriodSeconds ?? DEFAULT_TERMINATION_GRACE_SECONDS,
+          ...(vllmPodResourceClaims(a) ? { resourceClaims: vllmPodResourceClaims(a) } : {}),
+          ...(a.waitForGpuMemory ? { initContainers: [waitForGpuMemoryContainer(a, a.waitForGpuMemory.gpuMemoryUtilization, a.waitForGpuMemory.timeoutSeconds)] } : {}),
           containers: [vllmContainer(a)],
           volumes: [
             { name: "model-cache", persistentVolumeClaim: { claimName: a.modelCacheClaim, readOnly: true } },

@@ -17,8 +17,28 @@ describe("npm run estimate", () => {
     assert.equal(run.status, 0, run.stderr);
     const out = JSON.parse(run.stdout) as Record<string, unknown>[];
     assert.equal(out.length, 5);
-    assert.deepEqual(Object.keys(out[1]!), ["id", "weightsGiB", "activationGiB", "nonTorchGiB", "kvCacheGiB", "kvCacheTokens", "maxConcurrency", "cudaGraphGiB", "deviceFootprintGiB"]);
+    assert.deepEqual(Object.keys(out[1]!), [
+      "id",
+      "weightsGiB",
+      "activationGiB",
+      "nonTorchGiB",
+      "kvCacheGiB",
+      "kvCacheTokens",
+      "maxConcurrency",
+      "cudaGraphGiB",
+      "deviceFootprintGiB",
+      "kvCacheGiBGuaranteed",
+      "kvCacheTokensGuaranteed",
+    ]);
     assert.equal(out[1]!.id, "llama-3.1-8b-instruct-bfloat16-qNone-kvauto-tp1-len8192");
+    const cases = require(CALIBRATION) as { actual: { kvCacheGiB: number; kvCacheTokens: number } }[];
+    out.forEach((o, i) => {
+      const actual = cases[i]!.actual;
+      assert.ok((o.kvCacheGiBGuaranteed as number) <= actual.kvCacheGiB, `case ${i}: guaranteed GiB ${String(o.kvCacheGiBGuaranteed)} > real ${actual.kvCacheGiB}`);
+      assert.ok((o.kvCacheTokensGuaranteed as number) <= actual.kvCacheTokens, `case ${i}: guaranteed tokens above the real run`);
+      assert.ok((o.kvCacheGiBGuaranteed as number) < (o.kvCacheGiB as number));
+      assert.equal((o.kvCacheTokensGuaranteed as number) % 16, 0, "whole KV blocks");
+    });
   });
 
   it("reports a bad case and still estimates the others (exit 0)", () => {

@@ -1,6 +1,7 @@
 import { strict as assert } from "node:assert";
 import { ClusterAddons } from "../../components/clusterAddons";
 import { certManagerValues, chartReference, externalSecretsValues, ingressNginxValues, nginxGatewayFabricValues } from "../../components/specs/addons";
+import { draDriverValues, kedaValues } from "../../components/specs/modeAddons";
 import { chartValuesErrors } from "../fixtures/chartSchemas";
 import { kubernetesNames, renderComponents, unwrap, valueOf, type Rendering } from "../fixtures/components";
 
@@ -196,6 +197,68 @@ describe("ClusterAddons", () => {
       const names = kubernetesNames(all.resources);
       assert.equal(new Set(names).size, names.length, names.join("\n"));
       assert.equal(unwrap(all.get(RELEASE, "staging-addons-ingress-nginx").inputs).values.controller.ingressClassResource.name, "staging-addons-nginx");
+    });
+  });
+
+  describe("GPU sharing with DRA and serving modes (draDriver, keda)", () => {
+    let dra: Rendering;
+    let installed: string[];
+    let gpu: string;
+    before(async () => {
+      dra = await renderComponents(() => {
+        const addons = new ClusterAddons("addons", {
+          draDriver: { namespace: "nvidia-device-plugin", nodeSelector: { "feature.node.kubernetes.io/pci-10de.present": "true" }, tolerations: [{ key: "nvidia.com/gpu", operator: "Exists", effect: "NoSchedule" }] },
+          keda: { namespace: "keda", valuesOverride: { operator: { replicaCount: 2 } } },
+        });
+        new ClusterAddons("b", { draDriver: { namespace: "b-gpu", chartVersion: "0.4.0", nvidiaDriverRoot: "/run/nvidia/driver" }, keda: { namespace: "b-keda" } });
+        return addons;
+      });
+      const addons = (dra as unknown as { result: ClusterAddons }).result;
+      installed = await valueOf(addons.installed);
+      gpu = await valueOf(addons.gpuResourceName);
+    });
+
+    it("installs NVIDIA's DRA driver from its OCI chart at 0.4.1 and KEDA at 2.20.2, named after the component", () => {
+      assert.deepEqual(installed, ["dra-driver", "keda"]);
+      const driver = unwrap(dra.get(RELEASE, "addons-dra-driver").inputs);
+      assert.deepEqual([driver.name, driver.chart, driver.version, driver.namespace], ["addons-dra-driver", "oci://registry.k8s.io/dra-driver-nvidia/charts/dra-driver-nvidia-gpu", "0.4.1", "nvidia-device-plugin"]);
+      const keda = unwrap(dra.get(RELEASE, "addons-keda").inputs);
+      assert.deepEqual([keda.name, keda.chart, keda.version, keda.repositoryOpts.repo, keda.namespace], ["addons-keda", "keda", "2.20.2", "https://kedacore.github.io/charts", "keda"]);
+      // The program creates KEDA's namespace (default deny, platform/network.ts): Helm must not.
+      assert.notEqual(keda.createNamespace, true);
+      assert.equal(unwrap(dra.get(RELEASE, "b-dra-driver").inputs).version, "0.4.0");
+      assert.equal(gpu, "", "no device plugin, no extended resource name");
+    });
+
+    it("values the DRA driver for whole GPUs only, on the GPU nodes (v0.4.1 values.yaml keys)", () => {
+      const values = unwrap(dra.get(RELEASE, "addons-dra-driver").inputs).values;
+      // templates/validation.yaml refuses resources.gpus.enabled without gpuResourcesEnabledOverride (the device plugin must not run beside it).
+      assert.deepEqual([values.resources.gpus.enabled, values.gpuResourcesEnabledOverride], [true, true]);
+      assert.equal(values.resources.computeDomains.enabled, false, "ComputeDomains are for multi-node NVLink");
+      assert.equal(values.nvidiaDriverRoot, "/");
+      assert.deepEqual(values.kubeletPlugin.nodeSelector, { "feature.node.kubernetes.io/pci-10de.present": "true" });
+      assert.deepEqual(values.kubeletPlugin.tolerations, [{ key: "nvidia.com/gpu", operator: "Exists", effect: "NoSchedule" }]);
+      assert.equal(unwrap(dra.get(RELEASE, "b-dra-driver").inputs).values.nvidiaDriverRoot, "/run/nvidia/driver");
+      assert.deepEqual(unwrap(dra.get(RELEASE, "b-dra-driver").inputs).values.kubeletPlugin, {}, "no selector unless given");
+    });
+
+    it("installs KEDA with its CRDs, the override merged in", () => {
+      assert.deepEqual(kedaValues(), { crds: { install: true } });
+      assert.deepEqual(unwrap(dra.get(RELEASE, "addons-keda").inputs).values, { crds: { install: true }, operator: { replicaCount: 2 } });
+      assert.deepEqual(draDriverValues({}, { resources: { computeDomains: { enabled: true } } }).resources, { gpus: { enabled: true }, computeDomains: { enabled: true } });
+    });
+
+    it("never installs the DRA driver beside the device plugin: both would advertise the same GPUs", async () => {
+      await assert.rejects(
+        renderComponents(() => new ClusterAddons("both", { draDriver: { namespace: "gpu" }, gpuDevicePlugin: { namespace: "gpu", mode: "time-slicing", replicas: 4 } })),
+        /ClusterAddons both: draDriver and gpuDevicePlugin both advertise the GPUs of a node; install one of them/,
+      );
+    });
+
+    it("lets two instances coexist: no Kubernetes name collides", () => {
+      const names = kubernetesNames(dra.resources);
+      assert.equal(new Set(names).size, names.length, names.join("\n"));
+      for (const r of dra.ofType(RELEASE)) assert.ok(r.parent === dra.get("llm-platform:index:ClusterAddons", unwrap(r.inputs).name.startsWith("b-") ? "b" : "addons").urn, r.name);
     });
   });
 });

@@ -18,8 +18,13 @@ const EXPECTED: Record<string, { inputs: string[]; required: string[]; outputs: 
     required: ["namespace"],
     outputs: ["releaseName", "resourceName", "sharingMode", "slicesPerGpu"],
   },
+  GpuCardClaims: {
+    inputs: ["cards", "claimOverride", "deviceClassName", "namespace"],
+    required: ["cards", "namespace"],
+    outputs: ["claimNames"],
+  },
   ClusterAddons: {
-    inputs: ["certManager", "dcgmExporter", "externalSecrets", "gpuDevicePlugin", "ingressNginx", "kubePrometheusStack", "nginxGatewayFabric"],
+    inputs: ["certManager", "dcgmExporter", "draDriver", "externalSecrets", "gpuDevicePlugin", "ingressNginx", "keda", "kubePrometheusStack", "nginxGatewayFabric"],
     required: [],
     outputs: ["bitwardenSdkServerUrl", "gatewayClassName", "gpuResourceName", "ingressClassName", "installed"],
   },
@@ -40,7 +45,7 @@ const EXPECTED: Record<string, { inputs: string[]; required: string[]; outputs: 
   },
   // The seed's VllmAdapter is an alias of this class: one component in the schema.
   VllmServer: {
-    inputs: ["awaitTimeoutSeconds", "gpu", "homeSize", "image", "loraVolume", "loraVolumes", "modelCacheClaim", "namespace", "overrides", "protectVolumes", "replicas", "resources", "retainVolumes", "rollout", "serveArgs", "shmSize", "startupTimeoutSeconds"],
+    inputs: ["awaitTimeoutSeconds", "gpu", "homeSize", "image", "loraVolume", "loraVolumes", "modelCacheClaim", "namespace", "overrides", "protectVolumes", "replicas", "resources", "retainVolumes", "rollout", "schedule", "serveArgs", "shmSize", "startupTimeoutSeconds"],
     required: ["image", "modelCacheClaim", "namespace", "resources", "serveArgs"],
     outputs: ["baseUrl", "deploymentName", "loraVolumeClaims", "model", "servedModelNames", "serviceName"],
   },
@@ -72,8 +77,8 @@ const EXPECTED: Record<string, { inputs: string[]; required: string[]; outputs: 
   },
   LiteLLMGateway: {
     inputs: [
-      "backupTierLabel", "backups", "clients", "contextWindowFallbacks", "corsOrigins", "curlImage", "extraSecretEnv", "fallbacks", "image", "limits", "metrics", "models", "namespace",
-      "numRetries", "overrides", "postgres", "protect", "providerEnv", "providerSecretName", "redis", "replicas", "resources", "retainOnDelete", "rotation", "timeoutSeconds",
+      "autoscaling", "backupTierLabel", "backups", "clients", "contextWindowFallbacks", "corsOrigins", "curlImage", "extraSecretEnv", "fallbacks", "image", "limits", "metrics", "models",
+      "namespace", "numRetries", "overrides", "postgres", "protect", "providerEnv", "providerSecretName", "redis", "replicas", "resources", "retainOnDelete", "rotation", "timeoutSeconds",
     ],
     required: ["models", "namespace", "postgres"],
     outputs: ["clientKeySecrets", "clientKeys", "databaseServiceName", "deploymentName", "masterKey", "providerSecretName", "serviceName", "url"],

@@ -1,5 +1,10 @@
 import { strict as assert } from "node:assert";
-import { lookupModel, parseVllmArgs } from "@llm-platform/capacity";
+import { spawnSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { lookupGpu, lookupModel, parseVllmArgs, planKernels } from "@llm-platform/capacity";
+import { needsPinnedBackend, planServers, type HostCard } from "../../platform/servers";
 import { parsePlatformConfig } from "../../config/load";
 import {
   RolloutStrategy,
@@ -14,12 +19,14 @@ import {
   vllmDeploymentSpec,
   vllmModelFor,
   vllmServiceSpec,
+  waitForGpuMemoryContainer,
   type HostedAdapter,
+  type VllmKernelFlags,
   type VllmServeInputs,
   type VllmWorkloadSpec,
 } from "../../components/specs/vllm";
 import { minutes } from "../../components/specs/timeouts";
-import { stackConfig } from "../fixtures/stacks";
+import { stackConfig, variant } from "../fixtures/stacks";
 
 function serveInputs(overrides: Partial<VllmServeInputs> = {}): VllmServeInputs {
   const config = parsePlatformConfig(stackConfig("prod"));
@@ -65,7 +72,8 @@ describe("vLLM spec builders", () => {
       assert.equal(parsed.model, "hugging-quants/Meta-Llama-3.1-8B-Instruct-AWQ-INT4");
       assert.deepEqual(parsed.flags.get("gpu-memory-utilization"), ["0.66"]);
       assert.deepEqual(parsed.flags.get("max-model-len"), ["8192"]);
-      assert.deepEqual(parsed.flags.get("kv-cache-dtype"), ["fp8"]);
+      // Prod's llm keeps vLLM's 16-bit KV cache (kvCacheDtype auto): no flag.
+      assert.equal(parsed.flags.get("kv-cache-dtype"), undefined);
       assert.deepEqual(parsed.flags.get("quantization"), ["awq_marlin"]);
       assert.ok(parsed.flags.has("enforce-eager"));
       assert.deepEqual(parsed.flags.get("lora-modules"), ["code=/adapters/code/lora"]);
@@ -136,6 +144,93 @@ describe("vLLM spec builders", () => {
       // Without --served-model-name vLLM serves the model id.
       assert.deepEqual(servedModelNamesOf(["org/m", "--max-model-len", "8"]), ["org/m"]);
     });
+  });
+
+  describe("kernel flags from the card's kernel plan (#14)", () => {
+    it("renders what the plan picked: quantization, dtype, an fp8 KV cache and the pinned attention backend", () => {
+      const kernels: VllmKernelFlags = { quantization: "awq", dtype: "float16", kvCacheDtype: "fp8", attentionBackend: "FLASHINFER" };
+      const flags = parseVllmArgs(vllmArgs(serveInputs({ kernels }))).flags;
+      assert.deepEqual(flags.get("quantization"), ["awq"]);
+      assert.deepEqual(flags.get("dtype"), ["float16"]);
+      assert.deepEqual(flags.get("kv-cache-dtype"), ["fp8"]);
+      assert.deepEqual(flags.get("attention-backend"), ["FLASHINFER"]);
+      // Without a pinned backend: no flag, vLLM picks one.
+      assert.equal(parseVllmArgs(vllmArgs(serveInputs({ kernels: { ...kernels, attentionBackend: undefined } }))).flags.get("attention-backend"), undefined);
+    });
+
+    it("pins FLASHINFER for an fp8 KV cache below compute capability 8.9 (8.8, the 3080's 8.6), not from 8.9 (Ada) nor on Hopper", () => {
+      const at = (major: number, minor: number): HostCard => {
+        const spec = { ...lookupGpu("NVIDIA-L4"), computeCapability: { major, minor } };
+        return { id: "n/gpu0", node: "n", index: 0, spec, memoryGiB: spec.usableMemoryGiB };
+      };
+      const fp8 = (card: HostCard) => planKernels(lookupModel("hugging-quants/Meta-Llama-3.1-8B-Instruct-AWQ-INT4"), { kvCacheDtype: "fp8" }, card.spec);
+      for (const [major, minor, pinned] of [[8, 6, true], [8, 8, true], [8, 9, false], [9, 0, false]] as const) {
+        const plan = fp8(at(major, minor));
+        assert.equal(plan.runnable, true, `${major}.${minor}`);
+        assert.equal(needsPinnedBackend(plan, at(major, minor)), pinned, `${major}.${minor}`);
+        if (pinned) assert.equal(plan.attentionBackend, "FLASHINFER");
+      }
+      // A 16-bit KV cache never pins a backend.
+      const auto = planKernels(lookupModel("hugging-quants/Meta-Llama-3.1-8B-Instruct-AWQ-INT4"), { kvCacheDtype: "auto" }, at(8, 6).spec);
+      assert.equal(needsPinnedBackend(auto, at(8, 6)), false);
+    });
+
+    it("renders the pin in the program's command line on an RTX 3080 (8.6), and none on an RTX 4090 (8.9)", () => {
+      const withCard = (product: string) =>
+        planServers(parsePlatformConfig(variant(stackConfig("prod"), (c) => ((c.servers.llm.kvCacheDtype = "fp8"), (c.host.nodes["gpu-node"].gpuProduct = product))))).find((x) => x.name === "llm")!.args;
+      const ampere = parseVllmArgs(withCard("NVIDIA-GeForce-RTX-3080")).flags;
+      assert.deepEqual([ampere.get("kv-cache-dtype"), ampere.get("attention-backend")], [["fp8"], ["FLASHINFER"]]);
+      const ada = parseVllmArgs(withCard("NVIDIA-GeForce-RTX-4090")).flags;
+      assert.deepEqual([ada.get("kv-cache-dtype"), ada.get("attention-backend")], [["fp8"], undefined]);
+    });
+  });
+
+  describe("GPUs through DRA ResourceClaims", () => {
+    const dra = (waitForGpuMemory?: VllmWorkloadSpec["waitForGpuMemory"]) =>
+      workload({ gpu: { count: 2, resourceName: "nvidia.com/gpu", nodeSelector: { "kubernetes.io/hostname": "gpu-node" }, tolerations: [], claims: ["gpu-gpu-node-gpu0", "gpu-gpu-node-gpu1"] }, waitForGpuMemory });
+
+    it("references one claim per card in the pod and the container, and asks the device plugin for nothing", () => {
+      const pod = podOf(dra());
+      assert.deepEqual(pod.resourceClaims, [{ name: "gpu-0", resourceClaimName: "gpu-gpu-node-gpu0" }, { name: "gpu-1", resourceClaimName: "gpu-gpu-node-gpu1" }]);
+      assert.deepEqual(pod.containers[0].resources.claims, [{ name: "gpu-0" }, { name: "gpu-1" }]);
+      assert.equal(pod.containers[0].resources.limits["nvidia.com/gpu"], undefined);
+      assert.equal(pod.containers[0].resources.requests["nvidia.com/gpu"], undefined);
+      assert.equal(pod.initContainers, undefined, "no wait without waitForGpuMemory");
+      // The device plugin's way, for contrast: a whole-number limit and no claims.
+      assert.equal(containerOf().resources.limits["nvidia.com/gpu"], "1");
+      assert.equal(podOf().resourceClaims, undefined);
+    });
+
+    it("waits in an init container on the same claims, with the vLLM image's python and a restricted context", () => {
+      const init = podOf(dra({ gpuMemoryUtilization: 0.22, timeoutSeconds: 1800 })).initContainers;
+      assert.deepEqual(init.map((c: any) => c.name), ["wait-for-gpu-memory"]);
+      assert.equal(init[0].image, "vllm/vllm-openai:v0.19.0");
+      assert.deepEqual(init[0].command.slice(0, 2), ["python3", "-c"]);
+      assert.deepEqual(init[0].resources.claims, [{ name: "gpu-0" }, { name: "gpu-1" }]);
+      assert.deepEqual([init[0].securityContext.allowPrivilegeEscalation, init[0].securityContext.readOnlyRootFilesystem, init[0].securityContext.capabilities.drop], [false, true, ["ALL"]]);
+      assert.match(init[0].command[2], /need, deadline = 0\.22, time\.time\(\) \+ 1800/);
+    });
+
+    it("lets vLLM start exactly when the card has utilization × total + 512 MiB free, not a byte less (the script run against a torch double)", function () {
+      if (spawnSync("python3", ["--version"]).status !== 0) this.skip();
+      const script = (waitForGpuMemoryContainer(dra(), 0.5, 0).command as string[])[2]!;
+      // torch.cuda.mem_get_info() → (free, total) from the environment, as the real one reads the device.
+      const dir = mkdtempSync(join(tmpdir(), "torch-double-"));
+      mkdirSync(join(dir, "torch"));
+      writeFileSync(join(dir, "torch", "__init__.py"), "import os\nclass cuda:\n    @staticmethod\n    def mem_get_info():\n        return int(os.environ['FREE']), int(os.environ['TOTAL'])\n");
+      const total = 10 * 2 ** 30;
+      const need = 0.5 * total + 512 * 2 ** 20;
+      const run = (free: number) => spawnSync("python3", ["-c", script], { env: { ...process.env, PYTHONPATH: dir, FREE: String(free), TOTAL: String(total) }, encoding: "utf8" });
+      assert.equal(run(need).status, 0);
+      const short = run(need - 1);
+      assert.equal(short.status, 1);
+      assert.match(short.stderr, /GPU memory still held: 5\.50 of 10\.00 GiB free, 0\.5 needed/);
+    });
+  });
+
+  it("creates a KEDA-scheduled server's Deployment at 0 replicas (KEDA scales it), others at their replicas", () => {
+    assert.equal((vllmDeploymentSpec(workload({ replicas: 2, externallyScaled: true })) as any).spec.replicas, 0);
+    assert.equal((vllmDeploymentSpec(workload({ replicas: 2 })) as any).spec.replicas, 2);
   });
 
   describe("the pod (#15, #21)", () => {

@@ -118,8 +118,9 @@ describe("gateway, Qdrant and secrets config", () => {
   });
 
   describe("model names in client allowlists and fallbacks", () => {
-    const known = "have: chatbot, rag, code, microservices, embedding, openai, default";
-    const unknown = (name: string) => `"${name}" is not a model the gateway serves (${known}); name an adapter, an embedding server, a configured provider or default`;
+    // Prod's adapters, its embedding and rerank servers, its provider and default.
+    const known = "have: chatbot, rag, code, microservices, embedding, reranker, openai, default";
+    const unknown = (name: string) => `"${name}" is not a model the gateway serves (${known}); name an adapter, an embedding or rerank server, a configured provider or default`;
 
     it("refuses a client model that names nothing the gateway serves", () => {
       expectIssue(variant(prod, (c) => (c.gateway.clients.n8n.models = ["code", "gpt-5"])), "llm-platform:gateway.clients.n8n.models[1]", unknown("gpt-5"));

@@ -3,7 +3,8 @@ import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { doctor, parseArgs, runDoctor } from "../../doctor/cli";
-import { kubeClusterReader, loadKubeConfig } from "../../doctor/cluster";
+import { checkPrerequisites } from "../../doctor/checks";
+import { kubeClusterReader, loadKubeConfig, type ClusterReader } from "../../doctor/cluster";
 import { prerequisites, type Prerequisite } from "../../plan/prerequisites";
 import { planned } from "../plan/planned";
 import { PROJECT_ROOT, fixtureStackFile } from "../fixtures/stacks";
@@ -66,16 +67,19 @@ describe("npm run doctor against an API server double", function () {
     try {
       const { exitCode, output } = await runDoctor({ ...prod, kubeconfig: api.kubeconfig }, { resolveHost: async (host) => (host === "llm.example.com" ? ["192.168.1.240"] : []) });
       assert.equal(exitCode, 0, output);
-      assert.match(output, /^doctor: stack prod against context llm-prod \(http:\/\/127\.0\.0\.1:\d+, Kubernetes v1\.31\.4\+k3s1\)\n {2}✓ cluster identity: kube-system UID 4f0c8a52-7d3e-4b19-9a61-2c5e8f7b1d03: the stack's cluster\n/);
+      assert.match(output, /^doctor: stack prod against context llm-prod \(http:\/\/127\.0\.0\.1:\d+, Kubernetes v1\.34\.2\+k3s1\)\n {2}✓ cluster identity: kube-system UID 4f0c8a52-7d3e-4b19-9a61-2c5e8f7b1d03: the stack's cluster\n/);
       assert.match(output, /✓ StorageClass nfs-rwx: provisioner nfs\.csi\.k8s\.io, reclaim policy Retain/);
       assert.match(output, /✓ NodeLabel feature\.node\.kubernetes\.io\/pci-10de\.present=true: on gpu-node/);
-      assert.match(output, /✓ GpuRuntime NVIDIA driver and container runtime: gpu-node advertises 8 × nvidia\.com\/gpu/);
+      // Prod shares its GPUs with DRA: the pods are pinned to their node by name, and the claims need resource.k8s.io/v1.
+      assert.match(output, /✓ NodeLabel kubernetes\.io\/hostname=gpu-node: on gpu-node/);
+      assert.match(output, /✓ DynamicResourceAllocation resource\.k8s\.io\/v1 \(Kubernetes ≥ 1\.34\) and CDI: Kubernetes v1\.34\.2\+k3s1 serves resource\.k8s\.io\/v1/);
+      assert.doesNotMatch(output, /GpuRuntime/, "no device plugin, no nvidia.com/gpu to advertise");
       assert.match(output, /✓ Secret external-secrets\/bitwarden-access-token \(keys token\): keys token present/);
       assert.match(output, /✓ LoadBalancer LoadBalancer Services: Service ingress-nginx\/edge-nginx has 192\.168\.1\.240/);
       assert.match(output, /✓ DNSRecord llm\.example\.com: resolves to 192\.168\.1\.240; the edge is 192\.168\.1\.240/);
       assert.match(output, /\? BitwardenSecret 5c0e9a7d-2b4f-4e1a-9d3c-7f6b8a2e4c10: UNVERIFIED — the doctor cannot read Bitwarden/);
       assert.match(output, /✓ ApiServerAddress kubernetes API server: 192\.168\.1\.10:6443 is inside the allowed ranges; narrow them to llm-platform:network\.apiServer: \{cidrs: \[192\.168\.1\.10\/32\], ports: \[6443\]\}/);
-      assert.match(output, /result: ready — 8 present, 1 not checkable through the API \(see above\)\n$/);
+      assert.match(output, /result: ready — 9 present, 1 not checkable through the API \(see above\)\n$/);
       assert.doesNotMatch(output, /RECORDEDmachine|MC5SRUNPUkRFRG1h/, "the token's value (plain or base64) is never printed");
       assert.ok(api.calls.length > 5 && api.calls.every((c) => c.startsWith("GET ")), api.calls.join("\n"));
     } finally {
@@ -89,14 +93,23 @@ describe("npm run doctor against an API server double", function () {
       const { exitCode, output } = await check(api.kubeconfig, async () => []);
       assert.equal(exitCode, 1, output);
       const missing = output.split("\n").filter((l) => l.startsWith("  ✗")).map((l) => l.slice(4, l.indexOf(":")));
-      assert.deepEqual(missing, ["StorageClass nfs-rwx", "Secret external-secrets/bitwarden-access-token (keys token)", "LoadBalancer LoadBalancer Services", "DNSRecord llm.example.com", "ApiServerAddress kubernetes API server"]);
+      assert.deepEqual(missing, [
+        "StorageClass nfs-rwx",
+        "NodeLabel feature.node.kubernetes.io/pci-10de.present=true",
+        "DynamicResourceAllocation resource.k8s.io/v1 (Kubernetes ≥ 1.34) and CDI",
+        "Secret external-secrets/bitwarden-access-token (keys token)",
+        "LoadBalancer LoadBalancer Services",
+        "DNSRecord llm.example.com",
+        "ApiServerAddress kubernetes API server",
+      ]);
       assert.match(output, /✓ StorageClass proxmox-csi/);
-      assert.match(output, /… NodeLabel feature\.node\.kubernetes\.io\/pci-10de\.present=true: PENDING — no node has it yet; node-feature-discovery from addons-gpu-device-plugin \(gfd\.enabled\) sets it during `pulumi up`/);
-      assert.match(output, /\? GpuRuntime NVIDIA driver and container runtime: UNVERIFIED — no node advertises nvidia\.com\/gpu yet/);
+      // Under DRA nothing the stack installs runs NFD: the label is the operator's to set (or NFD's, installed by them).
+      assert.match(output, /✗ NodeLabel feature\.node\.kubernetes\.io\/pci-10de\.present=true: MISSING — no node carries it/);
+      assert.match(output, /✗ DynamicResourceAllocation resource\.k8s\.io\/v1 \(Kubernetes ≥ 1\.34\) and CDI: MISSING — Kubernetes v1\.31\.4 does not serve resource\.k8s\.io\/v1 \(1\.34 does\)/);
       assert.match(output, /fix: the stack creates namespace external-secrets: run `pulumi up --target '[^']+::ns-externalSecrets'` to create only it, then `kubectl -n external-secrets create secret generic bitwarden-access-token --from-literal=token=/);
       assert.match(output, /LoadBalancer Services: MISSING — no Service of type LoadBalancer has an address and no load-balancer implementation was found/);
       assert.match(output, /ApiServerAddress kubernetes API server: MISSING — the API server answers at 34\.120\.1\.2 port 443, outside what the NetworkPolicies allow: set llm-platform:network\.apiServer: \{cidrs: \[34\.120\.1\.2\/32\], ports: \[443\]\}/);
-      assert.match(output, /result: NOT READY — 5 missing; create them and run the doctor again\n$/);
+      assert.match(output, /result: NOT READY — 7 missing; create them and run the doctor again\n$/);
       assert.ok(api.calls.every((c) => c.startsWith("GET ")));
     } finally {
       api.close();
@@ -126,6 +139,17 @@ describe("npm run doctor against an API server double", function () {
     } finally {
       api.close();
     }
+  });
+
+  it("DRA needs Kubernetes 1.34 exactly: 1.34.0 serves resource.k8s.io/v1, 1.33.9 does not", async () => {
+    const dra = prodPrerequisites.filter((p) => p.kind === "DynamicResourceAllocation");
+    assert.equal(dra.length, 1);
+    const at = (version: string) => checkPrerequisites(dra, { version: async () => version } as unknown as ClusterReader);
+    assert.equal((await at("v1.34.0"))[0]!.status, "ok");
+    assert.equal((await at("v1.35.1-gke.100"))[0]!.status, "ok");
+    assert.equal((await at("v2.0.0"))[0]!.status, "ok");
+    const old = (await at("v1.33.9+k3s1"))[0]!;
+    assert.deepEqual([old.status, old.detail], ["missing", "Kubernetes v1.33.9+k3s1 does not serve resource.k8s.io/v1 (1.34 does)"]);
   });
 
   it("an unreachable API server: exit 2 before planning anything, naming the context", async () => {

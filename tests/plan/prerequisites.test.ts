@@ -23,17 +23,27 @@ describe("prerequisites of the prod stack", () => {
     assert.equal(of(list, "DefaultStorageClass").length, 0, "every prod claim names its class");
   });
 
-  it("names the GPU node label NFD sets, set during the first up by the device plugin chart's NFD", () => {
-    const [label] = of(list, "NodeLabel");
-    assert.deepEqual(label!.label, { key: "feature.node.kubernetes.io/pci-10de.present", value: "true" });
-    assert.match(label!.why, /Deployment llm-inference\/vllm-llm, Deployment llm-inference\/vllm-embedding, the addons-gpu-device-plugin DaemonSets run only on nodes labelled/);
-    assert.match(label!.setDuringUp!, /node-feature-discovery from addons-gpu-device-plugin \(gfd\.enabled\)/);
-    assert.match(label!.howToCreate, /kubectl label node <gpu-node> feature\.node\.kubernetes\.io\/pci-10de\.present=true/);
+  it("names the GPU node label NFD sets: nothing prod installs runs NFD under DRA, so it is to set (or NFD to install) before up", () => {
+    const label = of(list, "NodeLabel").find((l) => l.label.key === "feature.node.kubernetes.io/pci-10de.present")!;
+    assert.deepEqual(label.label, { key: "feature.node.kubernetes.io/pci-10de.present", value: "true" });
+    assert.match(label.why, /^Deployment llm-inference\/vllm-llm, Deployment llm-inference\/vllm-embedding, Deployment llm-inference\/vllm-reranker, the addons-dra-driver kubelet plugin run only on nodes labelled/);
+    assert.equal(label.setDuringUp, undefined);
+    assert.match(label.howToCreate, /kubectl label node <gpu-node> feature\.node\.kubernetes\.io\/pci-10de\.present=true/);
   });
 
-  it("names the NVIDIA runtime behind the GPU resource, and no RuntimeClass (no pod names one)", () => {
-    assert.deepEqual(of(list, "GpuRuntime")[0]!.resources, ["nvidia.com/gpu"]);
-    assert.match(of(list, "GpuRuntime")[0]!.howToCreate, /nvidia-ctk runtime configure --runtime=containerd --set-as-default/);
+  it("names the node each DRA server is pinned to by its kubelet-set hostname, with the fix that applies (the node's name in host.nodes)", () => {
+    const hostname = of(list, "NodeLabel").find((l) => l.label.key === "kubernetes.io/hostname")!;
+    assert.equal(hostname.label.value, "gpu-node");
+    assert.match(hostname.howToCreate, /the kubelet sets kubernetes\.io\/hostname to the node's name: name the GPU node gpu-node in llm-platform:host\.nodes exactly as `kubectl get nodes -L kubernetes\.io\/hostname` shows it/);
+    assert.doesNotMatch(hostname.howToCreate, /kubectl label node/);
+  });
+
+  it("names DRA's API (resource.k8s.io/v1, Kubernetes ≥ 1.34) and CDI for the claims and the driver, and no device-plugin runtime or RuntimeClass", () => {
+    const [dra] = of(list, "DynamicResourceAllocation");
+    assert.equal(dra!.minVersion, "1.34");
+    assert.match(dra!.why, /^ResourceClaim llm-inference\/gpu-gpu-node-gpu0, ResourceClaim llm-inference\/gpu-gpu-node-gpu1, the addons-dra-driver kubelet plugin need the resource\.k8s\.io\/v1 API/);
+    assert.match(dra!.howToCreate, /enable_cdi = true/);
+    assert.equal(of(list, "GpuRuntime").length, 0, "no pod asks for nvidia.com/gpu");
     assert.equal(of(list, "RuntimeClass").length, 0);
   });
 
@@ -64,7 +74,7 @@ describe("prerequisites of the dev stack", () => {
     assert.deepEqual([token!.namespace, token!.name, token!.keys], ["external-secrets", "bitwarden-access-token", ["token"]]);
     assert.deepEqual(of(list, "BitwardenSecret").map((b) => b.name), [config.providers.openai!.apiKey!.bitwardenSecret]);
     assert.deepEqual(of(list, "LoadBalancer")[0]!.service, { namespace: "ingress-nginx", name: "addons-ingress-nginx-controller" });
-    assert.deepEqual([of(list, "NodeLabel").length, of(list, "GpuRuntime").length], [0, 0]);
+    assert.deepEqual([of(list, "NodeLabel").length, of(list, "GpuRuntime").length, of(list, "DynamicResourceAllocation").length], [0, 0, 0]);
   });
 });
 
@@ -89,10 +99,27 @@ describe("prerequisites: one change at a time", () => {
     assert.match(secret.howToCreate, /--target 'urn:pulumi:prod::llm-platform::kubernetes:core\/v1:Namespace::ns-inference'.*--from-literal=token=<a Hugging Face read token, hf_…>/);
   });
 
+  it("time-slicing: the device plugin's NFD sets the GPU label during the first up, and its runtime is named", async () => {
+    const raw = variant(stackConfig("prod"), (c) => {
+      c.gpuSharing = { mode: "time-slicing", replicas: 4 };
+      for (const server of Object.values<any>(c.servers)) delete server.placement;
+      c.host.nodes["gpu-node"].gpuProduct = "NVIDIA-GeForce-RTX-3090";
+    });
+    const plan = await planStack("prod", raw);
+    const list = prerequisites(plan.resources, parsePlatformConfig(raw));
+    const [label] = of(list, "NodeLabel");
+    assert.match(label!.why, /the addons-gpu-device-plugin DaemonSets run only on nodes labelled/);
+    assert.match(label!.setDuringUp!, /node-feature-discovery from addons-gpu-device-plugin \(gfd\.enabled\)/);
+    assert.deepEqual(of(list, "GpuRuntime")[0]!.resources, ["nvidia.com/gpu"]);
+    assert.match(of(list, "GpuRuntime")[0]!.howToCreate, /nvidia-ctk runtime configure --runtime=containerd --set-as-default/);
+    assert.equal(of(list, "DynamicResourceAllocation").length, 0);
+    assert.equal(of(list, "NodeLabel").some((l) => l.label.key === "kubernetes.io/hostname"), false, "the device plugin picks node and card");
+  });
+
   it("a hand-set GPU label is not promised by NFD", async () => {
     const raw = variant(stackConfig("prod"), (c) => (c.host.gpuNodeSelector = { "gpu.example.com/pool": "a" }));
     const plan = await planStack("prod", raw);
-    const [label] = of(prerequisites(plan.resources, parsePlatformConfig(raw)), "NodeLabel");
+    const label = of(prerequisites(plan.resources, parsePlatformConfig(raw)), "NodeLabel").find((l) => l.label.key !== "kubernetes.io/hostname");
     assert.equal(label!.name, "gpu.example.com/pool=a");
     assert.equal(label!.setDuringUp, undefined);
     assert.match(label!.howToCreate, /^`kubectl label node <gpu-node> gpu\.example\.com\/pool=a`, or set llm-platform:host\.gpuNodeSelector/);

@@ -5,6 +5,7 @@ import type { PlatformConfig } from "../../config/schema";
 import { cachedModels, deployInference, huggingFaceTokenExternalSecret } from "../../platform/inference";
 import { planServers } from "../../platform/servers";
 import { renderComponents, unwrap, type Rendering } from "../fixtures/components";
+import { exampleConfig } from "../fixtures/plans";
 import { stackConfig, variant } from "../fixtures/stacks";
 
 const JOB = "kubernetes:batch/v1:Job";
@@ -51,19 +52,19 @@ describe("inference layer (platform)", () => {
 
   it("downloads each served model at its pinned revision, once", () => {
     const jobs = rendering.ofType(JOB).map((j) => unwrap(j.inputs));
+    // Every model prod configures is served (llm, embedding, reranker), each at its pinned commit.
+    const configured = Object.values<any>((prod as any).models).map((m) => [m.id, m.revision]).sort();
+    assert.equal(configured.length, 3);
     assert.deepEqual(
       jobs.map((j) => [j.metadata.annotations["llm-platform.io/model-id"], j.metadata.annotations["llm-platform.io/model-revision"]]).sort(),
-      [
-        ["BAAI/bge-m3", "5617a9f61b028005a4858fdac845db406aefb181"],
-        ["hugging-quants/Meta-Llama-3.1-8B-Instruct-AWQ-INT4", "db1f81ad4b8c7e39777509fac66c652eb0a52f91"],
-      ],
+      configured,
     );
     for (const job of jobs) assert.equal(job.spec.template.spec.containers[0].image, "curlimages/curl:8.16.0");
   });
 
   it("starts every vLLM server only after every download has completed", () => {
     const jobs = rendering.ofType(JOB).map((j) => j.urn);
-    assert.equal(jobs.length, 2);
+    assert.equal(jobs.length, Object.keys((prod as any).models).length);
     for (const deployment of rendering.ofType(DEPLOYMENT)) {
       for (const job of jobs) assert.ok(deployment.dependencies.includes(job), `${deployment.name} waits for ${job}`);
     }
@@ -138,7 +139,60 @@ describe("inference layer (platform)", () => {
   it("downloads nothing when network.modelDownloads is off (the volume is seeded by hand)", async () => {
     const offline = await render(variant(prod, (c) => (c.network = { modelDownloads: false })));
     assert.equal(offline.ofType(JOB).length, 0);
-    assert.equal(offline.ofType(DEPLOYMENT).length, 2);
+    assert.equal(offline.ofType(DEPLOYMENT).length, Object.keys((prod as any).servers).length);
+  });
+
+  describe("GPUs shared with DRA (prod)", () => {
+    it("claims each placed card once (GpuCardClaims) and starts every server after its claims", () => {
+      const claims = rendering.ofType("kubernetes:resource.k8s.io/v1:ResourceClaim");
+      assert.deepEqual(claims.map((c) => unwrap(c.inputs).metadata.name).sort(), ["gpu-gpu-node-gpu0", "gpu-gpu-node-gpu1"]);
+      const component = rendering.resources.find((r) => r.type === "llm-platform:index:GpuCardClaims")!;
+      for (const claim of claims) assert.equal(claim.parent, component.urn);
+      // A component in dependsOn stands for its children (pulumi/pulumi#2299): each server, and so its Deployment, waits for the claims.
+      for (const server of rendering.resources.filter((r) => r.type === "llm-platform:index:VllmServer")) {
+        for (const claim of claims) assert.ok(server.dependencies.includes(claim.urn), `${server.name} waits for ${claim.name}`);
+      }
+    });
+
+    it("pins each pod to its node and card; only servers sharing a card wait for its memory (gpu1), the llm alone on gpu0 does not", () => {
+      const pods = Object.fromEntries(rendering.ofType(DEPLOYMENT).map((d) => [unwrap(d.inputs).metadata.name, unwrap(d.inputs).spec.template.spec]));
+      for (const pod of Object.values<any>(pods)) {
+        assert.equal(pod.nodeSelector["kubernetes.io/hostname"], "gpu-node");
+        assert.equal(pod.containers[0].resources.limits["nvidia.com/gpu"], undefined, "no device-plugin resource under DRA");
+        assert.deepEqual(pod.containers[0].resources.claims, [{ name: "gpu-0" }]);
+      }
+      assert.equal(pods["vllm-llm"].initContainers, undefined);
+      for (const shared of ["vllm-embedding", "vllm-reranker"]) {
+        assert.deepEqual(pods[shared].initContainers.map((c: any) => c.name), ["wait-for-gpu-memory"]);
+        assert.deepEqual(pods[shared].initContainers[0].resources.claims, [{ name: "gpu-0" }], "it measures the card the server will use");
+      }
+    });
+  });
+
+  describe("serving modes (day-night example)", () => {
+    let dayNight: Rendering;
+    before(async () => {
+      dayNight = await render(exampleConfig("examples/Pulumi.day-night.yaml"));
+    });
+
+    it("gives each mode server a KEDA cron ScaledObject, one trigger per mode, and creates its Deployment at 0 replicas for KEDA to scale", () => {
+      const scaled = dayNight.ofType("kubernetes:keda.sh/v1alpha1:ScaledObject").map((r) => unwrap(r.inputs));
+      assert.deepEqual(scaled.map((o) => o.spec.scaleTargetRef.name).sort(), ["vllm-batch", "vllm-embedding", "vllm-llm", "vllm-reranker"]);
+      const batch = scaled.find((o) => o.spec.scaleTargetRef.name === "vllm-batch")!;
+      assert.deepEqual(batch.spec.triggers, [{ type: "cron", name: "night", metadata: { timezone: "Europe/Berlin", start: "0 22 * * *", end: "0 6 * * *", desiredReplicas: "1" } }]);
+      assert.deepEqual([batch.spec.minReplicaCount, batch.spec.maxReplicaCount, batch.spec.pollingInterval, batch.spec.cooldownPeriod], [0, 1, 30, 60]);
+      const deployment = dayNight.ofType(DEPLOYMENT).find((d) => unwrap(d.inputs).metadata.name === "vllm-batch")!;
+      assert.equal(unwrap(deployment.inputs).spec.replicas, 0);
+      assert.deepEqual(deployment.ignoreChanges, ["spec.replicas"]);
+    });
+
+    it("runs the night model tensor-parallel over both cards' claims, and makes every server wait for its cards' memory (modes share them)", () => {
+      const pods = Object.fromEntries(dayNight.ofType(DEPLOYMENT).map((d) => [unwrap(d.inputs).metadata.name, unwrap(d.inputs).spec.template.spec]));
+      assert.deepEqual(pods["vllm-batch"].resourceClaims.map((c: any) => c.resourceClaimName), ["gpu-gpu-node-gpu0", "gpu-gpu-node-gpu1"]);
+      const args: string[] = pods["vllm-batch"].containers[0].args;
+      assert.deepEqual(args.slice(args.indexOf("--tensor-parallel-size"), args.indexOf("--tensor-parallel-size") + 2), ["--tensor-parallel-size", "2"]);
+      for (const name of ["vllm-llm", "vllm-batch", "vllm-embedding", "vllm-reranker"]) assert.equal(pods[name].initContainers?.[0]?.name, "wait-for-gpu-memory", name);
+    });
   });
 
   it("declares nothing for a stack without servers", async () => {
@@ -150,7 +204,11 @@ describe("inference layer (platform)", () => {
     const config: PlatformConfig = parsePlatformConfig(prod);
     assert.deepEqual(
       cachedModels(config, planServers(config)).map((m) => `${m.id}@${m.revision}`),
-      ["hugging-quants/Meta-Llama-3.1-8B-Instruct-AWQ-INT4@db1f81ad4b8c7e39777509fac66c652eb0a52f91", "BAAI/bge-m3@5617a9f61b028005a4858fdac845db406aefb181"],
+      [
+        "hugging-quants/Meta-Llama-3.1-8B-Instruct-AWQ-INT4@db1f81ad4b8c7e39777509fac66c652eb0a52f91",
+        "BAAI/bge-m3@5617a9f61b028005a4858fdac845db406aefb181",
+        "BAAI/bge-reranker-v2-m3@953dc6f6f85a1b2dbfca4c34a2796e7dde08d41e",
+      ],
     );
     assert.equal(huggingFaceTokenExternalSecret(config), undefined);
     const withBitwarden = parsePlatformConfig(

@@ -1,10 +1,12 @@
 import { strict as assert } from "node:assert";
 import { evaluate, mutate, planStack, violationsOf, type StackPlan } from "../fixtures/plans";
-import { computeBudget } from "../../policies/compute";
+import { computeBudget, effectivePodResource } from "../../policies/compute";
+import { stackConfig } from "../fixtures/stacks";
 import { storageBudget } from "../../policies/storage";
 
 const DEPLOYMENT = "kubernetes:apps/v1:Deployment";
 const PVC = "kubernetes:core/v1:PersistentVolumeClaim";
+const HPA = "kubernetes:autoscaling/v2:HorizontalPodAutoscaler";
 
 describe("budget policies", () => {
   let prod: StackPlan;
@@ -21,9 +23,39 @@ describe("budget policies", () => {
     const vllm = b.top.find((t) => t.label === "Deployment llm-inference/vllm-llm ×1")!;
     // 24 Gi of requests + 2 Gi of /dev/shm
     assert.deepEqual(vllm, { label: "Deployment llm-inference/vllm-llm ×1", cpu: 8, memoryGiB: 26 });
-    // The gateway's rolling update (maxSurge 1) runs a third pod.
-    assert.ok(b.top.some((t) => t.label === "Deployment llm-gateway/gateway-litellm ×3"));
-    assert.ok(b.requests.cpu > 10 && b.requests.cpu < 20, String(b.requests.cpu));
+    // The gateway counts at its HorizontalPodAutoscaler's maxReplicas, plus the pod its rolling update (maxSurge 1) adds.
+    const hpa = prod.resources.find((r) => r.type === HPA && r.props.spec.scaleTargetRef.name === "gateway-litellm")!;
+    assert.equal(hpa.props.spec.maxReplicas, (stackConfig("prod") as any).gateway.autoscaling.maxReplicas);
+    assert.ok(b.top.some((t) => t.label === `Deployment llm-gateway/gateway-litellm ×${hpa.props.spec.maxReplicas + 1}`), JSON.stringify(b.top));
+    assert.ok(b.requests.cpu > 10 && b.requests.cpu < 30, String(b.requests.cpu));
+  });
+
+  it("counts an init container as the scheduler does: the larger of it and the app containers, not their sum", () => {
+    // vllm-embedding waits for its card's memory in an init container (100m, 1Gi) before vLLM (2 CPUs, 6Gi + 2Gi /dev/shm).
+    const embedding = prod.resources.find((r) => r.type === DEPLOYMENT && r.props.metadata.name === "vllm-embedding")!;
+    assert.equal(embedding.props.spec.template.spec.initContainers[0].name, "wait-for-gpu-memory");
+    assert.equal(effectivePodResource(embedding.props.spec.template.spec, "requests", "cpu"), 2);
+    assert.equal(effectivePodResource(embedding.props.spec.template.spec, "requests", "memory"), 6 * 1024 ** 3);
+    // An init container larger than the app containers sets the pod's request.
+    const big = { initContainers: [{ resources: { requests: { cpu: "3" } } }], containers: [{ resources: { requests: { cpu: "1" } } }, { resources: { limits: { cpu: "1" } } }] };
+    assert.equal(effectivePodResource(big, "requests", "cpu"), 3);
+    // A sidecar (restartPolicy Always) runs beside the app containers and the later init containers.
+    const sidecar = { initContainers: [{ restartPolicy: "Always", resources: { requests: { cpu: "1" } } }, { resources: { requests: { cpu: "2.5" } } }], containers: [{ resources: { requests: { cpu: "1" } } }] };
+    assert.equal(effectivePodResource(sidecar, "requests", "cpu"), 3.5);
+  });
+
+  it("counts the gateway at its HPA's maxReplicas: requests exactly at allocatable pass, one more replica does not", async () => {
+    const requests = base().requests.cpu;
+    // A host whose allocatable CPU is exactly the plan's requests (nothing reserved).
+    const exact = { ...prod.host, nodes: [{ ...prod.host.nodes[0]!, cpu: requests }], systemReserved: { cpu: 0, memoryGiB: 0 } };
+    const cpuRequests = (v: Awaited<ReturnType<typeof evaluate>>) => violationsOf(v, "compute-within-host").filter((x) => /^CPU requests/.test(x.message));
+    assert.deepEqual(cpuRequests(await evaluate({ resources: prod.resources, host: exact })), []);
+    const more = mutate(prod, HPA, "gateway-litellm", (p) => (p.spec.maxReplicas += 1));
+    const gatewayPod = prod.resources.find((r) => r.type === DEPLOYMENT && r.props.metadata.name === "gateway-litellm")!.props.spec.template.spec;
+    const perPod = effectivePodResource(gatewayPod, "requests", "cpu");
+    assert.ok(perPod > 0);
+    const [v] = cpuRequests(await evaluate({ resources: more.resources, host: exact }));
+    assert.match(v!.message, new RegExp(`^CPU requests ${fmt(requests + perPod)} cores > allocatable ${fmt(requests)}`));
   });
 
   it("pass the prod plan", async () => {
@@ -74,6 +106,9 @@ describe("budget policies", () => {
     const twoNodes = { ...prod.host, nodes: [...prod.host.nodes, { ...prod.host.nodes[0]!, name: "gpu-node-2" }] };
     const rwo = mutate(prod, PVC, "base-models", (p) => (p.spec.accessModes = ["ReadWriteOnce"]));
     const v = await evaluate({ ...rwo, host: twoNodes });
-    assert.match(violationsOf(v, "shared-volumes-rwx")[0]!.message, /PVC llm-inference\/base-models \(ReadWriteOnce\) is mounted by 4 pods .* on a 2-node cluster/);
+    // Every download Job and every vLLM server mounts the model cache.
+    const mounting = prod.resources.filter((r) => (r.props.spec?.template?.spec?.volumes ?? []).some((vol: any) => vol.persistentVolumeClaim?.claimName === "base-models")).length;
+    assert.equal(mounting, Object.keys((stackConfig("prod") as any).models).length + Object.keys((stackConfig("prod") as any).servers).length);
+    assert.match(violationsOf(v, "shared-volumes-rwx")[0]!.message, new RegExp(`PVC llm-inference/base-models \\(ReadWriteOnce\\) is mounted by ${mounting} pods .* on a 2-node cluster`));
   });
 });

@@ -14,6 +14,7 @@ export const CRD_SCHEMA_FILES: Record<string, string> = {
   "gateway.nginx.org/v1alpha1/RateLimitPolicy": "RateLimitPolicy.gateway.nginx.org.v1alpha1.json",
   "gateway.nginx.org/v1alpha1/ClientSettingsPolicy": "ClientSettingsPolicy.gateway.nginx.org.v1alpha1.json",
   "gateway.nginx.org/v1alpha1/ProxySettingsPolicy": "ProxySettingsPolicy.gateway.nginx.org.v1alpha1.json",
+  "keda.sh/v1alpha1/ScaledObject": "ScaledObject.keda.sh.v1alpha1.json",
 };
 
 export interface CrdSchema {

@@ -224,3 +224,37 @@ export namespace gateway {
     }
   }
 }
+
+// Input types of keda.sh/v1alpha1 ScaledObject (KEDA v2.20.2 CRD schema,
+// config/crd/bases/keda.sh_scaledobjects.yaml), in crd2pulumi's layout; hand-written for the same reason.
+export namespace keda {
+  export namespace v1alpha1 {
+    export interface ScaleTargetRefArgs {
+      name: pulumi.Input<string>;
+      apiVersion?: pulumi.Input<string>;
+      kind?: pulumi.Input<string>;
+      envSourceContainerName?: pulumi.Input<string>;
+    }
+    export interface ScaleTriggersArgs {
+      type: pulumi.Input<string>;
+      /** Trigger settings; KEDA reads every value as a string. */
+      metadata: pulumi.Input<{ [key: string]: pulumi.Input<string> }>;
+      name?: pulumi.Input<string>;
+      metricType?: pulumi.Input<"AverageValue" | "Value" | "Utilization">;
+      useCachedMetrics?: pulumi.Input<boolean>;
+      authenticationRef?: pulumi.Input<{ name: pulumi.Input<string>; kind?: pulumi.Input<string> }>;
+    }
+    export interface ScaledObjectSpecArgs {
+      scaleTargetRef: pulumi.Input<ScaleTargetRefArgs>;
+      triggers: pulumi.Input<pulumi.Input<ScaleTriggersArgs>[]>;
+      minReplicaCount?: pulumi.Input<number>;
+      maxReplicaCount?: pulumi.Input<number>;
+      idleReplicaCount?: pulumi.Input<number>;
+      pollingInterval?: pulumi.Input<number>;
+      cooldownPeriod?: pulumi.Input<number>;
+      initialCooldownPeriod?: pulumi.Input<number>;
+      fallback?: pulumi.Input<{ failureThreshold: pulumi.Input<number>; replicas: pulumi.Input<number>; behavior?: pulumi.Input<string> }>;
+      advanced?: pulumi.Input<{ [key: string]: any }>;
+    }
+  }
+}

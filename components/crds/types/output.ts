@@ -48,3 +48,16 @@ export namespace gateway {
     }
   }
 }
+
+// Output types of keda.sh/v1alpha1 ScaledObject (status), KEDA v2.20.2.
+export namespace keda {
+  export namespace v1alpha1 {
+    export interface ScaledObjectStatus {
+      conditions?: { type: string; status: string; reason?: string; message?: string }[];
+      hpaName?: string;
+      originalReplicaCount?: number;
+      lastActiveTime?: string;
+      scaleTargetKind?: string;
+    }
+  }
+}

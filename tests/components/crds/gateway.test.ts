@@ -100,7 +100,8 @@ describe("upstream CRD schemas (components/crds/schemas)", () => {
       const [group, version, kind] = key.split("/") as [string, string, string];
       const crd = crdSchema(`${group}/${version}`, kind)!;
       assert.deepEqual([crd.group, crd.version, crd.kind], [group, version, kind]);
-      assert.match(crd.source, group === "gateway.nginx.org" ? /nginx\/nginx-gateway-fabric tag v2\.6\.7/ : /kubernetes-sigs\/gateway-api tag v1\.5\.1/);
+      const source = { "gateway.nginx.org": /nginx\/nginx-gateway-fabric tag v2\.6\.7/, "keda.sh": /kedacore\/keda tag v2\.20\.2/ }[group] ?? /kubernetes-sigs\/gateway-api tag v1\.5\.1/;
+      assert.match(crd.source, source, key);
       assert.equal((crd.openAPIV3Schema as any).type, "object");
     }
     assert.equal(crdSchema("gateway.nginx.org/v1alpha1", "SnippetsFilter"), undefined);

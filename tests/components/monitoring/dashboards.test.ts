@@ -89,8 +89,11 @@ describe("Observability dashboards", function () {
     const cards = planGpus(plan.resources, plan.host).cards;
     const memory = titled(board(prod, "gpus"), /^Memory used vs plan/);
     assert.equal(memory.length, cards.length, "one memory panel per card");
+    // Prod shares with DRA: a claim's physical card is the scheduler's choice, so each card's line is the node's fullest planned card.
+    assert.equal(plan.host.sharing.mode, "dra");
+    const fullest = Math.max(...cards.map((c) => c.totalGiB));
     for (const [i, card] of cards.entries()) {
-      assert.equal(thresholdOf(memory[i]!), card.totalGiB * 1024, card.card);
+      assert.equal(thresholdOf(memory[i]!), fullest * 1024, card.card);
       assert.equal((memory[i]!.fieldConfig!.defaults as any).max, card.memoryGiB * 1024);
       assert.match(memory[i]!.targets![0]!.expr, new RegExp(`gpu="${card.card.split("/gpu")[1]}"`));
     }
@@ -100,16 +103,21 @@ describe("Observability dashboards", function () {
     const vllm = board(prod, "vllm");
     const servers = prodRaw.servers as Record<string, { maxNumSeqs: number }>;
     const queues = titled(vllm, /^Requests running \/ waiting/);
-    assert.deepEqual(queues.map(thresholdOf), [servers.llm!.maxNumSeqs, servers.embedding!.maxNumSeqs]);
+    assert.deepEqual(queues.map(thresholdOf), [servers.llm!.maxNumSeqs, servers.embedding!.maxNumSeqs, servers.reranker!.maxNumSeqs]);
     assert.deepEqual(titled(vllm, /^Time to first token/).map(thresholdOf), [2], "only the generating server; the SLO of the prod fixture");
     assert.deepEqual(titled(vllm, /^KV-cache usage/).map(thresholdOf), [0.9]);
-    assert.equal(titled(vllm, /^KV-cache usage/)[0]!.title, "KV-cache usage (of 8336 tokens)", "the plan's KV tokens (README: 8336 on the llm server)");
+    // The llm's KV cache as the capacity model expects it at the utilization "auto" resolved (the guaranteed figure is lower).
+    const llm = planServers(parsePlatformConfig(prodRaw)).find((x) => x.name === "llm")!;
+    assert.ok(llm.estimate.kvCacheTokens > llm.estimate.kvCacheTokensGuaranteed);
+    assert.equal(titled(vllm, /^KV-cache usage/)[0]!.title, `KV-cache usage (of ${llm.estimate.kvCacheTokens} tokens)`);
   });
 
   it("a new server, adapter or client budget shows up without editing JSON", () => {
     const grown = boardsFor(
       variant(prodRaw, (c) => {
-        c.servers.coder = { ...c.servers.llm, replicas: 0 };
+        // On a third card: gpu0 is the llm's, gpu1 the pooling servers'.
+        c.host.nodes["gpu-node"].gpus = 3;
+        c.servers.coder = { ...c.servers.llm, replicas: 0, placement: ["gpu-node/gpu2"] };
         c.adapters.sql = { server: "coder", description: "SQL" };
         c.monitoring.gateway = { litellmMetrics: true };
       }),

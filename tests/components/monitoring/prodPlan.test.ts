@@ -8,6 +8,7 @@ import { parsePlatformConfig } from "../../../config/load";
 import { planGpus } from "../../../policies/gpuPlan";
 import { plannedCards, plannedGpuWorkloads } from "../../../platform/monitoring";
 import { planServers } from "../../../platform/servers";
+import { policyConfigFromPlatform } from "../../../plan/policyConfig";
 import { evaluate, planStack, type StackPlan } from "../../fixtures/plans";
 import { stackConfig, variant } from "../../fixtures/stacks";
 
@@ -31,15 +32,13 @@ describe("Observability in the prod plan", function () {
     podMonitors = objects(POD_MONITOR);
   });
 
-  it("scrapes every layer: both vLLM servers, the DCGM exporter, NGINX Gateway Fabric's control and data planes, LiteLLM, Qdrant and cert-manager", () => {
-    assert.deepEqual(monitors.map((m) => `${m.metadata.namespace}/${m.metadata.name}`).sort(), [
-      "cert-manager/monitoring-cert-manager",
-      "llm-data/monitoring-qdrant",
-      "llm-gateway/monitoring-litellm",
-      "llm-inference/monitoring-vllm-embedding",
-      "llm-inference/monitoring-vllm-llm",
-      "nvidia-device-plugin/monitoring-dcgm-exporter",
-    ]);
+  it("scrapes every layer: each vLLM server, the DCGM exporter, NGINX Gateway Fabric's control and data planes, LiteLLM, Qdrant and cert-manager", () => {
+    const servers = Object.keys((stackConfig("prod") as any).servers).map((s) => `llm-inference/monitoring-vllm-${s}`);
+    assert.equal(servers.length, 3, "llm, embedding, reranker");
+    assert.deepEqual(
+      monitors.map((m) => `${m.metadata.namespace}/${m.metadata.name}`).sort(),
+      ["cert-manager/monitoring-cert-manager", "llm-data/monitoring-qdrant", "llm-gateway/monitoring-litellm", ...servers, "nvidia-device-plugin/monitoring-dcgm-exporter"].sort(),
+    );
     // No Service exposes NGF's metrics ports (its Service has only the agent's gRPC port; the data plane's only the listeners).
     assert.deepEqual(podMonitors.map((m) => `${m.metadata.namespace}/${m.metadata.name}`).sort(), ["ingress-nginx/monitoring-ngf-control-plane", "ingress-nginx/monitoring-ngf-data-plane"]);
   });
@@ -63,7 +62,7 @@ describe("Observability in the prod plan", function () {
       assert.ok(containerPorts.some((p: any) => p.name === servicePort.targetPort), `${pods[0]!.props.metadata.name} names container port ${servicePort.targetPort}`);
       checked++;
     }
-    assert.equal(checked, 4, "vllm-llm, vllm-embedding, gateway-litellm, qdrant");
+    assert.equal(checked, 5, "vllm-llm, vllm-embedding, vllm-reranker, gateway-litellm, qdrant");
   });
 
   it("selects the Gateway's NGINX pods by the labels NGF copies from the Gateway's spec.infrastructure.labels, on the port NGF names metrics", () => {
@@ -154,7 +153,7 @@ describe("Observability in the prod plan", function () {
 
   it("renders objects the Kubernetes and prometheus-operator schemas accept, and the policy pack accepts the plan", async () => {
     const mine = plan.resources.filter((r) => r.type.startsWith("kubernetes:monitoring.coreos.com/") || (r.type === "kubernetes:core/v1:ConfigMap" && r.props.metadata.name.endsWith("-dashboard")));
-    assert.equal(mine.length, 6 + 2 + 1 + 5, "6 ServiceMonitors, 2 PodMonitors, 1 PrometheusRule, 5 dashboards");
+    assert.equal(mine.length, 7 + 2 + 1 + 5, "7 ServiceMonitors, 2 PodMonitors, 1 PrometheusRule, 5 dashboards");
     assert.deepEqual(await validateObjects(mine.map((r) => kubernetesObject(r)!)), []);
     const mandatory = (await evaluate(plan)).filter((v) => v.level === "mandatory");
     assert.deepEqual(mandatory, []);
@@ -164,9 +163,28 @@ describe("Observability in the prod plan", function () {
     const config = parsePlatformConfig(stackConfig("prod"));
     const servers = planServers(config);
     const fromProgram = planGpus(plan.resources, plan.host).cards;
+    // DRA: which physical card (DCGM's NVML index) a claim gets is the scheduler's choice, so each card
+    // of the node is held to the node's fullest planned card, naming every claim's pods.
+    const fullest = Math.max(...fromProgram.map((c) => c.totalGiB));
+    assert.equal(fullest, fromProgram.find((c) => c.card === "gpu-node/gpu0")!.totalGiB, "the llm's card");
+    const claims = fromProgram.map((c) => `claim ${c.card.split("/")[1]}: ${c.worstCase.map((p) => p.pod).join(" + ")}`);
+    assert.deepEqual(claims, ["claim gpu0: vllm-llm-0", "claim gpu1: vllm-embedding-0 + vllm-reranker-0"]);
     assert.deepEqual(
       plannedCards(config, servers).map((c) => [`${c.node}/gpu${c.index}`, c.plannedGiB, c.memoryGiB, c.pods]),
-      fromProgram.map((c) => [c.card, c.totalGiB, c.memoryGiB, c.worstCase.map((p) => p.pod)]),
+      fromProgram.map((c) => [c.card, fullest, c.memoryGiB, claims]),
+    );
+    // The device plugin places pods itself and each card has the same worst case: per card, as the pack plans it.
+    const shared = parsePlatformConfig(
+      variant(stackConfig("prod"), (c) => {
+        c.gpuSharing = { mode: "time-slicing", replicas: 4 };
+        for (const s of Object.values<any>(c.servers)) delete s.placement;
+        c.host.nodes["gpu-node"].gpuProduct = "NVIDIA-GeForce-RTX-3090";
+      }),
+    );
+    const sharedPlan = planGpus(plannedGpuWorkloads(shared, planServers(shared)), policyConfigFromPlatform(shared)).cards;
+    assert.deepEqual(
+      plannedCards(shared, planServers(shared)).map((c) => [`${c.node}/gpu${c.index}`, c.plannedGiB, c.pods]),
+      sharedPlan.map((c) => [c.card, c.totalGiB, c.worstCase.map((p) => p.pod)]),
     );
     // A rolling update adds a surge pod to the worst case, exactly as the policy pack counts it.
     const rolling = parsePlatformConfig(variant(stackConfig("prod"), (c) => void (c.servers.embedding.rollout = "RollingUpdate")));
