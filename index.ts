@@ -7,7 +7,7 @@ import { deployInference } from "./platform/inference";
 import { loadPlatform } from "./platform/loadConfig";
 import { deployNamespaces } from "./platform/namespaces";
 import { dataNetworkPolicies, deployNetworkPolicies, gatewayNetworkPolicies, inferenceNetworkPolicies } from "./platform/network";
-import { totalGpus } from "./platform/servers";
+import { addonsUsed, deployClusterAddons } from "./platform/addons";
 
 // Everything is validated and planned before the first resource is declared.
 const { config, servers } = loadPlatform();
@@ -19,25 +19,23 @@ const workstation = config.workstation
 const workstationUrl = workstation?.baseUrl;
 const ns = config.namespaces;
 
+const used = addonsUsed(config);
 const namespaces = deployNamespaces({
   inference: servers.length > 0 ? { name: ns.inference, level: "restricted" } : undefined,
   // The device plugin mounts host paths: the one namespace that needs the privileged level.
-  devicePlugin: totalGpus(config.host) > 0 ? { name: ns.devicePlugin, level: "privileged" } : undefined,
+  devicePlugin: used.gpuDevicePlugin ? { name: ns.devicePlugin, level: "privileged" } : undefined,
   gateway: { name: ns.gateway, level: "restricted" },
   data: { name: ns.data, level: "restricted" },
-  externalSecrets: { name: ns.externalSecrets, level: "baseline" },
+  externalSecrets: used.externalSecrets ? { name: ns.externalSecrets, level: "baseline" } : undefined,
   // The controller binds ports and cert-manager's webhook needs more than "restricted" allows in some setups.
-  ingress: config.edge ? { name: ns.ingress, level: "baseline" } : undefined,
-  certManager: config.edge ? { name: ns.certManager, level: "baseline" } : undefined,
+  ingress: used.ingressNginx ? { name: ns.ingress, level: "baseline" } : undefined,
+  certManager: used.certManager ? { name: ns.certManager, level: "baseline" } : undefined,
 });
+// The operators first: every custom resource and GPU workload waits for them.
+const addons = deployClusterAddons(config, Object.values(namespaces));
 
-const inference = deployInference(config, servers, { inference: namespaces.inference!, devicePlugin: namespaces.devicePlugin });
-const { gateway, qdrant } = deployGatewayAndData(
-  config,
-  servers,
-  { gateway: namespaces.gateway!, data: namespaces.data!, externalSecrets: namespaces.externalSecrets! },
-  vectorSize,
-);
+const inference = deployInference(config, servers, { inference: namespaces.inference! }, addons);
+const { gateway, qdrant } = deployGatewayAndData(config, servers, { gateway: namespaces.gateway!, data: namespaces.data! }, vectorSize, addons);
 
 if (servers.length > 0) deployNetworkPolicies("inference", inferenceNetworkPolicies(config), [namespaces.inference!]);
 const externalPorts = [config.providers["vllm-local"]?.apiBase, config.providers.ollama?.apiBase, workstationUrl]
@@ -46,7 +44,7 @@ const externalPorts = [config.providers["vllm-local"]?.apiBase, config.providers
 deployNetworkPolicies("gateway", gatewayNetworkPolicies(config, externalPorts), [namespaces.gateway!]);
 deployNetworkPolicies("data", dataNetworkPolicies(config), [namespaces.data!]);
 
-const edge = deployEdge(config, [gateway, qdrant, ...[namespaces.ingress, namespaces.certManager].filter((n) => n !== undefined)]);
+const edge = deployEdge(config, [gateway, qdrant, addons]);
 
 /** Per server: the resolved memory plan on one card (GiB) and the names it serves. */
 export const servingPlan = Object.fromEntries(
@@ -63,7 +61,7 @@ export const servingPlan = Object.fromEntries(
   ]),
 );
 // Outputs a stack may not have are null, not undefined: Pulumi drops undefined outputs with a warning.
-export const gpuResourceName = inference.gpu?.resourceName ?? null;
+export const gpuResourceName = used.gpuDevicePlugin ? addons.gpuResourceName : null;
 
 /** Per adapter: where it is served (in-cluster server and the model name to ask for, or the gateway's default provider). */
 export const adapters = Object.fromEntries(

@@ -1,58 +1,87 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import type { GpuSharingConfig } from "../config/schema";
-import { devicePluginValues, gpuResourceName, slicesPerGpu } from "./specs/devicePlugin";
-import { applyOverride, type Overrides, type Plain } from "./specs/merge";
+import { withOverride, type ChildOverride } from "./specs/merge";
+import {
+  DEFAULT_SHARING_REPLICAS,
+  DEVICE_PLUGIN_CHART,
+  GpuSharingMode,
+  devicePluginValues,
+  gpuResourceName,
+  slicesPerGpu,
+  type GpuSharing,
+} from "./specs/devicePlugin";
+
+export { GpuSharingMode } from "./specs/devicePlugin";
+
+/** Per-child escape hatches: deep-merged into the child's args last. */
+export interface GpuTimeSlicingOverrides {
+  /** The device plugin's Helm release args. */
+  release?: ChildOverride;
+}
 
 export interface GpuTimeSlicingArgs {
-  /** Namespace for the device plugin (it needs the privileged Pod Security level). */
+  /** Namespace of the device plugin; it mounts host paths, so it needs the privileged Pod Security level. */
   namespace: pulumi.Input<string>;
-  chart: { repo: string; version: string };
-  sharing: GpuSharingConfig;
-  /** Nodes that carry GPUs. */
-  nodeSelector: Record<string, string>;
-  tolerations: k8s.types.input.core.v1.Toleration[];
+  /** How each GPU is shared: time-slicing (default), mps or none. */
+  mode?: GpuSharingMode;
+  /** Slices (time-slicing) or clients (MPS) per physical GPU; default 4. */
+  replicas?: number;
+  /** Time-slicing only: advertise `nvidia.com/gpu.shared` instead of `nvidia.com/gpu`. */
+  renameByDefault?: boolean;
+  /** nvidia-device-plugin chart version; default 0.17.4. */
+  chartVersion?: pulumi.Input<string>;
+  /** Chart repository; default https://nvidia.github.io/k8s-device-plugin. */
+  chartRepository?: pulumi.Input<string>;
+  /** Nodes that carry GPUs (the plugin's DaemonSet runs there). */
+  nodeSelector?: pulumi.Input<{ [key: string]: pulumi.Input<string> }>;
+  tolerations?: pulumi.Input<pulumi.Input<k8s.types.input.core.v1.Toleration>[]>;
   /** Chart values merged last. */
-  valuesOverride?: Plain;
-  overrides?: Overrides<{ release: k8s.helm.v3.ReleaseArgs }>;
+  valuesOverride?: { [key: string]: any };
+  overrides?: GpuTimeSlicingOverrides;
 }
 
 /**
- * The NVIDIA k8s-device-plugin with its GPU sharing config (time-slicing, MPS or none).
- * Exposes what GPU workloads need: the resource name to request and how many slices a card offers.
+ * The NVIDIA k8s-device-plugin with its GPU sharing config (time-slicing, MPS or none), as a Helm
+ * release named after the component. Exposes what GPU workloads need: the extended resource to
+ * request and how many slices each card offers.
  */
 export class GpuTimeSlicing extends pulumi.ComponentResource {
-  public readonly release: k8s.helm.v3.Release;
-  /** Extended resource GPU pods put in their limits. */
-  public readonly resourceName: string;
-  public readonly slicesPerGpu: number;
-  public readonly sharingMode: GpuSharingConfig["mode"];
+  /** Extended resource GPU pods put in their limits (`nvidia.com/gpu` or `nvidia.com/gpu.shared`). */
+  public readonly resourceName: pulumi.Output<string>;
+  /** Schedulable slices per physical GPU (1 without sharing). */
+  public readonly slicesPerGpu: pulumi.Output<number>;
+  public readonly sharingMode: pulumi.Output<string>;
+  /** The Helm release's name. */
+  public readonly releaseName: pulumi.Output<string>;
 
   constructor(name: string, args: GpuTimeSlicingArgs, opts?: pulumi.ComponentResourceOptions) {
-    super("llm-platform:gpu:GpuTimeSlicing", name, {}, opts);
-    this.resourceName = gpuResourceName(args.sharing);
-    this.slicesPerGpu = slicesPerGpu(args.sharing);
-    this.sharingMode = args.sharing.mode;
-
-    const releaseArgs: k8s.helm.v3.ReleaseArgs = {
-      name: "nvidia-device-plugin",
-      chart: "nvidia-device-plugin",
-      version: args.chart.version,
-      repositoryOpts: { repo: args.chart.repo },
-      namespace: args.namespace,
-      values: devicePluginValues(args),
-      atomic: true,
-      cleanupOnFail: true,
+    super("llm-platform:index:GpuTimeSlicing", name, {}, { ...opts, aliases: [{ type: "llm-platform:gpu:GpuTimeSlicing" }, ...(opts?.aliases ?? [])] });
+    const sharing: GpuSharing = {
+      mode: args.mode ?? GpuSharingMode.TimeSlicing,
+      replicas: args.replicas ?? DEFAULT_SHARING_REPLICAS,
+      renameByDefault: args.renameByDefault ?? false,
     };
-    this.release = new k8s.helm.v3.Release(`${name}-device-plugin`, applyOverride(args.overrides, "release", releaseArgs), {
-      parent: this,
-    });
-
-    this.registerOutputs({
-      release: this.release.status,
-      resourceName: this.resourceName,
-      slicesPerGpu: this.slicesPerGpu,
-      sharingMode: this.sharingMode,
-    });
+    const release = new k8s.helm.v3.Release(
+      `${name}-device-plugin`,
+      withOverride(
+        {
+          name: `${name}-device-plugin`,
+          chart: "nvidia-device-plugin",
+          version: args.chartVersion ?? DEVICE_PLUGIN_CHART.version,
+          repositoryOpts: { repo: args.chartRepository ?? DEVICE_PLUGIN_CHART.repository },
+          namespace: args.namespace,
+          values: devicePluginValues({ sharing, nodeSelector: args.nodeSelector, tolerations: args.tolerations, valuesOverride: args.valuesOverride }),
+          atomic: true,
+          cleanupOnFail: true,
+        } satisfies k8s.helm.v3.ReleaseArgs,
+        args.overrides?.release,
+      ),
+      { parent: this },
+    );
+    this.resourceName = pulumi.output(gpuResourceName(sharing));
+    this.slicesPerGpu = pulumi.output(slicesPerGpu(sharing));
+    this.sharingMode = pulumi.output(sharing.mode);
+    this.releaseName = release.name;
+    this.registerOutputs({ resourceName: this.resourceName, slicesPerGpu: this.slicesPerGpu, sharingMode: this.sharingMode, releaseName: this.releaseName });
   }
 }

@@ -2,7 +2,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import type { QdrantConfig } from "../config/gatewaySchema";
-import { pdbSpec } from "./specs/gatewayWorkloads";
+import { pdbSpec } from "./specs/k8s";
 import { applyOverride, type Overrides } from "./specs/merge";
 import {
   QDRANT_HTTP_PORT,

@@ -4,7 +4,7 @@ import { parseByteQuantity, parseQuantity } from "./quantity";
 import { edgeConfigSchema } from "./edgeSchema";
 import { workstationConfigSchema } from "./workstationSchema";
 import { gatewayConfigSchema, pinnedImage, providersConfigSchema, qdrantConfigSchema, secretsConfigSchema } from "./gatewaySchema";
-import { providerCredentials, providerProblems } from "../components/specs/providers";
+import { providerCredentials, providerProblems } from "./providers";
 
 /** RFC 1123 label, as Kubernetes requires for names of Services, namespaces and most objects. */
 const DNS_1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;

@@ -29,7 +29,7 @@ export function deployEdge(config: PlatformConfig, dependsOn: pulumi.Resource[])
   if (!config.edge) return undefined;
   return new NginxIngressWithTls(
     "edge",
-    { namespaces: { ingress: config.namespaces.ingress, certManager: config.namespaces.certManager }, settings: config.edge, routes: edgeRoutes(config) },
+    { settings: config.edge, routes: edgeRoutes(config) },
     { dependsOn },
   );
 }

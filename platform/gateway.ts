@@ -3,11 +3,13 @@ import { lookupModel } from "@llm-platform/capacity";
 import { ConfigError, keyPath } from "../config/load";
 import type { AdapterConfig, PlatformConfig } from "../config/schema";
 import { BitwardenSecrets } from "../components/bitwardenSecrets";
+import type { ClusterAddons } from "../components/clusterAddons";
 import { LiteLLMGateway } from "../components/liteLLMGateway";
 import { QdrantStore } from "../components/qdrantStore";
 import { GATEWAY_SECRETS } from "../components/specs/gatewayWorkloads";
 import type { GatewayModel } from "../components/specs/litellmConfig";
-import { configuredProviders, providerCredentials, providerModel } from "../components/specs/providers";
+import { configuredProviders, providerCredentials } from "../config/providers";
+import { providerModel } from "./providers";
 import { vllmBaseUrl } from "../components/specs/vllm";
 import { workstationBaseUrl } from "../components/specs/workstation";
 import type { PlannedServer } from "./servers";
@@ -72,8 +74,9 @@ export interface GatewayLayer {
 export function deployGatewayAndData(
   config: PlatformConfig,
   servers: PlannedServer[],
-  namespaces: { gateway: pulumi.Resource; data: pulumi.Resource; externalSecrets: pulumi.Resource },
+  namespaces: { gateway: pulumi.Resource; data: pulumi.Resource },
   vectorSize: number,
+  addons: ClusterAddons,
 ): GatewayLayer {
   const protect = config.platform.protectStatefulData;
   const credentials = providerCredentials(config.providers);
@@ -81,11 +84,12 @@ export function deployGatewayAndData(
     "secrets",
     {
       namespace: config.namespaces.externalSecrets,
+      sdkServerUrl: addons.bitwardenSdkServerUrl,
       settings: config.externalSecrets,
       target: { namespace: config.namespaces.gateway, secretName: GATEWAY_SECRETS.providers },
       credentials,
     },
-    { dependsOn: [namespaces.externalSecrets, namespaces.gateway] },
+    { dependsOn: [addons, namespaces.gateway] },
   );
   const gateway = new LiteLLMGateway(
     "gateway",

@@ -1,45 +1,29 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { PlatformConfig } from "../config/schema";
-import { GpuTimeSlicing } from "../components/gpuTimeSlicing";
 import { VllmAdapter } from "../components/vllmAdapter";
 import { gpuResourceName } from "../components/specs/devicePlugin";
 import { volumeClaimSpec } from "../components/specs/storage";
 import type { PlannedServer } from "./servers";
-import { totalGpus } from "./servers";
 
 export const BASE_MODELS_CLAIM = "base-models";
 
 export interface InferenceLayer {
-  gpu?: GpuTimeSlicing;
   baseModels?: k8s.core.v1.PersistentVolumeClaim;
   servers: Record<string, VllmAdapter>;
 }
 
 /**
- * The GPU half of the platform: the device plugin with its sharing config, the shared RWX
- * base-model volume (one download serves every server and replica) and one VllmAdapter per server.
+ * The GPU half of the platform: the shared RWX base-model volume (one download serves every server
+ * and replica) and one VllmAdapter per server, after the device plugin (ClusterAddons) is up.
  */
 export function deployInference(
   config: PlatformConfig,
   servers: PlannedServer[],
-  namespaces: { inference: pulumi.Resource; devicePlugin?: pulumi.Resource },
+  namespaces: { inference: pulumi.Resource },
+  addons: pulumi.Resource,
 ): InferenceLayer {
-  const gpu =
-    totalGpus(config.host) > 0
-      ? new GpuTimeSlicing(
-          "gpu",
-          {
-            namespace: config.namespaces.devicePlugin,
-            chart: config.charts.nvidiaDevicePlugin,
-            sharing: config.gpuSharing,
-            nodeSelector: config.host.gpuNodeSelector,
-            tolerations: config.host.gpuTolerations,
-          },
-          { dependsOn: namespaces.devicePlugin ? [namespaces.devicePlugin] : [] },
-        )
-      : undefined;
-  if (servers.length === 0) return { gpu, servers: {} };
+  if (servers.length === 0) return { servers: {} };
 
   const protect = config.platform.protectStatefulData;
   const baseModels = new k8s.core.v1.PersistentVolumeClaim(
@@ -85,8 +69,8 @@ export function deployInference(
         },
         protectVolumes: protect,
       },
-      { dependsOn: [baseModels, ...(gpu ? [gpu] : [])] },
+      { dependsOn: [baseModels, addons] },
     );
   }
-  return { gpu, baseModels, servers: deployed };
+  return { baseModels, servers: deployed };
 }

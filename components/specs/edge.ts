@@ -1,6 +1,6 @@
 import type * as k8s from "@pulumi/kubernetes";
 import type { CorsConfig, EdgeConfig } from "../../config/edgeSchema";
-import type { input } from "../../crds/types";
+import type { input } from "../crds/types";
 import { PART_OF } from "./labels";
 
 const NGINX = "nginx.ingress.kubernetes.io/";
@@ -117,33 +117,4 @@ export function certificateSpec(edge: EdgeConfig, namespace: string): { metadata
       privateKey: { algorithm: "ECDSA", size: 256, rotationPolicy: "Always" },
     },
   };
-}
-
-/** ingress-nginx chart values: replicas, client IPs preserved (per-client limits), 308 redirects, HSTS, 429s. */
-export function controllerValues(edge: EdgeConfig): Record<string, unknown> {
-  return {
-    controller: {
-      replicaCount: edge.controller.replicas,
-      ingressClassResource: { name: edge.ingressClass, default: false },
-      service: { externalTrafficPolicy: "Local" },
-      config: {
-        "http-redirect-code": "308",
-        hsts: "true",
-        "hsts-max-age": String(edge.hsts.maxAgeSeconds),
-        "hsts-include-subdomains": String(edge.hsts.includeSubdomains),
-        "hsts-preload": String(edge.hsts.preload),
-        "limit-req-status-code": "429",
-        "limit-conn-status-code": "429",
-        "allow-snippet-annotations": "false",
-        "use-forwarded-headers": "false",
-      },
-      metrics: { enabled: true },
-      minAvailable: 1,
-      resources: { requests: { cpu: "100m", memory: "128Mi" }, limits: { memory: "512Mi" } },
-    },
-  };
-}
-
-export function certManagerValues(): Record<string, unknown> {
-  return { crds: { enabled: true, keep: true }, prometheus: { enabled: true } };
 }

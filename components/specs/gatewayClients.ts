@@ -1,7 +1,8 @@
 import type * as k8s from "@pulumi/kubernetes";
 import { createHash } from "node:crypto";
 import { selectorLabels, standardLabels } from "./labels";
-import { GATEWAY_SECRETS, LITELLM_PORT, fromSecret } from "./gatewayWorkloads";
+import { GATEWAY_SECRETS, LITELLM_PORT } from "./gatewayWorkloads";
+import { fromSecret } from "./k8s";
 import { restrictedContainerSecurity, restrictedPodSecurity } from "./security";
 
 export interface GatewayClient {

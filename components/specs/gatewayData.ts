@@ -1,6 +1,7 @@
 import type * as k8s from "@pulumi/kubernetes";
 import { imageVersion, selectorLabels, standardLabels } from "./labels";
-import { GATEWAY_SECRETS, POSTGRES_PORT, REDIS_PORT, fromSecret, resourcesOf } from "./gatewayWorkloads";
+import { GATEWAY_SECRETS, POSTGRES_PORT, REDIS_PORT } from "./gatewayWorkloads";
+import { fromSecret, resourcesOf } from "./k8s";
 import { restrictedContainerSecurity, restrictedPodSecurity } from "./security";
 
 type Resources = Parameters<typeof resourcesOf>[0];

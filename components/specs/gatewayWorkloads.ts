@@ -1,8 +1,9 @@
 import type * as k8s from "@pulumi/kubernetes";
+import { fromSecret, resourcesOf, type ComputeResources } from "./k8s";
 import { imageVersion, selectorLabels, standardLabels } from "./labels";
 import { restrictedContainerSecurity, restrictedPodSecurity } from "./security";
 
-type Resources = { requests: { cpu: string | number; memory: string | number }; limits: { cpu: string | number; memory: string | number } };
+type Resources = ComputeResources;
 type EnvVar = k8s.types.input.core.v1.EnvVar;
 
 export const LITELLM_PORT = 4000;
@@ -10,18 +11,6 @@ export const POSTGRES_PORT = 5432;
 export const REDIS_PORT = 6379;
 /** Secret names the gateway's pods read (explicit names: manifests and policies refer to them). */
 export const GATEWAY_SECRETS = { keys: "litellm-keys", postgres: "litellm-postgres", redis: "litellm-redis", providers: "llm-provider-keys" };
-
-export function resourcesOf(r: Resources): k8s.types.input.core.v1.ResourceRequirements {
-  return {
-    requests: { cpu: String(r.requests.cpu), memory: String(r.requests.memory) },
-    limits: { cpu: String(r.limits.cpu), memory: String(r.limits.memory) },
-  };
-}
-
-export const fromSecret = (name: string, secret: string, key: string, optional = false): EnvVar => ({
-  name,
-  valueFrom: { secretKeyRef: { name: secret, key, ...(optional ? { optional: true } : {}) } },
-});
 
 export interface GatewaySpecArgs {
   namespace: string;
@@ -140,7 +129,3 @@ export function litellmServiceSpec(namespace: string): k8s.core.v1.ServiceArgs {
   };
 }
 
-/** At most one pod voluntarily evicted at a time (drains proceed; with one replica it still may go). */
-export function pdbSpec(namespace: string, name: string, selector: Record<string, string>): k8s.policy.v1.PodDisruptionBudgetArgs {
-  return { metadata: { name, namespace }, spec: { maxUnavailable: 1, selector: { matchLabels: selector } } };
-}

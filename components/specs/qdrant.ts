@@ -1,5 +1,5 @@
 import type * as k8s from "@pulumi/kubernetes";
-import { fromSecret, resourcesOf } from "./gatewayWorkloads";
+import { fromSecret, resourcesOf } from "./k8s";
 import { imageVersion, selectorLabels, standardLabels } from "./labels";
 import { restrictedContainerSecurity, restrictedPodSecurity } from "./security";
 

@@ -1,10 +1,8 @@
 import { strict as assert } from "node:assert";
 import { parse } from "yaml";
 import { ConfigError, parsePlatformConfig } from "../../config/load";
-import { externalSecretsValues } from "../../components/specs/externalSecrets";
 import { gatewayModels } from "../../platform/gateway";
 import { planServers } from "../../platform/servers";
-import { chartValuesErrors } from "../fixtures/chartSchemas";
 import { planStack, type StackPlan } from "../fixtures/plans";
 import { stackConfig, variant } from "../fixtures/stacks";
 
@@ -175,8 +173,4 @@ describe("BitwardenSecrets", () => {
     assert.deepEqual(c.env.find((e: any) => e.name === "OPENAI_API_KEY").valueFrom, { secretKeyRef: { name: "llm-provider-keys", key: "OPENAI_API_KEY" } });
   });
 
-  it("gives the external-secrets chart values its schema accepts, with the SDK server enabled", () => {
-    assert.deepEqual(chartValuesErrors("external-secrets-2.9.0.values.schema.json", externalSecretsValues()), []);
-    assert.notDeepEqual(chartValuesErrors("external-secrets-2.9.0.values.schema.json", { "bitwarden-sdk-server": { enabled: "yes" } }), []);
-  });
 });

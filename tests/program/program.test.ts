@@ -1,6 +1,6 @@
 import { strict as assert } from "node:assert";
 import { ConfigError } from "../../config/load";
-import { installMocks, settle, type RecordedResource } from "../fixtures/mocks";
+import { installMocks, promiseOf, settle, type RecordedResource } from "../fixtures/mocks";
 import { pulumiConfigMap, stackConfig, variant } from "../fixtures/stacks";
 
 const INDEX = require.resolve("../../index");
@@ -135,7 +135,7 @@ describe("program stack outputs (prod)", () => {
       lora: false,
       baseUrl: "http://vllm-llm.llm-inference.svc.cluster.local:8000/v1",
     });
-    assert.equal(exports.gpuResourceName, "nvidia.com/gpu");
+    assert.equal(await promiseOf(exports.gpuResourceName), "nvidia.com/gpu");
     assert.strictEqual(exports.workstationBaseUrl, null);
   });
 });

@@ -1,7 +1,11 @@
-import type { ProvidersConfig } from "../../config/gatewaySchema";
-import type { GatewayModel } from "./litellmConfig";
+import type { ProvidersConfig } from "./gatewaySchema";
 
 export type ProviderName = Exclude<ProvidersConfig["default"], "cluster">;
+
+/**
+ * Which cloud and local providers are configured and what each still lacks: the checks config
+ * validation runs before anything is declared.
+ */
 
 /** Each credential: the env var LiteLLM reads and the Bitwarden secret it comes from. */
 export interface ProviderCredential {
@@ -44,34 +48,6 @@ export function providerCredentials(providers: ProvidersConfig): ProviderCredent
     }
   }
   return out;
-}
-
-/** LiteLLM model entry for a provider, under the given public model name. */
-export function providerModel(providers: ProvidersConfig, name: ProviderName, modelName: string, workstationUrl?: string): GatewayModel {
-  switch (name) {
-    case "openai":
-      return { name: modelName, model: `openai/${providers.openai!.model}`, mode: "chat", params: { api_key: "os.environ/OPENAI_API_KEY" } };
-    case "anthropic":
-      return { name: modelName, model: `anthropic/${providers.anthropic!.model}`, mode: "chat", params: { api_key: "os.environ/ANTHROPIC_API_KEY" } };
-    case "ollama":
-      return { name: modelName, model: `ollama_chat/${providers.ollama!.model}`, apiBase: providers.ollama!.apiBase ?? workstationUrl, mode: "chat" };
-    case "vllm-local":
-      return { name: modelName, model: `hosted_vllm/${providers["vllm-local"]!.model}`, apiBase: providers["vllm-local"]!.apiBase ?? workstationUrl, mode: "chat" };
-    case "bedrock":
-      return {
-        name: modelName,
-        model: `bedrock/${providers.bedrock!.model}`,
-        mode: "chat",
-        params: { aws_region_name: providers.bedrock!.region, aws_access_key_id: "os.environ/AWS_ACCESS_KEY_ID", aws_secret_access_key: "os.environ/AWS_SECRET_ACCESS_KEY" },
-      };
-    case "vertexai":
-      return {
-        name: modelName,
-        model: `vertex_ai/${providers.vertexai!.model}`,
-        mode: "chat",
-        params: { vertex_project: providers.vertexai!.project, vertex_location: providers.vertexai!.location, vertex_credentials: "os.environ/VERTEXAI_CREDENTIALS" },
-      };
-  }
 }
 
 /** The providers that are configured (and so get a model entry named after them). */

@@ -1,6 +1,6 @@
 import { strict as assert } from "node:assert";
-import { certmanager } from "../../crds";
-import { installMocks, settle } from "../fixtures/mocks";
+import { certmanager } from "../../../components/crds";
+import { installMocks, settle } from "../../fixtures/mocks";
 
 describe("typed cert-manager resources (crd2pulumi layout)", () => {
   it("carry the Kubernetes provider's type tokens", () => {
