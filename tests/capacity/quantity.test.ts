@@ -57,6 +57,10 @@ describe("Kubernetes quantities as numbers", () => {
     assert.equal(parseByteQuantity(1024), 1024);
     assert.equal(parseByteQuantity("500m"), undefined, "milli-bytes are a mistake");
     assert.equal(parseByteQuantity(" 500m "), undefined, "also with blanks around it");
+    // 1000m is one whole byte by value, but a milli suffix on bytes is a mistake all the same.
+    assert.equal(parseQuantity("1000m"), 1);
+    assert.equal(parseByteQuantity("1000m"), undefined);
+    assert.equal(parseByteQuantity(" 2000m "), undefined);
     assert.equal(parseByteQuantity("1.5"), undefined, "half a byte");
     assert.equal(parseByteQuantity("0.1Ki"), undefined, "102.4 bytes");
     assert.equal(parseByteQuantity(1.001), undefined);

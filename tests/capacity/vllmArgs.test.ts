@@ -228,6 +228,9 @@ describe("the estimate input a command line starts", () => {
   it("takes each dtype vLLM accepts and leaves 'auto' to the checkpoint", () => {
     for (const dtype of ["bfloat16", "float16", "float32"] as const) assert.equal(estimateInputFromArgs([LLAMA, "--dtype", dtype], 80).dtype, dtype);
     assert.equal(estimateInputFromArgs([LLAMA, "--dtype", "auto"], 80).dtype, "bfloat16");
+    // A float16 checkpoint asked for bfloat16 gets bfloat16; asked for float32, float32.
+    assert.equal(estimateInputFromArgs([AWQ, "--dtype", "bfloat16"], 80).dtype, "bfloat16");
+    assert.equal(estimateInputFromArgs([AWQ, "--dtype", "float32"], 80).dtype, "float32");
   });
 
   it("keeps the checkpoint's quantization for kernel choices (--quantization awq_marlin) and fp8 KV only when asked", () => {
