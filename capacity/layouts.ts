@@ -338,7 +338,7 @@ function buildLayout(mode: SharingMode, replicas: number | undefined, placements
   const main = servers[0]!;
   const where = pinned
     ? cards.map((c) => `${c.card} [${c.servers.join(", ")}]`).join(", ")
-    : `any ${replicas} pods per card (${cards.length} cards)`;
+    : `any ${replicas} pods per card (${new Set(servers.flatMap((s) => s.cards)).size} cards)`;
   const summary =
     `${mode}${replicas === undefined ? "" : ` ×${replicas}`}: ${where}; ${main.name}: ${main.model}` +
     `${main.tensorParallelSize > 1 ? ` TP=${main.tensorParallelSize}` : ""}, KV ${main.kvCacheDtype === "fp8" ? "fp8" : "16-bit"}, ` +
