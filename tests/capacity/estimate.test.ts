@@ -318,31 +318,39 @@ describe("what estimateMemory reports", () => {
   });
 
   it("lets an encoder start exactly when its budget holds its non-KV memory, and not one byte short", () => {
-    const at = (totalGiB: number) =>
-      estimateMemory(input(arch(BGE), { dtype: "float16", gpu: { totalMemoryGiB: totalGiB, product: "NVIDIA-GeForce-RTX-3080" } }, { gpuMemoryUtilization: 1, maxNumSeqs: 16, maxNumBatchedTokens: 8192 }));
-    const nonKvBytes = 567754752 * 2 + PROFILE_BASE + 167772160 + 0.25 * GiB;
-    // The card size at which util 1.0 leaves exactly nothing for a KV cache (float sums: search the nearest representable sizes).
-    const exact = nearestExactFit(nonKvBytes, (total) => at(total).kvCacheGiB);
+    // 20480 batched tokens: a profile peak (0.18 GiB + 419,430,400 B) whose float sum has an exact zero nearby;
+    // with 8192 tokens no representable card size leaves exactly 0 bytes, so the boundary could not be reached.
+    const inputAt = (totalGiB: number) =>
+      input(arch(BGE), { dtype: "float16", gpu: { totalMemoryGiB: totalGiB, product: "NVIDIA-GeForce-RTX-3080" } }, { gpuMemoryUtilization: 1, maxNumSeqs: 16, maxNumBatchedTokens: 20480 });
+    const at = (totalGiB: number) => estimateMemory(inputAt(totalGiB));
+    // What is left for a KV cache, in the estimator's order of operations: util × card − weights − LoRA − activation − non-torch.
+    const left = (totalGiB: number) => {
+      const i = inputAt(totalGiB);
+      return 1 * totalGiB * GiB - weightsBytes(i) - loraBytes(i) - activationBytes(i) - 0.25 * GiB;
+    };
+    const nonKvBytes = 567754752 * 2 + PROFILE_BASE + 20480 * 10240 * 2 + 0.25 * GiB;
+    const band = at(2).errorBand.nonKvGiB * GiB;
+    // The card sizes at which nothing is left, exactly (float sums: try the nearest representable sizes).
+    const exact = nearestExactFit(nonKvBytes, (total) => left(total));
     assert.equal(at(exact).kvCacheGiB, 0);
     assert.equal(at(exact).fitsMaxModelLen, true, "exactly full starts");
     assert.equal(at((nonKvBytes - 1) / GiB).fitsMaxModelLen, false, "one byte short does not");
-    const band = at(exact).errorBand.nonKvGiB * GiB;
-    const guaranteed = nearestExactFit(nonKvBytes + band, (total) => at(total).kvCacheGiBGuaranteed);
+    const guaranteed = nearestExactFit(nonKvBytes + band, (total) => left(total) - at(total).errorBand.nonKvGiB * GiB);
     assert.equal(at(guaranteed).kvCacheGiBGuaranteed, 0);
     assert.equal(at(guaranteed).fitsMaxModelLenGuaranteed, true);
     assert.equal(at((nonKvBytes + band - 1) / GiB).fitsMaxModelLenGuaranteed, false);
   });
 });
 
-/** The card size (GiB) nearest `bytes / GiB` at which `kv(total)` is exactly 0, trying neighbouring representable sizes. */
-function nearestExactFit(bytes: number, kv: (totalGiB: number) => number): number {
+/** The card size (GiB) nearest `bytes / GiB` at which `left(total)` is exactly 0, trying neighbouring representable sizes. */
+function nearestExactFit(bytes: number, left: (totalGiB: number) => number): number {
   const step = bytes * Number.EPSILON;
   for (let k = 0; k <= 64; k++) {
     for (const candidate of [bytes + k * step, bytes - k * step]) {
-      if (kv(candidate / GiB) === 0) return candidate / GiB;
+      if (left(candidate / GiB) === 0) return candidate / GiB;
     }
   }
-  throw new Error(`no card size near ${bytes / GiB} GiB leaves exactly 0 GiB`);
+  throw new Error(`no card size near ${bytes / GiB} GiB leaves exactly 0 bytes`);
 }
 
 describe("the error band, term by term", () => {
