@@ -331,9 +331,12 @@ describe("layout search: the numbers of each layout", () => {
   });
 
   it("mps and time-slicing give up cleanly when a card share holds not even a CUDA context", () => {
-    // 2 GiB cards, three pods per card: 0.67 GiB each is less than one CUDA context (0.7 GiB at the pessimistic end).
-    const tiny = [{ name: "n", gpuProduct: RTX3080, gpus: 1, gpuMemoryGiB: 2 }];
-    const r = searchLayouts({ nodes: tiny, servers: [EMBED, { ...EMBED, name: "e2" }, { ...EMBED, name: "e3" }], sharingModes: ["mps", "time-slicing"] });
+    // A 3 GiB card (measured override) and five pods on it: 0.6 GiB each is less than one CUDA context (0.7 GiB at
+    // the pessimistic end), although each embedder alone fits the card (its minimum utilization exists).
+    const tiny = [{ name: "n", gpuProduct: RTX3080, gpus: 1, gpuMemoryGiB: 3 }];
+    assert.ok(minGpuMemoryUtilization(wantInput(EMBED, 3, RTX3080, "auto"), { maxModelLen: 8192, concurrency: 1 })! < 1);
+    const servers = ["e1", "e2", "e3", "e4", "e5"].map((name) => ({ ...EMBED, name }));
+    const r = searchLayouts({ nodes: tiny, servers, sharingModes: ["mps", "time-slicing"] });
     assert.deepEqual(r.layouts, []);
     assert.deepEqual(r.rejected.map((x) => x.mode), ["mps", "time-slicing"]);
   });
@@ -372,6 +375,27 @@ describe("layout search: time-slicing and MPS worst cases", () => {
     const r = searchLayouts({ nodes: SEED, servers: [EMBED, { ...LLM, name: "a" }, { ...LLM, name: "b" }], sharingModes: ["time-slicing"] });
     assert.deepEqual(r.layouts, []);
     assert.deepEqual(r.rejected, [{ mode: "time-slicing", reason: "no placement holds every server's sequences at the pessimistic end" }]);
+  });
+
+  it("time-slicing: refuses when the two largest pods overfill a card although the main one fits beside each", () => {
+    // bge-m3 is the main server (≈2.8 GiB); two llms holding eight 8k sequences each need ≈15 GiB: the main one fits
+    // beside either (the utilization check), but two llms on one 23.61 GiB card do not (the worst-case check).
+    const heavy = (name: string): LayoutServerWant => ({ ...LLM_AUTO, name, minSequences: 8 });
+    const r = searchLayouts({ nodes: [{ name: "n", gpuProduct: RTX4090, gpus: 2 }], servers: [EMBED, heavy("a"), heavy("b")], sharingModes: ["time-slicing"] });
+    const a = wantInput(heavy("a"), 23.61, RTX4090, "auto", AttentionBackend.FlashAttn);
+    const aMin = minGpuMemoryUtilization(a, { maxModelLen: 8192, concurrency: 8 })!;
+    const aFootprint = estimateMemory({ ...a, vllm: { ...a.vllm, gpuMemoryUtilization: aMin } }).deviceFootprintGiBPessimistic;
+    const embed = poolingAtMinimum(EMBED, 23.61, RTX4090);
+    assert.ok(embed.footprint + aFootprint <= 23.61 && 2 * aFootprint > 23.61, `${embed.footprint} + ${aFootprint}`);
+    assert.deepEqual(r.layouts, []);
+  });
+
+  it("mps: lists the largest client first on the card (CUDA graphs leave the llm below its share)", () => {
+    const graphs: LayoutServerWant = { ...LLM_AUTO, enforceEager: false };
+    const r = searchLayouts({ nodes: ONE_4090, servers: [graphs, EMBED], sharingModes: ["mps"] });
+    const layout = r.layouts[0]!;
+    assert.ok(server(layout, "embedding").deviceFootprintGiBPessimistic > server(layout, "llm").deviceFootprintGiBPessimistic);
+    assert.deepEqual(layout.cards[0]!.servers, ["embedding", "llm"]);
   });
 
   it("mps: the card holds the replicas largest clients, largest first", () => {
