@@ -342,6 +342,37 @@ describe("layout search: the numbers of each layout", () => {
   });
 });
 
+describe("layout search: a card filled exactly to the byte", () => {
+  it("places a generative server whose pessimistic footprint is exactly the card (dra and time-slicing)", () => {
+    // A 14 GiB card (measured override): util 0.95 gives 0.55 + 0.95 × 14 + 0.15 = 14 GiB exactly (float).
+    const nodes = [{ name: "n", gpuProduct: RTX4090, gpus: 1, gpuMemoryGiB: 14 }];
+    const input = wantInput(LLM_AUTO, 14, RTX4090, "auto", AttentionBackend.FlashAttn);
+    assert.equal(maxGpuMemoryUtilization(input), 0.95);
+    assert.equal(estimateMemory({ ...input, vllm: { ...input.vllm, gpuMemoryUtilization: 0.95 } }).deviceFootprintGiBPessimistic, 14);
+    for (const mode of ["dra", "time-slicing"] as const) {
+      const layout = searchLayouts({ nodes, servers: [LLM_AUTO], sharingModes: [mode] }).layouts[0]!;
+      assert.ok(layout, `${mode}: exactly full is a layout`);
+      assert.equal(layout.servers[0]!.gpuMemoryUtilization, 0.95);
+      assert.equal(layout.cards[0]!.headroomGiB, 0);
+    }
+  });
+
+  it("places a pooling server whose footprint at its minimum is exactly the card", () => {
+    // bge-m3 needs 0.75 of a ~2.8 GiB card; at the float nearest 0.7 / (1 − 0.75) where 0.7 + 0.75 × card is the card
+    // itself, the card is exactly full.
+    const at = (memoryGiB: number, util: number) => estimateMemory({ ...wantInput(EMBED, memoryGiB, RTX4090, "auto"), vllm: { ...wantInput(EMBED, memoryGiB, RTX4090, "auto").vllm, gpuMemoryUtilization: util } });
+    let card: number | undefined;
+    for (let j = -20; j <= 20 && card === undefined; j++) {
+      const m = 2.8 + j * 2.8 * Number.EPSILON;
+      if (at(m, 0.75).deviceFootprintGiBPessimistic === m && minGpuMemoryUtilization(wantInput(EMBED, m, RTX4090, "auto"), { maxModelLen: 8192, concurrency: 1 }) === 0.75) card = m;
+    }
+    assert.ok(card !== undefined, "an exactly full card size exists");
+    const layout = searchLayouts({ nodes: [{ name: "n", gpuProduct: RTX4090, gpus: 1, gpuMemoryGiB: card }], servers: [EMBED], sharingModes: ["dra"] }).layouts[0];
+    assert.ok(layout, "exactly full is a layout");
+    assert.equal(layout.servers[0]!.gpuMemoryUtilization, 0.75);
+  });
+});
+
 describe("layout search: time-slicing and MPS worst cases", () => {
   // A reranker batching 32k tokens needs more than the embedder: the two pooling servers differ in footprint.
   const BIG_RERANK: LayoutServerWant = { ...RERANK, maxNumBatchedTokens: 32768, maxNumSeqs: 64 };
