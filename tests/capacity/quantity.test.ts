@@ -29,6 +29,7 @@ describe("Kubernetes quantities as numbers", () => {
     assert.equal(parseQuantity("500m"), 0.5);
     assert.equal(parseQuantity("1.25Gi"), 1.25 * 1024 ** 3);
     assert.equal(parseQuantity(".5"), 0.5);
+    assert.equal(parseQuantity(".25Gi"), 0.25 * 1024 ** 3, "several fraction digits after a leading '.'");
     assert.equal(parseQuantity("+.5"), 0.5);
     assert.equal(parseQuantity("+2"), 2);
     assert.equal(parseQuantity("128974848"), 128974848);
