@@ -7,7 +7,7 @@
 // - capacity/workloadShapes.ts: WORKLOAD_KINDS, where each workload kind keeps its pod spec (the policies
 //   count pods, DaemonSets per node, through it).
 // A static mutant only acts while the module loads, so each one runs in a fresh test process with every
-// test of `tests`: two small test files keep that at ~1 min for ~100 mutants. The GPU and model catalogs
+// test of `tests`: two small test files keep that at 1.5-3.5 min for 103 mutants on 2 busy cores. The GPU and model catalogs
 // (capacity/gpus.ts, capacity/catalog.ts: 247 static mutants, mostly source and name strings) stay out:
 // their tests include the catalog and calibration suites, ~4 s per fresh process, ~8 min on 2 cores.
 import { areaConfig } from "./base.mjs";
