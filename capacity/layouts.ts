@@ -258,8 +258,9 @@ class Planner {
     return result;
   }
 
-  place(want: LayoutServerWant, v: Variant, tp: number, cards: Card[], util: number, minUtil: number): Placement {
-    const estimate = estimateMemory(this.input(want, v, tp, cards[0]!, util));
+  /** `judgedOn`: the card the numbers are estimated on (the first of `cards`; the smallest card in the shared modes). */
+  place(want: LayoutServerWant, v: Variant, tp: number, cards: Card[], util: number, minUtil: number, judgedOn: Card = cards[0]!): Placement {
+    const estimate = estimateMemory(this.input(want, v, tp, judgedOn, util));
     return { want, variant: v, tp, cards, minUtil, util, estimate };
   }
 
@@ -337,7 +338,7 @@ function buildLayout(mode: SharingMode, replicas: number | undefined, placements
   const main = servers[0]!;
   const where = pinned
     ? cards.map((c) => `${c.card} [${c.servers.join(", ")}]`).join(", ")
-    : `any ${replicas} pods per card (${cards.length} cards)`;
+    : `any ${replicas} pods per card (${new Set(servers.flatMap((s) => s.cards)).size} cards)`;
   const summary =
     `${mode}${replicas === undefined ? "" : ` ×${replicas}`}: ${where}; ${main.name}: ${main.model}` +
     `${main.tensorParallelSize > 1 ? ` TP=${main.tensorParallelSize}` : ""}, KV ${main.kvCacheDtype === "fp8" ? "fp8" : "16-bit"}, ` +
@@ -476,8 +477,8 @@ function sharedLayouts(mode: SharingMode, wants: readonly LayoutServerWant[], ca
       const mainMin = planner.minUtil(wants[0]!, mv, 1, smallest);
       if (mainMin === undefined) continue;
       let placements = [
-        planner.place(wants[0]!, mv, 1, cards, mainMin, mainMin),
-        ...secondaries.map((s) => planner.place(s.want, s.v, 1, cards, s.minUtil, s.minUtil)),
+        planner.place(wants[0]!, mv, 1, cards, mainMin, mainMin, smallest),
+        ...secondaries.map((s) => planner.place(s.want, s.v, 1, cards, s.minUtil, s.minUtil, smallest)),
       ];
       const fp = (p: Placement) => p.estimate.deviceFootprintGiBPessimistic;
       if (mode === SharingMode.Mps) {
@@ -486,7 +487,7 @@ function sharedLayouts(mode: SharingMode, wants: readonly LayoutServerWant[], ca
         placements = placements.map((p) => {
           const util = planner.maxUtil({ ...p, cards: [smallest] }, () => [smallest.memoryGiB - cap]);
           if (util === undefined || util < p.minUtil) feasible = false;
-          return feasible ? planner.place(p.want, p.variant, 1, cards, util!, p.minUtil) : p;
+          return feasible ? planner.place(p.want, p.variant, 1, cards, util!, p.minUtil, smallest) : p;
         });
         if (!feasible) continue;
         const worst = [...placements].sort((a, b) => fp(b) - fp(a)).slice(0, replicas);
@@ -497,7 +498,7 @@ function sharedLayouts(mode: SharingMode, wants: readonly LayoutServerWant[], ca
       const others = placements.slice(1).map(fp).sort((a, b) => b - a).slice(0, replicas - 1);
       const util = planner.maxUtil({ ...placements[0]!, cards: [smallest] }, () => others);
       if (util === undefined || util < mainMin) continue;
-      placements[0] = planner.place(wants[0]!, mv, 1, cards, util, mainMin);
+      placements[0] = planner.place(wants[0]!, mv, 1, cards, util, mainMin, smallest);
       const worst = [...placements].sort((a, b) => fp(b) - fp(a)).slice(0, replicas);
       if (worst.reduce((s, p) => s + fp(p), 0) > smallest.memoryGiB) continue;
       out.push(buildLayout(mode, replicas, placements, [{ card: smallest, servers: worst }], planner));

@@ -10,10 +10,9 @@ import {
 } from "@llm-platform/capacity";
 
 const GiB = 2 ** 30;
-const awq = lookupModel("hugging-quants/Meta-Llama-3.1-8B-Instruct-AWQ-INT4");
-
-/** The prod `llm` server of issue #14 on the seed host's card. */
+/** The prod `llm` server of issue #14 on the seed host's card (looked up per call: nothing runs while mocha loads the file). */
 function prodLlm(vllm: Partial<EstimateInput["vllm"]> = {}, gpu: EstimateInput["gpu"] = { totalMemoryGiB: 9.78, product: "NVIDIA-GeForce-RTX-3080" }): EstimateInput {
+  const awq = lookupModel("hugging-quants/Meta-Llama-3.1-8B-Instruct-AWQ-INT4");
   return {
     model: awq.architecture,
     dtype: awq.dtype,

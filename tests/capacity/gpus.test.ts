@@ -119,3 +119,31 @@ describe("GPU catalog by nvidia.com/gpu.product", () => {
     assert.match(over.warning!, /torch\.cuda\.mem_get_info/);
   });
 });
+
+describe("GPU label matching, exactly", () => {
+  it("trims blanks around a label and strips only a leading NVIDIA- prefix", () => {
+    assert.equal(lookupGpu("  NVIDIA-GeForce-RTX-3080\n").id, "NVIDIA-GeForce-RTX-3080");
+    assert.equal(lookupGpu(" Tesla-T4-SHARED ").id, "Tesla-T4");
+    assert.throws(() => lookupGpu("Tesla-NVIDIA-T4"), /GPU product "Tesla-NVIDIA-T4" is not in the GPU catalog/);
+  });
+
+  it("lists the known labels once each, comma-separated, in catalog order", () => {
+    assert.throws(
+      () => lookupGpu("Acme-1"),
+      (e: unknown) =>
+        e instanceof CapacityInputError &&
+        e.name === "CapacityInputError" &&
+        e.message.includes("known nvidia.com/gpu.product values: NVIDIA-GeForce-RTX-3060, NVIDIA-GeForce-RTX-3080, NVIDIA-GeForce-RTX-3090, NVIDIA-GeForce-RTX-4060-Ti, "),
+    );
+  });
+
+  it("warns with the card's source and the remedy when an override claims more than CUDA reports", () => {
+    const warning = checkMemoryOverride(lookupGpu("Tesla-T4"), 15)!.warning!;
+    assert.equal(
+      warning,
+      "gpuMemoryGiB 15 exceeds the 14.38 GiB CUDA reports for a T4 (measured: " +
+        lookupGpu("Tesla-T4").source +
+        "); plans made with it may not start. Remove the override or set it to torch.cuda.mem_get_info()[1] / 2**30 measured on the node",
+    );
+  });
+});

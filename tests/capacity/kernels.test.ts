@@ -1,9 +1,9 @@
 import { strict as assert } from "node:assert";
 import {
   AttentionBackend,
+  MODEL_CATALOG,
   attentionPriority,
   lookupGpu,
-  lookupModel,
   planKernels,
   selectAttentionBackend,
   type AttentionBackend as Backend,
@@ -74,7 +74,8 @@ describe("weight kernels per compute capability (vLLM v0.19.0 get_min_capability
 });
 
 describe("kernels for layouts the catalog may gain", () => {
-  const awq = lookupModel(AWQ);
+  // Read from MODEL_CATALOG, not through lookupModel: nothing of the capacity package runs while mocha loads the file.
+  const awq = MODEL_CATALOG[AWQ]!;
   it("uses the plain AWQ/GPTQ kernels for group sizes Marlin lacks (Marlin: -1, 32, 64, 128)", () => {
     const g256 = { ...awq, quantization: { method: "awq" as const, bits: 4 as const, groupSize: 256 } };
     const plan = planKernels(g256, { kvCacheDtype: "auto" }, cc(8, 6));
@@ -205,5 +206,132 @@ describe("KV cache dtype per attention backend", () => {
     assert.equal(plan.attentionBackend, undefined);
     assert.match(plan.notes[0]!, /pooling model without a KV cache/);
     assert.deepEqual(planKernels("BAAI/bge-reranker-v2-m3", { kvCacheDtype: "auto" }, cc(7, 5)).notes, []);
+  });
+});
+
+describe("kernel plans named exactly, per path", () => {
+  const entry = (id: string) => MODEL_CATALOG[id]!;
+  const withQuant = (q: (typeof MODEL_CATALOG)[string]["quantization"]) => ({ ...entry(AWQ), quantization: q });
+
+  it("names the weight kernel of each quantization path", () => {
+    assert.equal(planKernels(LLAMA, { kvCacheDtype: "auto" }, cc(8, 6)).weightKernel, "16-bit GEMM (cuBLAS)");
+    assert.equal(planKernels(AWQ, { kvCacheDtype: "auto" }, cc(8, 6)).weightKernel, "Marlin W4A16 (awq_marlin)");
+    assert.equal(planKernels(GPTQ, { kvCacheDtype: "auto" }, cc(8, 6)).weightKernel, "Marlin W4A16 (gptq_marlin)");
+    assert.equal(planKernels(GPTQ, { kvCacheDtype: "auto" }, cc(7, 0)).weightKernel, "ExLlama GPTQ (gptq)");
+    assert.equal(planKernels(withQuant({ method: "awq", bits: 4, groupSize: 256 }), { kvCacheDtype: "auto" }, cc(8, 6)).weightKernel, "AWQ GEMM (awq)");
+    assert.equal(planKernels(LLAMA, { kvCacheDtype: "auto", runtimeQuantization: "fp8" }, cc(8, 9)).weightKernel, "FP8 W8A8 (CUTLASS)");
+    assert.equal(planKernels(LLAMA, { kvCacheDtype: "auto", runtimeQuantization: "fp8" }, cc(8, 6)).weightKernel, "FP8 Marlin W8A16 (weight-only)");
+    assert.equal(planKernels(withQuant({ method: "w8a8", bits: 8 }), { kvCacheDtype: "auto" }, cc(8, 6)).weightKernel, "INT8 W8A8 (compressed-tensors)");
+    for (const [model, cap] of [
+      [LLAMA, cc(6, 9)],
+      [AWQ, cc(7, 4)],
+      [GPTQ, cc(5, 9)],
+    ] as const) {
+      const plan = planKernels(model, { kvCacheDtype: "auto" }, cap);
+      assert.equal(plan.weightKernel, "none", `${model} on ${cap.major}.${cap.minor}`);
+      assert.equal(plan.runnable, false);
+      assert.deepEqual(plan.notes.filter((n) => /activations/.test(n)), [], "no dtype juggling for a kernel that cannot run");
+    }
+    assert.equal(planKernels(withQuant({ method: "w8a8", bits: 8 }), { kvCacheDtype: "auto" }, cc(7, 4)).weightKernel, "none");
+    assert.equal(planKernels(LLAMA, { kvCacheDtype: "auto", runtimeQuantization: "fp8" }, cc(7, 4)).weightKernel, "none");
+  });
+
+  it("keeps the requested activation dtype when a weight kernel cannot run (nothing to adapt it to)", () => {
+    const plan = planKernels(AWQ, { kvCacheDtype: "auto", dtype: "float16" }, cc(7, 0));
+    assert.equal(plan.runnable, false);
+    assert.equal(plan.flags.dtype, "float16");
+    assert.equal(plan.flags.quantization, undefined);
+  });
+
+  it("runs the plain AWQ kernel exactly from 7.5 for group sizes Marlin lacks, and the plain GPTQ kernel there without a Turing note", () => {
+    const g256 = withQuant({ method: "awq", bits: 4, groupSize: 256 });
+    const t4 = planKernels(g256, { kvCacheDtype: "auto" }, cc(7, 5));
+    assert.equal(t4.runnable, true);
+    assert.equal(t4.flags.quantization, "awq");
+    assert.deepEqual(t4.notes, ["group size 256 is not a Marlin group size; using the plain AWQ kernel"]);
+    const gptq256 = planKernels(withQuant({ method: "gptq", bits: 4, groupSize: 256 }), { kvCacheDtype: "auto" }, cc(7, 5));
+    assert.equal(gptq256.flags.quantization, "gptq");
+    assert.deepEqual(gptq256.notes, [], "7.5 has Marlin: the group size, not the card, picks the plain kernel");
+  });
+
+  it("keeps 32-bit activations for 16-bit weights, and 16-bit ones for the 4-bit and 8-bit kernels that take them", () => {
+    assert.equal(planKernels(LLAMA, { kvCacheDtype: "auto", dtype: "float32" }, cc(8, 6)).flags.dtype, "float32");
+    assert.equal(planKernels(GPTQ, { kvCacheDtype: "auto", dtype: "bfloat16" }, cc(8, 6)).flags.dtype, "bfloat16");
+    for (const cap of [cc(8, 9), cc(8, 6)]) {
+      assert.equal(planKernels(LLAMA, { kvCacheDtype: "auto", runtimeQuantization: "fp8" }, cap).flags.dtype, "bfloat16");
+      assert.equal(planKernels(LLAMA, { kvCacheDtype: "auto", runtimeQuantization: "fp8", dtype: "float16" }, cap).flags.dtype, "float16");
+    }
+    const w8 = withQuant({ method: "w8a8", bits: 8 });
+    assert.equal(planKernels(w8, { kvCacheDtype: "auto", dtype: "bfloat16" }, cc(8, 6)).flags.dtype, "bfloat16");
+    assert.equal(planKernels(w8, { kvCacheDtype: "auto", dtype: "float16" }, cc(8, 6)).flags.dtype, "float16");
+  });
+
+  it("prefers float16 when a kernel refuses the requested dtype, even where bfloat16 is listed first", () => {
+    const fp8 = planKernels(LLAMA, { kvCacheDtype: "auto", runtimeQuantization: "fp8", dtype: "float32" }, cc(8, 9));
+    assert.equal(fp8.flags.dtype, "float16");
+    assert.deepEqual(fp8.notes, ["FP8 W8A8 (CUTLASS) takes bfloat16/float16 activations, not float32; using float16"]);
+    const marlinFp8 = planKernels(LLAMA, { kvCacheDtype: "auto", runtimeQuantization: "fp8" }, cc(8, 6));
+    assert.deepEqual(marlinFp8.notes, ["no FP8 tensor cores below 8.9: vLLM runs FP8 weights weight-only through Marlin (same memory)"]);
+  });
+
+  it("turns bfloat16 into float16 below 8.0 with one note, not two", () => {
+    const t4 = planKernels(LLAMA, { kvCacheDtype: "auto" }, cc(7, 5));
+    assert.equal(t4.flags.dtype, "float16");
+    assert.deepEqual(t4.notes, ["bfloat16 needs compute capability 8.0 (vLLM refuses --dtype bfloat16 on 7.5); using float16"]);
+  });
+
+  it("names the model and the bare capability in a problem, and suggests only builds that run there", () => {
+    const w8 = planKernels(withQuant({ method: "w8a8", bits: 8 }), { kvCacheDtype: "auto" }, cc(7, 4));
+    assert.equal(w8.problems[0]!.message, `${AWQ}: INT8 W8A8 weights need compute capability 7.5; compute capability 7.4 has 7.4`);
+    // On 6.5 only the GPTQ build runs (ExLlama from 6.0); the 16-bit build needs 7.0.
+    const pascal = planKernels(AWQ, { kvCacheDtype: "auto" }, cc(6, 5));
+    assert.equal(pascal.problems[0]!.fix, "serve another build of meta-llama/Llama-3.1-8B-Instruct from the catalog: RedHatAI/Meta-Llama-3.1-8B-Instruct-quantized.w4a16");
+    const volta = planKernels(AWQ, { kvCacheDtype: "auto" }, cc(7, 0));
+    assert.equal(
+      volta.problems[0]!.fix,
+      "serve another build of meta-llama/Llama-3.1-8B-Instruct from the catalog: meta-llama/Llama-3.1-8B-Instruct or RedHatAI/Meta-Llama-3.1-8B-Instruct-quantized.w4a16",
+    );
+  });
+
+  it("asks for a newer card when the image's backends cannot run attention at all", () => {
+    const plan = planKernels(AWQ, { kvCacheDtype: "auto" }, lookupGpu("Tesla-T4"), { attentionBackends: [AttentionBackend.FlashAttn] });
+    assert.equal(plan.runnable, false);
+    assert.deepEqual(plan.problems, [
+      {
+        setting: "kvCacheDtype",
+        message:
+          `attention for ${AWQ} has no runnable attention backend on T4 (compute capability 7.5): ` +
+          "FlashAttention needs 8.0; FLASHINFER is not in the image; TRITON_ATTN is not in the image; FLEX_ATTENTION is not in the image",
+        fix: "use a card of compute capability 8.0 or newer",
+      },
+    ]);
+  });
+
+  it("suggests the 16-bit KV cache, not FlashInfer, where FlashInfer could not run fp8 either", () => {
+    const t4 = planKernels(AWQ, { kvCacheDtype: "fp8" }, lookupGpu("Tesla-T4"), { attentionBackends: NO_FLASHINFER });
+    assert.equal(t4.problems[0]!.fix, "set kvCacheDtype: auto (a 16-bit KV cache: half the tokens per GiB)");
+    assert.match(t4.problems[0]!.message, /^an fp8 \(e4m3\) KV cache for .* has no runnable attention backend on T4/);
+  });
+
+  it("notes the FlashInfer-only fp8 path only below 8.9, and never for a 16-bit cache", () => {
+    assert.deepEqual(planKernels(AWQ, { kvCacheDtype: "auto" }, lookupGpu("Tesla-T4")).notes, []);
+    assert.equal(planKernels(AWQ, { kvCacheDtype: "auto" }, lookupGpu("Tesla-T4")).attentionBackend, AttentionBackend.FlashInfer);
+    const ada = planKernels(AWQ, { kvCacheDtype: "fp8" }, cc(8, 9));
+    assert.equal(ada.attentionBackend, AttentionBackend.FlashInfer, "FlashAttention keeps fp8 only on Hopper");
+    assert.deepEqual(ada.notes, [], "Triton could run it too from 8.9");
+    assert.deepEqual(planKernels(AWQ, { kvCacheDtype: "fp8" }, cc(10, 0)).notes, []);
+  });
+
+  it("bounds FlashInfer below at exactly 7.5, and names each backend's refusal", () => {
+    assert.equal(selectAttentionBackend(cc(7, 5), 128, "float16", "auto").backend, AttentionBackend.FlashInfer);
+    assert.equal(selectAttentionBackend(cc(7, 4), 128, "float16", "auto").backend, AttentionBackend.Triton);
+    assert.deepEqual(selectAttentionBackend(cc(8, 6), 100, "float16", "auto").refusals, ["FlashAttention has no head size 100", "FlashInfer has no head size 100"]);
+    assert.deepEqual(selectAttentionBackend(cc(8, 6), 128, "float32", "auto").refusals, ["FlashAttention has no float32", "FlashInfer has no float32"]);
+    assert.deepEqual(selectAttentionBackend(cc(7, 5), 128, "float16", "fp8").refusals, [
+      "FlashAttention needs 8.0",
+      "FlashInfer's fp8 paged prefill fails on 7.5 (flashinfer-ai/flashinfer#3620)",
+      "Triton's fp8e4nv needs 8.9 (vllm-project/vllm#26431)",
+      "FlexAttention has no fp8 KV cache",
+    ]);
   });
 });
