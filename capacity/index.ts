@@ -7,5 +7,3 @@ export * from "./planning";
 export * from "./layouts";
 export * from "./vllmArgs";
 export * from "./fromArgs";
-export * from "./quantity";
-export * from "./workloadShapes";

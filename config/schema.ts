@@ -1,5 +1,6 @@
 import { z } from "zod";
-import { GPU_CATALOG, MODEL_CATALOG, gpuVariants, isDigestPinned, lookupModel } from "@llm-platform/capacity";
+import { GPU_CATALOG, MODEL_CATALOG, gpuVariants, lookupModel } from "@llm-platform/capacity";
+import { isDigestPinned } from "@llm-platform/kube";
 import { parseCron, CronError } from "../policies/cron";
 import { parseByteQuantity, parseQuantity } from "./quantity";
 import { edgeConfigSchema } from "./edgeSchema";

@@ -281,20 +281,6 @@ export const equivalentMutants = [
     ],
   },
   {
-    file: "capacity/quantity.ts",
-    reason: "Of the valid quantities only the milli suffix contains a lower-case m, always at the end; strings with an m elsewhere are refused by parseQuantity anyway.",
-    mutants: [
-      ["Regex", "/m$/", "/m/"],
-    ],
-  },
-  {
-    file: "capacity/quantity.ts",
-    reason: "For undefined, Math.round(undefined * 1000) is NaN and Number.isInteger(NaN) is false, so the result is undefined either way.",
-    mutants: [
-      ["ConditionalExpression", "bytes !== undefined", "true"],
-    ],
-  },
-  {
     file: "capacity/vllmArgs.ts",
     reason: "Number(undefined) is NaN, which the finiteness check turns into undefined as the early return does.",
     mutants: [

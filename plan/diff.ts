@@ -2,7 +2,8 @@ import { execFileSync } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, relative, resolve } from "node:path";
-import { estimateInputFromArgs, parseByteQuantity, parseVllmArgs, podSpecIn, weightsBytes, WORKLOAD_KINDS } from "@llm-platform/capacity";
+import { estimateInputFromArgs, parseVllmArgs, weightsBytes } from "@llm-platform/capacity";
+import { parseByteQuantity, podSpecIn, WORKLOAD_KINDS } from "@llm-platform/kube";
 import { ConfigError, fromPulumiConfig, parsePlatformConfig } from "../config/load";
 import type { PlatformConfig } from "../config/schema";
 import {

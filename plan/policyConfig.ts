@@ -1,4 +1,4 @@
-import { GiB, parseByteQuantity, parseQuantity } from "@llm-platform/capacity";
+import { GiB, parseByteQuantity, parseQuantity } from "@llm-platform/kube";
 import type { Policy } from "@pulumi/policy";
 import type { PlatformConfig } from "../config/schema";
 import { configFor, DEFAULT_POLICY_CONFIG, type HostPolicyConfig, type PolicySettings } from "../policies/config";

@@ -1,4 +1,4 @@
-import { podSpecIn } from "@llm-platform/capacity";
+import { podSpecIn } from "@llm-platform/kube";
 import type { PlatformConfig } from "../config/schema";
 import { chartName, producedSecret } from "../policies/ordering";
 import type { SynthesizedResource } from "./synthesize";
@@ -164,7 +164,7 @@ export function prerequisites(resources: SynthesizedResource[], config?: Platfor
       label: { key, value },
       why: `${listOf(who)} run only on nodes labelled ${pair}`,
       howToCreate: nfd
-        ? `Node Feature Discovery sets it on nodes with an NVIDIA PCI device (vendor 10de)${nfdDeployed ? "; the device plugin chart deploys NFD (gfd.enabled), so it appears about a minute into the first \`pulumi up\`" : ""}. Without NFD: \`kubectl label node <gpu-node> ${pair}\``
+        ? `Node Feature Discovery sets it on nodes with an NVIDIA PCI device (vendor 10de)${nfdDeployed ? "; the device plugin chart deploys NFD (gfd.enabled), so it appears about a minute into the first `pulumi up`" : ""}. Without NFD: \`kubectl label node <gpu-node> ${pair}\``
         : hostname
           ? `the kubelet sets ${HOSTNAME_LABEL} to the node's name: name the GPU node ${value} in llm-platform:host.nodes exactly as \`kubectl get nodes -L ${HOSTNAME_LABEL}\` shows it (the servers' placement pins their pods to it)`
           : `\`kubectl label node <gpu-node> ${pair}\`, or set llm-platform:host.gpuNodeSelector to a label the GPU nodes carry`,

@@ -1,4 +1,4 @@
-import { WORKLOAD_KINDS, podSpecIn } from "@llm-platform/capacity";
+import { WORKLOAD_KINDS, podSpecIn } from "@llm-platform/kube";
 import type { PolicyViolation } from "../policies/evaluate";
 import { cidrContains, type EndpointRef, type FlowPlan, type GuardedTarget, type NeededFlow, type PodRef } from "../platform/flows";
 

@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync, readdirSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { parse, parseDocument } from "yaml";
 
@@ -23,7 +23,6 @@ export function projectName(root: string): string {
 }
 
 export function availableStacks(root: string): string[] {
-  const { readdirSync } = require("node:fs") as typeof import("node:fs");
   return readdirSync(root)
     .map((f: string) => /^Pulumi\.(.+)\.yaml$/.exec(f)?.[1])
     .filter((s: string | undefined): s is string => s !== undefined)

@@ -108,10 +108,12 @@ interface ResourceInternals {
  * `getAllTransitivelyReferencedResources` replaces a component by its custom descendants
  * (runtime/dependsOn.js; pulumi/pulumi#1743, #7542): depending on a component waits for all of them.
  */
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- an internal module of @pulumi/pulumi without typings of its own
 const dependsOnRuntime = require("@pulumi/pulumi/runtime/dependsOn") as {
   gatherExplicitDependencies(dependsOn: unknown): Promise<pulumi.Resource[]>;
   getAllTransitivelyReferencedResources(resources: Set<pulumi.Resource>, exclude: Set<pulumi.Resource>): Promise<pulumi.Resource[]>;
 };
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- an internal module of @pulumi/pulumi without typings of its own
 const rpcRuntime = require("@pulumi/pulumi/runtime/rpc") as {
   serializeResourceProperties(label: string, props: pulumi.Inputs, opts?: object): Promise<[Record<string, unknown>, Map<string, Set<pulumi.Resource>>]>;
 };
@@ -251,6 +253,7 @@ export async function synthesize(options: SynthesisOptions): Promise<Synthesis> 
       return undefined;
     });
     delete require.cache[options.program];
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- the program is loaded afresh per run (its require cache entry is dropped above)
     const exported = require(options.program) as Record<string, unknown>;
     outputs = { ...exported };
     return exported;
@@ -293,6 +296,7 @@ export async function synthesize(options: SynthesisOptions): Promise<Synthesis> 
 
 /** Lets every pending registration reach the mocks (outputs resolve asynchronously). */
 async function waitForRegistrations(): Promise<void> {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- an internal module of @pulumi/pulumi without typings of its own
   const settings = require("@pulumi/pulumi/runtime/settings") as { waitForRPCs?: () => Promise<void> };
   if (settings.waitForRPCs) await settings.waitForRPCs();
   for (let i = 0; i < 3; i++) await new Promise((resolve) => setImmediate(resolve));

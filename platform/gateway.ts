@@ -260,6 +260,7 @@ export function bitwardenArgs(config: PlatformConfig, sdkServerUrl: pulumi.Input
 
 /** Warnings (with the `pulumi config set --secret` fix) for credentials written in plain text in the stack file. */
 export function credentialWarnings(all: Record<string, string> = pulumi.runtime.allConfig()): string[] {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- an internal module of @pulumi/pulumi (isConfigSecret) without typings of its own
   const runtimeConfig = require("@pulumi/pulumi/runtime/config") as { isConfigSecret?: (key: string) => boolean };
   const isSecret = (key: string) => runtimeConfig.isConfigSecret?.(key) ?? false;
   return plainTextCredentialWarnings(fromPulumiConfig(all), isSecret).map((w) => `${w.path}: ${w.message}`);

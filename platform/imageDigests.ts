@@ -1,4 +1,4 @@
-import { WORKLOAD_KINDS, isDigestPinned, podSpecIn } from "@llm-platform/capacity";
+import { WORKLOAD_KINDS, isDigestPinned, podSpecIn } from "@llm-platform/kube";
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 

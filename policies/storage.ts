@@ -1,5 +1,5 @@
 import type { StackValidationPolicy } from "@pulumi/policy";
-import { parseByteQuantity } from "@llm-platform/capacity";
+import { parseByteQuantity } from "@llm-platform/kube";
 import { hostConfigSchema, hostFrom } from "./config";
 import { GiB, workloads, type ResourceLike } from "./workloads";
 

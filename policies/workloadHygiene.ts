@@ -1,4 +1,4 @@
-import { isDigestPinned } from "@llm-platform/capacity";
+import { isDigestPinned } from "@llm-platform/kube";
 import { protectedStacksConfigSchema, stackOf, startupProbeConfigSchema } from "./config";
 import { workloadPolicy } from "./workloadPolicy";
 import { vllmArgsOf } from "./workloads";

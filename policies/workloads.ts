@@ -1,4 +1,4 @@
-import { WORKLOAD_KINDS, parseByteQuantity, parseQuantity, podSpecIn } from "@llm-platform/capacity";
+import { WORKLOAD_KINDS, parseByteQuantity, parseQuantity, podSpecIn } from "@llm-platform/kube";
 
 /** Just what the policies read from a resource: its type, name, URN, inputs and options. */
 export interface ResourceLike {
@@ -10,7 +10,7 @@ export interface ResourceLike {
 }
 
 export const GPU_RESOURCES = ["nvidia.com/gpu", "nvidia.com/gpu.shared"];
-export { GiB } from "@llm-platform/capacity";
+export { GiB } from "@llm-platform/kube";
 
 /** A workload's pod template, how many pods it runs at once and how many a rollout adds. */
 export interface Workload {

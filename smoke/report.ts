@@ -60,6 +60,7 @@ export function formatSummary(report: SmokeReport): string {
   return `${lines.join("\n")}\n`;
 }
 
+// eslint-disable-next-line no-control-regex -- XML 1.0 Char production: tab, LF and CR are the control characters it allows
 const XML_INVALID = /[^\x09\x0A\x0D\x20-\uD7FF\uE000-\uFFFD]/g;
 function xml(text: string): string {
   return text.replace(XML_INVALID, "").replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;").replace(/'/g, "&apos;");

@@ -1,5 +1,6 @@
 import { strict as assert } from "node:assert";
-import { estimateInputFromArgs, estimateMemory, podSpecIn } from "@llm-platform/capacity";
+import { estimateInputFromArgs, estimateMemory } from "@llm-platform/capacity";
+import { podSpecIn } from "@llm-platform/kube";
 import { parsePlatformConfig } from "../../config/load";
 import { DEFAULT_LOAD_BANDWIDTH_MIBPS, diffPlans, type PlanDiff } from "../../plan/diff";
 import type { SynthesizedResource } from "../../plan/synthesize";

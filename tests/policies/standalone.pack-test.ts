@@ -12,12 +12,13 @@ import { PROJECT_ROOT } from "../fixtures/stacks";
 /*
  * `npm run test:pack-standalone` (not part of `npm test`: it installs ~240 packages from the npm
  * registry, 30-90 s). The policy pack installed on its own, the way `pulumi policy publish` ships it
- * and a CI runner or the Pulumi service installs it: the capacity package as a published tarball
- * (`npm pack capacity/`), the pack folder copied out of the repository with its own lockfile, no
- * workspace and no path into the monorepo. Then the engine's way of starting it (policyPackHost.ts).
+ * and a CI runner or the Pulumi service installs it: the capacity model and the Kubernetes helpers as
+ * published tarballs (`npm pack capacity/`, `npm pack kube/`), the pack folder copied out of the
+ * repository with its own lockfile, no workspace and no path into the monorepo. Then the engine's way
+ * of starting it (policyPackHost.ts).
  *
- * UPDATE_PACK_LOCK=1 rewrites policies/package-lock.json from this install (the capacity entry as the
- * registry version with the tarball's integrity); without it the committed lockfile must match.
+ * UPDATE_PACK_LOCK=1 rewrites policies/package-lock.json from this install (the local packages' entries
+ * as registry versions with the tarballs' integrity); without it the committed lockfile must match.
  */
 
 const PACK_DIR = join(PROJECT_ROOT, "policies");
@@ -26,14 +27,18 @@ const npm = (cwd: string, ...args: string[]) => execFileSync("npm", args, { cwd,
 const readJson = (file: string) => JSON.parse(readFileSync(file, "utf8"));
 
 type Lock = { packages: Record<string, Record<string, any>> };
-const CAPACITY = "@llm-platform/capacity";
+/** The monorepo's packages the pack depends on by version, each with its folder. */
+const LOCAL = { "@llm-platform/capacity": "capacity", "@llm-platform/kube": "kube" } as const;
+type Tarball = { filename: string; version: string; integrity: string };
 
-/** The lockfile the pack commits: the capacity package as a registry dependency of its version. */
-function committedForm(lock: Lock, capacity: { version: string; integrity: string }): Lock {
+/** The lockfile the pack commits: each local package as a registry dependency of its version. */
+function committedForm(lock: Lock, tarballs: Record<string, Tarball>): Lock {
   const copy = structuredClone(lock);
-  copy.packages[""]!.dependencies[CAPACITY] = capacity.version;
-  const installed = copy.packages[`node_modules/${CAPACITY}`]!;
-  copy.packages[`node_modules/${CAPACITY}`] = { version: capacity.version, integrity: capacity.integrity, license: installed.license };
+  for (const [name, tarball] of Object.entries(tarballs)) {
+    copy.packages[""]!.dependencies[name] = tarball.version;
+    const installed = copy.packages[`node_modules/${name}`]!;
+    copy.packages[`node_modules/${name}`] = { version: tarball.version, integrity: tarball.integrity, license: installed.license };
+  }
   return copy;
 }
 
@@ -41,15 +46,17 @@ describe("policy pack installed on its own", function () {
   this.timeout(600_000);
   let tmp: string;
   let packDir: string;
-  let capacity: { filename: string; version: string; integrity: string };
+  const tarballs: Record<string, Tarball> = {};
   let pack: RunningPack | undefined;
 
   before(() => {
     tmp = mkdtempSync(join(tmpdir(), "llm-platform-pack-"));
-    [capacity] = JSON.parse(npm(PROJECT_ROOT, "pack", "./capacity", "--pack-destination", tmp, "--json"));
     packDir = join(tmp, "policies");
     cpSync(PACK_DIR, packDir, { recursive: true, filter: (src) => !relative(PACK_DIR, src).split("/").includes("node_modules") });
-    npm(packDir, "pkg", "set", `dependencies.${CAPACITY}=file:../${capacity.filename}`);
+    for (const [name, folder] of Object.entries(LOCAL)) {
+      [tarballs[name]] = JSON.parse(npm(PROJECT_ROOT, "pack", `./${folder}`, "--pack-destination", tmp, "--json"));
+      npm(packDir, "pkg", "set", `dependencies.${name}=file:../${tarballs[name]!.filename}`);
+    }
     npm(packDir, "install", "--ignore-scripts", "--no-audit", "--no-fund");
   });
   after(async () => {
@@ -57,28 +64,32 @@ describe("policy pack installed on its own", function () {
     if (tmp) rmSync(tmp, { recursive: true, force: true });
   });
 
-  it("depends on the capacity package by version and on the TypeScript the policy host needs", () => {
+  it("depends on the capacity and kube packages by version and on the TypeScript the policy host needs", () => {
     const manifest = readJson(join(PACK_DIR, "package.json"));
-    assert.equal(manifest.dependencies[CAPACITY], readJson(join(PROJECT_ROOT, "capacity", "package.json")).version);
-    assert.equal(capacity.version, manifest.dependencies[CAPACITY]);
+    for (const [name, folder] of Object.entries(LOCAL)) {
+      assert.equal(manifest.dependencies[name], readJson(join(PROJECT_ROOT, folder, "package.json")).version, name);
+      assert.equal(tarballs[name]!.version, manifest.dependencies[name], name);
+    }
     // Without them run-policy-pack falls back to its vendored typescript@3.8.3 / ts-node@7 (tsutils.js).
     for (const dep of ["typescript", "ts-node"]) assert.equal(readJson(join(packDir, "node_modules", dep, "package.json")).version, manifest.dependencies[dep], dep);
   });
 
-  it("installs the capacity package from its tarball, not as a link into the repository", () => {
-    const installed = join(packDir, "node_modules", CAPACITY);
-    assert.ok(lstatSync(installed).isDirectory() && !lstatSync(installed).isSymbolicLink());
-    assert.ok(require.resolve(CAPACITY, { paths: [packDir] }).startsWith(installed));
-    assert.equal(readJson(join(installed, "package.json")).private, undefined, "a private package cannot be published");
+  it("installs the capacity and kube packages from their tarballs, not as links into the repository", () => {
+    for (const name of Object.keys(LOCAL)) {
+      const installed = join(packDir, "node_modules", name);
+      assert.ok(lstatSync(installed).isDirectory() && !lstatSync(installed).isSymbolicLink(), name);
+      assert.ok(require.resolve(name, { paths: [packDir] }).startsWith(installed), name);
+      assert.equal(readJson(join(installed, "package.json")).private, undefined, `${name}: a private package cannot be published`);
+    }
   });
 
   it("has a committed lockfile that pins the same third-party packages", () => {
-    const installed = committedForm(readJson(join(packDir, "package-lock.json")), capacity);
+    const installed = committedForm(readJson(join(packDir, "package-lock.json")), tarballs);
     if (process.env.UPDATE_PACK_LOCK === "1") writeFileSync(LOCKFILE, `${JSON.stringify(installed, null, 2)}\n`);
     const committed = readJson(LOCKFILE) as Lock;
     assert.deepEqual(Object.keys(committed.packages).sort(), Object.keys(installed.packages).sort(), "policies/package-lock.json is stale: UPDATE_PACK_LOCK=1 npm run test:pack-standalone");
     for (const [path, entry] of Object.entries(installed.packages)) {
-      if (path === `node_modules/${CAPACITY}`) continue;
+      if (Object.keys(LOCAL).some((name) => path === `node_modules/${name}`)) continue;
       assert.deepEqual(committed.packages[path], entry, `${path} differs; UPDATE_PACK_LOCK=1 npm run test:pack-standalone`);
     }
   });

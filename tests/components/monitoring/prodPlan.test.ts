@@ -1,7 +1,7 @@
 import { strict as assert } from "node:assert";
 import { createHmac } from "node:crypto";
 import { parse } from "yaml";
-import { podSpecIn } from "@llm-platform/capacity";
+import { podSpecIn } from "@llm-platform/kube";
 import { kubernetesObject } from "../../../plan/manifests";
 import { validateObjects } from "../../../plan/validate";
 import { parsePlatformConfig } from "../../../config/load";

@@ -15,8 +15,3 @@ export const WORKLOAD_KINDS: Record<string, { kind: string; podSpecPath: readonl
 export function podSpecIn(type: string, props: Record<string, any> | undefined): Record<string, any> | undefined {
   return WORKLOAD_KINDS[type]?.podSpecPath.reduce<any>((node, key) => node?.[key], props ?? {});
 }
-
-/** True when an image reference names its content by digest (`repo[:tag]@sha256:<64 hex>`), not only by a movable tag. */
-export function isDigestPinned(image: string): boolean {
-  return /@sha256:[a-f0-9]{64}$/.test(image);
-}

@@ -1,5 +1,5 @@
 import { strict as assert } from "node:assert";
-import { WORKLOAD_KINDS, isDigestPinned, podSpecIn } from "@llm-platform/capacity";
+import { WORKLOAD_KINDS, isDigestPinned, podSpecIn } from "@llm-platform/kube";
 
 const POD = { containers: [{ name: "c", image: "busybox" }] };
 const template = { template: { spec: POD } };

@@ -1,5 +1,5 @@
 import { strict as assert } from "node:assert";
-import { GiB, formatGiB, parseByteQuantity, parseQuantity, requireQuantity } from "@llm-platform/capacity";
+import { GiB, formatGiB, parseByteQuantity, parseQuantity, requireQuantity } from "@llm-platform/kube";
 
 // Grammar: k8s.io/apimachinery/pkg/api/resource Quantity (suffixes: binarySI Ki..Ei, decimalSI m, k..E).
 describe("Kubernetes quantities as numbers", () => {
