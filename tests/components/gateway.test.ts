@@ -320,7 +320,7 @@ describe("LiteLLMGateway in the stacks", () => {
     }
     assert.deepEqual(
       config.model_list.map((m: any) => m.model_name),
-      ["chatbot", "rag", "code", "microservices", "embedding", "openai", "default"],
+      ["chatbot", "rag", "code", "microservices", "embedding", "reranker", "openai", "default"],
     );
     assert.deepEqual(config.model_list.find((m: any) => m.model_name === "openai").litellm_params, { model: "openai/gpt-4o-mini", api_key: "os.environ/OPENAI_API_KEY" });
   });
@@ -355,7 +355,7 @@ describe("LiteLLMGateway in the stacks", () => {
       assert.ok(key.tpm_limit > 0 && key.max_budget > 0 && key.budget_duration === "30d", JSON.stringify(key));
       assert.equal(key.metadata.managed_by, "llm-platform");
     }
-    assert.deepEqual(n8n.models, ["microservices", "code", "rag", "embedding"]);
+    assert.deepEqual(n8n.models, ["microservices", "code", "rag", "embedding", "reranker"], "the fixture's gateway.clients.n8n.models");
   });
 
   it("exports each client's key as one secret output and the master key only as the admin's", async () => {

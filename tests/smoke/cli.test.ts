@@ -66,8 +66,8 @@ describe("npm run smoke (post-deploy smoke test)", function () {
       assert.match(row(run.stdout, `adapter ${adapter} on its path route`), new RegExp(`^PASS .* 200 +\\d+ ms {2}answered "ok" in 1 token\\(s\\) via ${PROD_PATH_ROUTES[i]} → /v1$`));
       assert.match(row(run.stdout, `adapter ${adapter} through /v1`), /^PASS /);
     }
-    assert.equal(resultOf(run.stdout, "reranker"), "SKIP");
-    assert.match(row(run.stdout, "reranker"), /not served/);
+    // The prod fixture serves a reranker (servers.reranker, task score): ranked on /v1/rerank.
+    assert.match(row(run.stdout, "reranker reranker"), /^PASS .*POST \/v1\/rerank model=reranker .* 200 .*the relevant document first/);
     for (const https of ["certificate valid for the host", "plain HTTP redirects to HTTPS", "HSTS header on HTTPS answers"]) assert.match(row(run.stdout, https), /^SKIP .*https only/);
     assert.ok(!run.stdout.includes(KEY) && !run.stderr.includes(KEY), "the key is printed");
     assert.ok(!run.stdout.includes(QDRANT_TOKEN) && !run.stderr.includes(QDRANT_TOKEN), "the Qdrant token is printed");
@@ -203,7 +203,7 @@ describe("npm run smoke (post-deploy smoke test)", function () {
     const d = await start({ faults: { unlistedModel: "rag" } });
     const run = await smoke(base(d));
     assert.equal(run.code, 1);
-    assert.match(row(run.stdout, "model list names every adapter"), /^FAIL .*missing rag \(listed: chatbot, code, microservices, embedding, default\)/);
+    assert.match(row(run.stdout, "model list names every adapter"), /^FAIL .*missing rag \(listed: chatbot, code, microservices, embedding, reranker, default\)/);
   });
 
   it("fails embeddings whose size differs from the collection's", async () => {

@@ -82,8 +82,8 @@ export interface EdgeDoubleOptions {
   clientModels?: Record<string, string[]>;
   /** Qdrant client tokens: token → Qdrant client name. */
   qdrantTokens: Record<string, string>;
-  /** A reranker model the gateway serves. */
-  reranker?: string;
+  /** The reranker model the gateway serves: the prod fixture's `reranker` server unless given; null for none. */
+  reranker?: string | null;
   /** The reranker ranks the unrelated document first. */
   rerankerInverted?: boolean;
   faults?: EdgeFaults;
@@ -141,7 +141,8 @@ export async function startEdgeDouble(options: EdgeDoubleOptions): Promise<EdgeD
   const kind = options.implementation ?? "gateway-api";
   const calls: RecordedCall[] = [];
   const embeddingModels = ["embedding"];
-  const served = [...PROD_ADAPTERS, ...embeddingModels, ...(options.reranker ? [options.reranker] : []), "default"];
+  const reranker = options.reranker === undefined ? "reranker" : options.reranker;
+  const served = [...PROD_ADAPTERS, ...embeddingModels, ...(reranker ? [reranker] : []), "default"];
   // prod: edge.rateLimits rps 20 per address, perApiKey rps 40, burst ×5 (per replica halves of these).
   const limits = options.rateLimits ?? { perAddress: { rps: 20, burst: 100 }, ...(kind === "gateway-api" ? { perKey: { rps: 40, burst: 200 } } : {}) };
   const perAddress = limiter(limits.perAddress);
@@ -282,7 +283,7 @@ export async function startEdgeDouble(options: EdgeDoubleOptions): Promise<EdgeD
       });
     }
     if (rest === "rerank") {
-      if (model !== options.reranker) return withCors(liteLLMError(400, `${model} does not support rerank`));
+      if (model !== reranker) return withCors(liteLLMError(400, `${model} does not support rerank`));
       const docs: string[] = json.documents;
       const scores = docs.map((d) => (/capital/i.test(d) === !options.rerankerInverted ? 0.98 : 0.01));
       const results = scores.map((relevance_score, index) => ({ index, relevance_score })).sort((a, b) => b.relevance_score - a.relevance_score);

@@ -29,7 +29,8 @@ describe("smoke targets from the stack config", () => {
     );
     assert.equal(t.v1Prefix, "/v1");
     assert.deepEqual(t.embedding, { model: "embedding", server: "embedding" });
-    assert.equal(t.reranker, undefined);
+    // servers.reranker has task score: the reranker target, exercised on /v1/rerank.
+    assert.deepEqual(t.reranker, { model: "reranker", server: "reranker" });
     // bge-m3 embeds into 1024 dimensions: the collection is created with that size.
     assert.deepEqual(t.vectorSearch, { prefix: "/vector-search", collection: "rag", vectorSize: 1024, endpoint: "query" });
     assert.deepEqual(t.cors?.origins, ["https://chat.example.com", "https://n8n.example.com"]);
@@ -83,7 +84,7 @@ function settings(baseUrl: URL): SmokeSettings {
 
 describe("the reranker, detected from servers.<name>.task", function () {
   this.timeout(20_000);
-  // The schema knows generate and embed today; a server with any other task (score, rerank) is the reranker.
+  // A server with task score is the reranker (prod has one; built here from the embedding server so the tests own its shape).
   const withReranker = (): PlatformConfig => {
     const config = prod();
     (config.servers as Record<string, unknown>)["reranker"] = { ...config.servers["embedding"]!, task: "score" };
@@ -107,7 +108,7 @@ describe("the reranker, detected from servers.<name>.task", function () {
   });
 
   it("fails naming the reranker's server when the gateway does not serve it", async () => {
-    const double = await startEdgeDouble({ keys: { [KEY]: "webui" }, qdrantTokens: { [QDRANT_TOKEN]: "webui" } });
+    const double = await startEdgeDouble({ keys: { [KEY]: "webui" }, qdrantTokens: { [QDRANT_TOKEN]: "webui" }, reranker: null });
     try {
       const t = smokeTargets(withReranker());
       const records = await runChecks(planChecks(t, settings(new URL(double.url))), settings(new URL(double.url)), { budgetMs: 30_000, redact: redactor([KEY]) });

@@ -166,7 +166,7 @@ describe("monitoring config and platform wiring", () => {
       });
       assert.deepEqual(on.gateway!.clients, [{ name: "webui", maxBudget: 25 }, { name: "n8n" }]);
       assert.equal(on.gateway!.replicas, 2);
-      assert.deepEqual(on.gateway!.models, ["chatbot", "rag", "code", "microservices", "embedding", "openai", "default"]);
+      assert.deepEqual(on.gateway!.models, ["chatbot", "rag", "code", "microservices", "embedding", "reranker", "openai", "default"]);
       assert.deepEqual(on.gateway!.adapters, [
         { name: "chatbot", path: "/chat/v1" },
         { name: "rag", path: "/rag/v1" },

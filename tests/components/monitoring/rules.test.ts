@@ -143,6 +143,7 @@ describe("Observability alert rules under Prometheus's own tools", function () {
         series: [
           { series: `up{namespace="llm-inference",service="vllm-llm",pod="vllm-llm-7c9d8-abcde"}`, values: "0+0x60" },
           { series: `up{namespace="llm-inference",service="vllm-embedding",pod="vllm-embedding-5f6b7-fghij"}`, values: "1+0x60" },
+          { series: `up{namespace="llm-inference",service="vllm-reranker",pod="vllm-reranker-8a9b0-pqrst"}`, values: "1+0x60" },
         ],
         checks: [
           { evalTime: `${startupMinutes - 1}m`, alertname: "VllmServerDown", expect: [] },
