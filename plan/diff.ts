@@ -250,11 +250,16 @@ export function podReferences(r: Pick<SynthesizedResource, "type" | "props">): P
   return refs;
 }
 
-/** Resource limits naming a GPU (`nvidia.com/gpu`, `nvidia.com/gpu.shared`, ...). */
+/**
+ * A workload on a GPU: resource limits naming one (`nvidia.com/gpu`, `nvidia.com/gpu.shared`, ...), or,
+ * under DRA, a container using one of the pod's ResourceClaims (`resources.claims`; the GPU is the claim's).
+ */
 function requestsGpu(r: SynthesizedResource): boolean {
   if (r.type === "docker:index/container:Container") return r.props.gpus !== undefined;
   const pod = podSpecIn(r.type, r.props);
-  return ((pod?.containers ?? []) as Props[]).some((c) => Object.keys({ ...c.resources?.limits, ...c.resources?.requests }).some((k) => /gpu/i.test(k)));
+  const containers = (pod?.containers ?? []) as Props[];
+  if ((pod?.resourceClaims ?? []).length > 0 && containers.some((c) => (c.resources?.claims ?? []).length > 0)) return true;
+  return containers.some((c) => Object.keys({ ...c.resources?.limits, ...c.resources?.requests }).some((k) => /gpu/i.test(k)));
 }
 
 /** The vLLM command line of a workload (container args, or a docker container's command), if any. */

@@ -33,7 +33,7 @@ describe("npm run test:mutation", () => {
 describe("each area's Stryker config", () => {
   const passes = [
     { pass: "capacity", folder: "capacity" },
-    { pass: "capacity-static", folder: "capacity" },
+    { pass: "capacity-static", folder: "kube" },
     { pass: "policies", folder: "policies" },
     { pass: "config", folder: "config" },
   ];

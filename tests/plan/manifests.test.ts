@@ -94,7 +94,8 @@ describe("manifests the program applies from a URL", () => {
       for (const s of Object.values<any>(c.servers)) delete s.placement;
       c.host.nodes["gpu-node"].gpuProduct = "NVIDIA-GeForce-RTX-3090";
     });
-    const plan = await planStack("prod", raw);
+    const synthesized = await planStack("prod", raw);
+    const plan = { ...synthesized, order: deployOrder(synthesized.resources) };
     const tree = renderManifests(plan.resources, { stack: "prod", order: plan.order });
     const root = parse(tree.contents.get("kustomization.yaml")!);
     const configFiles = plan.resources.filter((r) => r.type === "kubernetes:yaml/v2:ConfigFile");

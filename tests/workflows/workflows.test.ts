@@ -239,7 +239,7 @@ describe("CI workflows", () => {
   it("runs mutation testing weekly and on changes to the proof logic, one job per area, keeping the reports", () => {
     const wf = load("mutation.yml");
     assert.ok(wf.on.schedule?.[0]?.cron);
-    assert.deepEqual([...wf.on.pull_request.paths].sort(), ["capacity/**", "config/**", "policies/**"]);
+    assert.deepEqual([...wf.on.pull_request.paths].sort(), ["capacity/**", "config/**", "kube/**", "policies/**"]);
     const job = wf.jobs.mutation;
     assert.deepEqual(job.strategy.matrix.area, ["capacity", "policies", "config"]);
     assert.equal(job.strategy["fail-fast"], false);
