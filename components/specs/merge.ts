@@ -24,11 +24,3 @@ export type ChildOverride = { [key: string]: any };
 export function withOverride<T extends object>(spec: T, override: ChildOverride | undefined): T {
   return deepMerge(spec, override);
 }
-
-/** Legacy per-child function hooks (components not yet on the plain-override API). */
-export type Overrides<Specs> = { [K in keyof Specs]?: (spec: Specs[K]) => Specs[K] };
-
-export function applyOverride<Specs, K extends keyof Specs>(overrides: Overrides<Specs> | undefined, key: K, spec: Specs[K]): Specs[K] {
-  const override = overrides?.[key];
-  return override ? override(spec) : spec;
-}
