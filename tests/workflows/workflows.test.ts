@@ -142,7 +142,7 @@ describe("CI workflows", () => {
     assert.equal(uses(test, "actions/setup-node")[0].with["node-version-file"], ".nvmrc");
     assert.deepEqual(runs(test), ["npm ci --ignore-scripts", "npm test"]);
     assert.deepEqual([...ci.jobs.plan.strategy.matrix.stack].sort(), stacks);
-    assert.ok(runs(ci.jobs.plan).includes("npm run plan -- --stack ${{ matrix.stack }}"));
+    assert.ok(runs(ci.jobs.plan).some((r) => r.startsWith("npm run plan -- --stack ${{ matrix.stack }}")));
     assert.equal(uses(ci.jobs.plan, "actions/upload-artifact")[0].with.path, "out/${{ matrix.stack }}");
     assert.equal(ci.concurrency["cancel-in-progress"], true);
   });
@@ -183,6 +183,29 @@ describe("CI workflows", () => {
         }
         assert.ok(closure(name).includes("test"), `${name} deploys tested code`);
         assert.equal(job.environment, "production");
+      }
+    });
+
+    it("previews each pull request's change against its base branch in the plan job, failing on a refused change", () => {
+      const plan = ci.jobs.plan;
+      assert.equal(uses(plan, "actions/checkout")[0].with["fetch-depth"], 0, "the base ref's stack file must be in the clone");
+      const step = steps(plan).find((s) => String(s.run ?? "").includes("--base"))!;
+      assert.equal(step.if, "github.event_name == 'pull_request'");
+      assert.match(step.run, /npm run plan -- --stack "\$STACK" --base "origin\/\$BASE_REF"/);
+      assert.equal(step.env.BASE_REF, "${{ github.base_ref }}");
+      assert.match(step.run, /cat "out\/\$STACK\/changes\.md" >> "\$GITHUB_STEP_SUMMARY"/);
+      // The plan's exit code (1: a refused change or a mandatory violation) is the step's.
+      assert.match(step.run, /\|\| status=\$\?[\s\S]*exit "\$status"$/m);
+    });
+
+    it("checks the cluster's prerequisites with the doctor before every up, against the deploy kubeconfig", () => {
+      for (const stack of stacks) {
+        const [name, job] = deployJob(stack);
+        const all = steps(job);
+        const doctor = all.findIndex((s) => String(s.run ?? "").startsWith(`npm run doctor -- --stack ${stack} --kubeconfig "$RUNNER_TEMP/kubeconfig"`));
+        const up = all.findIndex((s) => String(s.uses ?? "").startsWith("pulumi/actions@") && s.with?.command === "up");
+        const kubeconfig = all.findIndex((s) => String(s.run ?? "").includes('> "$RUNNER_TEMP/kubeconfig"'));
+        assert.ok(kubeconfig >= 0 && kubeconfig < doctor && doctor < up, `${name}: kubeconfig ${kubeconfig}, doctor ${doctor}, up ${up}`);
       }
     });
 
