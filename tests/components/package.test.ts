@@ -1,6 +1,7 @@
 import { strict as assert } from "node:assert";
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
+import { readFileSync, readdirSync } from "node:fs";
+import { dirname, join, relative, resolve } from "node:path";
+import ts from "typescript";
 import { getPulumiComponents } from "@pulumi/pulumi/provider/experimental/provider";
 import { Analyzer, type AnalyzeResult } from "@pulumi/pulumi/provider/experimental/analyzer";
 import { PROJECT_ROOT } from "../fixtures/stacks";
@@ -111,6 +112,25 @@ describe("@llm-platform/components as a Pulumi component package", function () {
     assert.notEqual(pkg.private, true);
     assert.equal(pkg.main, "index.ts");
     assert.match(readFileSync(join(DIR, "PulumiPlugin.yaml"), "utf8"), /^runtime: nodejs$/m);
+  });
+
+  it("stands alone: imports only its own files and the packages its package.json declares (never the program's config/, platform/ or plan/)", () => {
+    const declared = new Set(Object.keys(pkg.dependencies));
+    const files = readdirSync(DIR, { recursive: true, encoding: "utf8" }).filter((f) => f.endsWith(".ts") && !f.split("/").includes("node_modules"));
+    assert.ok(files.length > 20, `${files.length} source files`);
+    const outside: string[] = [];
+    for (const file of files) {
+      for (const { fileName: spec } of ts.preProcessFile(readFileSync(join(DIR, file), "utf8"), true, true).importedFiles) {
+        if (spec.startsWith(".")) {
+          const target = resolve(dirname(join(DIR, file)), spec);
+          if (relative(DIR, target).startsWith("..")) outside.push(`${file}: ${spec}`);
+        } else if (!spec.startsWith("node:")) {
+          const name = spec.startsWith("@") ? spec.split("/").slice(0, 2).join("/") : spec.split("/")[0]!;
+          if (!declared.has(name)) outside.push(`${file}: ${spec} (not in components/package.json)`);
+        }
+      }
+    }
+    assert.deepEqual(outside, []);
   });
 
   it("exports exactly the components listed here", () => {
