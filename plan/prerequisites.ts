@@ -172,6 +172,8 @@ export function prerequisites(resources: SynthesizedResource[], config?: Platfor
   if (devicePlugin) addLabels(devicePlugin.props.values?.nodeSelector, `the ${devicePlugin.props.name ?? devicePlugin.name} DaemonSets`);
   const draDriver = resources.find((r) => chartName(r) === "dra-driver-nvidia-gpu");
   if (draDriver) addLabels(draDriver.props.values?.kubeletPlugin?.nodeSelector, `the ${draDriver.props.name ?? draDriver.name} kubelet plugin`);
+  const dcgmExporter = resources.find((r) => chartName(r) === "dcgm-exporter");
+  if (dcgmExporter) addLabels(dcgmExporter.props.values?.nodeSelector, `the ${dcgmExporter.props.name ?? dcgmExporter.name} DaemonSet`);
   // Who sets the NVIDIA label during the first up: the device plugin's NFD subchart, or NFD's own release.
   const nfdRelease = resources.find((r) => chartName(r) === "node-feature-discovery" && nfdLabelsNvidiaVendor(r.props.values));
   const nfdFrom = devicePlugin && (devicePlugin.props.values?.gfd?.enabled === true || devicePlugin.props.values?.nfd?.enabled === true)
