@@ -2,6 +2,8 @@ import { strict as assert } from "node:assert";
 import { parsePlatformConfig } from "../../config/load";
 import { nfdLabelsNvidiaVendor, podSecretReferences, prerequisites, type Prerequisite } from "../../plan/prerequisites";
 import { nodeFeatureDiscoveryValues } from "../../components/specs/modeAddons";
+import { prerequisiteLines } from "../../plan/report";
+import type { PlanResult } from "../../plan/runPlan";
 import { planStack } from "../fixtures/plans";
 import { stackConfig, variant } from "../fixtures/stacks";
 import { planned } from "./planned";
@@ -63,6 +65,25 @@ describe("prerequisites of the prod stack", () => {
     assert.match(of(list, "LoadBalancer")[0]!.why, /the Service NGINX Gateway Fabric provisions for each Gateway's data plane in ingress-nginx/);
     assert.deepEqual(of(list, "DNSRecord").map((d) => d.name), ["llm.example.com"]);
     assert.match(of(list, "DNSRecord")[0]!.why, /HTTP-01 at http:\/\/llm\.example\.com\/\.well-known\/acme-challenge/);
+  });
+});
+
+describe("the plan report's prerequisites", () => {
+  const label = (setDuringUp?: string): Prerequisite => ({ kind: "NodeLabel", name: "a=b", label: { key: "a", value: "b" }, why: "pods select it", howToCreate: "label it", ...(setDuringUp ? { setDuringUp } : {}) });
+  const storage: Prerequisite = { kind: "StorageClass", name: "fast", why: "claims", howToCreate: "create it" };
+  const lines = (list: Prerequisite[]) => prerequisiteLines({ stack: "s", prerequisites: list } as unknown as PlanResult);
+
+  it("counts only what must exist before up; a label set during up is listed apart, with who sets it", () => {
+    const out = lines([storage, label("nfd from r")]);
+    assert.equal(out[0], "Prerequisites (must exist before `pulumi up`; `npm run doctor -- --stack s` checks them): 1");
+    assert.deepEqual(out.slice(4), ["Set during `pulumi up` by what the stack installs (the doctor reports them pending until then): 1", "  - NodeLabel a=b: by nfd from r", "      why: pods select it"]);
+  });
+
+  it("a label nobody sets during up stays a prerequisite, and no set-during-up section appears", () => {
+    const out = lines([storage, label()]);
+    assert.match(out[0]!, /checks them\): 2$/);
+    assert.ok(out.includes("  - NodeLabel a=b"));
+    assert.ok(!out.some((l) => l.startsWith("Set during")));
   });
 });
 
