@@ -188,8 +188,8 @@ export interface ClusterAddonsArgs {
  * The cluster-wide operators a stack uses, and nothing it does not: cert-manager, External Secrets
  * (with Bitwarden's SDK server), the edge controller (ingress-nginx, or NGINX Gateway Fabric after the
  * Gateway API CRDs), the GPU device plugin (time-slicing, MPS) or NVIDIA's DRA driver (per-card
- * ResourceClaims) with Node Feature Discovery (after its CRDs) to label the GPU nodes, KEDA (serving modes' cron ScaledObjects) and, for monitoring, kube-prometheus-stack
- * and NVIDIA's DCGM exporter, each a pinned Helm release named after this component. Custom resources of these
+ * ResourceClaims) with Node Feature Discovery (after its CRDs) to label the GPU nodes, KEDA (serving
+ * modes' cron ScaledObjects) and, for monitoring, kube-prometheus-stack and NVIDIA's DCGM exporter, each a pinned Helm release named after this component. Custom resources of these
  * operators must wait for them: give
  * them `dependsOn: [addons]` — a component in `dependsOn` makes the engine wait for all of its
  * children. The External Secrets release waits for cert-manager when its SDK server needs a certificate
