@@ -27,8 +27,7 @@ const used = addonsUsed(config);
 const namespaces = deployNamespaces(
   {
     inference: servers.length > 0 ? { name: ns.inference, level: "restricted", holdsData: true } : undefined,
-    // The device plugin mounts host paths: the one namespace that needs the privileged level.
-    // The GPU operators (device plugin or DRA driver, DCGM exporter) mount host paths: the one namespace that needs the privileged level.
+    // The GPU operators (device plugin, or DRA driver and NFD's worker; DCGM exporter) mount host paths: the one namespace that needs the privileged level.
     devicePlugin: gpuOperatorsNamespaceUsed(config) ? { name: ns.devicePlugin, level: "privileged" } : undefined,
     gateway: { name: ns.gateway, level: "restricted", holdsData: true },
     data: { name: ns.data, level: "restricted", holdsData: true },

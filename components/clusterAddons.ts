@@ -17,7 +17,7 @@ import {
 import type { HstsSettings } from "./specs/edge";
 import { withOverride, type ChildOverride } from "./specs/merge";
 import { dcgmExporterValues, kubePrometheusStackValues } from "./specs/monitoringAddons";
-import { DRA_DRIVER_CHART, KEDA_CHART, draDriverValues, kedaValues } from "./specs/modeAddons";
+import { DRA_DRIVER_CHART, KEDA_CHART, NFD_CHART, draDriverValues, kedaValues, nfdReleaseCrdsUrl, nodeFeatureDiscoveryValues } from "./specs/modeAddons";
 
 /** cert-manager: Certificates, Issuers and the ACME solver. */
 export interface CertManagerAddon {
@@ -141,6 +141,24 @@ export interface DraDriverAddon {
   releaseOverride?: ChildOverride;
 }
 
+/**
+ * Node Feature Discovery: labels each node with an NVIDIA GPU `feature.node.kubernetes.io/pci-10de.present=true`,
+ * what the DRA driver's kubelet plugin, the DCGM exporter and the GPU pods select on by default. The
+ * device plugin brings its own (gfd); install this one with the DRA driver, never beside another NFD.
+ */
+export interface NodeFeatureDiscoveryAddon {
+  /** Its worker reads host paths (/sys, /boot, /lib, /usr/lib): a privileged namespace. */
+  namespace: pulumi.Input<string>;
+  /** Default 0.19.0; its CRDs are applied from the NFD release of the same version. */
+  chartVersion?: pulumi.Input<string>;
+  /** The worker's tolerations: it must run on the tainted GPU nodes it labels. */
+  tolerations?: pulumi.Input<pulumi.Input<k8s.types.input.core.v1.Toleration>[]>;
+  valuesOverride?: { [key: string]: any };
+  releaseOverride?: ChildOverride;
+  /** Deep-merged into the NFD CRDs' ConfigFile args. */
+  crdsOverride?: ChildOverride;
+}
+
 /** KEDA: event-driven autoscaling (ScaledObjects with cron, Prometheus, … triggers) and its CRDs. */
 export interface KedaAddon {
   namespace: pulumi.Input<string>;
@@ -161,6 +179,8 @@ export interface ClusterAddonsArgs {
   dcgmExporter?: DcgmExporterAddon;
   /** NVIDIA's DRA driver, for gpuSharing mode dra; never together with `gpuDevicePlugin` on the same nodes. */
   draDriver?: DraDriverAddon;
+  /** Node Feature Discovery, for the GPU node label under DRA; never together with `gpuDevicePlugin` (it brings NFD). */
+  nodeFeatureDiscovery?: NodeFeatureDiscoveryAddon;
   keda?: KedaAddon;
 }
 
@@ -168,8 +188,8 @@ export interface ClusterAddonsArgs {
  * The cluster-wide operators a stack uses, and nothing it does not: cert-manager, External Secrets
  * (with Bitwarden's SDK server), the edge controller (ingress-nginx, or NGINX Gateway Fabric after the
  * Gateway API CRDs), the GPU device plugin (time-slicing, MPS) or NVIDIA's DRA driver (per-card
- * ResourceClaims), KEDA (serving modes' cron ScaledObjects) and, for monitoring, kube-prometheus-stack
- * and NVIDIA's DCGM exporter, each a pinned Helm release named after this component. Custom resources of these
+ * ResourceClaims) with Node Feature Discovery (after its CRDs) to label the GPU nodes, KEDA (serving
+ * modes' cron ScaledObjects) and, for monitoring, kube-prometheus-stack and NVIDIA's DCGM exporter, each a pinned Helm release named after this component. Custom resources of these
  * operators must wait for them: give
  * them `dependsOn: [addons]` — a component in `dependsOn` makes the engine wait for all of its
  * children. The External Secrets release waits for cert-manager when its SDK server needs a certificate
@@ -178,7 +198,7 @@ export interface ClusterAddonsArgs {
  * cluster-wide, so both must pin compatible chart versions.
  */
 export class ClusterAddons extends pulumi.ComponentResource {
-  /** Names of the add-ons this instance installs (`cert-manager`, `external-secrets`, `ingress-nginx`, `gateway-api-crds`, `nginx-gateway-fabric`, `gpu-device-plugin`, `kube-prometheus-stack`, `dcgm-exporter`, `dra-driver`, `keda`). */
+  /** Names of the add-ons this instance installs (`cert-manager`, `external-secrets`, `ingress-nginx`, `gateway-api-crds`, `nginx-gateway-fabric`, `gpu-device-plugin`, `kube-prometheus-stack`, `dcgm-exporter`, `dra-driver`, `nfd-crds`, `node-feature-discovery`, `keda`). */
   public readonly installed: pulumi.Output<string[]>;
   /** The IngressClass the ingress controller owns (empty without one). */
   public readonly ingressClassName: pulumi.Output<string>;
@@ -193,7 +213,7 @@ export class ClusterAddons extends pulumi.ComponentResource {
     super("llm-platform:index:ClusterAddons", name, {}, opts);
     const child = { parent: this };
     const installed: string[] = [];
-    const release = (addon: string, chart: { chart: string; repository: string; version: string }, a: { namespace: pulumi.Input<string>; chartVersion?: pulumi.Input<string>; releaseOverride?: ChildOverride }, values: pulumi.Input<{ [key: string]: any }>, dependsOn: pulumi.Resource[] = []) => {
+    const release = (addon: string, chart: { chart: string; repository: string; version: string }, a: { namespace: pulumi.Input<string>; chartVersion?: pulumi.Input<string>; releaseOverride?: ChildOverride }, values: pulumi.Input<{ [key: string]: any }>, dependsOn: pulumi.Resource[] = [], skipCrds = false) => {
       installed.push(addon);
       return new k8s.helm.v3.Release(
         `${name}-${addon}`,
@@ -206,6 +226,7 @@ export class ClusterAddons extends pulumi.ComponentResource {
             values,
             atomic: true,
             cleanupOnFail: true,
+            ...(skipCrds ? { skipCrds } : {}),
           } satisfies k8s.helm.v3.ReleaseArgs,
           a.releaseOverride,
         ),
@@ -289,6 +310,18 @@ export class ClusterAddons extends pulumi.ComponentResource {
       if (args.gpuDevicePlugin) throw new Error(`ClusterAddons ${name}: draDriver and gpuDevicePlugin both advertise the GPUs of a node; install one of them`);
       const a = args.draDriver;
       release("dra-driver", DRA_DRIVER_CHART, a, draDriverValues({ nodeSelector: a.nodeSelector, tolerations: a.tolerations, nvidiaDriverRoot: a.nvidiaDriverRoot }, a.valuesOverride));
+    }
+
+    // NFD: its CRDs first (the master and workers read and write NodeFeature objects from start-up).
+    // The DRA driver does not wait for it: the kubelet plugin is scheduled when the label appears.
+    if (args.nodeFeatureDiscovery) {
+      if (args.gpuDevicePlugin) throw new Error(`ClusterAddons ${name}: nodeFeatureDiscovery and gpuDevicePlugin both run NFD (the device plugin's gfd brings it); install one of them`);
+      const a = args.nodeFeatureDiscovery;
+      const version = a.chartVersion ?? NFD_CHART.version;
+      installed.push("nfd-crds");
+      const crds = new k8s.yaml.v2.ConfigFile(`${name}-nfd-crds`, withOverride({ file: pulumi.output(version).apply(nfdReleaseCrdsUrl) } satisfies k8s.yaml.v2.ConfigFileArgs, a.crdsOverride), child);
+      // The chart's own crds/ are skipped: Pulumi applies (and upgrades) them from the release above.
+      release("node-feature-discovery", NFD_CHART, a, nodeFeatureDiscoveryValues({ workerTolerations: a.tolerations }, a.valuesOverride), [crds], true);
     }
 
     if (args.keda) {

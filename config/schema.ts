@@ -95,7 +95,8 @@ const hostSchema = z.strictObject({
    * Nodes the GPU pods and the device plugin run on. Default: the label Node Feature Discovery sets on
    * nodes with an NVIDIA PCI device (vendor 10de); the device plugin chart's gfd option deploys NFD with
    * `deviceLabelFields: [vendor]`, which produces exactly this label (k8s-device-plugin v0.17.4
-   * deployments/helm/nvidia-device-plugin/values.yaml). Without NFD, label the GPU nodes by hand:
+   * deployments/helm/nvidia-device-plugin/values.yaml); under DRA the program installs NFD configured
+   * the same way (gpuSharing.nodeFeatureDiscovery). Without NFD, label the GPU nodes by hand:
    * `kubectl label node <node> feature.node.kubernetes.io/pci-10de.present=true`.
    */
   gpuNodeSelector: labels.default({ "feature.node.kubernetes.io/pci-10de.present": "true" }),
@@ -125,6 +126,19 @@ const gpuSharingSchema = z.discriminatedUnion(
       /** The DRA driver's Helm chart (kubernetes-sigs/dra-driver-nvidia-gpu), installed as an add-on unless false. */
       install: z.boolean().default(true),
       chartVersion: z.string().min(1).default("0.4.1"),
+      /**
+       * Node Feature Discovery (kubernetes-sigs chart), installed beside the DRA driver so the GPU nodes
+       * get `feature.node.kubernetes.io/pci-10de.present=true` (the default host.gpuNodeSelector, and what
+       * the driver's kubelet plugin asks for) without a hand-set label. false: the cluster already runs
+       * NFD (the GPU Operator brings one) or the GPU nodes are labelled by hand — then the label is a
+       * prerequisite `npm run doctor` checks.
+       */
+      nodeFeatureDiscovery: z
+        .strictObject({
+          install: z.boolean().default(true),
+          chartVersion: z.string().min(1).default("0.19.0"),
+        })
+        .prefault({}),
     }),
   ],
   { error: 'mode must be one of "time-slicing", "mps", "none", "dra"' },

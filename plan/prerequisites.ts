@@ -34,6 +34,25 @@ const HOSTNAME_LABEL = "kubernetes.io/hostname";
 /** resource.k8s.io/v1 (what the program renders for ResourceClaims) is served from Kubernetes 1.34, where DRA is GA. */
 export const DRA_MIN_KUBERNETES = "1.34";
 
+/**
+ * Whether an NFD release's values make its workers publish `pci-10de.present` for NVIDIA GPUs, read as
+ * nfd-worker reads its config (v0.19.0 source/pci/pci.go, pkg/nfd-worker/nfd-worker.go): the PCI feature
+ * and label sources on (`all` or `pci`), a class whitelist that takes VGA (0300) or 3D (0302) controllers, and
+ * devices named by vendor alone (unknown fields are dropped; none left means NFD's `[class, vendor]`).
+ */
+export function nfdLabelsNvidiaVendor(values: Record<string, any> | undefined): boolean {
+  if (values?.master?.enable === false || values?.worker?.enable === false) return false;
+  const config = values?.worker?.config ?? {};
+  const on = (sources: string[]) => (sources.includes("all") || sources.includes("pci")) && !sources.includes("-pci");
+  // The PCI label source labels what the PCI feature source discovered: both must be on.
+  if (!on(config.core?.featureSources ?? ["all"]) || !on(config.core?.labelSources ?? ["all"])) return false;
+  const whitelist: string[] = config.sources?.pci?.deviceClassWhitelist ?? ["03", "0b40", "12"];
+  if (!whitelist.some((c) => ["0300", "0302"].some((gpu) => gpu.startsWith(c.toLowerCase())))) return false;
+  const known = ["class", "vendor", "device", "subsystem_vendor", "subsystem_device"];
+  const fields = ((config.sources?.pci?.deviceLabelFields as string[] | undefined) ?? ["class", "vendor"]).filter((f) => known.includes(f));
+  return fields.length === 1 && fields[0] === "vendor";
+}
+
 function label(r: SynthesizedResource): string {
   const kind = r.type.split(":").pop();
   return `${kind} ${r.props.metadata?.namespace ? `${r.props.metadata.namespace}/` : ""}${r.props.metadata?.name ?? r.name}`;
@@ -153,7 +172,15 @@ export function prerequisites(resources: SynthesizedResource[], config?: Platfor
   if (devicePlugin) addLabels(devicePlugin.props.values?.nodeSelector, `the ${devicePlugin.props.name ?? devicePlugin.name} DaemonSets`);
   const draDriver = resources.find((r) => chartName(r) === "dra-driver-nvidia-gpu");
   if (draDriver) addLabels(draDriver.props.values?.kubeletPlugin?.nodeSelector, `the ${draDriver.props.name ?? draDriver.name} kubelet plugin`);
-  const nfdDeployed = devicePlugin && (devicePlugin.props.values?.gfd?.enabled === true || devicePlugin.props.values?.nfd?.enabled === true);
+  const dcgmExporter = resources.find((r) => chartName(r) === "dcgm-exporter");
+  if (dcgmExporter) addLabels(dcgmExporter.props.values?.nodeSelector, `the ${dcgmExporter.props.name ?? dcgmExporter.name} DaemonSet`);
+  // Who sets the NVIDIA label during the first up: the device plugin's NFD subchart, or NFD's own release.
+  const nfdRelease = resources.find((r) => chartName(r) === "node-feature-discovery" && nfdLabelsNvidiaVendor(r.props.values));
+  const nfdFrom = devicePlugin && (devicePlugin.props.values?.gfd?.enabled === true || devicePlugin.props.values?.nfd?.enabled === true)
+    ? { setter: `node-feature-discovery from ${devicePlugin.props.name ?? devicePlugin.name} (gfd.enabled)`, how: "the device plugin chart deploys NFD (gfd.enabled)" }
+    : nfdRelease
+      ? { setter: `node-feature-discovery from ${nfdRelease.props.name ?? nfdRelease.name}`, how: `the stack installs NFD (${nfdRelease.props.name ?? nfdRelease.name})` }
+      : undefined;
   for (const [pair, who] of labels) {
     const [key, value] = pair.split("=") as [string, string];
     const nfd = key === NFD_NVIDIA_LABEL && value === "true";
@@ -164,11 +191,11 @@ export function prerequisites(resources: SynthesizedResource[], config?: Platfor
       label: { key, value },
       why: `${listOf(who)} run only on nodes labelled ${pair}`,
       howToCreate: nfd
-        ? `Node Feature Discovery sets it on nodes with an NVIDIA PCI device (vendor 10de)${nfdDeployed ? "; the device plugin chart deploys NFD (gfd.enabled), so it appears about a minute into the first `pulumi up`" : ""}. Without NFD: \`kubectl label node <gpu-node> ${pair}\``
+        ? `Node Feature Discovery sets it on nodes with an NVIDIA PCI device (vendor 10de)${nfdFrom ? `; ${nfdFrom.how}, so it appears about a minute into the first \`pulumi up\`` : "; set llm-platform:gpuSharing.nodeFeatureDiscovery.install (dra) to have the stack install it"}. Without NFD: \`kubectl label node <gpu-node> ${pair}\``
         : hostname
           ? `the kubelet sets ${HOSTNAME_LABEL} to the node's name: name the GPU node ${value} in llm-platform:host.nodes exactly as \`kubectl get nodes -L ${HOSTNAME_LABEL}\` shows it (the servers' placement pins their pods to it)`
           : `\`kubectl label node <gpu-node> ${pair}\`, or set llm-platform:host.gpuNodeSelector to a label the GPU nodes carry`,
-      ...(nfd && nfdDeployed ? { setDuringUp: `node-feature-discovery from ${devicePlugin!.props.name ?? devicePlugin!.name} (gfd.enabled)` } : {}),
+      ...(nfd && nfdFrom ? { setDuringUp: nfdFrom.setter } : {}),
     });
   }
 

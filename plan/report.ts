@@ -1,3 +1,4 @@
+import type { Prerequisite } from "./prerequisites";
 import type { PlanResult } from "./runPlan";
 import { changeReportLines } from "./diff";
 
@@ -72,11 +73,18 @@ export function flowMatrixLines(result: PlanResult): string[] {
 
 /** What must exist before `pulumi up`, and how to create it (`npm run doctor` checks each one). */
 export function prerequisiteLines(result: PlanResult): string[] {
-  const list = result.prerequisites ?? [];
+  const all = result.prerequisites ?? [];
+  // A node label something the stack installs sets during the first up (NFD) is not one to create first.
+  const duringUp = all.filter((p): p is Extract<Prerequisite, { kind: "NodeLabel" }> => p.kind === "NodeLabel" && p.setDuringUp !== undefined);
+  const list = all.filter((p) => !duringUp.some((d) => d === p));
   const lines = [`Prerequisites (must exist before \`pulumi up\`; \`npm run doctor -- --stack ${result.stack}\` checks them): ${list.length}`];
   for (const p of list) {
     lines.push(`  - ${p.kind} ${p.namespace ? `${p.namespace}/` : ""}${p.name}${p.kind === "Secret" && p.keys.length ? ` (keys ${p.keys.join(", ")})` : ""}`);
     lines.push(`      why: ${p.why}`, `      how: ${p.howToCreate}`);
+  }
+  if (duringUp.length) {
+    lines.push(`Set during \`pulumi up\` by what the stack installs (the doctor reports them pending until then): ${duringUp.length}`);
+    for (const p of duringUp) lines.push(`  - ${p.kind} ${p.name}: by ${p.setDuringUp}`, `      why: ${p.why}`);
   }
   const gitops = result.gitopsSecrets ?? [];
   if (gitops.length) {

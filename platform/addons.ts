@@ -31,6 +31,7 @@ export function addonsUsed(config: PlatformConfig): {
   kubePrometheusStack: boolean;
   dcgmExporter: boolean;
   draDriver: boolean;
+  nodeFeatureDiscovery: boolean;
   keda: boolean;
 } {
   const externalSecrets = config.externalSecrets.bitwarden !== undefined;
@@ -46,6 +47,8 @@ export function addonsUsed(config: PlatformConfig): {
     kubePrometheusStack: config.monitoring?.stack === "install",
     dcgmExporter: gpus && config.monitoring !== undefined && config.monitoring.dcgmExporter.enabled,
     draDriver: gpus && config.gpuSharing.mode === "dra" && config.gpuSharing.install,
+    // Under DRA nothing else labels the GPU nodes (the device plugin's gfd brings NFD in the other modes).
+    nodeFeatureDiscovery: gpus && config.gpuSharing.mode === "dra" && config.gpuSharing.nodeFeatureDiscovery.install,
     // KEDA runs the modes' schedules; with keda.install false it is a listed prerequisite.
     keda: Object.keys(config.modes).length > 0 && config.keda.install,
   };
@@ -91,6 +94,11 @@ export function clusterAddonsArgs(config: PlatformConfig): ClusterAddonsArgs {
     draDriver:
       used.draDriver && sharing.mode === "dra"
         ? { namespace: ns.devicePlugin, chartVersion: sharing.chartVersion, nodeSelector: config.host.gpuNodeSelector, tolerations: config.host.gpuTolerations }
+        : undefined,
+    // Beside the DRA driver: its worker reads host paths, and the namespace is already privileged for GPU host daemons.
+    nodeFeatureDiscovery:
+      used.nodeFeatureDiscovery && sharing.mode === "dra"
+        ? { namespace: ns.devicePlugin, chartVersion: sharing.nodeFeatureDiscovery.chartVersion, tolerations: config.host.gpuTolerations }
         : undefined,
     // KEDA's namespace is the program's (index.ts), with default deny and the flows of platform/network.ts.
     keda: used.keda ? { namespace: config.keda.namespace, chartVersion: config.keda.chartVersion } : undefined,

@@ -98,6 +98,7 @@ export function releaseNames(config?: ReleaseScope) {
     prometheusStack: release("kube-prometheus-stack"),
     dcgmExporter: release("dcgm-exporter"),
     draDriver: release("dra-driver"),
+    nodeFeatureDiscovery: release("node-feature-discovery"),
     keda: release("keda"),
   } as const;
 }
@@ -115,6 +116,7 @@ export const RELEASE_CHARTS: Record<keyof typeof RELEASES, string> = {
   prometheusStack: "kube-prometheus-stack",
   dcgmExporter: "dcgm-exporter",
   draDriver: "dra-driver-nvidia-gpu",
+  nodeFeatureDiscovery: "node-feature-discovery",
   keda: "keda",
 };
 
@@ -151,6 +153,12 @@ export function chartPodLabels(config?: ReleaseScope) {
     // NVIDIA's DRA driver v0.4.1 (templates/_helpers.tpl templateLabels + selectorLabels): with
     // computeDomains off it runs only the kubelet plugin DaemonSet (templates/controller.yaml needs them on).
     draKubeletPlugin: { "app.kubernetes.io/name": "dra-driver-nvidia-gpu", ...instance(releaseNames(config).draDriver), "dra-driver-nvidia-gpu-component": "kubelet-plugin" },
+    // node-feature-discovery 0.19.0 beside the DRA driver (templates/_helpers.tpl selectorLabels plus
+    // role: master.yaml, worker.yaml, nfd-gc.yaml; the post-delete prune Job is role: prune). No gRPC since
+    // v0.17: each pod talks only to the API server, and serves /healthz and /metrics on port 8080 ("http").
+    nodeFeatureDiscoveryMaster: { "app.kubernetes.io/name": "node-feature-discovery", ...instance(RELEASES.nodeFeatureDiscovery), role: "master" },
+    nodeFeatureDiscoveryWorker: { "app.kubernetes.io/name": "node-feature-discovery", ...instance(RELEASES.nodeFeatureDiscovery), role: "worker" },
+    nodeFeatureDiscoveryGc: { "app.kubernetes.io/name": "node-feature-discovery", ...instance(RELEASES.nodeFeatureDiscovery), role: "gc" },
     // KEDA 2.20.2 (kedacore/charts keda/templates/*/deployment.yaml): app=<component> plus keda.labels' instance.
     kedaOperator: { app: "keda-operator", ...instance(RELEASES.keda) },
     kedaMetricsApiServer: { app: "keda-operator-metrics-apiserver", ...instance(RELEASES.keda) },
@@ -172,6 +180,7 @@ export const CHART_PORTS = {
   acmeSolver: 8089,
   bitwardenSdk: 9998,
   nfdGrpc: 8080,
+  nfdHttp: 8080,
   dcgmMetrics: 9400,
   prometheus: 9090,
   alertmanager: 9093,
@@ -386,6 +395,15 @@ export function knownPods(config: PlatformConfig): KnownPod[] {
   if (used.draDriver) {
     pods.push({ name: "dra kubelet plugin", namespace: ns.devicePlugin, labels: chartPodLabels(config).draKubeletPlugin, ports: [], source: "dra-driver-nvidia-gpu chart (kubelet plugin DaemonSet)" });
   }
+  if (used.nodeFeatureDiscovery) {
+    const source = "node-feature-discovery chart (ClusterAddons nodeFeatureDiscovery)";
+    const http = [{ name: "http", containerPort: CHART_PORTS.nfdHttp }];
+    pods.push(
+      { name: "nfd master", namespace: ns.devicePlugin, labels: chartPodLabels(config).nodeFeatureDiscoveryMaster, ports: http, source },
+      { name: "nfd worker", namespace: ns.devicePlugin, labels: chartPodLabels(config).nodeFeatureDiscoveryWorker, ports: http, source },
+      { name: "nfd gc", namespace: ns.devicePlugin, labels: chartPodLabels(config).nodeFeatureDiscoveryGc, ports: http, source },
+    );
+  }
   if (used.keda) {
     const keda = config.keda.namespace;
     pods.push(
@@ -540,6 +558,11 @@ export function platformFlows(config: PlatformConfig): FlowPlan {
   if (used.draDriver) {
     add("addons", pods(ns.devicePlugin, instance(releaseNames(config).draDriver), "dra-driver pods"), apiServer, net.apiServer.ports, "kubelet plugin publishes ResourceSlices, reads ResourceClaims");
   }
+  // NFD beside the DRA driver: workers write NodeFeature objects, the master turns them into node labels
+  // (feature.node.kubernetes.io/pci-10de.present), gc drops those of deleted nodes — all through the API server.
+  if (used.nodeFeatureDiscovery) {
+    add("addons", pods(ns.devicePlugin, instance(releaseNames(config).nodeFeatureDiscovery), "node-feature-discovery pods"), apiServer, net.apiServer.ports, "workers write NodeFeatures, the master labels the nodes, gc prunes stale NodeFeatures");
+  }
 
   // KEDA (serving modes): the operator and its parts watch ScaledObjects and write HPAs; the API server
   // calls the external metrics API (aggregated, for the HPAs KEDA creates) and the admission webhooks;
@@ -601,6 +624,7 @@ export function platformFlows(config: PlatformConfig): FlowPlan {
     prometheusStack: used.kubePrometheusStack,
     dcgmExporter: used.dcgmExporter,
     draDriver: used.draDriver,
+    nodeFeatureDiscovery: used.nodeFeatureDiscovery,
     keda: used.keda,
   };
   const names = releaseNames(config);

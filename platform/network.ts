@@ -297,7 +297,7 @@ export function externalSecretsNetworkPolicies(config: PlatformConfig): Specs {
 /**
  * The GPU operators' namespace (privileged: host paths, device nodes): the device plugin's release
  * reaches the API server and its NFD workers the NFD master; with DRA, NVIDIA's DRA driver (its kubelet
- * plugin) reaches the API server; Prometheus reaches the DCGM exporter.
+ * plugin) and Node Feature Discovery reach the API server; Prometheus reaches the DCGM exporter.
  */
 export function devicePluginNetworkPolicies(config: PlatformConfig): Specs {
   const ns = config.namespaces.devicePlugin;
@@ -314,6 +314,8 @@ export function devicePluginNetworkPolicies(config: PlatformConfig): Specs {
         }
       : {}),
     ...(used.draDriver ? { "dra-driver-api-server": allowApiServer(config, ns, { "app.kubernetes.io/instance": releaseNames(config).draDriver }, "allow-dra-driver-api-server") } : {}),
+    // NFD beside the DRA driver: master, workers, gc (and the post-delete prune Job) reach the API server, nothing else.
+    ...(used.nodeFeatureDiscovery ? { "nfd-api-server": allowApiServer(config, ns, { "app.kubernetes.io/instance": releaseNames(config).nodeFeatureDiscovery }, "allow-nfd-api-server") } : {}),
     ...(used.dcgmExporter && metrics.length
       ? { "dcgm-metrics": allowIngress({ namespace: ns, name: "allow-dcgm-metrics", pods: chartPodLabels(config).dcgmExporter, rules: [{ peers: metrics, ports: tcp(CHART_PORTS.dcgmMetrics) }] }) }
       : {}),
@@ -393,10 +395,10 @@ export function monitoringNetworkPolicies(config: PlatformConfig): Specs {
 /** Namespace resources by role (absent roles are skipped); `monitoring` is whatever its policies must wait for. */
 export type NetworkNamespaces = Partial<Record<"inference" | "devicePlugin" | "gateway" | "data" | "externalSecrets" | "ingress" | "certManager" | "keda" | "monitoring", pulumi.Resource>>;
 
-/** The GPU operators' namespace (namespaces.devicePlugin) holds the device plugin, the DRA driver or the DCGM exporter. */
+/** The GPU operators' namespace (namespaces.devicePlugin) holds the device plugin, the DRA driver and NFD, or the DCGM exporter. */
 export function gpuOperatorsNamespaceUsed(config: PlatformConfig): boolean {
   const used = addonsUsed(config);
-  return used.gpuDevicePlugin || used.draDriver || used.dcgmExporter;
+  return used.gpuDevicePlugin || used.draDriver || used.nodeFeatureDiscovery || used.dcgmExporter;
 }
 
 /** Default deny plus the allows each namespace the program creates needs, by role. */

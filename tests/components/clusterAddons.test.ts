@@ -1,7 +1,7 @@
 import { strict as assert } from "node:assert";
 import { ClusterAddons } from "../../components/clusterAddons";
 import { certManagerValues, chartReference, externalSecretsValues, ingressNginxValues, nginxGatewayFabricValues } from "../../components/specs/addons";
-import { draDriverValues, kedaValues } from "../../components/specs/modeAddons";
+import { draDriverValues, kedaValues, nodeFeatureDiscoveryValues } from "../../components/specs/modeAddons";
 import { chartValuesErrors } from "../fixtures/chartSchemas";
 import { kubernetesNames, renderComponents, unwrap, valueOf, type Rendering } from "../fixtures/components";
 
@@ -197,6 +197,87 @@ describe("ClusterAddons", () => {
       const names = kubernetesNames(all.resources);
       assert.equal(new Set(names).size, names.length, names.join("\n"));
       assert.equal(unwrap(all.get(RELEASE, "staging-addons-ingress-nginx").inputs).values.controller.ingressClassResource.name, "staging-addons-nginx");
+    });
+  });
+
+  describe("Node Feature Discovery beside the DRA driver (nodeFeatureDiscovery)", () => {
+    const GPU_TOLERATION = { key: "nvidia.com/gpu", operator: "Exists", effect: "NoSchedule" };
+    let nfd: Rendering;
+    let installed: string[];
+    before(async () => {
+      nfd = await renderComponents(() => {
+        const addons = new ClusterAddons("addons", {
+          draDriver: { namespace: "nvidia-device-plugin" },
+          nodeFeatureDiscovery: { namespace: "nvidia-device-plugin", tolerations: [GPU_TOLERATION] },
+        });
+        new ClusterAddons("b", { nodeFeatureDiscovery: { namespace: "b-gpu", chartVersion: "0.18.3", valuesOverride: { gc: { enable: false } } } });
+        return addons;
+      });
+      installed = await valueOf((nfd as unknown as { result: ClusterAddons }).result.installed);
+    });
+
+    /**
+     * The label nfd-worker's PCI source publishes for a device (v0.19.0 source/pci/pci.go GetLabels): a
+     * device whose class starts with a whitelisted class is named by its attributes in the order class,
+     * vendor, device, subsystem_vendor, subsystem_device, those configured joined by "_"; the master
+     * prefixes feature.node.kubernetes.io/ and the source name.
+     */
+    function pciLabel(config: { deviceClassWhitelist: string[]; deviceLabelFields: string[] }, device: Record<string, string>): string | undefined {
+      if (!config.deviceClassWhitelist.some((c) => device.class!.startsWith(c.toLowerCase()))) return undefined;
+      const fields = ["class", "vendor", "device", "subsystem_vendor", "subsystem_device"].filter((f) => config.deviceLabelFields.includes(f));
+      return `feature.node.kubernetes.io/pci-${fields.map((f) => device[f]).join("_")}.present`;
+    }
+
+    it("installs node-feature-discovery 0.19.0 from the kubernetes-sigs chart repository, after its CRDs from the same release, named after the component", () => {
+      assert.deepEqual(installed, ["dra-driver", "nfd-crds", "node-feature-discovery"]);
+      const release = nfd.get(RELEASE, "addons-node-feature-discovery");
+      const r = unwrap(release.inputs);
+      assert.deepEqual([r.name, r.chart, r.repositoryOpts.repo, r.version, r.namespace], ["addons-node-feature-discovery", "node-feature-discovery", "https://kubernetes-sigs.github.io/node-feature-discovery/charts", "0.19.0", "nvidia-device-plugin"]);
+      assert.deepEqual([r.atomic, r.skipCrds], [true, true], "Pulumi applies and upgrades the CRDs; Helm would install crds/ once and never upgrade them");
+      const crds = nfd.get(CONFIG_FILE, "addons-nfd-crds");
+      assert.equal(unwrap(crds.inputs).file, "https://raw.githubusercontent.com/kubernetes-sigs/node-feature-discovery/v0.19.0/deployment/base/nfd-crds/nfd-api-crds.yaml");
+      assert.ok(release.dependencies.includes(crds.urn), "the master and workers use NodeFeature objects from start-up");
+      assert.equal(unwrap(nfd.get(CONFIG_FILE, "b-nfd-crds").inputs).file, "https://raw.githubusercontent.com/kubernetes-sigs/node-feature-discovery/v0.18.3/deployment/base/nfd-crds/nfd-api-crds.yaml", "the CRDs follow the chart version");
+      assert.equal(unwrap(nfd.get(RELEASE, "b-node-feature-discovery").inputs).version, "0.18.3");
+    });
+
+    it("the DRA driver does not wait for NFD (its kubelet plugin is scheduled once the label appears), and other releases keep Helm's CRDs", () => {
+      const driver = nfd.get(RELEASE, "addons-dra-driver");
+      assert.ok(!driver.dependencies.includes(nfd.get(RELEASE, "addons-node-feature-discovery").urn));
+      assert.equal(unwrap(driver.inputs).skipCrds, undefined);
+    });
+
+    it("labels a node with an NVIDIA GPU pci-10de.present — 3D controller (0302) or VGA (0300) — and publishes no other source's labels", () => {
+      const worker = (nodeFeatureDiscoveryValues({}) as any).worker.config;
+      assert.deepEqual(worker.core, { featureSources: ["pci"], labelSources: ["pci"] });
+      const label = "feature.node.kubernetes.io/pci-10de.present";
+      assert.equal(pciLabel(worker.sources.pci, { class: "0302", vendor: "10de", device: "2330" }), label, "H100 SXM: 3D controller");
+      assert.equal(pciLabel(worker.sources.pci, { class: "0300", vendor: "10de", device: "2204" }), label, "RTX 3090: VGA controller");
+      assert.equal(pciLabel(worker.sources.pci, { class: "0200", vendor: "15b3", device: "101d" }), undefined, "a NIC is not labelled");
+      // NFD's own default (deviceLabelFields [class, vendor]) names the card by class too: not what host.gpuNodeSelector selects.
+      assert.equal(pciLabel({ deviceClassWhitelist: ["03"], deviceLabelFields: ["class", "vendor"] }, { class: "0302", vendor: "10de" }), "feature.node.kubernetes.io/pci-0302_10de.present");
+    });
+
+    it("lets the worker onto the tainted GPU nodes; without tolerations the chart's (none) stay; the override is merged last", () => {
+      const values = unwrap(nfd.get(RELEASE, "addons-node-feature-discovery").inputs).values;
+      assert.deepEqual(values.worker.tolerations, [GPU_TOLERATION]);
+      const b = unwrap(nfd.get(RELEASE, "b-node-feature-discovery").inputs).values;
+      assert.equal("tolerations" in b.worker, false);
+      assert.deepEqual(b.gc, { enable: false });
+      assert.deepEqual(b.worker.config.sources.pci.deviceLabelFields, ["vendor"], "an override of another key keeps the PCI config");
+    });
+
+    it("never installs NFD beside the device plugin: its gfd option already runs one", async () => {
+      await assert.rejects(
+        renderComponents(() => new ClusterAddons("both", { nodeFeatureDiscovery: { namespace: "gpu" }, gpuDevicePlugin: { namespace: "gpu", mode: "time-slicing", replicas: 4 } })),
+        /ClusterAddons both: nodeFeatureDiscovery and gpuDevicePlugin both run NFD \(the device plugin's gfd brings it\); install one of them/,
+      );
+    });
+
+    it("parents its children to the component and lets two instances coexist", () => {
+      const names = kubernetesNames(nfd.resources);
+      assert.equal(new Set(names).size, names.length, names.join("\n"));
+      for (const n of ["addons-nfd-crds", "addons-node-feature-discovery"]) assert.equal(nfd.resources.find((r) => r.name === n)!.parent, nfd.get("llm-platform:index:ClusterAddons", "addons").urn, n);
     });
   });
 

@@ -25,7 +25,7 @@ const EXPECTED: Record<string, { inputs: string[]; required: string[]; outputs: 
     outputs: ["claimNames"],
   },
   ClusterAddons: {
-    inputs: ["certManager", "dcgmExporter", "draDriver", "externalSecrets", "gpuDevicePlugin", "ingressNginx", "keda", "kubePrometheusStack", "nginxGatewayFabric"],
+    inputs: ["certManager", "dcgmExporter", "draDriver", "externalSecrets", "gpuDevicePlugin", "ingressNginx", "keda", "kubePrometheusStack", "nginxGatewayFabric", "nodeFeatureDiscovery"],
     required: [],
     outputs: ["bitwardenSdkServerUrl", "gatewayClassName", "gpuResourceName", "ingressClassName", "installed"],
   },

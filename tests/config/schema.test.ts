@@ -26,7 +26,7 @@ describe("config schema", () => {
     const config = parsePlatformConfig(prod);
     assert.equal(config.host.nodes["gpu-node"]!.gpus, 2);
     // Prod shares its cards with DRA: NVIDIA's driver installed at its pinned chart, whole GPUs by its DeviceClass.
-    assert.deepEqual(config.gpuSharing, { mode: "dra", deviceClass: "gpu.nvidia.com", install: true, chartVersion: "0.4.1" });
+    assert.deepEqual(config.gpuSharing, { mode: "dra", deviceClass: "gpu.nvidia.com", install: true, chartVersion: "0.4.1", nodeFeatureDiscovery: { install: true, chartVersion: "0.19.0" } });
     assert.deepEqual(config.servers.llm!.placement, ["gpu-node/gpu0"]);
     assert.deepEqual(config.modes, {});
     assert.deepEqual(config.keda, { install: true, chartVersion: "2.20.2", namespace: "keda", pollingIntervalSeconds: 30, cooldownPeriodSeconds: 60 });

@@ -7,7 +7,9 @@ import { checkPrerequisites } from "../../doctor/checks";
 import { kubeClusterReader, loadKubeConfig, type ClusterReader } from "../../doctor/cluster";
 import { prerequisites, type Prerequisite } from "../../plan/prerequisites";
 import { planned } from "../plan/planned";
-import { PROJECT_ROOT, fixtureStackFile } from "../fixtures/stacks";
+import { parsePlatformConfig } from "../../config/load";
+import { planStack } from "../fixtures/plans";
+import { PROJECT_ROOT, fixtureStackFile, stackConfig, variant } from "../fixtures/stacks";
 import { startDouble } from "../fixtures/httpDouble";
 
 type Recorded = Record<string, { status?: number; body: unknown }>;
@@ -95,7 +97,6 @@ describe("npm run doctor against an API server double", function () {
       const missing = output.split("\n").filter((l) => l.startsWith("  ✗")).map((l) => l.slice(4, l.indexOf(":")));
       assert.deepEqual(missing, [
         "StorageClass nfs-rwx",
-        "NodeLabel feature.node.kubernetes.io/pci-10de.present=true",
         "DynamicResourceAllocation resource.k8s.io/v1 (Kubernetes ≥ 1.34) and CDI",
         "Secret external-secrets/bitwarden-access-token (keys token)",
         "LoadBalancer LoadBalancer Services",
@@ -103,14 +104,28 @@ describe("npm run doctor against an API server double", function () {
         "ApiServerAddress kubernetes API server",
       ]);
       assert.match(output, /✓ StorageClass proxmox-csi/);
-      // Under DRA nothing the stack installs runs NFD: the label is the operator's to set (or NFD's, installed by them).
-      assert.match(output, /✗ NodeLabel feature\.node\.kubernetes\.io\/pci-10de\.present=true: MISSING — no node carries it/);
+      // Under DRA the stack installs NFD itself: before the first up no node has the label, and that is not a failure.
+      assert.match(output, /… NodeLabel feature\.node\.kubernetes\.io\/pci-10de\.present=true: PENDING — no node has it yet; node-feature-discovery from addons-node-feature-discovery sets it during `pulumi up`/);
       assert.match(output, /✗ DynamicResourceAllocation resource\.k8s\.io\/v1 \(Kubernetes ≥ 1\.34\) and CDI: MISSING — Kubernetes v1\.31\.4 does not serve resource\.k8s\.io\/v1 \(1\.34 does\)/);
       assert.match(output, /fix: the stack creates namespace external-secrets: run `pulumi up --target '[^']+::ns-externalSecrets'` to create only it, then `kubectl -n external-secrets create secret generic bitwarden-access-token --from-literal=token=/);
       assert.match(output, /LoadBalancer Services: MISSING — no Service of type LoadBalancer has an address and no load-balancer implementation was found/);
       assert.match(output, /ApiServerAddress kubernetes API server: MISSING — the API server answers at 34\.120\.1\.2 port 443, outside what the NetworkPolicies allow: set llm-platform:network\.apiServer: \{cidrs: \[34\.120\.1\.2\/32\], ports: \[443\]\}/);
-      assert.match(output, /result: NOT READY — 7 missing; create them and run the doctor again\n$/);
+      assert.match(output, /result: NOT READY — 6 missing; create them and run the doctor again\n$/);
       assert.ok(api.calls.every((c) => c.startsWith("GET ")));
+    } finally {
+      api.close();
+    }
+  });
+
+  it("with gpuSharing.nodeFeatureDiscovery.install false the GPU label is demanded before up: missing, with the fix", async () => {
+    const raw = variant(stackConfig("prod"), (c) => (c.gpuSharing.nodeFeatureDiscovery = { install: false }));
+    const list = prerequisites((await planStack("prod", raw)).resources, parsePlatformConfig(raw)).filter((p) => p.kind === "NodeLabel");
+    const api = await apiServer(recorded("not-ready"));
+    try {
+      const cluster = kubeClusterReader(loadKubeConfig(api.kubeconfig));
+      const { exitCode, output } = await doctor("prod", list, cluster, await cluster.version());
+      assert.equal(exitCode, 1, output);
+      assert.match(output, /✗ NodeLabel feature\.node\.kubernetes\.io\/pci-10de\.present=true: MISSING — no node carries it\n {6}why: .*\n {6}fix: .*kubectl label node <gpu-node> feature\.node\.kubernetes\.io\/pci-10de\.present=true/);
     } finally {
       api.close();
     }

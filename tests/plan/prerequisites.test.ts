@@ -1,6 +1,9 @@
 import { strict as assert } from "node:assert";
 import { parsePlatformConfig } from "../../config/load";
-import { podSecretReferences, prerequisites, type Prerequisite } from "../../plan/prerequisites";
+import { nfdLabelsNvidiaVendor, podSecretReferences, prerequisites, type Prerequisite } from "../../plan/prerequisites";
+import { nodeFeatureDiscoveryValues } from "../../components/specs/modeAddons";
+import { prerequisiteLines } from "../../plan/report";
+import type { PlanResult } from "../../plan/runPlan";
 import { planStack } from "../fixtures/plans";
 import { stackConfig, variant } from "../fixtures/stacks";
 import { planned } from "./planned";
@@ -23,12 +26,12 @@ describe("prerequisites of the prod stack", () => {
     assert.equal(of(list, "DefaultStorageClass").length, 0, "every prod claim names its class");
   });
 
-  it("names the GPU node label NFD sets: nothing prod installs runs NFD under DRA, so it is to set (or NFD to install) before up", () => {
+  it("the GPU node label NFD sets is no prerequisite under DRA: the stack installs NFD, which sets it during the first up", () => {
     const label = of(list, "NodeLabel").find((l) => l.label.key === "feature.node.kubernetes.io/pci-10de.present")!;
     assert.deepEqual(label.label, { key: "feature.node.kubernetes.io/pci-10de.present", value: "true" });
-    assert.match(label.why, /^Deployment llm-inference\/vllm-llm, Deployment llm-inference\/vllm-embedding, Deployment llm-inference\/vllm-reranker, the addons-dra-driver kubelet plugin run only on nodes labelled/);
-    assert.equal(label.setDuringUp, undefined);
-    assert.match(label.howToCreate, /kubectl label node <gpu-node> feature\.node\.kubernetes\.io\/pci-10de\.present=true/);
+    assert.match(label.why, /^Deployment llm-inference\/vllm-llm, Deployment llm-inference\/vllm-embedding, Deployment llm-inference\/vllm-reranker, the addons-dra-driver kubelet plugin and 1 more run only on nodes labelled/);
+    assert.equal(label.setDuringUp, "node-feature-discovery from addons-node-feature-discovery");
+    assert.match(label.howToCreate, /the stack installs NFD \(addons-node-feature-discovery\), so it appears about a minute into the first `pulumi up`/);
   });
 
   it("names the node each DRA server is pinned to by its kubelet-set hostname, with the fix that applies (the node's name in host.nodes)", () => {
@@ -62,6 +65,25 @@ describe("prerequisites of the prod stack", () => {
     assert.match(of(list, "LoadBalancer")[0]!.why, /the Service NGINX Gateway Fabric provisions for each Gateway's data plane in ingress-nginx/);
     assert.deepEqual(of(list, "DNSRecord").map((d) => d.name), ["llm.example.com"]);
     assert.match(of(list, "DNSRecord")[0]!.why, /HTTP-01 at http:\/\/llm\.example\.com\/\.well-known\/acme-challenge/);
+  });
+});
+
+describe("the plan report's prerequisites", () => {
+  const label = (setDuringUp?: string): Prerequisite => ({ kind: "NodeLabel", name: "a=b", label: { key: "a", value: "b" }, why: "pods select it", howToCreate: "label it", ...(setDuringUp ? { setDuringUp } : {}) });
+  const storage: Prerequisite = { kind: "StorageClass", name: "fast", why: "claims", howToCreate: "create it" };
+  const lines = (list: Prerequisite[]) => prerequisiteLines({ stack: "s", prerequisites: list } as unknown as PlanResult);
+
+  it("counts only what must exist before up; a label set during up is listed apart, with who sets it", () => {
+    const out = lines([storage, label("nfd from r")]);
+    assert.equal(out[0], "Prerequisites (must exist before `pulumi up`; `npm run doctor -- --stack s` checks them): 1");
+    assert.deepEqual(out.slice(4), ["Set during `pulumi up` by what the stack installs (the doctor reports them pending until then): 1", "  - NodeLabel a=b: by nfd from r", "      why: pods select it"]);
+  });
+
+  it("a label nobody sets during up stays a prerequisite, and no set-during-up section appears", () => {
+    const out = lines([storage, label()]);
+    assert.match(out[0]!, /checks them\): 2$/);
+    assert.ok(out.includes("  - NodeLabel a=b"));
+    assert.ok(!out.some((l) => l.startsWith("Set during")));
   });
 });
 
@@ -108,12 +130,29 @@ describe("prerequisites: one change at a time", () => {
     const plan = await planStack("prod", raw);
     const list = prerequisites(plan.resources, parsePlatformConfig(raw));
     const [label] = of(list, "NodeLabel");
-    assert.match(label!.why, /the addons-gpu-device-plugin DaemonSets run only on nodes labelled/);
+    assert.match(label!.why, /the addons-gpu-device-plugin DaemonSets and 1 more run only on nodes labelled/, "the fifth: the DCGM exporter");
     assert.match(label!.setDuringUp!, /node-feature-discovery from addons-gpu-device-plugin \(gfd\.enabled\)/);
     assert.deepEqual(of(list, "GpuRuntime")[0]!.resources, ["nvidia.com/gpu"]);
     assert.match(of(list, "GpuRuntime")[0]!.howToCreate, /nvidia-ctk runtime configure --runtime=containerd --set-as-default/);
     assert.equal(of(list, "DynamicResourceAllocation").length, 0);
     assert.equal(of(list, "NodeLabel").some((l) => l.label.key === "kubernetes.io/hostname"), false, "the device plugin picks node and card");
+  });
+
+  it("DRA with gpuSharing.nodeFeatureDiscovery.install false: the label is the operator's to set before up, naming the key that installs NFD", async () => {
+    const raw = variant(stackConfig("prod"), (c) => (c.gpuSharing.nodeFeatureDiscovery = { install: false }));
+    const plan = await planStack("prod", raw);
+    const label = of(prerequisites(plan.resources, parsePlatformConfig(raw)), "NodeLabel").find((l) => l.label.key === "feature.node.kubernetes.io/pci-10de.present")!;
+    assert.equal(label.setDuringUp, undefined);
+    assert.match(label.howToCreate, /set llm-platform:gpuSharing\.nodeFeatureDiscovery\.install \(dra\) to have the stack install it\. Without NFD: `kubectl label node <gpu-node> feature\.node\.kubernetes\.io\/pci-10de\.present=true`/);
+  });
+
+  it("the DCGM exporter's DaemonSet is among those that need the GPU label", async () => {
+    const { resources, config } = await planned("prod");
+    const label = of(prerequisites(resources, config), "NodeLabel").find((l) => l.label.key === "feature.node.kubernetes.io/pci-10de.present")!;
+    // Five selectors, four named (listOf): the fifth is the exporter, and without it the list is complete.
+    assert.match(label.why, /the addons-dra-driver kubelet plugin and 1 more run only on nodes labelled/);
+    const stripped = prerequisites(resources.filter((r) => r.props.chart !== "dcgm-exporter"), config);
+    assert.match(of(stripped, "NodeLabel").find((l) => l.label.key === "feature.node.kubernetes.io/pci-10de.present")!.why, /the addons-dra-driver kubelet plugin run only on nodes labelled/);
   });
 
   it("a hand-set GPU label is not promised by NFD", async () => {
@@ -123,6 +162,43 @@ describe("prerequisites: one change at a time", () => {
     assert.equal(label!.name, "gpu.example.com/pool=a");
     assert.equal(label!.setDuringUp, undefined);
     assert.match(label!.howToCreate, /^`kubectl label node <gpu-node> gpu\.example\.com\/pool=a`, or set llm-platform:host\.gpuNodeSelector/);
+  });
+
+  describe("an NFD release labels pci-10de only as its worker config says (nfd-worker v0.19.0 source/pci/pci.go, pkg/nfd-worker/nfd-worker.go)", () => {
+    const ours = () => structuredClone(nodeFeatureDiscoveryValues({})) as any;
+    const pci = (v: any) => v.worker.config.sources.pci;
+    it("the values the stack renders: yes; one change at a time: no", () => {
+      assert.equal(nfdLabelsNvidiaVendor(ours()), true);
+      const off: [string, (v: any) => void][] = [
+        ["NFD's default fields [class, vendor] (pci-0302_10de)", (v) => delete pci(v).deviceLabelFields],
+        ["vendor and device", (v) => (pci(v).deviceLabelFields = ["vendor", "device"])],
+        ["no display class whitelisted", (v) => (pci(v).deviceClassWhitelist = ["0200", "12"])],
+        ["PCI label source off", (v) => (v.worker.config.core.labelSources = ["cpu"])],
+        ["PCI feature source off", (v) => (v.worker.config.core.featureSources = ["cpu"])],
+        ["PCI removed from all", (v) => (v.worker.config.core.labelSources = ["all", "-pci"])],
+        ["worker disabled", (v) => (v.worker.enable = false)],
+        ["master disabled", (v) => (v.master = { enable: false })],
+      ];
+      for (const [why, change] of off) {
+        const v = ours();
+        change(v);
+        assert.equal(nfdLabelsNvidiaVendor(v), false, why);
+      }
+    });
+    it("unknown fields are dropped, and class prefixes match as nfd-worker matches them", () => {
+      const v = ours();
+      pci(v).deviceLabelFields = ["vendor", "nonsense"];
+      pci(v).deviceClassWhitelist = ["03"];
+      v.worker.config.core = { labelSources: ["all"] };
+      assert.equal(nfdLabelsNvidiaVendor(v), true);
+      pci(v).deviceClassWhitelist = ["0302"];
+      assert.equal(nfdLabelsNvidiaVendor(v), true, "a 3D controller alone");
+      pci(v).deviceClassWhitelist = ["030"];
+      assert.equal(nfdLabelsNvidiaVendor(v), true);
+      pci(v).deviceClassWhitelist = ["0380"];
+      assert.equal(nfdLabelsNvidiaVendor(v), false, "other display controllers are not NVIDIA's GPU classes");
+      assert.equal(nfdLabelsNvidiaVendor(undefined), false, "chart defaults: [class, vendor]");
+    });
   });
 
   it("defaults the GPU node selector to the label NFD sets for NVIDIA's PCI vendor 10de", () => {
