@@ -48,7 +48,9 @@ const inference = deployInference(config, servers, { inference: namespaces.infer
 const hfToken = huggingFaceTokenExternalSecret(config);
 const { gateway, qdrant } = deployGatewayAndData(config, servers, { gateway: namespaces.gateway!, data: namespaces.data! }, vectorSize, addons, {
   workstationApiKey: workstation && config.workstation?.engine === "vllm" ? workstation.apiKey : undefined,
-  extraSecrets: hfToken ? [{ namespace: hfToken.namespace, secretName: hfToken.secretName, data: [{ secretKey: hfToken.key, bitwardenSecret: hfToken.bitwardenSecret }] }] : [],
+  extraSecrets: hfToken
+    ? [{ namespace: hfToken.namespace, secretName: hfToken.secretName, data: [{ secretKey: hfToken.key, bitwardenSecret: hfToken.bitwardenSecret }] }]
+    : [],
   provider,
 });
 
@@ -82,9 +84,7 @@ export const adapters = Object.fromEntries(
     const baseUrl = adapter.server ? inference.baseUrls[adapter.server] : undefined;
     return [
       name,
-      baseUrl
-        ? { servedBy: adapter.server, model: name, lora: adapter.lora !== undefined, baseUrl }
-        : { servedBy: "default-provider", model: name },
+      baseUrl ? { servedBy: adapter.server, model: name, lora: adapter.lora !== undefined, baseUrl } : { servedBy: "default-provider", model: name },
     ];
   }),
 );

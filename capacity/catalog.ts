@@ -165,12 +165,7 @@ export const MODEL_CATALOG: Record<string, CatalogEntry> = {
     "apache-2.0",
     "Qwen/Qwen2.5-Coder-7B-Instruct",
   ),
-  "Qwen/Qwen2.5-14B-Instruct": decoder(
-    qwen25("Qwen/Qwen2.5-14B-Instruct", 48, 5120, 40, 8, 13824, 14770033664),
-    "bfloat16",
-    NONE,
-    "apache-2.0",
-  ),
+  "Qwen/Qwen2.5-14B-Instruct": decoder(qwen25("Qwen/Qwen2.5-14B-Instruct", 48, 5120, 40, 8, 13824, 14770033664), "bfloat16", NONE, "apache-2.0"),
   // Qwen/Qwen2.5-14B-Instruct-AWQ: 13824 = 108 × 128, so the AWQ build keeps the 16-bit shapes (and at TP=2
   // each shard's 6912 rows are still whole 128-wide groups). A night-mode candidate (issue #18) for two
   // ~9.78 GiB cards at TP=2, but it does not fit them: with the TP=2 overheads measured on H100 (2.06 GiB

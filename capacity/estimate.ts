@@ -1,14 +1,7 @@
 import { MODEL_CATALOG } from "./catalog";
 import { lookupGpu } from "./gpus";
 import { AttentionBackend, selectAttentionBackend } from "./kernels";
-import {
-  CapacityInputError,
-  type ErrorBand,
-  type ErrorBandTerm,
-  type EstimateInput,
-  type MemoryEstimate,
-  type ModelArchitecture,
-} from "./types";
+import { CapacityInputError, type ErrorBand, type ErrorBandTerm, type EstimateInput, type MemoryEstimate, type ModelArchitecture } from "./types";
 
 /**
  * vLLM V1 GPU memory for one server on one GPU, from architecture and settings alone.
@@ -99,7 +92,16 @@ function positive(value: number | undefined, field: string, integer = false): vo
 export function validateInput(input: EstimateInput): void {
   const m = input.model;
   if (!m) throw new CapacityInputError("model is required");
-  for (const field of ["numHiddenLayers", "hiddenSize", "numAttentionHeads", "numKeyValueHeads", "headDim", "intermediateSize", "vocabSize", "numParameters"] as const) {
+  for (const field of [
+    "numHiddenLayers",
+    "hiddenSize",
+    "numAttentionHeads",
+    "numKeyValueHeads",
+    "headDim",
+    "intermediateSize",
+    "vocabSize",
+    "numParameters",
+  ] as const) {
     if (m[field] === undefined) throw new CapacityInputError(`model.${field} is required`);
     positive(m[field], `model.${field}`, true);
   }
@@ -126,9 +128,7 @@ export function validateInput(input: EstimateInput): void {
     throw new CapacityInputError(`vllm.kvCacheDtype must be auto or fp8 (got ${String(v.kvCacheDtype)})`);
   }
   if (m.numAttentionHeads % v.tensorParallelSize !== 0) {
-    throw new CapacityInputError(
-      `vllm.tensorParallelSize ${v.tensorParallelSize} does not divide model.numAttentionHeads ${m.numAttentionHeads}`,
-    );
+    throw new CapacityInputError(`vllm.tensorParallelSize ${v.tensorParallelSize} does not divide model.numAttentionHeads ${m.numAttentionHeads}`);
   }
 }
 
@@ -160,8 +160,7 @@ function linearInputsPerLayer(m: ModelArchitecture): number {
 
 function rotaryCacheBytes(input: EstimateInput): number {
   if (isEncoder(input.model)) return 0;
-  const positions =
-    input.model.maxPositionEmbeddings ?? MODEL_CATALOG[input.model.name]?.maxPositionEmbeddings ?? input.vllm.maxModelLen;
+  const positions = input.model.maxPositionEmbeddings ?? MODEL_CATALOG[input.model.name]?.maxPositionEmbeddings ?? input.vllm.maxModelLen;
   return positions * input.model.headDim * DTYPE_BYTES[input.dtype];
 }
 
@@ -311,7 +310,12 @@ export function errorBand(input: EstimateInput, parts: BandInputs): ErrorBand {
     },
   ];
   if (parts.lora > 0) terms.push({ name: "LoRA buffers", GiB: parts.lora * m.loraFraction, reason: "5 % of the LoRA slots" });
-  if (moe) terms.push({ name: "MoE workspaces", GiB: (parts.weights + parts.activation) * m.moeFraction, reason: "5 % of weights + activations: fused-MoE buffers are not modelled" });
+  if (moe)
+    terms.push({
+      name: "MoE workspaces",
+      GiB: (parts.weights + parts.activation) * m.moeFraction,
+      reason: "5 % of weights + activations: fused-MoE buffers are not modelled",
+    });
   if (!isCalibratedGpu(input)) terms.push({ name: "uncalibrated GPU", GiB: m.uncalibratedGpuGiB, reason: "no calibration run on this card" });
   if (!isEncoder(input.model) && parts.backend === undefined) {
     terms.push({ name: "attention workspace", GiB: FLASHINFER_WORKSPACE_GiB, reason: "unknown attention backend: FlashInfer would allocate 394 MiB" });

@@ -98,7 +98,14 @@ const SPECS: GpuSpec[] = [
     "CUDA OOM message on an RTX 3080 under Linux: '9.78 GiB total capacity' (zai-org/CogVideo#34)",
   ),
   derived(
-    { id: "NVIDIA-GeForce-RTX-3080-12GB", product: "NVIDIA-GeForce-RTX-3080", name: "GeForce RTX 3080 12 GB", nominalMemoryGiB: 12, computeCapability: cc(8, 6), memoryBandwidthGBps: 912 },
+    {
+      id: "NVIDIA-GeForce-RTX-3080-12GB",
+      product: "NVIDIA-GeForce-RTX-3080",
+      name: "GeForce RTX 3080 12 GB",
+      nominalMemoryGiB: 12,
+      computeCapability: cc(8, 6),
+      memoryBandwidthGBps: 912,
+    },
     12,
     "no public CUDA total found",
   ),
@@ -108,7 +115,14 @@ const SPECS: GpuSpec[] = [
     "CUDA OOM messages on RTX 3090s: '23.70 GiB total capacity' (GaoLii/DSP#10, xiaoxiangAQ/GAS-Net#7), less 0.01 GiB for newer drivers",
   ),
   derived(
-    { id: "NVIDIA-GeForce-RTX-4060-Ti-16GB", product: "NVIDIA-GeForce-RTX-4060-Ti", name: "GeForce RTX 4060 Ti 16 GB", nominalMemoryGiB: 16, computeCapability: cc(8, 9), memoryBandwidthGBps: 288 },
+    {
+      id: "NVIDIA-GeForce-RTX-4060-Ti-16GB",
+      product: "NVIDIA-GeForce-RTX-4060-Ti",
+      name: "GeForce RTX 4060 Ti 16 GB",
+      nominalMemoryGiB: 16,
+      computeCapability: cc(8, 9),
+      memoryBandwidthGBps: 288,
+    },
     16,
     "no public CUDA total found",
   ),
@@ -178,27 +192,62 @@ const SPECS: GpuSpec[] = [
     "nvidia-smi total 32510 MiB",
   ),
   measured(
-    { product: "NVIDIA-A100-SXM4-40GB", name: "A100 SXM4 40 GB", nominalMemoryGiB: 40, computeCapability: cc(8, 0), memoryBandwidthGBps: 1555, dataCenter: true },
+    {
+      product: "NVIDIA-A100-SXM4-40GB",
+      name: "A100 SXM4 40 GB",
+      nominalMemoryGiB: 40,
+      computeCapability: cc(8, 0),
+      memoryBandwidthGBps: 1555,
+      dataCenter: true,
+    },
     39.39,
     "deviceQuery on an A100-SXM4-40GB: 42298834944 bytes (bottlerocket-os/bottlerocket#3873); PyTorch reports 39.50 GiB (TianheWu/CoSeR#10)",
   ),
   derived(
-    { product: "NVIDIA-A100-PCIE-40GB", name: "A100 PCIe 40 GB", nominalMemoryGiB: 40, computeCapability: cc(8, 0), memoryBandwidthGBps: 1555, dataCenter: true },
+    {
+      product: "NVIDIA-A100-PCIE-40GB",
+      name: "A100 PCIe 40 GB",
+      nominalMemoryGiB: 40,
+      computeCapability: cc(8, 0),
+      memoryBandwidthGBps: 1555,
+      dataCenter: true,
+    },
     40960 * MiB,
     "nvidia-smi total 40960 MiB",
   ),
   derived(
-    { product: "NVIDIA-A100-SXM4-80GB", name: "A100 SXM4 80 GB", nominalMemoryGiB: 80, computeCapability: cc(8, 0), memoryBandwidthGBps: 2039, dataCenter: true },
+    {
+      product: "NVIDIA-A100-SXM4-80GB",
+      name: "A100 SXM4 80 GB",
+      nominalMemoryGiB: 80,
+      computeCapability: cc(8, 0),
+      memoryBandwidthGBps: 2039,
+      dataCenter: true,
+    },
     81920 * MiB,
     "nvidia-smi total 81920 MiB; an A100 80 GB reports 79.25 GiB to PyTorch (levihsu/OOTDiffusion#235)",
   ),
   derived(
-    { product: "NVIDIA-A100-80GB-PCIe", name: "A100 PCIe 80 GB", nominalMemoryGiB: 80, computeCapability: cc(8, 0), memoryBandwidthGBps: 1935, dataCenter: true },
+    {
+      product: "NVIDIA-A100-80GB-PCIe",
+      name: "A100 PCIe 80 GB",
+      nominalMemoryGiB: 80,
+      computeCapability: cc(8, 0),
+      memoryBandwidthGBps: 1935,
+      dataCenter: true,
+    },
     81920 * MiB,
     "nvidia-smi total 81920 MiB",
   ),
   measured(
-    { product: "NVIDIA-H100-80GB-HBM3", name: "H100 SXM 80 GB", nominalMemoryGiB: 80, computeCapability: cc(9, 0), memoryBandwidthGBps: 3350, dataCenter: true },
+    {
+      product: "NVIDIA-H100-80GB-HBM3",
+      name: "H100 SXM 80 GB",
+      nominalMemoryGiB: 80,
+      computeCapability: cc(9, 0),
+      memoryBandwidthGBps: 3350,
+      dataCenter: true,
+    },
     79.11,
     "CUDA OOM message on an H100: 'total capacity of 79.11 GiB' (vllm-project/vllm#27508); the calibration runs in capacity/data saw 79.19",
   ),
@@ -250,9 +299,7 @@ export function lookupGpu(product: string, memoryMiB?: number): GpuSpec {
     );
   }
   if (memoryMiB === undefined || variants.length === 1) return variants[0]!;
-  const nearest = [...variants].sort(
-    (a, b) => Math.abs(a.nominalMemoryGiB * 1024 - memoryMiB) - Math.abs(b.nominalMemoryGiB * 1024 - memoryMiB),
-  );
+  const nearest = [...variants].sort((a, b) => Math.abs(a.nominalMemoryGiB * 1024 - memoryMiB) - Math.abs(b.nominalMemoryGiB * 1024 - memoryMiB));
   return nearest[0]!;
 }
 

@@ -126,26 +126,52 @@ function weightKernelFor(entry: CatalogEntry, runtime: "fp8" | undefined, cap: n
   const all: Dtype[] = ["bfloat16", "float16", "float32"];
   switch (q.method) {
     case "none":
-      if (cap < VLLM_MIN_CAPABILITY) return { kernel: "none", actDtypes: all, problem: { message: "vLLM v0.19 needs compute capability 7.0 or newer", min: VLLM_MIN_CAPABILITY } };
+      if (cap < VLLM_MIN_CAPABILITY)
+        return { kernel: "none", actDtypes: all, problem: { message: "vLLM v0.19 needs compute capability 7.0 or newer", min: VLLM_MIN_CAPABILITY } };
       return { kernel: "16-bit GEMM (cuBLAS)", actDtypes: all };
     case "awq":
       if (cap >= MARLIN_MIN && MARLIN_GROUP_SIZES.includes(q.groupSize)) {
         return { flag: "awq_marlin", kernel: "Marlin W4A16 (awq_marlin)", actDtypes: ["float16", "bfloat16"] };
       }
-      if (cap >= PLAIN_AWQ_MIN) return { flag: "awq", kernel: "AWQ GEMM (awq)", actDtypes: ["float16"], note: `group size ${q.groupSize} is not a Marlin group size; using the plain AWQ kernel` };
-      return { kernel: "none", actDtypes: [], problem: { message: "AWQ weights need compute capability 7.5 (awq and awq_marlin both have get_min_capability() 75)", min: PLAIN_AWQ_MIN } };
+      if (cap >= PLAIN_AWQ_MIN)
+        return {
+          flag: "awq",
+          kernel: "AWQ GEMM (awq)",
+          actDtypes: ["float16"],
+          note: `group size ${q.groupSize} is not a Marlin group size; using the plain AWQ kernel`,
+        };
+      return {
+        kernel: "none",
+        actDtypes: [],
+        problem: { message: "AWQ weights need compute capability 7.5 (awq and awq_marlin both have get_min_capability() 75)", min: PLAIN_AWQ_MIN },
+      };
     case "gptq":
       if (cap >= MARLIN_MIN && MARLIN_GROUP_SIZES.includes(q.groupSize)) {
         return { flag: "gptq_marlin", kernel: "Marlin W4A16 (gptq_marlin)", actDtypes: ["float16", "bfloat16"] };
       }
-      if (cap >= PLAIN_GPTQ_MIN) return { flag: "gptq", kernel: "ExLlama GPTQ (gptq)", actDtypes: ["float16"], note: cap < MARLIN_MIN ? "Marlin needs compute capability 7.5; using the plain GPTQ kernel" : undefined };
+      if (cap >= PLAIN_GPTQ_MIN)
+        return {
+          flag: "gptq",
+          kernel: "ExLlama GPTQ (gptq)",
+          actDtypes: ["float16"],
+          note: cap < MARLIN_MIN ? "Marlin needs compute capability 7.5; using the plain GPTQ kernel" : undefined,
+        };
       return { kernel: "none", actDtypes: [], problem: { message: "GPTQ weights need compute capability 6.0", min: PLAIN_GPTQ_MIN } };
     case "fp8":
       if (cap >= FP8_NATIVE_MIN) return { flag: "fp8", kernel: "FP8 W8A8 (CUTLASS)", actDtypes: ["bfloat16", "float16"] };
       if (cap >= FP8_WEIGHTS_MIN) {
-        return { flag: "fp8", kernel: "FP8 Marlin W8A16 (weight-only)", actDtypes: ["bfloat16", "float16"], note: "no FP8 tensor cores below 8.9: vLLM runs FP8 weights weight-only through Marlin (same memory)" };
+        return {
+          flag: "fp8",
+          kernel: "FP8 Marlin W8A16 (weight-only)",
+          actDtypes: ["bfloat16", "float16"],
+          note: "no FP8 tensor cores below 8.9: vLLM runs FP8 weights weight-only through Marlin (same memory)",
+        };
       }
-      return { kernel: "none", actDtypes: [], problem: { message: "FP8 weights need compute capability 7.5 (Fp8Config.get_min_capability() 75)", min: FP8_WEIGHTS_MIN } };
+      return {
+        kernel: "none",
+        actDtypes: [],
+        problem: { message: "FP8 weights need compute capability 7.5 (Fp8Config.get_min_capability() 75)", min: FP8_WEIGHTS_MIN },
+      };
     case "w8a8":
       if (cap >= W8A8_INT8_MIN) return { kernel: "INT8 W8A8 (compressed-tensors)", actDtypes: ["bfloat16", "float16"] };
       return { kernel: "none", actDtypes: [], problem: { message: "INT8 W8A8 weights need compute capability 7.5", min: W8A8_INT8_MIN } };

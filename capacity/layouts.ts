@@ -285,7 +285,13 @@ function round2(x: number): number {
   return Math.round(x * 100) / 100;
 }
 
-function buildLayout(mode: SharingMode, replicas: number | undefined, placements: Placement[], cardSets: { card: Card; servers: Placement[] }[], planner: Planner): Layout {
+function buildLayout(
+  mode: SharingMode,
+  replicas: number | undefined,
+  placements: Placement[],
+  cardSets: { card: Card; servers: Placement[] }[],
+  planner: Planner,
+): Layout {
   const servers: LayoutServer[] = placements.map((p) => {
     const task = planner.taskOf(p.want);
     return {
@@ -495,7 +501,11 @@ function sharedLayouts(mode: SharingMode, wants: readonly LayoutServerWant[], ca
         continue;
       }
       // Time-slicing: the main server grows beside the replicas − 1 largest other footprints.
-      const others = placements.slice(1).map(fp).sort((a, b) => b - a).slice(0, replicas - 1);
+      const others = placements
+        .slice(1)
+        .map(fp)
+        .sort((a, b) => b - a)
+        .slice(0, replicas - 1);
       const util = planner.maxUtil({ ...placements[0]!, cards: [smallest] }, () => others);
       if (util === undefined || util < mainMin) continue;
       placements[0] = planner.place(wants[0]!, mv, 1, cards, util, mainMin, smallest);
@@ -539,7 +549,8 @@ export function searchLayouts(request: LayoutRequest): LayoutSearchResult {
     const found: Layout[] = [];
     if (mode === SharingMode.None || mode === SharingMode.Dra) {
       const exclusive = mode === SharingMode.None;
-      for (const { groups, tps } of assignments(request.servers, cards, exclusive)) found.push(...pinnedLayouts(mode, groups, tps, request.servers, planner, cards));
+      for (const { groups, tps } of assignments(request.servers, cards, exclusive))
+        found.push(...pinnedLayouts(mode, groups, tps, request.servers, planner, cards));
     } else {
       found.push(...sharedLayouts(mode, request.servers, cards, planner));
     }

@@ -23,11 +23,7 @@ export interface ModelArchitecture {
 
 export type Dtype = "bfloat16" | "float16" | "float32";
 
-export type Quantization =
-  | { method: "none" }
-  | { method: "fp8" }
-  | { method: "w8a8"; bits: 8 }
-  | { method: "gptq" | "awq"; bits: 4; groupSize: number };
+export type Quantization = { method: "none" } | { method: "fp8" } | { method: "w8a8"; bits: 8 } | { method: "gptq" | "awq"; bits: 4; groupSize: number };
 
 export interface VllmSettings {
   version?: string;

@@ -60,10 +60,14 @@ export class BitwardenSecrets extends pulumi.ComponentResource {
       child,
     );
     for (const s of args.secrets) {
-      new k8s.apiextensions.CustomResource(`${name}-${s.namespace}-${s.secretName}`, externalSecret(store, s, args.refreshInterval ?? "1h") as k8s.apiextensions.CustomResourceArgs, {
-        ...child,
-        dependsOn: [storeResource],
-      });
+      new k8s.apiextensions.CustomResource(
+        `${name}-${s.namespace}-${s.secretName}`,
+        externalSecret(store, s, args.refreshInterval ?? "1h") as k8s.apiextensions.CustomResourceArgs,
+        {
+          ...child,
+          dependsOn: [storeResource],
+        },
+      );
     }
     this.storeName = pulumi.output(store);
     this.namespaces = pulumi.output(namespaces);

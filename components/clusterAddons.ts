@@ -213,7 +213,14 @@ export class ClusterAddons extends pulumi.ComponentResource {
     super("llm-platform:index:ClusterAddons", name, {}, opts);
     const child = { parent: this };
     const installed: string[] = [];
-    const release = (addon: string, chart: { chart: string; repository: string; version: string }, a: { namespace: pulumi.Input<string>; chartVersion?: pulumi.Input<string>; releaseOverride?: ChildOverride }, values: pulumi.Input<{ [key: string]: any }>, dependsOn: pulumi.Resource[] = [], skipCrds = false) => {
+    const release = (
+      addon: string,
+      chart: { chart: string; repository: string; version: string },
+      a: { namespace: pulumi.Input<string>; chartVersion?: pulumi.Input<string>; releaseOverride?: ChildOverride },
+      values: pulumi.Input<{ [key: string]: any }>,
+      dependsOn: pulumi.Resource[] = [],
+      skipCrds = false,
+    ) => {
       installed.push(addon);
       return new k8s.helm.v3.Release(
         `${name}-${addon}`,
@@ -246,10 +253,18 @@ export class ClusterAddons extends pulumi.ComponentResource {
       );
     }
     if (args.certManager?.gatewayApi && !gatewayApiCrds) {
-      throw new Error(`ClusterAddons ${name}: certManager.gatewayApi needs nginxGatewayFabric (it installs the Gateway API CRDs cert-manager watches from start-up)`);
+      throw new Error(
+        `ClusterAddons ${name}: certManager.gatewayApi needs nginxGatewayFabric (it installs the Gateway API CRDs cert-manager watches from start-up)`,
+      );
     }
     const certManager = args.certManager
-      ? release("cert-manager", ADDON_CHARTS.certManager, args.certManager, certManagerValues(args.certManager.valuesOverride, args.certManager.gatewayApi ?? false), gatewayApiCrds && args.certManager.gatewayApi ? [gatewayApiCrds] : [])
+      ? release(
+          "cert-manager",
+          ADDON_CHARTS.certManager,
+          args.certManager,
+          certManagerValues(args.certManager.valuesOverride, args.certManager.gatewayApi ?? false),
+          gatewayApiCrds && args.certManager.gatewayApi ? [gatewayApiCrds] : [],
+        )
       : undefined;
 
     let sdkServerUrl: pulumi.Output<string> = pulumi.output("");
@@ -258,10 +273,16 @@ export class ClusterAddons extends pulumi.ComponentResource {
       const sdk = eso.bitwardenSdkServer ?? false;
       const certificates: pulumi.Resource[] = [];
       if (sdk) {
-        if (!certManager) throw new Error(`ClusterAddons ${name}: externalSecrets.bitwardenSdkServer needs certManager (the SDK server is served over TLS with a cert-manager certificate)`);
+        if (!certManager)
+          throw new Error(
+            `ClusterAddons ${name}: externalSecrets.bitwardenSdkServer needs certManager (the SDK server is served over TLS with a cert-manager certificate)`,
+          );
         const tls = sdkServerCertificates(name, eso.namespace);
         const issuer = new certmanager.v1.Issuer(`${name}-bitwarden-issuer`, tls.issuer, { ...child, dependsOn: [certManager] });
-        certificates.push(issuer, new certmanager.v1.Certificate(`${name}-bitwarden-certificate`, tls.certificate, { ...child, dependsOn: [certManager, issuer] }));
+        certificates.push(
+          issuer,
+          new certmanager.v1.Certificate(`${name}-bitwarden-certificate`, tls.certificate, { ...child, dependsOn: [certManager, issuer] }),
+        );
         sdkServerUrl = sdkServerUrlOf(eso.namespace);
       }
       release("external-secrets", ADDON_CHARTS.externalSecrets, eso, externalSecretsValues(sdk, eso.valuesOverride), certificates);
@@ -309,17 +330,29 @@ export class ClusterAddons extends pulumi.ComponentResource {
     if (args.draDriver) {
       if (args.gpuDevicePlugin) throw new Error(`ClusterAddons ${name}: draDriver and gpuDevicePlugin both advertise the GPUs of a node; install one of them`);
       const a = args.draDriver;
-      release("dra-driver", DRA_DRIVER_CHART, a, draDriverValues({ nodeSelector: a.nodeSelector, tolerations: a.tolerations, nvidiaDriverRoot: a.nvidiaDriverRoot }, a.valuesOverride));
+      release(
+        "dra-driver",
+        DRA_DRIVER_CHART,
+        a,
+        draDriverValues({ nodeSelector: a.nodeSelector, tolerations: a.tolerations, nvidiaDriverRoot: a.nvidiaDriverRoot }, a.valuesOverride),
+      );
     }
 
     // NFD: its CRDs first (the master and workers read and write NodeFeature objects from start-up).
     // The DRA driver does not wait for it: the kubelet plugin is scheduled when the label appears.
     if (args.nodeFeatureDiscovery) {
-      if (args.gpuDevicePlugin) throw new Error(`ClusterAddons ${name}: nodeFeatureDiscovery and gpuDevicePlugin both run NFD (the device plugin's gfd brings it); install one of them`);
+      if (args.gpuDevicePlugin)
+        throw new Error(
+          `ClusterAddons ${name}: nodeFeatureDiscovery and gpuDevicePlugin both run NFD (the device plugin's gfd brings it); install one of them`,
+        );
       const a = args.nodeFeatureDiscovery;
       const version = a.chartVersion ?? NFD_CHART.version;
       installed.push("nfd-crds");
-      const crds = new k8s.yaml.v2.ConfigFile(`${name}-nfd-crds`, withOverride({ file: pulumi.output(version).apply(nfdReleaseCrdsUrl) } satisfies k8s.yaml.v2.ConfigFileArgs, a.crdsOverride), child);
+      const crds = new k8s.yaml.v2.ConfigFile(
+        `${name}-nfd-crds`,
+        withOverride({ file: pulumi.output(version).apply(nfdReleaseCrdsUrl) } satisfies k8s.yaml.v2.ConfigFileArgs, a.crdsOverride),
+        child,
+      );
       // The chart's own crds/ are skipped: Pulumi applies (and upgrades) them from the release above.
       release("node-feature-discovery", NFD_CHART, a, nodeFeatureDiscoveryValues({ workerTolerations: a.tolerations }, a.valuesOverride), [crds], true);
     }
@@ -345,7 +378,12 @@ export class ClusterAddons extends pulumi.ComponentResource {
 
     if (args.dcgmExporter) {
       const a = args.dcgmExporter;
-      release("dcgm-exporter", ADDON_CHARTS.dcgmExporter, a, dcgmExporterValues({ nodeSelector: a.nodeSelector, tolerations: a.tolerations, runtimeClassName: a.runtimeClassName }, a.valuesOverride));
+      release(
+        "dcgm-exporter",
+        ADDON_CHARTS.dcgmExporter,
+        a,
+        dcgmExporterValues({ nodeSelector: a.nodeSelector, tolerations: a.tolerations, runtimeClassName: a.runtimeClassName }, a.valuesOverride),
+      );
     }
 
     this.installed = pulumi.output(installed);
@@ -353,6 +391,12 @@ export class ClusterAddons extends pulumi.ComponentResource {
     this.gatewayClassName = pulumi.output(gatewayClassName);
     this.bitwardenSdkServerUrl = sdkServerUrl;
     this.gpuResourceName = gpuResourceName;
-    this.registerOutputs({ installed: this.installed, ingressClassName: this.ingressClassName, gatewayClassName: this.gatewayClassName, bitwardenSdkServerUrl: this.bitwardenSdkServerUrl, gpuResourceName: this.gpuResourceName });
+    this.registerOutputs({
+      installed: this.installed,
+      ingressClassName: this.ingressClassName,
+      gatewayClassName: this.gatewayClassName,
+      bitwardenSdkServerUrl: this.bitwardenSdkServerUrl,
+      gpuResourceName: this.gpuResourceName,
+    });
   }
 }

@@ -101,18 +101,32 @@ export class GatewayApiEdge extends pulumi.ComponentResource {
       replicas: args.dataPlaneReplicas ?? 1,
     };
 
-    const issuer = new certmanager.v1.ClusterIssuer(`${name}-issuer`, withOverride(clusterIssuerSpec(names.issuer, names.accountKeySecret, args.acme, gatewayHttp01Solver(s)), o?.issuer), child);
+    const issuer = new certmanager.v1.ClusterIssuer(
+      `${name}-issuer`,
+      withOverride(clusterIssuerSpec(names.issuer, names.accountKeySecret, args.acme, gatewayHttp01Solver(s)), o?.issuer),
+      child,
+    );
     const gw = new gateway.v1.Gateway(`${name}-gateway`, withOverride(gatewaySpec(s, args.routes), o?.gateway), child);
     // The listener's Secret: issued through the HTTP listener, so after the Gateway exists.
-    new certmanager.v1.Certificate(`${name}-certificate`, withOverride(certificateSpec(names.tlsSecret, args.namespace, args.hosts, names.issuer), o?.certificate), { ...child, dependsOn: [issuer, gw] });
+    new certmanager.v1.Certificate(
+      `${name}-certificate`,
+      withOverride(certificateSpec(names.tlsSecret, args.namespace, args.hosts, names.issuer), o?.certificate),
+      { ...child, dependsOn: [issuer, gw] },
+    );
     new gateway.v1.HTTPRoute(`${name}-https-redirect`, withOverride(redirectRouteSpec(s), o?.redirect), { ...child, dependsOn: [gw] });
     for (const route of args.routes) {
       new gateway.v1.HTTPRoute(`${name}-${route.key}`, withOverride(httpRouteSpec(s, route), o?.httpRoute), { ...child, dependsOn: [gw] });
     }
     const rateLimits = rateLimitPolicySpec(s);
     if (rateLimits) new gateway.v1alpha1.RateLimitPolicy(`${name}-rate-limits`, withOverride(rateLimits, o?.rateLimitPolicy), { ...child, dependsOn: [gw] });
-    new gateway.v1alpha1.ClientSettingsPolicy(`${name}-client-settings`, withOverride(clientSettingsPolicySpec(s), o?.clientSettingsPolicy), { ...child, dependsOn: [gw] });
-    new gateway.v1alpha1.ProxySettingsPolicy(`${name}-proxy-settings`, withOverride(proxySettingsPolicySpec(s), o?.proxySettingsPolicy), { ...child, dependsOn: [gw] });
+    new gateway.v1alpha1.ClientSettingsPolicy(`${name}-client-settings`, withOverride(clientSettingsPolicySpec(s), o?.clientSettingsPolicy), {
+      ...child,
+      dependsOn: [gw],
+    });
+    new gateway.v1alpha1.ProxySettingsPolicy(`${name}-proxy-settings`, withOverride(proxySettingsPolicySpec(s), o?.proxySettingsPolicy), {
+      ...child,
+      dependsOn: [gw],
+    });
 
     this.gatewayName = pulumi.output(name);
     this.gatewayNamespace = pulumi.output(args.namespace);

@@ -30,7 +30,11 @@ export class GpuCardClaims extends pulumi.ComponentResource {
     const names: Record<string, string> = {};
     for (const card of args.cards) {
       const spec = gpuClaimSpec(name, args.namespace, card, args.deviceClassName ?? GPU_DEVICE_CLASS);
-      new k8s.resource.v1.ResourceClaim(`${name}-${card.node}-gpu${card.index}`, withOverride({ metadata: spec.metadata, spec: spec.spec }, args.claimOverride), { parent: this });
+      new k8s.resource.v1.ResourceClaim(
+        `${name}-${card.node}-gpu${card.index}`,
+        withOverride({ metadata: spec.metadata, spec: spec.spec }, args.claimOverride),
+        { parent: this },
+      );
       names[card.card] = gpuClaimName(name, card);
     }
     this.claimNames = pulumi.output(names);

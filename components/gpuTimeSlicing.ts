@@ -74,9 +74,15 @@ export class GpuTimeSlicing extends pulumi.ComponentResource {
     const chartVersion = args.chartVersion ?? DEVICE_PLUGIN_CHART.version;
     const nfdVersion = args.nfdVersion ?? (typeof chartVersion === "string" ? BUNDLED_NFD_VERSION[chartVersion] : undefined);
     if (!nfdVersion) {
-      throw new Error(`GpuTimeSlicing ${name}: set nfdVersion to the node-feature-discovery release chart ${String(chartVersion)} bundles (its Chart.yaml dependencies), so its CRDs are applied and upgraded with it`);
+      throw new Error(
+        `GpuTimeSlicing ${name}: set nfdVersion to the node-feature-discovery release chart ${String(chartVersion)} bundles (its Chart.yaml dependencies), so its CRDs are applied and upgraded with it`,
+      );
     }
-    const nfdCrds = new k8s.yaml.v2.ConfigFile(`${name}-nfd-crds`, withOverride({ file: nfdCrdsUrl(nfdVersion) } satisfies k8s.yaml.v2.ConfigFileArgs, args.overrides?.nfdCrds), { parent: this });
+    const nfdCrds = new k8s.yaml.v2.ConfigFile(
+      `${name}-nfd-crds`,
+      withOverride({ file: nfdCrdsUrl(nfdVersion) } satisfies k8s.yaml.v2.ConfigFileArgs, args.overrides?.nfdCrds),
+      { parent: this },
+    );
     const release = new k8s.helm.v3.Release(
       `${name}-device-plugin`,
       withOverride(

@@ -24,7 +24,16 @@ export type { GpuCardClaimsArgs, GpuCardSpec } from "./gpuCardClaims";
 export { ModelCache, CacheAccessMode } from "./modelCache";
 export type { CachedModel, ModelCacheArgs, ModelCacheOverrides, ModelCacheVolume, SecretKeyReference } from "./modelCache";
 export { VllmServer, RolloutStrategy } from "./vllmServer";
-export type { LoraVolumeSettings, VllmGpu, VllmResourceList, VllmResources, VllmSchedule, VllmScheduleWindow, VllmServerArgs, VllmServerOverrides } from "./vllmServer";
+export type {
+  LoraVolumeSettings,
+  VllmGpu,
+  VllmResourceList,
+  VllmResources,
+  VllmSchedule,
+  VllmScheduleWindow,
+  VllmServerArgs,
+  VllmServerOverrides,
+} from "./vllmServer";
 /**
  * The seed's name for VllmServer (a server that hosts several adapters, not an adapter): kept so code
  * written against the seed keeps compiling. One class, so Pulumi's analyzer and other languages see

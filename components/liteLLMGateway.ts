@@ -110,7 +110,11 @@ export interface GatewayAutoscaling {
  * minReplicas to maxReplicas; scale-down waits 5 minutes (the default stabilization) so a burst does
  * not flap. The PDB (maxUnavailable 1) keeps at least minReplicas − 1 serving through node drains.
  */
-export function gatewayAutoscalerSpec(namespace: pulumi.Input<string>, deployment: string, a: GatewayAutoscaling): k8s.autoscaling.v2.HorizontalPodAutoscalerArgs {
+export function gatewayAutoscalerSpec(
+  namespace: pulumi.Input<string>,
+  deployment: string,
+  a: GatewayAutoscaling,
+): k8s.autoscaling.v2.HorizontalPodAutoscalerArgs {
   return {
     metadata: { name: deployment, namespace },
     spec: {
@@ -219,9 +223,13 @@ export class LiteLLMGateway extends pulumi.ComponentResource {
     const postgresImage = args.postgres.image ?? "postgres:17.6";
     const tierLabel = args.backupTierLabel ?? "backup-tier";
     const providerSecret = args.providerSecretName ?? names.providerKeys;
-    const tooLong = [names.litellm, names.postgresBackups, `${names.litellm}-clients-00000000`, ...Object.keys(clients).map(names.clientKey)].filter((n) => n.length > 63);
-    if (tooLong.length > 0) throw new Error(`LiteLLMGateway ${name}: Kubernetes names longer than 63 characters (${tooLong.join(", ")}); use a shorter component or client name`);
-    if (METRICS_READER in clients) throw new Error(`LiteLLMGateway ${name}: the client name "${METRICS_READER}" is the /metrics reader's key alias; name the client otherwise`);
+    const tooLong = [names.litellm, names.postgresBackups, `${names.litellm}-clients-00000000`, ...Object.keys(clients).map(names.clientKey)].filter(
+      (n) => n.length > 63,
+    );
+    if (tooLong.length > 0)
+      throw new Error(`LiteLLMGateway ${name}: Kubernetes names longer than 63 characters (${tooLong.join(", ")}); use a shorter component or client name`);
+    if (METRICS_READER in clients)
+      throw new Error(`LiteLLMGateway ${name}: the client name "${METRICS_READER}" is the /metrics reader's key alias; name the client otherwise`);
 
     const password = (role: string, length: number, rotate: number | undefined, opts: pulumi.CustomResourceOptions) =>
       new random.RandomPassword(`${name}-${role}`, { length, special: false, ...keepers(rotate) }, opts);
@@ -295,11 +303,20 @@ export class LiteLLMGateway extends pulumi.ComponentResource {
       ),
       { ...keep, dependsOn: [claim, pgSecret] },
     );
-    const pgService = new k8s.core.v1.Service(`${name}-postgres-service`, serviceSpec(ns, names.postgres, selectorLabels("postgres", name), POSTGRES_PORT), child);
-    const setupName = pulumi.unsecret(pulumi.all([saltKey, admin, app]).apply(([s, a, p]) => `${names.postgres}-setup-${secretHash(s, { admin: a, app: p }).slice(0, 8)}`));
+    const pgService = new k8s.core.v1.Service(
+      `${name}-postgres-service`,
+      serviceSpec(ns, names.postgres, selectorLabels("postgres", name), POSTGRES_PORT),
+      child,
+    );
+    const setupName = pulumi.unsecret(
+      pulumi.all([saltKey, admin, app]).apply(([s, a, p]) => `${names.postgres}-setup-${secretHash(s, { admin: a, app: p }).slice(0, 8)}`),
+    );
     const setup = new k8s.batch.v1.Job(
       `${name}-postgres-setup`,
-      withOverride(postgresSetupJobSpec({ namespace: ns, name: setupName, instance: name, image: postgresImage, host: names.postgres, secretName: names.postgres }), args.overrides?.postgresSetupJob),
+      withOverride(
+        postgresSetupJobSpec({ namespace: ns, name: setupName, instance: name, image: postgresImage, host: names.postgres, secretName: names.postgres }),
+        args.overrides?.postgresSetupJob,
+      ),
       { ...child, dependsOn: [postgres, pgService, pgSecret] },
     );
 
@@ -335,7 +352,10 @@ export class LiteLLMGateway extends pulumi.ComponentResource {
     );
     const config = new k8s.core.v1.ConfigMap(
       `${name}-config`,
-      withOverride({ metadata: { name: names.config, namespace: ns }, data: { "config.yaml": configYaml, [LIMITS_MODULE_FILE]: LIMITS_MODULE } }, args.overrides?.config),
+      withOverride(
+        { metadata: { name: names.config, namespace: ns }, data: { "config.yaml": configYaml, [LIMITS_MODULE_FILE]: LIMITS_MODULE } },
+        args.overrides?.config,
+      ),
       child,
     );
     const limits = {
@@ -364,31 +384,49 @@ export class LiteLLMGateway extends pulumi.ComponentResource {
       ...child,
       dependsOn: [setup, config],
     });
-    const deployment = new k8s.apps.v1.Deployment(`${name}-deployment`, withOverride(litellmDeploymentSpec(args.autoscaling ? { ...spec, replicas: args.autoscaling.minReplicas } : spec), args.overrides?.deployment), {
-      ...child,
-      // The autoscaler owns the replica count once it runs: Pulumi sets it at creation only.
-      ...(args.autoscaling ? { ignoreChanges: ["spec.replicas"] } : {}),
-      // After the setup Job: a rotated database password is set before the pods that use it restart.
-      dependsOn: [setup, migrate, redis, redisService, config, keysSecret, ...(extraSecret ? [extraSecret] : [])],
-    });
+    const deployment = new k8s.apps.v1.Deployment(
+      `${name}-deployment`,
+      withOverride(litellmDeploymentSpec(args.autoscaling ? { ...spec, replicas: args.autoscaling.minReplicas } : spec), args.overrides?.deployment),
+      {
+        ...child,
+        // The autoscaler owns the replica count once it runs: Pulumi sets it at creation only.
+        ...(args.autoscaling ? { ignoreChanges: ["spec.replicas"] } : {}),
+        // After the setup Job: a rotated database password is set before the pods that use it restart.
+        dependsOn: [setup, migrate, redis, redisService, config, keysSecret, ...(extraSecret ? [extraSecret] : [])],
+      },
+    );
     const service = new k8s.core.v1.Service(`${name}-service`, withOverride(litellmServiceSpec(ns, names.litellm, name), args.overrides?.service), child);
     if (args.autoscaling) {
-      new k8s.autoscaling.v2.HorizontalPodAutoscaler(`${name}-hpa`, gatewayAutoscalerSpec(ns, names.litellm, args.autoscaling), { ...child, dependsOn: [deployment] });
+      new k8s.autoscaling.v2.HorizontalPodAutoscaler(`${name}-hpa`, gatewayAutoscalerSpec(ns, names.litellm, args.autoscaling), {
+        ...child,
+        dependsOn: [deployment],
+      });
     }
-    new k8s.policy.v1.PodDisruptionBudget(`${name}-pdb`, { metadata: { name: names.litellm, namespace: ns }, spec: { maxUnavailable: 1, selector: { matchLabels: selectorLabels("litellm", name) } } }, child);
+    new k8s.policy.v1.PodDisruptionBudget(
+      `${name}-pdb`,
+      { metadata: { name: names.litellm, namespace: ns }, spec: { maxUnavailable: 1, selector: { matchLabels: selectorLabels("litellm", name) } } },
+      child,
+    );
 
     // Virtual keys: reconciled on every change of a client, its limits or its key; removed clients are revoked.
     const managed: { [client: string]: GatewayClient } = { ...clients, ...(metricsKey ? { [METRICS_READER]: METRICS_READER_CLIENT } : {}) };
     const managedKeys: Record<string, pulumi.Output<string>> = { ...clientKeys, ...(metricsKey ? { [METRICS_READER]: metricsKey } : {}) };
     const clientsHash = contentHash(JSON.stringify(clientsConfigData(managed)));
-    const jobName = pulumi.unsecret(pulumi.all([saltKey, pulumi.all(managedKeys)]).apply(([s, k]) => `${names.litellm}-clients-${contentHash(clientsHash + secretHash(s, k as Record<string, string>), 8)}`));
+    const jobName = pulumi.unsecret(
+      pulumi
+        .all([saltKey, pulumi.all(managedKeys)])
+        .apply(([s, k]) => `${names.litellm}-clients-${contentHash(clientsHash + secretHash(s, k as Record<string, string>), 8)}`),
+    );
     const job = clientsJobSpec({
       namespace: ns,
       name: jobName,
       instance: name,
       image,
       clients: managed,
-      keySecrets: { ...Object.fromEntries(Object.keys(clientKeys).map((c) => [c, names.clientKey(c)])), ...(metricsKey ? { [METRICS_READER]: names.metricsKey } : {}) },
+      keySecrets: {
+        ...Object.fromEntries(Object.keys(clientKeys).map((c) => [c, names.clientKey(c)])),
+        ...(metricsKey ? { [METRICS_READER]: names.metricsKey } : {}),
+      },
       keysSecret: names.keys,
       gatewayUrl: `http://${names.litellm}:${LITELLM_PORT}`,
     });
@@ -409,7 +447,15 @@ export class LiteLLMGateway extends pulumi.ComponentResource {
           new k8s.core.v1.PersistentVolumeClaim(
             `${name}-postgres-backups`,
             withOverride(
-              volumeClaimSpec({ name: backupClaim, namespace: ns, size: volume.size, storageClass: volume.storageClass, accessMode: "ReadWriteOnce", backupTier: volume.backupTier ?? BackupTier.Daily, backupTierLabel: tierLabel }),
+              volumeClaimSpec({
+                name: backupClaim,
+                namespace: ns,
+                size: volume.size,
+                storageClass: volume.storageClass,
+                accessMode: "ReadWriteOnce",
+                backupTier: volume.backupTier ?? BackupTier.Daily,
+                backupTierLabel: tierLabel,
+              }),
               args.overrides?.backupVolume,
             ),
             keep,
@@ -430,7 +476,15 @@ export class LiteLLMGateway extends pulumi.ComponentResource {
             schedule: b.schedule ?? "30 2 * * *",
             retain: b.retain ?? 14,
             claimName: backupClaim,
-            s3: b.s3 ? { endpoint: b.s3.endpoint, bucket: b.s3.bucket, region: b.s3.region ?? "us-east-1", prefix: b.s3.prefix ?? "", credentialsSecret: b.s3.credentialsSecret } : undefined,
+            s3: b.s3
+              ? {
+                  endpoint: b.s3.endpoint,
+                  bucket: b.s3.bucket,
+                  region: b.s3.region ?? "us-east-1",
+                  prefix: b.s3.prefix ?? "",
+                  credentialsSecret: b.s3.credentialsSecret,
+                }
+              : undefined,
           }),
           args.overrides?.backupCronJob,
         ),

@@ -94,7 +94,9 @@ export class ModelCache extends pulumi.ComponentResource {
     super("llm-platform:index:ModelCache", name, {}, opts);
     const gatedWithoutToken = args.models.filter((m) => m.gated && !args.hfTokenSecret).map((m) => m.id);
     if (gatedWithoutToken.length > 0) {
-      throw new Error(`ModelCache ${name}: gated model(s) ${gatedWithoutToken.join(", ")} need hfTokenSecret (a Secret with a Hugging Face token that has access)`);
+      throw new Error(
+        `ModelCache ${name}: gated model(s) ${gatedWithoutToken.join(", ")} need hfTokenSecret (a Secret with a Hugging Face token that has access)`,
+      );
     }
     const unique = new Map(args.models.map((m) => [modelKey(m), m]));
     const timeoutSeconds = args.downloadTimeoutSeconds ?? DEFAULT_DOWNLOAD_TIMEOUT_SECONDS;

@@ -64,7 +64,12 @@ export class NginxIngressWithTls extends pulumi.ComponentResource {
   public readonly hosts: pulumi.Output<string[]>;
 
   constructor(name: string, args: NginxIngressWithTlsArgs, opts?: pulumi.ComponentResourceOptions) {
-    super("llm-platform:index:NginxIngressWithTls", name, {}, { ...opts, aliases: [{ type: "llm-platform:edge:NginxIngressWithTls" }, ...(opts?.aliases ?? [])] });
+    super(
+      "llm-platform:index:NginxIngressWithTls",
+      name,
+      {},
+      { ...opts, aliases: [{ type: "llm-platform:edge:NginxIngressWithTls" }, ...(opts?.aliases ?? [])] },
+    );
     if (args.hosts.length === 0) throw new Error(`NginxIngressWithTls ${name}: hosts is empty; give at least one public host name`);
     const keys = args.routes.map((r) => r.key);
     const repeated = keys.find((k, i) => keys.indexOf(k) !== i);
@@ -74,11 +79,19 @@ export class NginxIngressWithTls extends pulumi.ComponentResource {
     const o = args.overrides;
     const issuer = new certmanager.v1.ClusterIssuer(
       `${name}-issuer`,
-      withOverride(clusterIssuerSpec(names.issuer, names.accountKeySecret, args.acme, { http01: { ingress: { ingressClassName: args.ingressClassName } } }), o?.issuer),
+      withOverride(
+        clusterIssuerSpec(names.issuer, names.accountKeySecret, args.acme, { http01: { ingress: { ingressClassName: args.ingressClassName } } }),
+        o?.issuer,
+      ),
       child,
     );
     const certificates = routeNamespaces(args.routes).map(
-      (ns) => new certmanager.v1.Certificate(`${name}-certificate-${ns}`, withOverride(certificateSpec(names.tlsSecret, ns, args.hosts, names.issuer), o?.certificate), { ...child, dependsOn: [issuer] }),
+      (ns) =>
+        new certmanager.v1.Certificate(
+          `${name}-certificate-${ns}`,
+          withOverride(certificateSpec(names.tlsSecret, ns, args.hosts, names.issuer), o?.certificate),
+          { ...child, dependsOn: [issuer] },
+        ),
     );
     const settings: IngressNginxSettings = {
       hosts: args.hosts,
@@ -91,7 +104,10 @@ export class NginxIngressWithTls extends pulumi.ComponentResource {
       replicas: args.controllerReplicas ?? 1,
     };
     for (const route of args.routes) {
-      new k8s.networking.v1.Ingress(`${name}-${route.key}`, withOverride(ingressSpec(name, settings, route), o?.ingress), { ...child, dependsOn: certificates });
+      new k8s.networking.v1.Ingress(`${name}-${route.key}`, withOverride(ingressSpec(name, settings, route), o?.ingress), {
+        ...child,
+        dependsOn: certificates,
+      });
     }
 
     this.ingressClassName = pulumi.output(args.ingressClassName);
@@ -99,6 +115,12 @@ export class NginxIngressWithTls extends pulumi.ComponentResource {
     this.tlsSecretName = pulumi.output(names.tlsSecret);
     this.issuerName = pulumi.output(names.issuer);
     this.hosts = pulumi.output(args.hosts);
-    this.registerOutputs({ ingressClassName: this.ingressClassName, urls: this.urls, tlsSecretName: this.tlsSecretName, issuerName: this.issuerName, hosts: this.hosts });
+    this.registerOutputs({
+      ingressClassName: this.ingressClassName,
+      urls: this.urls,
+      tlsSecretName: this.tlsSecretName,
+      issuerName: this.issuerName,
+      hosts: this.hosts,
+    });
   }
 }

@@ -136,7 +136,11 @@ export class Observability extends pulumi.ComponentResource {
     const boards = buildDashboards(name, plan);
     for (const board of boards) {
       const cm = dashboardConfigMap(board, "", label);
-      new k8s.core.v1.ConfigMap(`${name}-dashboard-${board.layer}`, withOverride({ ...cm, metadata: { ...cm.metadata, namespace: args.namespace } }, args.overrides?.dashboard), child);
+      new k8s.core.v1.ConfigMap(
+        `${name}-dashboard-${board.layer}`,
+        withOverride({ ...cm, metadata: { ...cm.metadata, namespace: args.namespace } }, args.overrides?.dashboard),
+        child,
+      );
     }
 
     this.alerts = pulumi.output([...new Set(groups.flatMap((g) => g.rules.map((r) => r.alert)))]);

@@ -113,13 +113,25 @@ export class QdrantStore extends pulumi.ComponentResource {
       keep,
     );
     const apiKey = pulumi.secret(key.result);
-    const secret = new k8s.core.v1.Secret(`${name}-api-keys`, { metadata: { name: names.apiKey, namespace: ns }, type: "Opaque", stringData: { "api-key": apiKey } }, keep);
+    const secret = new k8s.core.v1.Secret(
+      `${name}-api-keys`,
+      { metadata: { name: names.apiKey, namespace: ns }, type: "Opaque", stringData: { "api-key": apiKey } },
+      keep,
+    );
 
     const claim = (role: string, claimName: string, volume: VolumeArgs, tier: BackupTier, override?: ChildOverride) =>
       new k8s.core.v1.PersistentVolumeClaim(
         `${name}-${role}`,
         withOverride(
-          volumeClaimSpec({ name: claimName, namespace: ns, size: volume.size, storageClass: volume.storageClass, accessMode: "ReadWriteOnce", backupTier: volume.backupTier ?? tier, backupTierLabel: tierLabel }),
+          volumeClaimSpec({
+            name: claimName,
+            namespace: ns,
+            size: volume.size,
+            storageClass: volume.storageClass,
+            accessMode: "ReadWriteOnce",
+            backupTier: volume.backupTier ?? tier,
+            backupTierLabel: tierLabel,
+          }),
           override,
         ),
         keep,
@@ -149,12 +161,24 @@ export class QdrantStore extends pulumi.ComponentResource {
     const services = qdrantServiceSpecs(ns, { service: names.qdrant, headless: names.headless }, name);
     const service = new k8s.core.v1.Service(`${name}-service`, withOverride(services.service, args.overrides?.service), child);
     new k8s.core.v1.Service(`${name}-headless`, services.headless, child);
-    new k8s.policy.v1.PodDisruptionBudget(`${name}-pdb`, { metadata: { name: names.qdrant, namespace: ns }, spec: { maxUnavailable: 1, selector: { matchLabels: qdrantSelector(name) } } }, child);
+    new k8s.policy.v1.PodDisruptionBudget(
+      `${name}-pdb`,
+      { metadata: { name: names.qdrant, namespace: ns }, spec: { maxUnavailable: 1, selector: { matchLabels: qdrantSelector(name) } } },
+      child,
+    );
     const c = args.collection;
     new k8s.batch.v1.Job(
       `${name}-collection`,
       withOverride(
-        collectionJobSpec({ namespace: ns, name: `${names.qdrant}-collection-${c.name}-${c.vectorSize}`.slice(0, 63), serviceHost: names.qdrant, instance: name, apiKeySecret: names.apiKey, collection: c, curlImage }),
+        collectionJobSpec({
+          namespace: ns,
+          name: `${names.qdrant}-collection-${c.name}-${c.vectorSize}`.slice(0, 63),
+          serviceHost: names.qdrant,
+          instance: name,
+          apiKeySecret: names.apiKey,
+          collection: c,
+          curlImage,
+        }),
         args.overrides?.collectionJob,
       ),
       { ...child, dependsOn: [statefulSet, service] },
@@ -181,7 +205,9 @@ export class QdrantStore extends pulumi.ComponentResource {
           keep: snapshots.retain ?? 24,
           curlImage,
           backupClaim,
-          s3: s3 ? { endpoint: s3.endpoint, bucket: s3.bucket, region: s3.region ?? "us-east-1", prefix: s3.prefix ?? "", credentialsSecret: s3.credentialsSecret } : undefined,
+          s3: s3
+            ? { endpoint: s3.endpoint, bucket: s3.bucket, region: s3.region ?? "us-east-1", prefix: s3.prefix ?? "", credentialsSecret: s3.credentialsSecret }
+            : undefined,
         }),
         args.overrides?.snapshotCronJob,
       ),
@@ -192,20 +218,35 @@ export class QdrantStore extends pulumi.ComponentResource {
       const expiresAt = args.metricsReader.expiresAt;
       new k8s.core.v1.Secret(
         `${name}-metrics-token`,
-        { metadata: { name: names.metricsToken, namespace: ns }, type: "Opaque", stringData: { token: pulumi.secret(apiKey.apply((k) => qdrantMetricsToken(k, expiresAt))) } },
+        {
+          metadata: { name: names.metricsToken, namespace: ns },
+          type: "Opaque",
+          stringData: { token: pulumi.secret(apiKey.apply((k) => qdrantMetricsToken(k, expiresAt))) },
+        },
         { ...child, dependsOn: [secret] },
       );
     }
 
     const clients = args.clients ?? {};
     this.clientTokens = pulumi.secret(
-      apiKey.apply((k) => Object.fromEntries(Object.keys(clients).sort().map((client) => [client, qdrantClientToken(k, client, c.name, clients[client]!.access, clients[client]!.expiresAt)]))),
+      apiKey.apply((k) =>
+        Object.fromEntries(
+          Object.keys(clients)
+            .sort()
+            .map((client) => [client, qdrantClientToken(k, client, c.name, clients[client]!.access, clients[client]!.expiresAt)]),
+        ),
+      ),
     );
     this.url = pulumi.interpolate`http://${names.qdrant}.${ns}.svc.cluster.local:${QDRANT_HTTP_PORT}`;
     this.serviceName = service.metadata.name;
     this.collection = pulumi.output(c.name);
     this.apiKeySecretName = pulumi.output(names.apiKey);
-    this.registerOutputs({ url: this.url, serviceName: this.serviceName, collection: this.collection, clientTokens: this.clientTokens, apiKeySecretName: this.apiKeySecretName });
+    this.registerOutputs({
+      url: this.url,
+      serviceName: this.serviceName,
+      collection: this.collection,
+      clientTokens: this.clientTokens,
+      apiKeySecretName: this.apiKeySecretName,
+    });
   }
 }
-

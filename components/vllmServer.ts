@@ -152,7 +152,8 @@ export class VllmServer extends pulumi.ComponentResource {
   constructor(name: string, args: VllmServerArgs, opts?: pulumi.ComponentResourceOptions) {
     super("llm-platform:index:VllmServer", name, {}, { ...opts, aliases: [{ type: "llm-platform:inference:VllmAdapter" }, ...(opts?.aliases ?? [])] });
     const loraAdapters = args.loraVolumes ?? [];
-    if (loraAdapters.length > 0 && !args.loraVolume) throw new Error(`VllmServer ${name}: loraVolumes (${loraAdapters.join(", ")}) need loraVolume (size, storage class)`);
+    if (loraAdapters.length > 0 && !args.loraVolume)
+      throw new Error(`VllmServer ${name}: loraVolumes (${loraAdapters.join(", ")}) need loraVolume (size, storage class)`);
     const protect = args.protectVolumes ?? false;
     const retain = args.retainVolumes ?? false;
 
@@ -167,7 +168,11 @@ export class VllmServer extends pulumi.ComponentResource {
               namespace: args.namespace,
               labels: { "app.kubernetes.io/part-of": PART_OF, "llm-platform.io/server": name, "llm-platform.io/adapter": adapter, ...args.loraVolume!.labels },
             },
-            spec: { accessModes: ["ReadWriteOnce"], storageClassName: args.loraVolume!.storageClass, resources: { requests: { storage: args.loraVolume!.size } } },
+            spec: {
+              accessModes: ["ReadWriteOnce"],
+              storageClassName: args.loraVolume!.storageClass,
+              resources: { requests: { storage: args.loraVolume!.size } },
+            },
           } satisfies k8s.core.v1.PersistentVolumeClaimArgs,
           args.overrides?.loraVolume,
         ),
@@ -185,7 +190,13 @@ export class VllmServer extends pulumi.ComponentResource {
       image: args.image,
       args: containerArgs,
       replicas: args.replicas ?? 1,
-      gpu: { count: args.gpu?.count ?? 1, resourceName: args.gpu?.resourceName ?? "nvidia.com/gpu", nodeSelector: args.gpu?.nodeSelector, tolerations: args.gpu?.tolerations, claims: args.gpu?.claims },
+      gpu: {
+        count: args.gpu?.count ?? 1,
+        resourceName: args.gpu?.resourceName ?? "nvidia.com/gpu",
+        nodeSelector: args.gpu?.nodeSelector,
+        tolerations: args.gpu?.tolerations,
+        claims: args.gpu?.claims,
+      },
       resources: args.resources,
       shmSize: args.shmSize ?? "2Gi",
       rollout: args.rollout ?? RolloutStrategy.Recreate,
@@ -196,7 +207,9 @@ export class VllmServer extends pulumi.ComponentResource {
       homeSize: args.homeSize,
       externallyScaled: args.schedule !== undefined,
       waitForGpuMemory:
-        args.gpu?.waitForFreeMemory !== undefined && (args.gpu.claims?.length ?? 0) > 0 ? { gpuMemoryUtilization: args.gpu.waitForFreeMemory, timeoutSeconds: startupTimeoutSeconds } : undefined,
+        args.gpu?.waitForFreeMemory !== undefined && (args.gpu.claims?.length ?? 0) > 0
+          ? { gpuMemoryUtilization: args.gpu.waitForFreeMemory, timeoutSeconds: startupTimeoutSeconds }
+          : undefined,
     };
     // Pulumi would give up after 10 minutes (the provider's default Deployment await), long before a first load.
     // A scheduled server's replicas are KEDA's: created at 0, then never sent again (its ScaledObject scales it).
@@ -243,4 +256,3 @@ export class VllmServer extends pulumi.ComponentResource {
     });
   }
 }
-

@@ -68,9 +68,16 @@ export class WorkstationInference extends pulumi.ComponentResource {
   public readonly modelCacheVolume: pulumi.Output<string>;
 
   constructor(name: string, args: WorkstationInferenceArgs, opts?: pulumi.ComponentResourceOptions) {
-    super("llm-platform:index:WorkstationInference", name, {}, { ...opts, aliases: [{ type: "llm-platform:dev:WorkstationInference" }, ...(opts?.aliases ?? [])] });
+    super(
+      "llm-platform:index:WorkstationInference",
+      name,
+      {},
+      { ...opts, aliases: [{ type: "llm-platform:dev:WorkstationInference" }, ...(opts?.aliases ?? [])] },
+    );
     if (isAllInterfaces(args.bindAddress) && !args.allowAllInterfaces) {
-      throw new Error(`WorkstationInference ${name}: bindAddress "${args.bindAddress}" publishes the model server on every interface of the workstation; give the address the cluster reaches, or set allowAllInterfaces`);
+      throw new Error(
+        `WorkstationInference ${name}: bindAddress "${args.bindAddress}" publishes the model server on every interface of the workstation; give the address the cluster reaches, or set allowAllInterfaces`,
+      );
     }
     const engine = args.engine ?? WorkstationEngine.Vllm;
     const vllm = engine === WorkstationEngine.Vllm;
@@ -84,9 +91,16 @@ export class WorkstationInference extends pulumi.ComponentResource {
       : undefined;
     const child = { parent: this, ...(provider ? { provider } : {}) };
 
-    const image = new docker.RemoteImage(`${name}-image`, withOverride({ name: args.image, keepLocally: true } satisfies docker.RemoteImageArgs, args.overrides?.image), child);
+    const image = new docker.RemoteImage(
+      `${name}-image`,
+      withOverride({ name: args.image, keepLocally: true } satisfies docker.RemoteImageArgs, args.overrides?.image),
+      child,
+    );
     const volumeName = args.modelCacheVolume ?? `${name}-models`;
-    const cache = new docker.Volume(`${name}-models`, withOverride({ name: volumeName } satisfies docker.VolumeArgs, args.overrides?.volume), { ...child, retainOnDelete: true });
+    const cache = new docker.Volume(`${name}-models`, withOverride({ name: volumeName } satisfies docker.VolumeArgs, args.overrides?.volume), {
+      ...child,
+      retainOnDelete: true,
+    });
 
     let apiKey: pulumi.Output<string> = pulumi.secret("");
     const secretEnvs: pulumi.Input<string>[] = [];
@@ -102,7 +116,9 @@ export class WorkstationInference extends pulumi.ComponentResource {
     const command = vllm
       ? pulumi
           .all([args.model, args.gpuMemoryUtilization ?? 0.9, args.maxModelLen ?? 8192, args.extraArgs ?? []])
-          .apply(([model, gpuMemoryUtilization, maxModelLen, extraArgs]) => workstationVllmCommand({ model, port, gpuMemoryUtilization, maxModelLen, extraArgs }))
+          .apply(([model, gpuMemoryUtilization, maxModelLen, extraArgs]) =>
+            workstationVllmCommand({ model, port, gpuMemoryUtilization, maxModelLen, extraArgs }),
+          )
       : undefined;
     const container = new docker.Container(
       `${name}-container`,
@@ -128,6 +144,12 @@ export class WorkstationInference extends pulumi.ComponentResource {
     this.containerName = container.name;
     this.apiKey = apiKey;
     this.modelCacheVolume = cache.name;
-    this.registerOutputs({ baseUrl: this.baseUrl, engine: this.engine, containerName: this.containerName, apiKey: this.apiKey, modelCacheVolume: this.modelCacheVolume });
+    this.registerOutputs({
+      baseUrl: this.baseUrl,
+      engine: this.engine,
+      containerName: this.containerName,
+      apiKey: this.apiKey,
+      modelCacheVolume: this.modelCacheVolume,
+    });
   }
 }

@@ -47,7 +47,9 @@ async function check(p: Prerequisite, cluster: ClusterReader, resolveHost: Resol
   switch (p.kind) {
     case "StorageClass": {
       const sc = await cluster.storageClass(p.name);
-      return sc ? { status: "ok", detail: `provisioner ${sc.provisioner}, reclaim policy ${sc.reclaimPolicy ?? "Delete"}` } : { status: "missing", detail: `no StorageClass ${p.name}` };
+      return sc
+        ? { status: "ok", detail: `provisioner ${sc.provisioner}, reclaim policy ${sc.reclaimPolicy ?? "Delete"}` }
+        : { status: "missing", detail: `no StorageClass ${p.name}` };
     }
     case "DefaultStorageClass": {
       const defaults = (await cluster.storageClasses()).filter((sc) => DEFAULT_CLASS_ANNOTATIONS.some((a) => sc.metadata?.annotations?.[a] === "true"));
@@ -57,7 +59,11 @@ async function check(p: Prerequisite, cluster: ClusterReader, resolveHost: Resol
     case "NodeLabel": {
       const nodes = await cluster.nodes(`${p.label.key}=${p.label.value}`);
       if (nodes.length) return { status: "ok", detail: `on ${nodes.map((n) => n.metadata?.name).join(", ")}` };
-      if (p.setDuringUp) return { status: "pending", detail: `no node has it yet; ${p.setDuringUp} sets it during \`pulumi up\` — if it is still absent a few minutes later, label the GPU nodes by hand` };
+      if (p.setDuringUp)
+        return {
+          status: "pending",
+          detail: `no node has it yet; ${p.setDuringUp} sets it during \`pulumi up\` — if it is still absent a few minutes later, label the GPU nodes by hand`,
+        };
       return { status: "missing", detail: "no node carries it" };
     }
     case "RuntimeClass": {
@@ -70,15 +76,22 @@ async function check(p: Prerequisite, cluster: ClusterReader, resolveHost: Resol
         .map((n) => ({ name: n.metadata?.name, count: p.resources.reduce((sum, r) => sum + Number(n.status?.allocatable?.[r] ?? 0), 0) }))
         .filter((n) => n.count > 0);
       if (advertising.length) return { status: "ok", detail: advertising.map((n) => `${n.name} advertises ${n.count} × ${p.resources.join("/")}`).join("; ") };
-      return { status: "unverified", detail: `no node advertises ${p.resources.join(" or ")} yet: the device plugin does once it runs on a node whose runtime exposes the GPUs` };
+      return {
+        status: "unverified",
+        detail: `no node advertises ${p.resources.join(" or ")} yet: the device plugin does once it runs on a node whose runtime exposes the GPUs`,
+      };
     }
     case "DynamicResourceAllocation": {
       const version = await cluster.version();
       const [major, minor] = (/^v?(\d+)\.(\d+)/.exec(version) ?? []).slice(1).map(Number);
       const [needMajor, needMinor] = p.minVersion.split(".").map(Number) as [number, number];
       if (major === undefined || minor === undefined) return { status: "unverified", detail: `cannot read a version from ${version}` };
-      if (major < needMajor || (major === needMajor && minor < needMinor)) return { status: "missing", detail: `Kubernetes ${version} does not serve resource.k8s.io/v1 (${p.minVersion} does)` };
-      return { status: "ok", detail: `Kubernetes ${version} serves resource.k8s.io/v1; CDI and the NVIDIA driver are not visible through the API: \`kubectl get resourceslices\` lists the GPUs once the DRA driver runs` };
+      if (major < needMajor || (major === needMajor && minor < needMinor))
+        return { status: "missing", detail: `Kubernetes ${version} does not serve resource.k8s.io/v1 (${p.minVersion} does)` };
+      return {
+        status: "ok",
+        detail: `Kubernetes ${version} serves resource.k8s.io/v1; CDI and the NVIDIA driver are not visible through the API: \`kubectl get resourceslices\` lists the GPUs once the DRA driver runs`,
+      };
     }
     case "Secret": {
       const secret = await cluster.secret(p.namespace!, p.name);
@@ -86,10 +99,15 @@ async function check(p: Prerequisite, cluster: ClusterReader, resolveHost: Resol
       const present = new Set([...Object.keys(secret.data ?? {}), ...Object.keys(secret.stringData ?? {})]);
       const absent = p.keys.filter((k) => !present.has(k));
       // Values are never read out or printed: only which keys exist.
-      return absent.length ? { status: "missing", detail: `Secret ${p.namespace}/${p.name} lacks key${absent.length > 1 ? "s" : ""} ${absent.join(", ")}` } : { status: "ok", detail: `keys ${p.keys.join(", ") || "(any)"} present` };
+      return absent.length
+        ? { status: "missing", detail: `Secret ${p.namespace}/${p.name} lacks key${absent.length > 1 ? "s" : ""} ${absent.join(", ")}` }
+        : { status: "ok", detail: `keys ${p.keys.join(", ") || "(any)"} present` };
     }
     case "BitwardenSecret":
-      return { status: "unverified", detail: `the doctor cannot read Bitwarden; after \`pulumi up\`, \`kubectl get externalsecret -A\` shows SecretSynced when ${p.name} exists` };
+      return {
+        status: "unverified",
+        detail: `the doctor cannot read Bitwarden; after \`pulumi up\`, \`kubectl get externalsecret -A\` shows SecretSynced when ${p.name} exists`,
+      };
     case "LoadBalancer": {
       const services = await cluster.services();
       const anyAddressed = services.filter((s) => s.spec?.type === "LoadBalancer" && lbAddress(s));
@@ -98,18 +116,31 @@ async function check(p: Prerequisite, cluster: ClusterReader, resolveHost: Resol
         : services.filter((s) => p.edgeNamespace !== undefined && s.metadata?.namespace === p.edgeNamespace && s.spec?.type === "LoadBalancer");
       const addressed = own.find((s) => lbAddress(s));
       if (addressed) return { status: "ok", detail: `Service ${addressed.metadata?.namespace}/${addressed.metadata?.name} has ${lbAddress(addressed)}` };
-      if (own.length) return { status: "missing", detail: `Service ${own[0]!.metadata?.namespace}/${own[0]!.metadata?.name} exists but has no external address (EXTERNAL-IP <pending>)` };
-      if (anyAddressed.length) return { status: "ok", detail: `LoadBalancer Services get addresses (e.g. ${anyAddressed[0]!.metadata?.namespace}/${anyAddressed[0]!.metadata?.name} → ${lbAddress(anyAddressed[0])})` };
+      if (own.length)
+        return {
+          status: "missing",
+          detail: `Service ${own[0]!.metadata?.namespace}/${own[0]!.metadata?.name} exists but has no external address (EXTERNAL-IP <pending>)`,
+        };
+      if (anyAddressed.length)
+        return {
+          status: "ok",
+          detail: `LoadBalancer Services get addresses (e.g. ${anyAddressed[0]!.metadata?.namespace}/${anyAddressed[0]!.metadata?.name} → ${lbAddress(anyAddressed[0])})`,
+        };
       for (const pool of LB_POOLS) {
         const items = await cluster.customObjects(pool.group, pool.version, pool.plural);
         if (items && items.length) return { status: "ok", detail: `${pool.name} with ${items.length} address pool(s)` };
         if (items) return { status: "missing", detail: `${pool.name} is installed but has no ${pool.plural}: add one with the addresses it may hand out` };
       }
       const nodes = await cluster.nodes();
-      if (nodes.some((n) => /\+k3s/.test(n.status?.nodeInfo?.kubeletVersion ?? ""))) return { status: "ok", detail: "k3s: its ServiceLB (klipper-lb) answers unless the server runs with --disable servicelb" };
+      if (nodes.some((n) => /\+k3s/.test(n.status?.nodeInfo?.kubeletVersion ?? "")))
+        return { status: "ok", detail: "k3s: its ServiceLB (klipper-lb) answers unless the server runs with --disable servicelb" };
       const cloud = nodes.find((n) => CLOUD_PROVIDER_IDS.test(n.spec?.providerID ?? ""));
       if (cloud) return { status: "ok", detail: `cloud nodes (${cloud.spec?.providerID?.split("://")[0]}): the cloud controller provisions load balancers` };
-      return { status: "missing", detail: "no Service of type LoadBalancer has an address and no load-balancer implementation was found (MetalLB, Cilium LB IPAM, k3s ServiceLB, a cloud provider)" };
+      return {
+        status: "missing",
+        detail:
+          "no Service of type LoadBalancer has an address and no load-balancer implementation was found (MetalLB, Cilium LB IPAM, k3s ServiceLB, a cloud provider)",
+      };
     }
     case "DNSRecord": {
       const addresses = await resolveHost(p.name);
@@ -121,7 +152,10 @@ async function check(p: Prerequisite, cluster: ClusterReader, resolveHost: Resol
           : undefined;
       const edge = lbAddress(svc);
       if (edge && /^[\d.:a-f]+$/i.test(edge) && !addresses.includes(edge)) {
-        return { status: "missing", detail: `${p.name} resolves to ${addresses.join(", ")}, but the edge's address is ${edge} (a NAT forward is fine if ports 80 and 443 reach it)` };
+        return {
+          status: "missing",
+          detail: `${p.name} resolves to ${addresses.join(", ")}, but the edge's address is ${edge} (a NAT forward is fine if ports 80 and 443 reach it)`,
+        };
       }
       return { status: "ok", detail: `resolves to ${addresses.join(", ")}${edge ? `; the edge is ${edge}` : "; the edge has no address yet to compare with"}` };
     }
@@ -134,10 +168,16 @@ async function check(p: Prerequisite, cluster: ClusterReader, resolveHost: Resol
       const portsOutside = ports.filter((port) => !p.ports.includes(port));
       const suggestion = `llm-platform:network.apiServer: {cidrs: [${addresses.map((a) => `${a}/32`).join(", ")}], ports: [${[...new Set(ports)].join(", ")}]}`;
       if (outside.length || portsOutside.length) {
-        return { status: "missing", detail: `the API server answers at ${addresses.join(", ")} port ${ports.join(", ")}, outside what the NetworkPolicies allow: set ${suggestion}` };
+        return {
+          status: "missing",
+          detail: `the API server answers at ${addresses.join(", ")} port ${ports.join(", ")}, outside what the NetworkPolicies allow: set ${suggestion}`,
+        };
       }
       const exact = p.cidrs.every((c) => c.endsWith("/32"));
-      return { status: "ok", detail: `${addresses.join(", ")}:${ports.join(", ")} is inside the allowed ranges${exact ? "" : `; narrow them to ${suggestion}`}` };
+      return {
+        status: "ok",
+        detail: `${addresses.join(", ")}:${ports.join(", ")} is inside the allowed ranges${exact ? "" : `; narrow them to ${suggestion}`}`,
+      };
     }
   }
 }

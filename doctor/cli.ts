@@ -54,16 +54,27 @@ function describe(p: Prerequisite): string {
 }
 
 /** The doctor's report: one line per prerequisite, how to create what is missing, a verdict. */
-export function formatDoctorReport(stack: string, cluster: { context: string; server: string; version: string }, results: CheckResult[], identity?: IdentityResult): string {
+export function formatDoctorReport(
+  stack: string,
+  cluster: { context: string; server: string; version: string },
+  results: CheckResult[],
+  identity?: IdentityResult,
+): string {
   const lines = [`doctor: stack ${stack} against context ${cluster.context} (${cluster.server}, Kubernetes ${cluster.version})`];
-  if (identity) lines.push(`  ${MARK[identity.status]} cluster identity: ${identity.status === "ok" ? identity.detail : `${identity.status.toUpperCase()} — ${identity.detail}`}`);
+  if (identity)
+    lines.push(
+      `  ${MARK[identity.status]} cluster identity: ${identity.status === "ok" ? identity.detail : `${identity.status.toUpperCase()} — ${identity.detail}`}`,
+    );
   for (const r of results) {
     lines.push(`  ${MARK[r.status]} ${describe(r.prerequisite)}: ${r.status === "ok" ? r.detail : `${r.status.toUpperCase()} — ${r.detail}`}`);
     if (r.status === "missing") lines.push(`      why: ${r.prerequisite.why}`, `      fix: ${r.prerequisite.howToCreate}`);
   }
   const count = (status: CheckResult["status"]) => results.filter((r) => r.status === status).length;
   const missing = count("missing");
-  const rest = [count("pending") ? `${count("pending")} created during \`pulumi up\`` : "", count("unverified") ? `${count("unverified")} not checkable through the API (see above)` : ""].filter(Boolean);
+  const rest = [
+    count("pending") ? `${count("pending")} created during \`pulumi up\`` : "",
+    count("unverified") ? `${count("unverified")} not checkable through the API (see above)` : "",
+  ].filter(Boolean);
   lines.push(
     missing
       ? `result: NOT READY — ${missing} missing; create ${missing === 1 ? "it" : "them"} and run the doctor again`
@@ -73,7 +84,14 @@ export function formatDoctorReport(stack: string, cluster: { context: string; se
 }
 
 /** Checks prerequisites against a cluster: the report and the exit code (0 ready, 1 something missing). */
-export async function doctor(stack: string, list: Prerequisite[], cluster: ClusterReader, version: string, resolveHost: ResolveHost = systemResolver, identity?: IdentityResult): Promise<{ exitCode: 0 | 1; output: string }> {
+export async function doctor(
+  stack: string,
+  list: Prerequisite[],
+  cluster: ClusterReader,
+  version: string,
+  resolveHost: ResolveHost = systemResolver,
+  identity?: IdentityResult,
+): Promise<{ exitCode: 0 | 1; output: string }> {
   const results = await checkPrerequisites(list, cluster, resolveHost);
   const output = formatDoctorReport(stack, { context: cluster.context, server: cluster.server, version }, results, identity);
   return { exitCode: results.some((r) => r.status === "missing") ? 1 : 0, output };
@@ -86,7 +104,8 @@ function stackConfig(options: DoctorOptions): { stack: string; config?: Platform
     return { stack: file.stack, config: parsePlatformConfig(fromPulumiConfig(file.config)), errors: [] };
   } catch (error) {
     if (error instanceof ConfigError) return { stack: options.stack ?? "custom", errors: error.issues };
-    if (error instanceof StackFileError) return { stack: options.stack ?? "custom", errors: [{ path: options.config ?? options.stack ?? "", message: error.message }] };
+    if (error instanceof StackFileError)
+      return { stack: options.stack ?? "custom", errors: [{ path: options.config ?? options.stack ?? "", message: error.message }] };
     throw error;
   }
 }
@@ -96,7 +115,10 @@ function stackConfig(options: DoctorOptions): { stack: string; config?: Platform
  * fast), checks that it reaches the stack's cluster (another cluster: exit 1 before anything else),
  * then plans the stack offline for its prerequisites and checks each.
  */
-export async function runDoctor(options: DoctorOptions, deps: { cluster?: ClusterReader; resolveHost?: ResolveHost } = {}): Promise<{ exitCode: 0 | 1 | 2; output: string }> {
+export async function runDoctor(
+  options: DoctorOptions,
+  deps: { cluster?: ClusterReader; resolveHost?: ResolveHost } = {},
+): Promise<{ exitCode: 0 | 1 | 2; output: string }> {
   const configuration = stackConfig(options);
   const configErrors = (stack: string, errors: { path: string; message: string }[]) => ({
     exitCode: 2 as const,
@@ -110,12 +132,22 @@ export async function runDoctor(options: DoctorOptions, deps: { cluster?: Cluste
     cluster = deps.cluster ?? kubeClusterReader(loadKubeConfig(options.kubeconfig, context));
     version = await cluster.version();
   } catch (error) {
-    const where = deps.cluster ? `${deps.cluster.context} (${deps.cluster.server})` : context ? `context ${context}${options.context ? "" : " (llm-platform:cluster.context)"}` : "the current kube context";
-    return { exitCode: 2, output: `doctor: cannot reach the API server of ${where}: ${(error as Error).message}. Check \`kubectl config get-contexts\` and \`kubectl --context <context> version\`.\n` };
+    const where = deps.cluster
+      ? `${deps.cluster.context} (${deps.cluster.server})`
+      : context
+        ? `context ${context}${options.context ? "" : " (llm-platform:cluster.context)"}`
+        : "the current kube context";
+    return {
+      exitCode: 2,
+      output: `doctor: cannot reach the API server of ${where}: ${(error as Error).message}. Check \`kubectl config get-contexts\` and \`kubectl --context <context> version\`.\n`,
+    };
   }
   const identity = await checkClusterIdentity(configuration.config.cluster, cluster);
   if (identity.status === "mismatch") {
-    return { exitCode: 1, output: `${formatDoctorReport(configuration.stack, { context: cluster.context, server: cluster.server, version }, [], identity).split("\n").slice(0, 2).join("\n")}\nresult: WRONG CLUSTER — not this stack's\n` };
+    return {
+      exitCode: 1,
+      output: `${formatDoctorReport(configuration.stack, { context: cluster.context, server: cluster.server, version }, [], identity).split("\n").slice(0, 2).join("\n")}\nresult: WRONG CLUSTER — not this stack's\n`,
+    };
   }
   const plan = await runPlan({ root: options.root, stack: options.stack, config: options.config, write: false, validate: false });
   if (plan.exitCode === 2) return configErrors(plan.stack, plan.configErrors);

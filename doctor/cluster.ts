@@ -40,7 +40,14 @@ export function loadKubeConfig(file?: string, context?: string): k8s.KubeConfig 
   else kc.loadFromDefault();
   if (context) {
     if (!kc.getContexts().some((c) => c.name === context)) {
-      throw new Error(`the kubeconfig has no context "${context}" (it has: ${kc.getContexts().map((c) => c.name).join(", ") || "none"})`);
+      throw new Error(
+        `the kubeconfig has no context "${context}" (it has: ${
+          kc
+            .getContexts()
+            .map((c) => c.name)
+            .join(", ") || "none"
+        })`,
+      );
     }
     kc.setCurrentContext(context);
   }

@@ -24,7 +24,10 @@ export async function checkClusterIdentity(config: ClusterConfig, cluster: Clust
   const matched: string[] = [];
   if (identity?.kubeSystemUid !== undefined) {
     if (uid === identity.kubeSystemUid) matched.push(`kube-system UID ${uid}`);
-    else problems.push(`its kube-system namespace has UID ${uid ?? "(none: no kube-system namespace)"}, not ${identity.kubeSystemUid} (llm-platform:cluster.identity.kubeSystemUid)`);
+    else
+      problems.push(
+        `its kube-system namespace has UID ${uid ?? "(none: no kube-system namespace)"}, not ${identity.kubeSystemUid} (llm-platform:cluster.identity.kubeSystemUid)`,
+      );
   }
   if (identity?.server !== undefined) {
     if (normalizeServer(cluster.server) === normalizeServer(identity.server)) matched.push(`server ${cluster.server}`);

@@ -115,7 +115,11 @@ async function main(argv: string[]): Promise<number> {
     try {
       const file = stackFileFor(options.root, options);
       const result = await suggestLayouts(file.stack, fromPulumiConfig(file.config), { limit: options.limit });
-      process.stdout.write(options.json ? `${JSON.stringify({ stack: result.stack, main: result.main, evaluated: result.evaluated, rejected: result.rejected, layouts: result.layouts }, null, 2)}\n` : formatSuggestions(result));
+      process.stdout.write(
+        options.json
+          ? `${JSON.stringify({ stack: result.stack, main: result.main, evaluated: result.evaluated, rejected: result.rejected, layouts: result.layouts }, null, 2)}\n`
+          : formatSuggestions(result),
+      );
       return result.layouts.some((l) => l.verified) ? 0 : 1;
     } catch (error) {
       if (error instanceof ConfigError) {

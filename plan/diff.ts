@@ -171,13 +171,21 @@ export function formatPath(path: PathSegment[]): string {
 }
 
 /** Paths whose values are unknown on both sides but read a resource that is replaced or created: they change at deploy time. */
-function unknownPaths(base: Props, current: Props, dependencies: Record<string, string[]>, changedUrns: Set<string>, path: PathSegment[] = []): PathSegment[][] {
+function unknownPaths(
+  base: Props,
+  current: Props,
+  dependencies: Record<string, string[]>,
+  changedUrns: Set<string>,
+  path: PathSegment[] = [],
+): PathSegment[][] {
   if (isUnknown(base) && isUnknown(current)) {
     const top = String(path[0] ?? "");
     return (dependencies[top] ?? []).some((u) => changedUrns.has(u)) ? [path] : [];
   }
   if (base && current && typeof base === "object" && typeof current === "object") {
-    return Object.keys(current).flatMap((k) => (k in base ? unknownPaths((base as Props)[k], (current as Props)[k], dependencies, changedUrns, [...path, Array.isArray(current) ? Number(k) : k]) : []));
+    return Object.keys(current).flatMap((k) =>
+      k in base ? unknownPaths((base as Props)[k], (current as Props)[k], dependencies, changedUrns, [...path, Array.isArray(current) ? Number(k) : k]) : [],
+    );
   }
   return [];
 }
@@ -209,7 +217,12 @@ function templatePath(type: string): string[] | undefined {
   return path ? [...path.slice(0, -1)] : undefined;
 }
 
-const LONG_RUNNING = new Set(["kubernetes:apps/v1:Deployment", "kubernetes:apps/v1:StatefulSet", "kubernetes:apps/v1:DaemonSet", "kubernetes:apps/v1:ReplicaSet"]);
+const LONG_RUNNING = new Set([
+  "kubernetes:apps/v1:Deployment",
+  "kubernetes:apps/v1:StatefulSet",
+  "kubernetes:apps/v1:DaemonSet",
+  "kubernetes:apps/v1:ReplicaSet",
+]);
 
 const startsWith = (path: PathSegment[], prefix: PathSegment[]) => prefix.every((p, i) => String(path[i]) === String(p));
 
@@ -315,7 +328,12 @@ interface Classified {
 }
 
 /** One matched resource's operation under its provider's rules. */
-function classify(base: SynthesizedResource, current: SynthesizedResource, providers: { base: Map<string, SynthesizedResource>; current: Map<string, SynthesizedResource> }, changedUrns: Set<string>): Classified {
+function classify(
+  base: SynthesizedResource,
+  current: SynthesizedResource,
+  providers: { base: Map<string, SynthesizedResource>; current: Map<string, SynthesizedResource> },
+  changedUrns: Set<string>,
+): Classified {
   const leaves = leafChanges(base.props, current.props);
   for (const path of unknownPaths(base.props, current.props, current.propertyDependencies, changedUrns)) {
     leaves.push({ path, kind: "update", old: undefined, value: undefined });
@@ -327,7 +345,8 @@ function classify(base: SynthesizedResource, current: SynthesizedResource, provi
     const d = kubernetesProviderDiff(base.props, current.props);
     return { op: d.op, reason: d.reason, leaves };
   }
-  if (current.type.startsWith("pulumi:providers:")) return leaves.length ? { op: "update", reason: `provider configuration: ${summarize(described)}`, leaves } : { op: "same", reason: "", leaves };
+  if (current.type.startsWith("pulumi:providers:"))
+    return leaves.length ? { op: "update", reason: `provider configuration: ${summarize(described)}`, leaves } : { op: "same", reason: "", leaves };
 
   // A move to another provider: the engine asks the new provider's DiffConfig (pulumi/pulumi#18509).
   const baseProvider = base.provider ? providers.base.get(base.provider) : undefined;
@@ -337,11 +356,14 @@ function classify(base: SynthesizedResource, current: SynthesizedResource, provi
   }
   if (base.provider !== current.provider && current.type.startsWith("kubernetes:")) {
     const d = kubernetesProviderDiff(baseProvider?.props ?? {}, currentProvider?.props ?? {});
-    if (d.op === "replace") return { op: "replace", reason: `moves to provider ${currentProvider?.name ?? "default"}: ${d.reason}`, leaves, deleteBeforeReplace: false };
+    if (d.op === "replace")
+      return { op: "replace", reason: `moves to provider ${currentProvider?.name ?? "default"}: ${d.reason}`, leaves, deleteBeforeReplace: false };
   }
 
   if (leaves.length === 0) {
-    return base.provider !== current.provider ? { op: "update", reason: `provider reference ${base.provider ?? "default"} → ${current.provider ?? "default"} (DiffConfig: no replacement)`, leaves } : { op: "same", reason: "", leaves };
+    return base.provider !== current.provider
+      ? { op: "update", reason: `provider reference ${base.provider ?? "default"} → ${current.provider ?? "default"} (DiffConfig: no replacement)`, leaves }
+      : { op: "same", reason: "", leaves };
   }
 
   if (current.type.startsWith("random:")) {
@@ -350,7 +372,9 @@ function classify(base: SynthesizedResource, current: SynthesizedResource, provi
   if (current.type.startsWith("docker:")) {
     const updatable = DOCKER_UPDATABLE[current.type] ?? [];
     const forcing = leaves.filter((c) => !updatable.includes(String(c.path[0])));
-    return forcing.length ? { op: "replace", reason: `new ${kindOf(current)} forced by ${summarize(forcing.map((c) => describeLeaf(current, c)))}`, leaves } : { op: "update", reason: summarize(described), leaves };
+    return forcing.length
+      ? { op: "replace", reason: `new ${kindOf(current)} forced by ${summarize(forcing.map((c) => describeLeaf(current, c)))}`, leaves }
+      : { op: "update", reason: summarize(described), leaves };
   }
   if (current.type === "kubernetes:helm.sh/v3:Release") {
     const forcing = leaves.filter((c) => forcesReplacement(c.path, c.value, HELM_RELEASE_FORCE_NEW));
@@ -366,7 +390,8 @@ function classify(base: SynthesizedResource, current: SynthesizedResource, provi
     const forcing = leaves.filter((c) => forcesReplacement(c.path, c.value, patterns));
     if (forcing.length === 0) return { op: "update", reason: summarize(described), leaves };
     const name = current.props.metadata?.name;
-    const sameName = typeof name === "string" && name === base.props.metadata?.name && (current.props.metadata?.namespace ?? "") === (base.props.metadata?.namespace ?? "");
+    const sameName =
+      typeof name === "string" && name === base.props.metadata?.name && (current.props.metadata?.namespace ?? "") === (base.props.metadata?.namespace ?? "");
     const dbr = sameName;
     return {
       op: "replace",
@@ -462,7 +487,12 @@ export function diffPlans(base: SynthesizedResource[], current: SynthesizedResou
           baseUrn: old.urn,
           ...(object ? { object } : {}),
         });
-        findings.push({ kind: "cannot-apply", blocking: true, urn: r.urn, message: `${object} is renamed without an alias (${old.urn} → ${r.urn}): \`pulumi up\` fails creating an object that exists; add an alias to the resource or component` });
+        findings.push({
+          kind: "cannot-apply",
+          blocking: true,
+          urn: r.urn,
+          message: `${object} is renamed without an alias (${old.urn} → ${r.urn}): \`pulumi up\` fails creating an object that exists; add an alias to the resource or component`,
+        });
         restartsOf.set(r.urn, LONG_RUNNING.has(r.type));
         continue;
       }
@@ -483,7 +513,10 @@ export function diffPlans(base: SynthesizedResource[], current: SynthesizedResou
           restartWhy = "pod template changes, but updateStrategy OnDelete: pods keep running until deleted";
         } else {
           restarts = true;
-          restartWhy = `pod template changes (${summarize(templateChanges.map((l) => formatPath(l.path.slice(tpl.length))), 2)})`;
+          restartWhy = `pod template changes (${summarize(
+            templateChanges.map((l) => formatPath(l.path.slice(tpl.length))),
+            2,
+          )})`;
         }
       }
     }
@@ -508,7 +541,14 @@ export function diffPlans(base: SynthesizedResource[], current: SynthesizedResou
   for (const r of deletes) {
     if (renamedOld.has(r.urn)) continue;
     const object = objectName(r);
-    changes.push({ urn: r.urn, type: r.type, op: "delete", restarts: false, reason: `${object ?? r.name} is no longer declared${r.opts?.retainOnDelete ? " (retainOnDelete: left in the cluster)" : ""}`, ...(object ? { object } : {}) });
+    changes.push({
+      urn: r.urn,
+      type: r.type,
+      op: "delete",
+      restarts: false,
+      reason: `${object ?? r.name} is no longer declared${r.opts?.retainOnDelete ? " (retainOnDelete: left in the cluster)" : ""}`,
+      ...(object ? { object } : {}),
+    });
   }
 
   // What the change does to data: protected resources and volumes replaced or deleted.
@@ -528,7 +568,12 @@ export function diffPlans(base: SynthesizedResource[], current: SynthesizedResou
       const fix = credential
         ? `to rotate a protected credential deliberately, \`pulumi state unprotect '${b.urn}'\` (and its Secret's URN) first, then \`pulumi up\`: the program protects the new one (docs/operations.md, Rotation)`
         : "undo the change, or move the data first and unprotect deliberately (docs/operations.md)";
-      findings.push({ kind: "protected-data", blocking: true, urn: ch.urn, message: `${verb} protected ${what} (${ch.reason}): \`pulumi up\` refuses to ${ch.op} a protected resource; ${fix}` });
+      findings.push({
+        kind: "protected-data",
+        blocking: true,
+        urn: ch.urn,
+        message: `${verb} protected ${what} (${ch.reason}): \`pulumi up\` refuses to ${ch.op} a protected resource; ${fix}`,
+      });
       continue;
     }
     if (b.type === "kubernetes:core/v1:Namespace") {
@@ -537,17 +582,28 @@ export function diffPlans(base: SynthesizedResource[], current: SynthesizedResou
       const volumes = base.filter(
         (r) =>
           r.props?.metadata?.namespace === ns &&
-          ((r.type === "kubernetes:core/v1:PersistentVolumeClaim" && holdsData(r, tierLabel)) || (r.type === "kubernetes:apps/v1:StatefulSet" && (r.props.spec?.volumeClaimTemplates?.length ?? 0) > 0)),
+          ((r.type === "kubernetes:core/v1:PersistentVolumeClaim" && holdsData(r, tierLabel)) ||
+            (r.type === "kubernetes:apps/v1:StatefulSet" && (r.props.spec?.volumeClaimTemplates?.length ?? 0) > 0)),
       );
       if (volumes.length) {
-        findings.push({ kind: "data-loss", blocking: true, urn: ch.urn, message: `${verb} ${what}, and Kubernetes deletes every PVC in a deleted namespace: ${volumes.map((v) => objectName(v)).join(", ")}` });
+        findings.push({
+          kind: "data-loss",
+          blocking: true,
+          urn: ch.urn,
+          message: `${verb} ${what}, and Kubernetes deletes every PVC in a deleted namespace: ${volumes.map((v) => objectName(v)).join(", ")}`,
+        });
       }
       continue;
     }
     if (holdsData(b, tierLabel)) {
       const ns = b.props.metadata?.namespace;
       if (ch.op === "delete" && b.opts?.retainOnDelete && !baseNamespacesGoing.has(ns)) continue;
-      findings.push({ kind: "data-loss", blocking: true, urn: ch.urn, message: `${verb} ${what}, a volume with data (${tierLabel}: ${b.props.metadata?.labels?.[tierLabel] ?? "unset"}): ${ch.reason}` });
+      findings.push({
+        kind: "data-loss",
+        blocking: true,
+        urn: ch.urn,
+        message: `${verb} ${what}, a volume with data (${tierLabel}: ${b.props.metadata?.labels?.[tierLabel] ?? "unset"}): ${ch.reason}`,
+      });
     }
   }
 
@@ -598,7 +654,12 @@ export function diffPlans(base: SynthesizedResource[], current: SynthesizedResou
           message: `Secret ${ns}/${ref.name} changes (${keyList}), but ${what} reads it (${ref.how}) and its pod template does not change: its pods keep the old value until something restarts them. Put a hash of the values on the template (${SECRET_HASH})`,
         });
       } else {
-        findings.push({ kind: "stale-config", blocking: false, urn: r.urn, message: `ConfigMap ${ns}/${ref.name} changes, but ${what} reads it (${ref.how}) with an unchanged pod template: the process sees the new values only if it re-reads them` });
+        findings.push({
+          kind: "stale-config",
+          blocking: false,
+          urn: r.urn,
+          message: `ConfigMap ${ns}/${ref.name} changes, but ${what} reads it (${ref.how}) with an unchanged pod template: the process sees the new values only if it re-reads them`,
+        });
       }
     }
   }
@@ -623,10 +684,12 @@ export function diffPlans(base: SynthesizedResource[], current: SynthesizedResou
     if (ch.op === "create" || ch.op === "same") continue;
     const r = ch.op === "delete" ? baseByUrn.get(ch.urn)! : byCurrentUrn.get(ch.urn)!;
     if (!requestsGpu(r)) continue;
-    const recreate = r.type === "docker:index/container:Container" || r.props.spec?.strategy?.type === "Recreate" || r.type === "kubernetes:apps/v1:StatefulSet";
+    const recreate =
+      r.type === "docker:index/container:Container" || r.props.spec?.strategy?.type === "Recreate" || r.type === "kubernetes:apps/v1:StatefulSet";
     let why: string | undefined;
     if (ch.op === "delete") why = "removed";
-    else if (ch.op === "replace") why = ch.deleteBeforeReplace || r.type === "docker:index/container:Container" ? "replaced: the old pods stop before the new ones load" : "replaced";
+    else if (ch.op === "replace")
+      why = ch.deleteBeforeReplace || r.type === "docker:index/container:Container" ? "replaced: the old pods stop before the new ones load" : "replaced";
     else if (ch.restarts && recreate) why = "Recreate rollout: every pod stops before the new ones load";
     if (!why) continue;
     const args = vllmArgs(r);
@@ -646,12 +709,21 @@ export function diffPlans(base: SynthesizedResource[], current: SynthesizedResou
   const notes: string[] = [];
   const pinning = [options.baseConfig?.images.pinning, options.currentConfig?.images.pinning];
   if (pinning.includes("resolve")) {
-    notes.push("images.pinning is resolve: digests are looked up in the registries at `pulumi up`, which the offline preview cannot reach; a tag moved upstream restarts its workloads then, although nothing here changes (commit digests with `npm run pin-digests -- --write`)");
+    notes.push(
+      "images.pinning is resolve: digests are looked up in the registries at `pulumi up`, which the offline preview cannot reach; a tag moved upstream restarts its workloads then, although nothing here changes (commit digests with `npm run pin-digests -- --write`)",
+    );
   }
-  const unready = current.filter((r) => r.type === "kubernetes:batch/v1:Job" && r.props.metadata?.annotations?.["pulumi.com/replaceUnready"] === "true" && results.get(r.urn)?.op === "same");
-  if (unready.length) notes.push(`${unready.length} Job(s) carry pulumi.com/replaceUnready: one that failed or never finished is replaced at \`pulumi up\` (the provider reads its status; the offline preview cannot)`);
+  const unready = current.filter(
+    (r) => r.type === "kubernetes:batch/v1:Job" && r.props.metadata?.annotations?.["pulumi.com/replaceUnready"] === "true" && results.get(r.urn)?.op === "same",
+  );
+  if (unready.length)
+    notes.push(
+      `${unready.length} Job(s) carry pulumi.com/replaceUnready: one that failed or never finished is replaced at \`pulumi up\` (the provider reads its status; the offline preview cannot)`,
+    );
   if (gpuOutages.some((o) => o.estimatedLoadSeconds !== undefined)) {
-    notes.push(`load times are estimates: checkpoint size (capacity catalog) ÷ ${bandwidth} MiB/s assumed read bandwidth of the model cache (--load-bandwidth), plus engine start (CUDA init, memory profiling, CUDA graph capture without --enforce-eager)`);
+    notes.push(
+      `load times are estimates: checkpoint size (capacity catalog) ÷ ${bandwidth} MiB/s assumed read bandwidth of the model cache (--load-bandwidth), plus engine start (CUDA init, memory profiling, CUDA graph capture without --enforce-eager)`,
+    );
   }
 
   const order: ChangeOp[] = ["replace", "delete", "create", "update", "same"];
@@ -696,7 +768,9 @@ export function resolveBase(root: string, current: StackFile, base: string): Bas
   try {
     text = execFileSync("git", ["-C", top, "show", `${base}:${path}`], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
   } catch (error) {
-    const detail = String((error as { stderr?: string }).stderr ?? "").trim().split("\n")[0];
+    const detail = String((error as { stderr?: string }).stderr ?? "")
+      .trim()
+      .split("\n")[0];
     throw new PlanUsageError(`--base ${base}: no such file, and not a git ref with ${path} (${detail || "git show failed"})`);
   }
   const dir = mkdtempSync(join(tmpdir(), "plan-base-"));
@@ -740,7 +814,17 @@ export async function previewChange(current: StackFile, base: BaseSource, option
   const baseConfig = parse(base.stackFile, base.description);
   const currentConfig = parse(current, current.file);
   const run = async (file: StackFile, calls?: SynthesisOptions["calls"]) =>
-    (await synthesize({ program: options.program, project: current.project, stack: current.stack, config: file.config, secretKeys: file.secretKeys, calls, keyGeneratedValues: true })).resources;
+    (
+      await synthesize({
+        program: options.program,
+        project: current.project,
+        stack: current.stack,
+        config: file.config,
+        secretKeys: file.secretKeys,
+        calls,
+        keyGeneratedValues: true,
+      })
+    ).resources;
   const baseResources = await run(base.stackFile, options.calls?.base);
   const currentResources = await run(current, options.calls?.current);
   return diffPlans(baseResources, currentResources, { ...options, base: base.description, baseConfig, currentConfig });
@@ -766,13 +850,20 @@ export function changeReportLines(diff: PlanDiff): string[] {
     lines.push("", "| op | resource | restarts | why |", "|---|---|---|---|");
     for (const ch of shown) {
       const what = ch.object ?? `${ch.type.split(":").pop()} ${ch.urn.split("::").pop()}`;
-      lines.push(`| ${OP_MARK[ch.op]} ${ch.op}${ch.deleteBeforeReplace ? " (delete first)" : ""} | ${cell(what)} | ${ch.restarts ? "yes" : ""} | ${cell(ch.reason)} |`);
+      lines.push(
+        `| ${OP_MARK[ch.op]} ${ch.op}${ch.deleteBeforeReplace ? " (delete first)" : ""} | ${cell(what)} | ${ch.restarts ? "yes" : ""} | ${cell(ch.reason)} |`,
+      );
     }
   }
   if (diff.gpuOutages.length) {
     lines.push("", "GPU servers that go down:");
     for (const o of diff.gpuOutages) {
-      const load = o.estimatedLoadSeconds !== undefined ? `; ~${o.estimatedLoadSeconds} s to read ${o.checkpointGiB} GiB of ${o.model} again (estimate)` : o.model ? `; ${o.model} is not in the capacity catalog: no load estimate` : "";
+      const load =
+        o.estimatedLoadSeconds !== undefined
+          ? `; ~${o.estimatedLoadSeconds} s to read ${o.checkpointGiB} GiB of ${o.model} again (estimate)`
+          : o.model
+            ? `; ${o.model} is not in the capacity catalog: no load estimate`
+            : "";
       lines.push(`  - ${o.server}: ${o.why}${load}${o.startupLimitSeconds ? `; the startup probe allows ${o.startupLimitSeconds} s` : ""}`);
     }
   }
@@ -787,12 +878,19 @@ export function changeReportLines(diff: PlanDiff): string[] {
     for (const f of warnings) lines.push(`  [${f.kind}] ${f.message}`);
   }
   for (const n of diff.notes) lines.push(`note: ${n}`);
-  lines.push(diff.exitCode === 0 ? "change: safe to apply — nothing protected or holding data is replaced or deleted, no consumer keeps a stale secret" : "change: REFUSED — see above");
+  lines.push(
+    diff.exitCode === 0
+      ? "change: safe to apply — nothing protected or holding data is replaced or deleted, no consumer keeps a stale secret"
+      : "change: REFUSED — see above",
+  );
   return lines;
 }
 
 /** The `--json` fields of a change preview: `changes` as the issue specifies, the rest under `changePreview`. */
-export function changesJson(diff: PlanDiff): { changes: { urn: string; type: string; op: ChangeOp; restarts: boolean; reason: string }[]; changePreview: Record<string, unknown> } {
+export function changesJson(diff: PlanDiff): {
+  changes: { urn: string; type: string; op: ChangeOp; restarts: boolean; reason: string }[];
+  changePreview: Record<string, unknown>;
+} {
   return {
     changes: diff.changes.map(({ urn, type, op, restarts, reason }) => ({ urn, type, op, restarts, reason })),
     changePreview: {
@@ -802,7 +900,15 @@ export function changesJson(diff: PlanDiff): { changes: { urn: string; type: str
       findings: diff.findings,
       gpuOutages: diff.gpuOutages,
       notes: diff.notes,
-      details: diff.changes.filter((ch) => ch.op !== "same").map(({ urn, baseUrn, object, deleteBeforeReplace, paths }) => ({ urn, ...(baseUrn ? { baseUrn } : {}), ...(object ? { object } : {}), ...(deleteBeforeReplace !== undefined ? { deleteBeforeReplace } : {}), paths: paths ?? [] })),
+      details: diff.changes
+        .filter((ch) => ch.op !== "same")
+        .map(({ urn, baseUrn, object, deleteBeforeReplace, paths }) => ({
+          urn,
+          ...(baseUrn ? { baseUrn } : {}),
+          ...(object ? { object } : {}),
+          ...(deleteBeforeReplace !== undefined ? { deleteBeforeReplace } : {}),
+          paths: paths ?? [],
+        })),
     },
   };
 }

@@ -130,7 +130,10 @@ export function bitwardenKey(stack: string, namespace: string, name: string, key
 
 function secretKeys(r: SynthesizedResource): { key: string; format: string }[] {
   const data: Record<string, unknown> = { ...(r.props.data ?? {}), ...(r.props.stringData ?? {}) };
-  return Object.entries(data).map(([key, value]) => ({ key, format: r.props.data?.[key] !== undefined && r.props.stringData?.[key] === undefined ? "<base64 value>" : valueFormat(value) }));
+  return Object.entries(data).map(([key, value]) => ({
+    key,
+    format: r.props.data?.[key] !== undefined && r.props.stringData?.[key] === undefined ? "<base64 value>" : valueFormat(value),
+  }));
 }
 
 function bitwardenStore(resources: SynthesizedResource[]): SynthesizedResource | undefined {
@@ -242,7 +245,10 @@ export function renderManifests(resources: SynthesizedResource[], options: Manif
       ...(wave !== undefined ? { commonAnnotations: { [SYNC_WAVE]: String(wave) } } : {}),
       helmCharts: [entry],
     };
-    contents.set(`${sub}/kustomization.yaml`, `# ${chartName(r)} ${entry.version ?? ""}: \`kustomize build --enable-helm\` renders it\n${toYaml(kustomization)}`);
+    contents.set(
+      `${sub}/kustomization.yaml`,
+      `# ${chartName(r)} ${entry.version ?? ""}: \`kustomize build --enable-helm\` renders it\n${toYaml(kustomization)}`,
+    );
     chartDirs.push(sub);
   });
   // Manifests the program applies from a URL (ConfigFile: the Gateway API's and node-feature-discovery's
@@ -260,7 +266,11 @@ export function renderManifests(resources: SynthesizedResource[], options: Manif
     contents.set(`${sub}/kustomization.yaml`, `# applied by the program from ${String(r.props.file)}\n${toYaml(kustomization)}`);
     remoteDirs.push(sub);
   }
-  const kustomization = { apiVersion: "kustomize.config.k8s.io/v1beta1", kind: "Kustomization", resources: [...files, ...chartDirs.sort(), ...remoteDirs.sort()] };
+  const kustomization = {
+    apiVersion: "kustomize.config.k8s.io/v1beta1",
+    kind: "Kustomization",
+    resources: [...files, ...chartDirs.sort(), ...remoteDirs.sort()],
+  };
   contents.set("kustomization.yaml", toYaml(kustomization));
   return { contents, files, helmCharts, secrets };
 }

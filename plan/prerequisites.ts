@@ -70,7 +70,8 @@ export function podSecretReferences(podSpec: Record<string, any>): Map<string, S
     refs.set(name, keys);
   };
   for (const c of [...(podSpec.initContainers ?? []), ...(podSpec.containers ?? [])]) {
-    for (const e of c.env ?? []) if (e.valueFrom?.secretKeyRef && e.valueFrom.secretKeyRef.optional !== true) add(e.valueFrom.secretKeyRef.name, e.valueFrom.secretKeyRef.key);
+    for (const e of c.env ?? [])
+      if (e.valueFrom?.secretKeyRef && e.valueFrom.secretKeyRef.optional !== true) add(e.valueFrom.secretKeyRef.name, e.valueFrom.secretKeyRef.key);
     for (const e of c.envFrom ?? []) if (e.secretRef && e.secretRef.optional !== true) add(e.secretRef.name);
   }
   for (const v of podSpec.volumes ?? []) {
@@ -96,7 +97,11 @@ function storeSecretReferences(r: SynthesizedResource): { namespace: string; nam
           if (!n || typeof n !== "object") return;
           const o = n as Record<string, unknown>;
           if (typeof o.name === "string" && (typeof o.key === "string" || typeof o.namespace === "string")) {
-            out.push({ namespace: String(o.namespace ?? r.props.metadata?.namespace ?? "default"), name: o.name, key: typeof o.key === "string" ? o.key : undefined });
+            out.push({
+              namespace: String(o.namespace ?? r.props.metadata?.namespace ?? "default"),
+              name: o.name,
+              key: typeof o.key === "string" ? o.key : undefined,
+            });
           } else Object.values(o).forEach(visit);
         };
         visit(v);
@@ -117,7 +122,9 @@ function secretRecipe(resources: SynthesizedResource[], namespace: string, name:
   const create = `kubectl -n ${namespace} create secret generic ${name} ${literal}`;
   const urn = namespaceUrn(resources, namespace);
   // pulumi-kubernetes ≥ 4.29 creates with AlreadyExists errors instead of upserting (#2926): let the stack create the namespace.
-  return urn ? `the stack creates namespace ${namespace}: run \`pulumi up --target '${urn}'\` to create only it, then \`${create}\`, then \`pulumi up\`` : `\`${create}\``;
+  return urn
+    ? `the stack creates namespace ${namespace}: run \`pulumi up --target '${urn}'\` to create only it, then \`${create}\`, then \`pulumi up\``
+    : `\`${create}\``;
 }
 
 /** What one value of a referenced Secret must hold, from the config that names it. */
@@ -176,11 +183,18 @@ export function prerequisites(resources: SynthesizedResource[], config?: Platfor
   if (dcgmExporter) addLabels(dcgmExporter.props.values?.nodeSelector, `the ${dcgmExporter.props.name ?? dcgmExporter.name} DaemonSet`);
   // Who sets the NVIDIA label during the first up: the device plugin's NFD subchart, or NFD's own release.
   const nfdRelease = resources.find((r) => chartName(r) === "node-feature-discovery" && nfdLabelsNvidiaVendor(r.props.values));
-  const nfdFrom = devicePlugin && (devicePlugin.props.values?.gfd?.enabled === true || devicePlugin.props.values?.nfd?.enabled === true)
-    ? { setter: `node-feature-discovery from ${devicePlugin.props.name ?? devicePlugin.name} (gfd.enabled)`, how: "the device plugin chart deploys NFD (gfd.enabled)" }
-    : nfdRelease
-      ? { setter: `node-feature-discovery from ${nfdRelease.props.name ?? nfdRelease.name}`, how: `the stack installs NFD (${nfdRelease.props.name ?? nfdRelease.name})` }
-      : undefined;
+  const nfdFrom =
+    devicePlugin && (devicePlugin.props.values?.gfd?.enabled === true || devicePlugin.props.values?.nfd?.enabled === true)
+      ? {
+          setter: `node-feature-discovery from ${devicePlugin.props.name ?? devicePlugin.name} (gfd.enabled)`,
+          how: "the device plugin chart deploys NFD (gfd.enabled)",
+        }
+      : nfdRelease
+        ? {
+            setter: `node-feature-discovery from ${nfdRelease.props.name ?? nfdRelease.name}`,
+            how: `the stack installs NFD (${nfdRelease.props.name ?? nfdRelease.name})`,
+          }
+        : undefined;
   for (const [pair, who] of labels) {
     const [key, value] = pair.split("=") as [string, string];
     const nfd = key === NFD_NVIDIA_LABEL && value === "true";
@@ -205,7 +219,11 @@ export function prerequisites(resources: SynthesizedResource[], config?: Platfor
     const rc = podSpecIn(r.type, r.props)!.runtimeClassName;
     if (rc) runtimeClasses.set(rc, [...(runtimeClasses.get(rc) ?? []), label(r)]);
   }
-  if (devicePlugin?.props.values?.runtimeClassName) runtimeClasses.set(devicePlugin.props.values.runtimeClassName, [...(runtimeClasses.get(devicePlugin.props.values.runtimeClassName) ?? []), "the device plugin"]);
+  if (devicePlugin?.props.values?.runtimeClassName)
+    runtimeClasses.set(devicePlugin.props.values.runtimeClassName, [
+      ...(runtimeClasses.get(devicePlugin.props.values.runtimeClassName) ?? []),
+      "the device plugin",
+    ]);
   for (const [rc, who] of runtimeClasses) {
     out.push({
       kind: "RuntimeClass",
@@ -216,7 +234,8 @@ export function prerequisites(resources: SynthesizedResource[], config?: Platfor
   }
   const gpuResources = new Set<string>();
   for (const r of workloads) {
-    for (const c of podSpecIn(r.type, r.props)!.containers ?? []) for (const k of Object.keys(c.resources?.limits ?? {})) if (k.startsWith("nvidia.com/gpu")) gpuResources.add(k);
+    for (const c of podSpecIn(r.type, r.props)!.containers ?? [])
+      for (const k of Object.keys(c.resources?.limits ?? {})) if (k.startsWith("nvidia.com/gpu")) gpuResources.add(k);
   }
   if (devicePlugin || gpuResources.size) {
     out.push({
@@ -293,11 +312,18 @@ export function prerequisites(resources: SynthesizedResource[], config?: Platfor
   const edgeServices: string[] = [];
   let controllerService: { namespace: string; name: string } | undefined;
   if (ingressRelease && (ingressRelease.props.values?.controller?.service?.type ?? "LoadBalancer") === "LoadBalancer") {
-    controllerService = { namespace: String(ingressRelease.props.namespace ?? "default"), name: `${ingressRelease.props.name ?? ingressRelease.name}-controller` };
-    edgeServices.push(`the ingress controller Service ${controllerService.namespace}/${controllerService.name} (chart default type LoadBalancer, externalTrafficPolicy Local)`);
+    controllerService = {
+      namespace: String(ingressRelease.props.namespace ?? "default"),
+      name: `${ingressRelease.props.name ?? ingressRelease.name}-controller`,
+    };
+    edgeServices.push(
+      `the ingress controller Service ${controllerService.namespace}/${controllerService.name} (chart default type LoadBalancer, externalTrafficPolicy Local)`,
+    );
   }
   if (fabricRelease && (fabricRelease.props.values?.nginx?.service?.type ?? "LoadBalancer") === "LoadBalancer") {
-    edgeServices.push(`the Service NGINX Gateway Fabric provisions for each Gateway's data plane in ${fabricRelease.props.namespace} (type LoadBalancer, externalTrafficPolicy Local)`);
+    edgeServices.push(
+      `the Service NGINX Gateway Fabric provisions for each Gateway's data plane in ${fabricRelease.props.namespace} (type LoadBalancer, externalTrafficPolicy Local)`,
+    );
   }
   const lbServices = resources.filter((r) => r.type === "kubernetes:core/v1:Service" && r.props.spec?.type === "LoadBalancer").map(label);
   if (edgeServices.length || lbServices.length) {
@@ -314,10 +340,15 @@ export function prerequisites(resources: SynthesizedResource[], config?: Platfor
   for (const r of resources) {
     if (r.type === "kubernetes:networking.k8s.io/v1:Ingress") for (const rule of r.props.spec?.rules ?? []) if (rule.host) hosts.add(rule.host);
     if (/^kubernetes:gateway\.networking\.k8s\.io\/[^:]+:HTTPRoute$/.test(r.type)) for (const h of r.props.spec?.hostnames ?? []) hosts.add(h);
-    if (/^kubernetes:gateway\.networking\.k8s\.io\/[^:]+:Gateway$/.test(r.type)) for (const l of r.props.spec?.listeners ?? []) if (l.hostname) hosts.add(l.hostname);
+    if (/^kubernetes:gateway\.networking\.k8s\.io\/[^:]+:Gateway$/.test(r.type))
+      for (const l of r.props.spec?.listeners ?? []) if (l.hostname) hosts.add(l.hostname);
   }
   const edgeNamespace = fabricRelease ? String(fabricRelease.props.namespace ?? "default") : undefined;
-  const where = controllerService ? `\`kubectl -n ${controllerService.namespace} get svc ${controllerService.name}\`` : fabricRelease ? `the Gateway's Service (\`kubectl -n ${fabricRelease.props.namespace} get gateway\` shows its address)` : "the edge's LoadBalancer Service";
+  const where = controllerService
+    ? `\`kubectl -n ${controllerService.namespace} get svc ${controllerService.name}\``
+    : fabricRelease
+      ? `the Gateway's Service (\`kubectl -n ${fabricRelease.props.namespace} get gateway\` shows its address)`
+      : "the edge's LoadBalancer Service";
   for (const host of [...hosts].filter((h) => !h.startsWith("*")).sort()) {
     out.push({
       kind: "DNSRecord",
@@ -337,7 +368,8 @@ export function prerequisites(resources: SynthesizedResource[], config?: Platfor
       cidrs: config.network.apiServer.cidrs,
       ports: config.network.apiServer.ports,
       why: `the operators' NetworkPolicies allow egress to the API server, and their webhooks ingress from it, only within llm-platform:network.apiServer.cidrs (${config.network.apiServer.cidrs.join(", ")}) on ports ${config.network.apiServer.ports.join(", ")}`,
-      howToCreate: "set llm-platform:network.apiServer.cidrs to the addresses of `kubectl get endpoints kubernetes -n default` (as /32s) and .ports to their port",
+      howToCreate:
+        "set llm-platform:network.apiServer.cidrs to the addresses of `kubectl get endpoints kubernetes -n default` (as /32s) and .ports to their port",
     });
   }
   return out;

@@ -80,7 +80,12 @@ function jobControllerLabels(type: string, name: string): Record<string, string>
     return { "batch.kubernetes.io/job-name": name, "job-name": name, "batch.kubernetes.io/controller-uid": "<uid>", "controller-uid": "<uid>" };
   }
   if (type === "kubernetes:batch/v1:CronJob") {
-    return { "batch.kubernetes.io/job-name": `${name}-<scheduled>`, "job-name": `${name}-<scheduled>`, "batch.kubernetes.io/controller-uid": "<uid>", "controller-uid": "<uid>" };
+    return {
+      "batch.kubernetes.io/job-name": `${name}-<scheduled>`,
+      "job-name": `${name}-<scheduled>`,
+      "batch.kubernetes.io/controller-uid": "<uid>",
+      "controller-uid": "<uid>",
+    };
   }
   return {};
 }
@@ -102,7 +107,8 @@ export function inventory(resources: ResourceLike[], plan: FlowPlan): Inventory 
   const services = new Map<string, Record<string, any>>();
   for (const r of resources) {
     if (r.type === NAMESPACE) addNamespace(r.props.metadata?.name, r.props.metadata?.labels ?? {});
-    if (r.type === NETWORK_POLICY) policies.push({ name: r.props.metadata?.name ?? r.name, namespace: r.props.metadata?.namespace ?? "default", spec: r.props.spec ?? {} });
+    if (r.type === NETWORK_POLICY)
+      policies.push({ name: r.props.metadata?.name ?? r.name, namespace: r.props.metadata?.namespace ?? "default", spec: r.props.spec ?? {} });
     if (r.type === SERVICE) services.set(`${r.props.metadata?.namespace ?? "default"}/${r.props.metadata?.name}`, r.props.spec ?? {});
     const spec = podSpecIn(r.type, r.props);
     if (!spec) continue;
@@ -121,7 +127,15 @@ export function inventory(resources: ResourceLike[], plan: FlowPlan): Inventory 
   }
   for (const known of plan.knownPods) {
     addNamespace(known.namespace);
-    pods.push({ kind: "pod", id: `${known.namespace}/known/${known.name}`, namespace: known.namespace, name: known.name, labels: known.labels, ports: known.ports, origin: "known" });
+    pods.push({
+      kind: "pod",
+      id: `${known.namespace}/known/${known.name}`,
+      namespace: known.namespace,
+      name: known.name,
+      labels: known.labels,
+      ports: known.ports,
+      origin: "known",
+    });
   }
   for (const ns of plan.knownNamespaces) addNamespace(ns);
   for (const ns of namespaces.keys()) {
@@ -174,7 +188,9 @@ function peerMatches(peer: Record<string, any>, policyNamespace: string, endpoin
   }
   if (endpoint.kind !== "pod") return false;
   if (!peer.podSelector && !peer.namespaceSelector) return false;
-  const namespaceOk = peer.namespaceSelector ? selectorMatches(peer.namespaceSelector, inv.namespaces.get(endpoint.namespace) ?? {}) : endpoint.namespace === policyNamespace;
+  const namespaceOk = peer.namespaceSelector
+    ? selectorMatches(peer.namespaceSelector, inv.namespaces.get(endpoint.namespace) ?? {})
+    : endpoint.namespace === policyNamespace;
   return namespaceOk && selectorMatches(peer.podSelector, endpoint.labels);
 }
 
@@ -201,7 +217,9 @@ export interface SideDecision {
 
 function side(direction: "Ingress" | "Egress", subject: Endpoint, peer: Endpoint, port: number, protocol: string, inv: Inventory): SideDecision {
   if (subject.kind !== "pod") return { isolated: false, allowed: true, allowedBy: [], isolatedBy: [] };
-  const selecting = inv.policies.filter((p) => p.namespace === subject.namespace && selectorMatches(p.spec.podSelector ?? {}, subject.labels) && policyTypes(p.spec).includes(direction));
+  const selecting = inv.policies.filter(
+    (p) => p.namespace === subject.namespace && selectorMatches(p.spec.podSelector ?? {}, subject.labels) && policyTypes(p.spec).includes(direction),
+  );
   if (selecting.length === 0) return { isolated: false, allowed: true, allowedBy: [], isolatedBy: [] };
   const destination = direction === "Ingress" ? subject : peer;
   const allowedBy = selecting
@@ -233,7 +251,12 @@ export const endpointLabel = (e: Endpoint): string => (e.kind === "pod" ? `${e.n
 
 function selectorText(selection: PodRef["pods"] | Record<string, string>): string {
   const s = selection as Selector & Record<string, unknown>;
-  if (!("matchLabels" in s) && !("matchExpressions" in s)) return Object.entries(s as Record<string, string>).map(([k, v]) => `${k}=${v}`).join(",") || "every pod";
+  if (!("matchLabels" in s) && !("matchExpressions" in s))
+    return (
+      Object.entries(s as Record<string, string>)
+        .map(([k, v]) => `${k}=${v}`)
+        .join(",") || "every pod"
+    );
   const parts = [
     ...Object.entries(s.matchLabels ?? {}).map(([k, v]) => `${k}=${v}`),
     ...(s.matchExpressions ?? []).map((e) => `${e.key} ${e.operator}${e.values ? ` (${e.values.join(",")})` : ""}`),
@@ -251,7 +274,8 @@ interface Target {
 
 function resolve(ref: EndpointRef, flowPorts: number[], inv: Inventory): { targets: Target[]; problem?: string } {
   const identity = new Map(flowPorts.map((p) => [p, p]));
-  if ("everyPod" in ref) return { targets: inv.pods.filter((p) => p.origin !== "probe").map((endpoint) => ({ endpoint, ports: identity, selector: "every pod" })) };
+  if ("everyPod" in ref)
+    return { targets: inv.pods.filter((p) => p.origin !== "probe").map((endpoint) => ({ endpoint, ports: identity, selector: "every pod" })) };
   if ("external" in ref) {
     const e = inv.externals.find((x) => x.name === ref.external);
     return e ? { targets: [{ endpoint: e, ports: identity }] } : { targets: [], problem: `no external endpoint "${ref.external}"` };
@@ -265,8 +289,12 @@ function resolve(ref: EndpointRef, flowPorts: number[], inv: Inventory): { targe
   const service = inv.services.get(`${ref.service.namespace}/${ref.service.name}`);
   if (!service) return { targets: [], problem: `no Service ${ref.service.namespace}/${ref.service.name} in the plan` };
   const selector: Record<string, string> = service.selector ?? {};
-  const matched = inv.pods.filter((p) => p.origin !== "probe" && p.namespace === ref.service.namespace && Object.keys(selector).length > 0 && selectorMatches({ matchLabels: selector }, p.labels));
-  if (matched.length === 0) return { targets: [], problem: `Service ${ref.service.namespace}/${ref.service.name} selects no pod of the plan (${selectorText(selector)})` };
+  const matched = inv.pods.filter(
+    (p) =>
+      p.origin !== "probe" && p.namespace === ref.service.namespace && Object.keys(selector).length > 0 && selectorMatches({ matchLabels: selector }, p.labels),
+  );
+  if (matched.length === 0)
+    return { targets: [], problem: `Service ${ref.service.namespace}/${ref.service.name} selects no pod of the plan (${selectorText(selector)})` };
   const targets: Target[] = [];
   for (const endpoint of matched) {
     const ports = new Map<number, number>();
@@ -275,7 +303,11 @@ function resolve(ref: EndpointRef, flowPorts: number[], inv: Inventory): { targe
       if (!sp) return { targets: [], problem: `Service ${ref.service.namespace}/${ref.service.name} has no port ${port}` };
       const target = sp.targetPort ?? port;
       const containerPort = typeof target === "number" ? target : endpoint.ports.find((c) => c.name === target)?.containerPort;
-      if (containerPort === undefined) return { targets: [], problem: `Service ${ref.service.namespace}/${ref.service.name} targets port "${target}", which pod ${endpoint.name} does not name` };
+      if (containerPort === undefined)
+        return {
+          targets: [],
+          problem: `Service ${ref.service.namespace}/${ref.service.name} targets port "${target}", which pod ${endpoint.name} does not name`,
+        };
       ports.set(port, containerPort);
     }
     targets.push({ endpoint, ports, selector: selectorText(selector) });
@@ -434,10 +466,22 @@ export function serviceMonitorFlows(resources: ResourceLike[], prometheus: PodRe
       const ns = svc.props.metadata?.namespace ?? "default";
       if (!inNamespace(ns) || !selectorMatches(sm.props.spec?.selector ?? {}, svc.props.metadata?.labels ?? {})) continue;
       const ports: number[] = (sm.props.spec?.endpoints ?? [])
-        .map((e: any) => (svc.props.spec?.ports ?? []).find((p: any) => (e.port !== undefined ? p.name === e.port : p.targetPort === e.targetPort || p.port === e.targetPort))?.port)
+        .map(
+          (e: any) =>
+            (svc.props.spec?.ports ?? []).find((p: any) =>
+              e.port !== undefined ? p.name === e.port : p.targetPort === e.targetPort || p.port === e.targetPort,
+            )?.port,
+        )
         .filter((p: unknown): p is number => typeof p === "number");
       if (ports.length === 0) continue;
-      flows.push({ component: "monitoring", from: { pods: prometheus }, to: { service: { namespace: ns, name: svc.props.metadata?.name } }, ports: [...new Set<number>(ports)], protocol: "TCP", why: `scrape for ServiceMonitor ${own}/${sm.props.metadata?.name}` });
+      flows.push({
+        component: "monitoring",
+        from: { pods: prometheus },
+        to: { service: { namespace: ns, name: svc.props.metadata?.name } },
+        ports: [...new Set<number>(ports)],
+        protocol: "TCP",
+        why: `scrape for ServiceMonitor ${own}/${sm.props.metadata?.name}`,
+      });
     }
   }
   return flows;
@@ -479,13 +523,22 @@ export function evaluateReachability(resources: ResourceLike[], plan: FlowPlan):
   for (const f of flows) {
     const head = `${f.fromLabel} → ${f.toLabel} :${f.ports.join(",")}/${f.protocol} (${f.component}: ${f.why})`;
     if (f.unresolved) {
-      mandatory("network-needed-flow", `needed flow ${head} cannot be checked: ${f.unresolved}. Update platform/flows.ts to the labels and Services the components render.`);
+      mandatory(
+        "network-needed-flow",
+        `needed flow ${head} cannot be checked: ${f.unresolved}. Update platform/flows.ts to the labels and Services the components render.`,
+      );
       continue;
     }
     for (const b of f.blocked) mandatory("network-needed-flow", `needed flow ${head} is blocked from ${b.from} to ${b.to}:${b.port}. Fix — ${b.fix}.`);
   }
   for (const expected of plan.releases) {
-    const found = resources.filter((r) => r.type === "kubernetes:helm.sh/v3:Release" && String(r.props.chart ?? "").split("/").pop() === expected.chart);
+    const found = resources.filter(
+      (r) =>
+        r.type === "kubernetes:helm.sh/v3:Release" &&
+        String(r.props.chart ?? "")
+          .split("/")
+          .pop() === expected.chart,
+    );
     if (found.some((r) => (r.props.name ?? r.name) === expected.release)) continue;
     mandatory(
       "network-needed-flow",
@@ -495,7 +548,10 @@ export function evaluateReachability(resources: ResourceLike[], plan: FlowPlan):
     );
   }
   for (const [namespace, certificate] of http01CertificateNamespaces(resources)) {
-    const reached = plan.flows.some((f) => "pods" in f.to && f.to.pods.namespace === namespace && selectorMatches(asSelector(f.to.pods.pods), { "acme.cert-manager.io/http01-solver": "true" }));
+    const reached = plan.flows.some(
+      (f) =>
+        "pods" in f.to && f.to.pods.namespace === namespace && selectorMatches(asSelector(f.to.pods.pods), { "acme.cert-manager.io/http01-solver": "true" }),
+    );
     if (!reached) {
       mandatory(
         "network-needed-flow",

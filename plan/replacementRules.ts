@@ -45,34 +45,104 @@ export function parsePattern(pattern: string): PathSegment[] {
     .filter((s) => s.length > 0);
 }
 
-const labelSelector = (prefix: string) => [`${prefix}.matchExpressions`, `${prefix}.matchExpressions.key`, `${prefix}.matchExpressions.operator`, `${prefix}.matchExpressions.values`, `${prefix}.matchLabels`];
+const labelSelector = (prefix: string) => [
+  `${prefix}.matchExpressions`,
+  `${prefix}.matchExpressions.key`,
+  `${prefix}.matchExpressions.operator`,
+  `${prefix}.matchExpressions.values`,
+  `${prefix}.matchLabels`,
+];
 
 const CONTAINER_FIELDS = [
-  "args", "command", "env", "env.value", "image", "imagePullPolicy", "lifecycle", "livenessProbe", "ports", "readinessProbe",
-  "resources", "securityContext", "stdin", "stdinOnce", "terminationMessagePath", "terminationMessagePolicy", "tty", "volumeDevices",
-  "volumeMounts", "workingDir",
+  "args",
+  "command",
+  "env",
+  "env.value",
+  "image",
+  "imagePullPolicy",
+  "lifecycle",
+  "livenessProbe",
+  "ports",
+  "readinessProbe",
+  "resources",
+  "securityContext",
+  "stdin",
+  "stdinOnce",
+  "terminationMessagePath",
+  "terminationMessagePolicy",
+  "tty",
+  "volumeDevices",
+  "volumeMounts",
+  "workingDir",
 ];
 
 const POD_FIELDS = [
-  ".spec.affinity", ".spec.automountServiceAccountToken", ".spec.dnsConfig", ".spec.dnsPolicy", ".spec.enableServiceLinks",
-  ".spec.hostAliases", ".spec.hostIPC", ".spec.hostNetwork", ".spec.hostPID", ".spec.hostname", ".spec.imagePullSecrets",
-  ".spec.nodeName", ".spec.nodeSelector", ".spec.overhead", ".spec.preemptionPolicy", ".spec.priority", ".spec.priorityClassName",
-  ".spec.readinessGates", ".spec.restartPolicy", ".spec.runtimeClassName", ".spec.schedulerName", ".spec.securityContext",
-  ".spec.serviceAccount", ".spec.serviceAccountName", ".spec.shareProcessNamespace", ".spec.subdomain",
-  ".spec.terminationGracePeriodSeconds", ".spec.volumes",
+  ".spec.affinity",
+  ".spec.automountServiceAccountToken",
+  ".spec.dnsConfig",
+  ".spec.dnsPolicy",
+  ".spec.enableServiceLinks",
+  ".spec.hostAliases",
+  ".spec.hostIPC",
+  ".spec.hostNetwork",
+  ".spec.hostPID",
+  ".spec.hostname",
+  ".spec.imagePullSecrets",
+  ".spec.nodeName",
+  ".spec.nodeSelector",
+  ".spec.overhead",
+  ".spec.preemptionPolicy",
+  ".spec.priority",
+  ".spec.priorityClassName",
+  ".spec.readinessGates",
+  ".spec.restartPolicy",
+  ".spec.runtimeClassName",
+  ".spec.schedulerName",
+  ".spec.securityContext",
+  ".spec.serviceAccount",
+  ".spec.serviceAccountName",
+  ".spec.shareProcessNamespace",
+  ".spec.subdomain",
+  ".spec.terminationGracePeriodSeconds",
+  ".spec.volumes",
   ...[".spec.containers[*]", ".spec.initContainers[*]"].flatMap((prefix) => CONTAINER_FIELDS.map((f) => `${prefix}.${f}`)),
 ];
 
 const DEPLOYMENT = [".spec.selector", ...labelSelector(".spec.selector")];
-const STATEFUL_SET = [".spec.podManagementPolicy", ".spec.revisionHistoryLimit", ".spec.selector", ".spec.serviceName", ".spec.volumeClaimTemplates", ...labelSelector(".spec.selector")];
+const STATEFUL_SET = [
+  ".spec.podManagementPolicy",
+  ".spec.revisionHistoryLimit",
+  ".spec.selector",
+  ".spec.serviceName",
+  ".spec.volumeClaimTemplates",
+  ...labelSelector(".spec.selector"),
+];
 const JOB = [".spec.completions", ".spec.parallelism", ".spec.selector", ".spec.template", ...labelSelector(".spec.selector")];
 const ROLE_BINDING = [".roleRef"];
 
 const CORE: Record<string, string[]> = {
   PersistentVolume: [
-    ".spec.awsElasticBlockStore", ".spec.azureDisk", ".spec.azureFile", ".spec.cephfs", ".spec.cinder", ".spec.csi", ".spec.fc",
-    ".spec.flexVolume", ".spec.flocker", ".spec.gcePersistentDisk", ".spec.glusterfs", ".spec.hostPath", ".spec.iscsi", ".spec.local",
-    ".spec.nfs", ".spec.photonPersistentDisk", ".spec.portworxVolume", ".spec.quobyte", ".spec.rbd", ".spec.scaleIO", ".spec.storageos",
+    ".spec.awsElasticBlockStore",
+    ".spec.azureDisk",
+    ".spec.azureFile",
+    ".spec.cephfs",
+    ".spec.cinder",
+    ".spec.csi",
+    ".spec.fc",
+    ".spec.flexVolume",
+    ".spec.flocker",
+    ".spec.gcePersistentDisk",
+    ".spec.glusterfs",
+    ".spec.hostPath",
+    ".spec.iscsi",
+    ".spec.local",
+    ".spec.nfs",
+    ".spec.photonPersistentDisk",
+    ".spec.portworxVolume",
+    ".spec.quobyte",
+    ".spec.rbd",
+    ".spec.scaleIO",
+    ".spec.storageos",
     ".spec.vsphereVolume",
   ],
   PersistentVolumeClaim: [".spec.accessModes", ".spec.selector", ".spec.storageClassName", ".spec.volumeName", ...labelSelector(".spec.selector")],
@@ -140,7 +210,23 @@ export const HELM_RELEASE_FORCE_NEW = [".name", ".namespace"];
 
 /** Container fields terraform-provider-docker updates in place (resourceDockerContainerUpdate); every other field is ForceNew. */
 export const DOCKER_UPDATABLE: Record<string, string[]> = {
-  "docker:index/container:Container": ["restart", "maxRetryCount", "rm", "start", "wait", "waitTimeout", "attach", "logs", "mustRun", "removeVolumes", "cpuShares", "cpuSet", "memory", "memorySwap", "destroyGraceSeconds"],
+  "docker:index/container:Container": [
+    "restart",
+    "maxRetryCount",
+    "rm",
+    "start",
+    "wait",
+    "waitTimeout",
+    "attach",
+    "logs",
+    "mustRun",
+    "removeVolumes",
+    "cpuShares",
+    "cpuSet",
+    "memory",
+    "memorySwap",
+    "destroyGraceSeconds",
+  ],
   "docker:index/remoteImage:RemoteImage": ["keepLocally", "forceRemove"],
   "docker:index/volume:Volume": [],
 };
@@ -189,14 +275,24 @@ export function kubernetesProviderDiff(olds: Record<string, unknown>, news: Reco
   if (changed.length === 0) return { op: "same", reason: "" };
   const has = (m: Record<string, unknown>, k: string) => m[k] !== undefined && m[k] !== null && m[k] !== "";
   if (has(olds, "clusterIdentifier") && has(news, "clusterIdentifier")) {
-    if (olds.clusterIdentifier !== news.clusterIdentifier) return { op: "replace", reason: `clusterIdentifier ${String(olds.clusterIdentifier)} → ${String(news.clusterIdentifier)}: the provider and everything it manages are replaced` };
+    if (olds.clusterIdentifier !== news.clusterIdentifier)
+      return {
+        op: "replace",
+        reason: `clusterIdentifier ${String(olds.clusterIdentifier)} → ${String(news.clusterIdentifier)}: the provider and everything it manages are replaced`,
+      };
     return { op: "update", reason: `${changed.join(", ")} (clusterIdentifier unchanged: never a replacement)` };
   }
   if (changed.includes("renderYamlToDirectory")) return { op: "replace", reason: "renderYamlToDirectory changes: every manifest is rendered anew" };
   const clusterKeys = changed.filter((k) => k === "kubeconfig" || k === "context" || k === "cluster");
   if (clusterKeys.length > 0 && (has(olds, "kubeconfig") || has(news, "kubeconfig"))) {
     // DiffConfig compares the kubeconfig's active cluster entry; the offline plan cannot read a kubeconfig.
-    return { op: "replace", reason: `${clusterKeys.join(", ")} change with a kubeconfig input: the provider replaces everything if the active cluster entry differs (the offline plan cannot tell)` };
+    return {
+      op: "replace",
+      reason: `${clusterKeys.join(", ")} change with a kubeconfig input: the provider replaces everything if the active cluster entry differs (the offline plan cannot tell)`,
+    };
   }
-  return { op: "update", reason: `provider configuration ${changed.join(", ")} (no kubeconfig input: the active cluster cannot be compared, so never a replacement)` };
+  return {
+    op: "update",
+    reason: `provider configuration ${changed.join(", ")} (no kubeconfig input: the active cluster cannot be compared, so never a replacement)`,
+  };
 }

@@ -60,8 +60,14 @@ export function flowMatrixLines(result: PlanResult): string[] {
   const toWidth = Math.min(48, Math.max(...r.flows.map((f) => f.toLabel.length)));
   for (const f of r.flows) {
     const ports = `${f.ports.join(",")}/${f.protocol}`;
-    const status = f.unresolved ? "UNRESOLVED" : f.blocked.length ? `BLOCKED ${f.blocked.length}/${f.pairs}` : `open${f.pairs > 1 ? ` ${f.pairs}/${f.pairs}` : ""}`;
-    lines.push(`  ${f.blocked.length || f.unresolved ? "✗" : "✓"} ${f.component.padEnd(10)} ${f.fromLabel.padEnd(width)} → ${f.toLabel.padEnd(toWidth)} ${ports.padEnd(15)} ${status.padEnd(13)} ${f.why}`);
+    const status = f.unresolved
+      ? "UNRESOLVED"
+      : f.blocked.length
+        ? `BLOCKED ${f.blocked.length}/${f.pairs}`
+        : `open${f.pairs > 1 ? ` ${f.pairs}/${f.pairs}` : ""}`;
+    lines.push(
+      `  ${f.blocked.length || f.unresolved ? "✗" : "✓"} ${f.component.padEnd(10)} ${f.fromLabel.padEnd(width)} → ${f.toLabel.padEnd(toWidth)} ${ports.padEnd(15)} ${status.padEnd(13)} ${f.why}`,
+    );
   }
   lines.push("Guarded targets (every other pod, namespace probe and address tried):");
   for (const g of r.guarded) {
@@ -105,7 +111,9 @@ export function gpuLines(result: PlanResult): string[] {
   const lines: string[] = [];
   for (const w of result.warnings ?? []) lines.push(`warning: ${w}`);
   const share = g.sharing.mode === "dra" ? "DRA: one ResourceClaim per card, exact set of pods" : `${g.sharing.slicesPerGpu} slice(s) per GPU`;
-  lines.push(`GPU plan (${g.sharing.mode}, ${share}; pessimistic footprints): ${g.slicesRequested} of ${g.slicesTotal} ${g.sharing.mode === "dra" ? "cards claimed" : "slices requested"}`);
+  lines.push(
+    `GPU plan (${g.sharing.mode}, ${share}; pessimistic footprints): ${g.slicesRequested} of ${g.slicesTotal} ${g.sharing.mode === "dra" ? "cards claimed" : "slices requested"}`,
+  );
   for (const card of g.cards) {
     const label = g.sharing.mode === "dra" ? "pods on it" : "worst case";
     lines.push(
@@ -113,18 +121,24 @@ export function gpuLines(result: PlanResult): string[] {
         `${card.fits ? `headroom ${card.headroomGiB} GiB` : `OVER by ${f1(-card.headroomGiB)} GiB`}`,
     );
     for (const pod of card.worstCase) {
-      const kv = pod.kvCacheTokens !== undefined ? `  KV ${pod.kvCacheTokens} expected / ${pod.kvCacheTokensGuaranteed} guaranteed tokens (max-model-len ${pod.maxModelLen})` : "";
+      const kv =
+        pod.kvCacheTokens !== undefined
+          ? `  KV ${pod.kvCacheTokens} expected / ${pod.kvCacheTokensGuaranteed} guaranteed tokens (max-model-len ${pod.maxModelLen})`
+          : "";
       lines.push(`    ${pod.pod.padEnd(28)} ${pod.footprintGiB.toFixed(2).padStart(6)} GiB${kv}`);
       lines.push(`      ${pod.detail}`);
     }
     for (const step of card.startup ?? []) {
-      lines.push(`    start-up check ${step.name}: ${step.freeAtStartGiB.toFixed(2)} GiB free ≥ ${step.requestedGiB.toFixed(2)} GiB requested? ${step.passes ? "yes" : "NO"}`);
+      lines.push(
+        `    start-up check ${step.name}: ${step.freeAtStartGiB.toFixed(2)} GiB free ≥ ${step.requestedGiB.toFixed(2)} GiB requested? ${step.passes ? "yes" : "NO"}`,
+      );
     }
   }
   for (const mode of g.modes) {
     const when = mode.schedule.map((w) => `${w.start} → ${w.end} (${w.timezone})`).join(", ");
     lines.push(`  mode ${mode.name} [${when}], ${(mode.minutesPerWeek / 60).toFixed(1)} h/week: ${mode.fits ? "fits" : "DOES NOT FIT"}`);
-    for (const c of mode.cards.filter((x) => x.pods.length > 0)) lines.push(`    ${c.card}: ${c.pods.join(" + ")} = ${c.totalGiB} of ${c.memoryGiB} GiB${c.fits ? "" : " OVER"}`);
+    for (const c of mode.cards.filter((x) => x.pods.length > 0))
+      lines.push(`    ${c.card}: ${c.pods.join(" + ")} = ${c.totalGiB} of ${c.memoryGiB} GiB${c.fits ? "" : " OVER"}`);
   }
   for (const o of g.overlaps) lines.push(`  OVERLAP: modes ${o.modes.join(" and ")} both on at ${o.at} on ${o.cards.join(", ")}`);
   for (const x of g.gaps) lines.push(`  SWITCH TOO SOON: ${x.from} → ${x.to} at ${x.at}: ${x.gapSeconds} s < ${x.requiredSeconds} s`);
@@ -161,6 +175,12 @@ export function formatReport(result: PlanResult, outDir?: string): string {
   }
   if (outDir) lines.push("", `wrote ${outDir}/manifests (kustomize), plan.json, gpu-plan.svg, policy-config.json${result.diff ? ", changes.md" : ""}`);
   const violated = result.violations.some((v) => v.level === "mandatory");
-  lines.push(result.exitCode === 0 ? "result: fits — no mandatory violation" : violated ? "result: REFUSED — fix the mandatory violations above" : "result: REFUSED — the change against the base is refused (see above)");
+  lines.push(
+    result.exitCode === 0
+      ? "result: fits — no mandatory violation"
+      : violated
+        ? "result: REFUSED — fix the mandatory violations above"
+        : "result: REFUSED — the change against the base is refused (see above)",
+  );
   return `${lines.join("\n")}\n`;
 }

@@ -89,7 +89,8 @@ export async function runPlan(options: PlanOptions): Promise<PlanResult> {
   try {
     stackFile = stackFileFor(root, options);
   } catch (error) {
-    if (error instanceof StackFileError) return configError(options.stack ?? "custom", [{ path: options.config ?? options.stack ?? "", message: error.message }]);
+    if (error instanceof StackFileError)
+      return configError(options.stack ?? "custom", [{ path: options.config ?? options.stack ?? "", message: error.message }]);
     throw error;
   }
   const { stack } = stackFile;
@@ -135,7 +136,11 @@ export async function runPlan(options: PlanOptions): Promise<PlanResult> {
   try {
     order = deployOrder(resources);
   } catch (error) {
-    violations.push({ policy: "deploy-order", level: "mandatory", message: `${(error as Error).message}: break the cycle (a component's dependsOn reaches one of its own descendants' dependents)` });
+    violations.push({
+      policy: "deploy-order",
+      level: "mandatory",
+      message: `${(error as Error).message}: break the cycle (a component's dependsOn reaches one of its own descendants' dependents)`,
+    });
   }
   const objects = resources.map(kubernetesObject).filter((o): o is Record<string, any> => o !== undefined);
   if (options.validate !== false) {
@@ -148,7 +153,11 @@ export async function runPlan(options: PlanOptions): Promise<PlanResult> {
   const perClass = storageBudget(resources);
   const budgets = {
     compute: computeBudget(resources, host),
-    storage: Object.entries(perClass).map(([storageClass, requestedGiB]) => ({ storageClass, requestedGiB, capacityGiB: host.storageGiB[storageClass] ?? host.storageGiB.default })),
+    storage: Object.entries(perClass).map(([storageClass, requestedGiB]) => ({
+      storageClass,
+      requestedGiB,
+      capacityGiB: host.storageGiB[storageClass] ?? host.storageGiB.default,
+    })),
   };
   const result: PlanResult = {
     stack,
@@ -169,7 +178,11 @@ export async function runPlan(options: PlanOptions): Promise<PlanResult> {
     try {
       result.diff = await previewChange(stackFile, base, { program: join(root, "index.ts"), loadBandwidthMiBps: options.loadBandwidthMiBps });
     } catch (error) {
-      if (error instanceof BaseConfigError) return configError(stack, error.issues.map((i) => ({ path: `${error.base}: ${i.path}`, message: i.message })));
+      if (error instanceof BaseConfigError)
+        return configError(
+          stack,
+          error.issues.map((i) => ({ path: `${error.base}: ${i.path}`, message: i.message })),
+        );
       throw error;
     }
     if (result.diff.exitCode === 1) result.exitCode = 1;
@@ -232,7 +245,14 @@ export function planJson(result: PlanResult): Record<string, unknown> {
       })) ?? [],
     guarded: result.reachability?.guarded ?? [],
     gitops: { secrets: result.gitopsSecrets ?? [] },
-    prerequisites: (result.prerequisites ?? []).map(({ kind, name, namespace, why, howToCreate, ...detail }) => ({ kind, name, ...(namespace ? { namespace } : {}), why, howToCreate, ...detail })),
+    prerequisites: (result.prerequisites ?? []).map(({ kind, name, namespace, why, howToCreate, ...detail }) => ({
+      kind,
+      name,
+      ...(namespace ? { namespace } : {}),
+      why,
+      howToCreate,
+      ...detail,
+    })),
     warnings: result.warnings ?? [],
     gpus: result.gpus ?? null,
     // Each serving mode judged on its own GPU budget (cards, KV, slices); overlaps and switch gaps in gpus.

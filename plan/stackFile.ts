@@ -36,7 +36,13 @@ export function secretPlaceholder(key: string): string {
 
 /** `{secure: "<ciphertext>"}`: how the CLI stores a value set with `--secret`, at the top or at any depth with `--path`. */
 function isSecureValue(value: unknown): boolean {
-  return value !== null && typeof value === "object" && !Array.isArray(value) && Object.keys(value).length === 1 && typeof (value as { secure?: unknown }).secure === "string";
+  return (
+    value !== null &&
+    typeof value === "object" &&
+    !Array.isArray(value) &&
+    Object.keys(value).length === 1 &&
+    typeof (value as { secure?: unknown }).secure === "string"
+  );
 }
 
 /**
@@ -87,7 +93,7 @@ export class StackFileError extends Error {}
 
 export function stackFileFor(root: string, options: { stack?: string; config?: string }): StackFile {
   if (options.config) {
-    const stack = options.stack ?? (/Pulumi\.(.+)\.yaml$/.exec(options.config)?.[1] ?? "custom");
+    const stack = options.stack ?? /Pulumi\.(.+)\.yaml$/.exec(options.config)?.[1] ?? "custom";
     return readStackFile(resolve(options.config), stack, root);
   }
   const stack = options.stack!;

@@ -6,10 +6,30 @@ import { plannedGpuResources } from "../platform/inference";
 import { planServers } from "../platform/servers";
 import { evaluatePolicies } from "../policies/evaluate";
 import { planGpus } from "../policies/gpuPlan";
-import { gpuLimitsWhole, gpuMemoryPerCard, gpuRolloutNoDeadlock, gpuSlicesWithinHost, gpuStartupFreeMemory, servingModeSwitchGap, servingModesDoNotOverlap, vllmKernelsRunOnCard, vllmKvCacheFits } from "../policies/gpu";
+import {
+  gpuLimitsWhole,
+  gpuMemoryPerCard,
+  gpuRolloutNoDeadlock,
+  gpuSlicesWithinHost,
+  gpuStartupFreeMemory,
+  servingModeSwitchGap,
+  servingModesDoNotOverlap,
+  vllmKernelsRunOnCard,
+  vllmKvCacheFits,
+} from "../policies/gpu";
 
 /** The pack's GPU policies: what a layout changes. The rest of the pack judges objects a layout leaves as they are. */
-export const GPU_POLICIES = [gpuSlicesWithinHost, gpuMemoryPerCard, vllmKvCacheFits, gpuStartupFreeMemory, servingModesDoNotOverlap, servingModeSwitchGap, vllmKernelsRunOnCard, gpuLimitsWhole, gpuRolloutNoDeadlock];
+export const GPU_POLICIES = [
+  gpuSlicesWithinHost,
+  gpuMemoryPerCard,
+  vllmKvCacheFits,
+  gpuStartupFreeMemory,
+  servingModesDoNotOverlap,
+  servingModeSwitchGap,
+  vllmKernelsRunOnCard,
+  gpuLimitsWhole,
+  gpuRolloutNoDeadlock,
+];
 import { policyConfigFromPlatform } from "./policyConfig";
 
 /**
@@ -82,7 +102,13 @@ function layoutConfig(config: PlatformConfig, layout: Layout): { keys: Record<st
   for (const [name, s] of Object.entries(layout.config.servers)) {
     let alias = aliasOf(s.model);
     if (!alias) {
-      alias = s.model.split("/").pop()!.toLowerCase().replace(/[^a-z0-9-]/g, "-").replace(/^-+|-+$/g, "").slice(0, 63);
+      alias = s.model
+        .split("/")
+        .pop()!
+        .toLowerCase()
+        .replace(/[^a-z0-9-]/g, "-")
+        .replace(/^-+|-+$/g, "")
+        .slice(0, 63);
       models[alias] = { id: s.model };
     }
     servers[name] = {
@@ -115,7 +141,10 @@ function applied(input: Record<string, unknown>, layout: Layout, config: Platfor
   return {
     ...input,
     gpuSharing: keys["llm-platform:gpuSharing"],
-    models: { ...(input.models as Record<string, any>), ...Object.fromEntries(Object.entries(models).map(([alias, m]) => [alias, { ...m, ...((input.models as Record<string, any>)[alias] ?? {}) }])) },
+    models: {
+      ...(input.models as Record<string, any>),
+      ...Object.fromEntries(Object.entries(models).map(([alias, m]) => [alias, { ...m, ...((input.models as Record<string, any>)[alias] ?? {}) }])),
+    },
     servers,
   };
 }
@@ -142,7 +171,14 @@ export async function verifyLayout(input: Record<string, unknown>, layout: Layou
     // A build the stack does not serve yet needs its revision pinned in a protected stack: the operator's step, not a misfit.
     const pin = error.issues.filter((i: ConfigIssue) => /models\.[^.]+\.revision$/.test(i.path));
     if (pin.length === error.issues.length) {
-      const retry = await verifyLayout(withRevisions(input, pin.map((i) => i.path.split(".").at(-2)!)), layout, config);
+      const retry = await verifyLayout(
+        withRevisions(
+          input,
+          pin.map((i) => i.path.split(".").at(-2)!),
+        ),
+        layout,
+        config,
+      );
       return { problems: retry.problems, todo: pin.map((i) => `${i.path}: ${i.message}`) };
     }
     return { problems: error.issues.map((i: ConfigIssue) => `${i.path}: ${i.message}`), todo: [] };
@@ -197,11 +233,22 @@ export function formatSuggestions(result: SuggestResult): string {
   for (const r of result.rejected) lines.push(`  ${r.mode}: no layout — ${r.reason}`);
   for (const l of result.layouts) {
     lines.push("", `#${l.rank} ${l.summary}`);
-    lines.push(`   ${result.main}: ${l.guaranteedKvTokens} KV tokens guaranteed; parallel requests ${Object.entries(l.parallelRequests).map(([k, v]) => `${k} ${v}`).join(", ")}`);
-    for (const c of l.cards) lines.push(`   ${c.card} ${c.product} ${c.memoryGiB} GiB: ${c.servers.join(" + ")} ${c.footprintGiBPessimistic} GiB, ${c.headroomGiB} GiB free`);
+    lines.push(
+      `   ${result.main}: ${l.guaranteedKvTokens} KV tokens guaranteed; parallel requests ${Object.entries(l.parallelRequests)
+        .map(([k, v]) => `${k} ${v}`)
+        .join(", ")}`,
+    );
+    for (const c of l.cards)
+      lines.push(`   ${c.card} ${c.product} ${c.memoryGiB} GiB: ${c.servers.join(" + ")} ${c.footprintGiBPessimistic} GiB, ${c.headroomGiB} GiB free`);
     lines.push(`   verified (config + server planner + policy pack): ${l.verified ? "plans with no mandatory violation" : `NO — ${l.problems.join("; ")}`}`);
     for (const t of l.todo) lines.push(`   to do: ${t}`);
-    lines.push("   stack file keys:", ...l.yaml.trimEnd().split("\n").map((x) => `     ${x}`));
+    lines.push(
+      "   stack file keys:",
+      ...l.yaml
+        .trimEnd()
+        .split("\n")
+        .map((x) => `     ${x}`),
+    );
   }
   return `${lines.join("\n")}\n`;
 }

@@ -51,11 +51,14 @@ export function gpuPlanSvg(plan: GpuPlan, title: string): string {
         `<rect x="${x}" y="${y0.toFixed(1)}" width="${barWidth}" height="${h.toFixed(1)}" fill="${over ? OVER : colorOf.get(pod.resource)}" stroke="#fff"><title>${escape(`${pod.pod}: ${pod.footprintGiB} GiB — ${pod.detail}`)}</title></rect>`,
       );
       const kv = pod.kvCacheTokensGuaranteed !== undefined ? `, KV ${pod.kvCacheTokensGuaranteed} guaranteed / ${pod.kvCacheTokens} expected` : "";
-      if (h > 14) parts.push(`<text x="${x + barWidth + 6}" y="${(y0 + h / 2 + 4).toFixed(1)}">${escape(`${pod.pod} ${pod.footprintGiB.toFixed(2)} GiB${kv}`)}</text>`);
+      if (h > 14)
+        parts.push(`<text x="${x + barWidth + 6}" y="${(y0 + h / 2 + 4).toFixed(1)}">${escape(`${pod.pod} ${pod.footprintGiB.toFixed(2)} GiB${kv}`)}</text>`);
       used += pod.footprintGiB;
     }
     const line = y(card.memoryGiB);
-    parts.push(`<line x1="${x - 8}" y1="${line.toFixed(1)}" x2="${x + barWidth + 8}" y2="${line.toFixed(1)}" stroke="#000" stroke-width="2" stroke-dasharray="6 3"/>`);
+    parts.push(
+      `<line x1="${x - 8}" y1="${line.toFixed(1)}" x2="${x + barWidth + 8}" y2="${line.toFixed(1)}" stroke="#000" stroke-width="2" stroke-dasharray="6 3"/>`,
+    );
     parts.push(`<text x="${x}" y="${(line - 6).toFixed(1)}" font-weight="bold">${escape(`${card.product ?? "card"} ${card.memoryGiB} GiB usable`)}</text>`);
     parts.push(`<text x="${x}" y="${top + height + 20}">${escape(card.card)}</text>`);
     parts.push(
@@ -65,7 +68,9 @@ export function gpuPlanSvg(plan: GpuPlan, title: string): string {
   plan.modes.forEach((mode, i) => {
     const used = mode.cards.filter((c) => c.pods.length > 0).map((c) => `${c.card}: ${c.pods.join(" + ")} ${c.totalGiB}/${c.memoryGiB} GiB`);
     const when = mode.schedule.map((w) => `${w.start} → ${w.end} ${w.timezone}`).join(", ");
-    parts.push(`<text x="10" y="${top + height + 60 + i * 18}" fill="${mode.fits ? "#2a7d2a" : OVER}">${escape(`mode ${mode.name} [${when}]: ${mode.fits ? "fits" : "DOES NOT FIT"} — ${used.join("; ")}`)}</text>`);
+    parts.push(
+      `<text x="10" y="${top + height + 60 + i * 18}" fill="${mode.fits ? "#2a7d2a" : OVER}">${escape(`mode ${mode.name} [${when}]: ${mode.fits ? "fits" : "DOES NOT FIT"} — ${used.join("; ")}`)}</text>`,
+    );
   });
   if (cards.length === 0) parts.push(`<text x="${left}" y="${top + 40}">no GPUs in this stack's host inventory</text>`);
   parts.push("</svg>");

@@ -80,7 +80,10 @@ function fakeOutputs(type: string, generated = GENERATED): Record<string, unknow
 
 /** `[generated at deploy time #<digest of type, name and inputs>]`: the same until the generator's inputs change. */
 function keyedGenerated(type: string, name: string, inputs: unknown): string {
-  const digest = createHash("sha256").update(JSON.stringify([type, name, unwrapSecrets(inputs)])).digest("hex").slice(0, 8);
+  const digest = createHash("sha256")
+    .update(JSON.stringify([type, name, unwrapSecrets(inputs)]))
+    .digest("hex")
+    .slice(0, 8);
   return `${GENERATED.slice(0, -1)} #${digest}]`;
 }
 
@@ -178,7 +181,10 @@ async function aliasUrns(declared: Declared[], urnOf: (r: pulumi.Resource) => st
       if (parent) {
         const parentName = (parent as unknown as ResourceInternals).__name!;
         for (const parentAlias of await of(parent)) {
-          for (const [childName, childType] of [[name, type], ...own.map((u) => [u.split("::")[3]!, u.split("::")[2]!.split("$").pop()!])] as [string, string][]) {
+          for (const [childName, childType] of [[name, type], ...own.map((u) => [u.split("::")[3]!, u.split("::")[2]!.split("$").pop()!])] as [
+            string,
+            string,
+          ][]) {
             const aliasName = childName.startsWith(parentName) ? `${parentAlias.split("::")[3]}${childName.slice(parentName.length)}` : childName;
             inherited.push(urnWithParent(stack, project, childType, aliasName, parentAlias));
           }
@@ -195,7 +201,10 @@ async function aliasUrns(declared: Declared[], urnOf: (r: pulumi.Resource) => st
 }
 
 /** Dependencies of one declared resource, computed by the SDK's own code as `prepareResource` does. */
-async function registrationDependencies(d: Declared, urnOf: (r: pulumi.Resource) => string): Promise<{ dependencies: string[]; propertyDependencies: Record<string, string[]> }> {
+async function registrationDependencies(
+  d: Declared,
+  urnOf: (r: pulumi.Resource) => string,
+): Promise<{ dependencies: string[]; propertyDependencies: Record<string, string[]> }> {
   const urnsOf = (list: pulumi.Resource[]) => [...new Set(list.map(urnOf))].sort();
   const exclude = new Set<pulumi.Resource>([d.resource]);
   const explicit = new Set(await dependsOnRuntime.gatherExplicitDependencies(d.opts.dependsOn));
@@ -234,7 +243,12 @@ export async function synthesize(options: SynthesisOptions): Promise<Synthesis> 
           const result = await transform({ type: args.type, name: args.name, custom: args.custom ?? true, props, opts: {} });
           if (result) props = result.props;
         }
-        inputs.set(key(args.type, args.name), { type: args.type, name: args.name, inputs: unwrapSecrets(props) as Record<string, any>, custom: args.custom ?? true });
+        inputs.set(key(args.type, args.name), {
+          type: args.type,
+          name: args.name,
+          inputs: unwrapSecrets(props) as Record<string, any>,
+          custom: args.custom ?? true,
+        });
         const generated = options.keyGeneratedValues ? keyedGenerated(args.type, args.name, args.inputs) : GENERATED;
         return { id: `${args.name}-id`, state: { ...props, ...fakeOutputs(args.type, generated) } };
       },

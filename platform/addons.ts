@@ -66,8 +66,12 @@ export function clusterAddonsArgs(config: PlatformConfig): ClusterAddonsArgs {
   const sharing = config.gpuSharing;
   const monitoring = config.monitoring;
   return {
-    certManager: used.certManager ? { namespace: ns.certManager, chartVersion: config.edge?.certManager.chartVersion, gatewayApi: used.nginxGatewayFabric } : undefined,
-    externalSecrets: used.externalSecrets ? { namespace: ns.externalSecrets, chartVersion: config.externalSecrets.chartVersion, bitwardenSdkServer: true } : undefined,
+    certManager: used.certManager
+      ? { namespace: ns.certManager, chartVersion: config.edge?.certManager.chartVersion, gatewayApi: used.nginxGatewayFabric }
+      : undefined,
+    externalSecrets: used.externalSecrets
+      ? { namespace: ns.externalSecrets, chartVersion: config.externalSecrets.chartVersion, bitwardenSdkServer: true }
+      : undefined,
     ingressNginx:
       used.ingressNginx && config.edge
         ? {
@@ -102,18 +106,19 @@ export function clusterAddonsArgs(config: PlatformConfig): ClusterAddonsArgs {
         : undefined,
     // KEDA's namespace is the program's (index.ts), with default deny and the flows of platform/network.ts.
     keda: used.keda ? { namespace: config.keda.namespace, chartVersion: config.keda.chartVersion } : undefined,
-    gpuDevicePlugin: used.gpuDevicePlugin && sharing.mode !== "dra"
-      ? {
-          namespace: ns.devicePlugin,
-          mode: sharing.mode,
-          replicas: sharing.mode === "none" ? undefined : sharing.replicas,
-          renameByDefault: sharing.mode === "time-slicing" ? sharing.renameByDefault : undefined,
-          chartVersion: config.charts.nvidiaDevicePlugin.version,
-          chartRepository: config.charts.nvidiaDevicePlugin.repo,
-          nodeSelector: config.host.gpuNodeSelector,
-          tolerations: config.host.gpuTolerations,
-        }
-      : undefined,
+    gpuDevicePlugin:
+      used.gpuDevicePlugin && sharing.mode !== "dra"
+        ? {
+            namespace: ns.devicePlugin,
+            mode: sharing.mode,
+            replicas: sharing.mode === "none" ? undefined : sharing.replicas,
+            renameByDefault: sharing.mode === "time-slicing" ? sharing.renameByDefault : undefined,
+            chartVersion: config.charts.nvidiaDevicePlugin.version,
+            chartRepository: config.charts.nvidiaDevicePlugin.repo,
+            nodeSelector: config.host.gpuNodeSelector,
+            tolerations: config.host.gpuTolerations,
+          }
+        : undefined,
     kubePrometheusStack:
       used.kubePrometheusStack && monitoring
         ? {
@@ -147,7 +152,11 @@ export function deployClusterAddons(config: PlatformConfig, namespaces: pulumi.R
   const used = addonsUsed(config);
   // kube-prometheus-stack's namespace: restricted unless node-exporter (a host daemon) runs there.
   const monitoring = used.kubePrometheusStack
-    ? deployNamespaces({ monitoring: { name: monitoringNamespace(config), level: config.monitoring?.kubePrometheusStack.nodeExporter ? "privileged" : "restricted" } }, undefined, { provider: opts.provider })
+    ? deployNamespaces(
+        { monitoring: { name: monitoringNamespace(config), level: config.monitoring?.kubePrometheusStack.nodeExporter ? "privileged" : "restricted" } },
+        undefined,
+        { provider: opts.provider },
+      )
     : {};
   return new ClusterAddons(addonsName(config), clusterAddonsArgs(config), { ...opts, dependsOn: [...namespaces, ...Object.values(monitoring)] });
 }

@@ -91,7 +91,11 @@ export function gatewayApiEdgeArgs(config: PlatformConfig, edge: EdgeConfig): Ga
 }
 
 /** The edge of `edge.implementation`; its custom resources wait for the add-ons (CRDs, controller, cert-manager). */
-export function deployEdge(config: PlatformConfig, dependsOn: pulumi.Resource[], opts: pulumi.ComponentResourceOptions = {}): NginxIngressWithTls | GatewayApiEdge | undefined {
+export function deployEdge(
+  config: PlatformConfig,
+  dependsOn: pulumi.Resource[],
+  opts: pulumi.ComponentResourceOptions = {},
+): NginxIngressWithTls | GatewayApiEdge | undefined {
   const edge = config.edge;
   if (!edge) return undefined;
   if (edge.implementation === "gateway-api") return new GatewayApiEdge(edgeComponentName(config), gatewayApiEdgeArgs(config, edge), { ...opts, dependsOn });

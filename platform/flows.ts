@@ -152,7 +152,11 @@ export function chartPodLabels(config?: ReleaseScope) {
     kubeStateMetrics: { "app.kubernetes.io/name": "kube-state-metrics", ...instance(RELEASES.prometheusStack) },
     // NVIDIA's DRA driver v0.4.1 (templates/_helpers.tpl templateLabels + selectorLabels): with
     // computeDomains off it runs only the kubelet plugin DaemonSet (templates/controller.yaml needs them on).
-    draKubeletPlugin: { "app.kubernetes.io/name": "dra-driver-nvidia-gpu", ...instance(releaseNames(config).draDriver), "dra-driver-nvidia-gpu-component": "kubelet-plugin" },
+    draKubeletPlugin: {
+      "app.kubernetes.io/name": "dra-driver-nvidia-gpu",
+      ...instance(releaseNames(config).draDriver),
+      "dra-driver-nvidia-gpu-component": "kubelet-plugin",
+    },
     // node-feature-discovery 0.19.0 beside the DRA driver (templates/_helpers.tpl selectorLabels plus
     // role: master.yaml, worker.yaml, nfd-gc.yaml; the post-delete prune Job is role: prune). No gRPC since
     // v0.17: each pod talks only to the API server, and serves /healthz and /metrics on port 8080 ("http").
@@ -163,7 +167,7 @@ export function chartPodLabels(config?: ReleaseScope) {
     kedaOperator: { app: "keda-operator", ...instance(RELEASES.keda) },
     kedaMetricsApiServer: { app: "keda-operator-metrics-apiserver", ...instance(RELEASES.keda) },
     kedaWebhooks: { app: "keda-admission-webhooks", ...instance(RELEASES.keda) },
-} as const;
+  } as const;
 }
 
 /** The labels of a stack alone in its cluster (`chartPodLabels(config)` for any stack). */
@@ -217,7 +221,12 @@ export const APP_PODS = {
 };
 
 /** The gateway's and Qdrant's Service names (the components derive them from their names). */
-export const SERVICES = { litellm: liteLLMGatewayNames(G).litellm, postgres: liteLLMGatewayNames(G).postgres, redis: liteLLMGatewayNames(G).redis, qdrant: qdrantStoreNames(Q).qdrant };
+export const SERVICES = {
+  litellm: liteLLMGatewayNames(G).litellm,
+  postgres: liteLLMGatewayNames(G).postgres,
+  redis: liteLLMGatewayNames(G).redis,
+  qdrant: qdrantStoreNames(Q).qdrant,
+};
 
 /** The edge's NGINX pods that clients and the ACME server reach: the ingress-nginx controller, or the Gateway's data plane. */
 export function edgeProxy(config: PlatformConfig): PodRef {
@@ -240,7 +249,7 @@ export function cidrContains(cidr: string, ip: string): boolean {
   if (!base || !IPV4.test(base) || !IPV4.test(ip)) return false;
   const prefix = Number(bits ?? 32);
   const mask = prefix === 0 ? 0 : (~0 << (32 - prefix)) >>> 0;
-  return ((ipToInt(base) & mask) >>> 0) === ((ipToInt(ip) & mask) >>> 0);
+  return (ipToInt(base) & mask) >>> 0 === (ipToInt(ip) & mask) >>> 0;
 }
 
 /** The first host address of an IPv4 CIDR (its representative in the matrix). */
@@ -272,7 +281,10 @@ export function lanTargets(config: PlatformConfig): LanTarget[] {
     const ip = w.bindAddress !== "0.0.0.0" ? w.bindAddress : IPV4.test(w.address) ? w.address : undefined;
     if (!ip) {
       throw new ConfigError([
-        { path: keyPath(["workstation", "bindAddress"]), message: `is 0.0.0.0 and workstation.address "${w.address}" is a host name: give the workstation's LAN IPv4 address so the gateway's egress names it (a /32)` },
+        {
+          path: keyPath(["workstation", "bindAddress"]),
+          message: `is 0.0.0.0 and workstation.address "${w.address}" is a host name: give the workstation's LAN IPv4 address so the gateway's egress names it (a /32)`,
+        },
       ]);
     }
     out.push({ name: `workstation ${w.address}`, cidrs: [`${ip}/32`], port: workstationPort(w), address: ip });
@@ -293,7 +305,8 @@ export function lanTargets(config: PlatformConfig): LanTarget[] {
   return out;
 }
 
-export const cloudProvidersConfigured = (config: PlatformConfig): string[] => configuredProviders(config.providers).filter((p) => (CLOUD_PROVIDERS as readonly string[]).includes(p));
+export const cloudProvidersConfigured = (config: PlatformConfig): string[] =>
+  configuredProviders(config.providers).filter((p) => (CLOUD_PROVIDERS as readonly string[]).includes(p));
 
 /** Namespaces holding a Certificate the edge issues over ACME HTTP-01 (platform/edge.ts `acmeSolverNamespaces`). */
 export const http01Namespaces = (config: PlatformConfig): string[] => acmeSolverNamespaces(config);
@@ -306,7 +319,9 @@ export function prometheus(config: PlatformConfig): PodRef | undefined {
 }
 
 /** S3 endpoints backups are shipped to: the Postgres dumps and the Qdrant snapshots. */
-export function backupTargets(config: PlatformConfig): { who: "postgres-backup" | "qdrant-snapshot"; name: string; cidrs: string[]; port: number; address: string }[] {
+export function backupTargets(
+  config: PlatformConfig,
+): { who: "postgres-backup" | "qdrant-snapshot"; name: string; cidrs: string[]; port: number; address: string }[] {
   const out: ReturnType<typeof backupTargets> = [];
   const targets = [
     { who: "postgres-backup" as const, s3: config.gateway.postgres.backup?.s3 },
@@ -332,25 +347,79 @@ export function knownPods(config: PlatformConfig): KnownPod[] {
       name: "kube-dns",
       namespace: CLUSTER_DNS.namespace,
       labels: CLUSTER_DNS.labels,
-      ports: [{ name: "dns", containerPort: 53, protocol: "UDP" }, { name: "dns-tcp", containerPort: 53, protocol: "TCP" }, { name: "metrics", containerPort: CHART_PORTS.coreDnsMetrics }],
+      ports: [
+        { name: "dns", containerPort: 53, protocol: "UDP" },
+        { name: "dns-tcp", containerPort: 53, protocol: "TCP" },
+        { name: "metrics", containerPort: CHART_PORTS.coreDnsMetrics },
+      ],
       source: "CoreDNS (k8s-app=kube-dns)",
     },
   ];
   const prom = prometheus(config);
-  if (prom) pods.push({ name: "prometheus", namespace: prom.namespace, labels: config.network.prometheusPodLabels, ports: [{ name: "web", containerPort: CHART_PORTS.prometheus }, { name: "reloader-web", containerPort: CHART_PORTS.configReloader }], source: "network.prometheusPodLabels" });
+  if (prom)
+    pods.push({
+      name: "prometheus",
+      namespace: prom.namespace,
+      labels: config.network.prometheusPodLabels,
+      ports: [
+        { name: "web", containerPort: CHART_PORTS.prometheus },
+        { name: "reloader-web", containerPort: CHART_PORTS.configReloader },
+      ],
+      source: "network.prometheusPodLabels",
+    });
   if (used.kubePrometheusStack) {
     const mon = monitoringNamespace(config);
     pods.push(
-      { name: "prometheus-operator", namespace: mon, labels: chartPodLabels(config).prometheusOperator, ports: [{ name: "https", containerPort: CHART_PORTS.operator }], source: "kube-prometheus-stack (operator)" },
-      { name: "alertmanager", namespace: mon, labels: chartPodLabels(config).alertmanager, ports: [{ name: "http-web", containerPort: CHART_PORTS.alertmanager }, { name: "reloader-web", containerPort: CHART_PORTS.configReloader }], source: "kube-prometheus-stack (Alertmanager)" },
-      { name: "kube-state-metrics", namespace: mon, labels: chartPodLabels(config).kubeStateMetrics, ports: [{ name: "http", containerPort: CHART_PORTS.kubeStateMetrics }], source: "kube-prometheus-stack (kube-state-metrics)" },
+      {
+        name: "prometheus-operator",
+        namespace: mon,
+        labels: chartPodLabels(config).prometheusOperator,
+        ports: [{ name: "https", containerPort: CHART_PORTS.operator }],
+        source: "kube-prometheus-stack (operator)",
+      },
+      {
+        name: "alertmanager",
+        namespace: mon,
+        labels: chartPodLabels(config).alertmanager,
+        ports: [
+          { name: "http-web", containerPort: CHART_PORTS.alertmanager },
+          { name: "reloader-web", containerPort: CHART_PORTS.configReloader },
+        ],
+        source: "kube-prometheus-stack (Alertmanager)",
+      },
+      {
+        name: "kube-state-metrics",
+        namespace: mon,
+        labels: chartPodLabels(config).kubeStateMetrics,
+        ports: [{ name: "http", containerPort: CHART_PORTS.kubeStateMetrics }],
+        source: "kube-prometheus-stack (kube-state-metrics)",
+      },
     );
-    if (config.monitoring?.kubePrometheusStack.grafana) pods.push({ name: "grafana", namespace: mon, labels: chartPodLabels(config).grafana, ports: [{ name: "grafana", containerPort: CHART_PORTS.grafana }], source: "kube-prometheus-stack (Grafana)" });
+    if (config.monitoring?.kubePrometheusStack.grafana)
+      pods.push({
+        name: "grafana",
+        namespace: mon,
+        labels: chartPodLabels(config).grafana,
+        ports: [{ name: "grafana", containerPort: CHART_PORTS.grafana }],
+        source: "kube-prometheus-stack (Grafana)",
+      });
   }
   if (used.certManager) {
     pods.push(
-      { name: "cert-manager controller", namespace: ns.certManager, labels: chartPodLabels(config).certManagerController, ports: [{ name: "http-metrics", containerPort: CHART_PORTS.certManagerMetrics }], source: "cert-manager chart" },
-      { name: "cert-manager webhook", namespace: ns.certManager, labels: chartPodLabels(config).certManagerWebhook, ports: [{ name: "https", containerPort: CHART_PORTS.webhook }], source: "cert-manager chart" },
+      {
+        name: "cert-manager controller",
+        namespace: ns.certManager,
+        labels: chartPodLabels(config).certManagerController,
+        ports: [{ name: "http-metrics", containerPort: CHART_PORTS.certManagerMetrics }],
+        source: "cert-manager chart",
+      },
+      {
+        name: "cert-manager webhook",
+        namespace: ns.certManager,
+        labels: chartPodLabels(config).certManagerWebhook,
+        ports: [{ name: "https", containerPort: CHART_PORTS.webhook }],
+        source: "cert-manager chart",
+      },
     );
   }
   if (used.ingressNginx) {
@@ -369,31 +438,94 @@ export function knownPods(config: PlatformConfig): KnownPod[] {
   }
   if (used.nginxGatewayFabric) {
     pods.push(
-      { name: "gateway data plane", namespace: ns.ingress, labels: chartPodLabels(config).gatewayFabricDataPlane, ports: [{ name: "port-80", containerPort: CHART_PORTS.http }, { name: "port-443", containerPort: CHART_PORTS.https }], source: "NGINX Gateway Fabric data plane (Gateway spec.infrastructure.labels)" },
-      { name: "gateway control plane", namespace: ns.ingress, labels: chartPodLabels(config).gatewayFabricControlPlane, ports: [{ name: "agent-grpc", containerPort: CHART_PORTS.gatewayFabricAgent }], source: "nginx-gateway-fabric chart" },
+      {
+        name: "gateway data plane",
+        namespace: ns.ingress,
+        labels: chartPodLabels(config).gatewayFabricDataPlane,
+        ports: [
+          { name: "port-80", containerPort: CHART_PORTS.http },
+          { name: "port-443", containerPort: CHART_PORTS.https },
+        ],
+        source: "NGINX Gateway Fabric data plane (Gateway spec.infrastructure.labels)",
+      },
+      {
+        name: "gateway control plane",
+        namespace: ns.ingress,
+        labels: chartPodLabels(config).gatewayFabricControlPlane,
+        ports: [{ name: "agent-grpc", containerPort: CHART_PORTS.gatewayFabricAgent }],
+        source: "nginx-gateway-fabric chart",
+      },
     );
   }
   for (const solverNs of http01Namespaces(config)) {
-    pods.push({ name: "ACME HTTP-01 solver", namespace: solverNs, labels: chartPodLabels(config).acmeSolver, ports: [{ name: "http", containerPort: CHART_PORTS.acmeSolver }], source: "cert-manager acmesolver pod" });
+    pods.push({
+      name: "ACME HTTP-01 solver",
+      namespace: solverNs,
+      labels: chartPodLabels(config).acmeSolver,
+      ports: [{ name: "http", containerPort: CHART_PORTS.acmeSolver }],
+      source: "cert-manager acmesolver pod",
+    });
   }
   if (used.externalSecrets) {
     pods.push(
-      { name: "external-secrets controller", namespace: ns.externalSecrets, labels: chartPodLabels(config).externalSecretsController, ports: [{ name: "metrics", containerPort: 8080 }], source: "external-secrets chart" },
-      { name: "external-secrets webhook", namespace: ns.externalSecrets, labels: chartPodLabels(config).externalSecretsWebhook, ports: [{ name: "webhook", containerPort: CHART_PORTS.webhook }], source: "external-secrets chart" },
-      { name: "bitwarden-sdk-server", namespace: ns.externalSecrets, labels: chartPodLabels(config).bitwardenSdkServer, ports: [{ name: "http", containerPort: CHART_PORTS.bitwardenSdk }], source: "bitwarden-sdk-server subchart" },
+      {
+        name: "external-secrets controller",
+        namespace: ns.externalSecrets,
+        labels: chartPodLabels(config).externalSecretsController,
+        ports: [{ name: "metrics", containerPort: 8080 }],
+        source: "external-secrets chart",
+      },
+      {
+        name: "external-secrets webhook",
+        namespace: ns.externalSecrets,
+        labels: chartPodLabels(config).externalSecretsWebhook,
+        ports: [{ name: "webhook", containerPort: CHART_PORTS.webhook }],
+        source: "external-secrets chart",
+      },
+      {
+        name: "bitwarden-sdk-server",
+        namespace: ns.externalSecrets,
+        labels: chartPodLabels(config).bitwardenSdkServer,
+        ports: [{ name: "http", containerPort: CHART_PORTS.bitwardenSdk }],
+        source: "bitwarden-sdk-server subchart",
+      },
     );
   }
   if (hasDevicePlugin(config)) {
     pods.push(
-      { name: "nfd-master", namespace: ns.devicePlugin, labels: chartPodLabels(config).nfdMaster, ports: [{ name: "grpc", containerPort: CHART_PORTS.nfdGrpc }], source: "node-feature-discovery 0.15.3 (device plugin gfd)" },
-      { name: "nfd-worker", namespace: ns.devicePlugin, labels: chartPodLabels(config).nfdWorker, ports: [], source: "node-feature-discovery 0.15.3 (device plugin gfd)" },
+      {
+        name: "nfd-master",
+        namespace: ns.devicePlugin,
+        labels: chartPodLabels(config).nfdMaster,
+        ports: [{ name: "grpc", containerPort: CHART_PORTS.nfdGrpc }],
+        source: "node-feature-discovery 0.15.3 (device plugin gfd)",
+      },
+      {
+        name: "nfd-worker",
+        namespace: ns.devicePlugin,
+        labels: chartPodLabels(config).nfdWorker,
+        ports: [],
+        source: "node-feature-discovery 0.15.3 (device plugin gfd)",
+      },
     );
   }
   if (used.dcgmExporter) {
-    pods.push({ name: "dcgm-exporter", namespace: ns.devicePlugin, labels: chartPodLabels(config).dcgmExporter, ports: [{ name: "metrics", containerPort: CHART_PORTS.dcgmMetrics }], source: "dcgm-exporter chart" });
+    pods.push({
+      name: "dcgm-exporter",
+      namespace: ns.devicePlugin,
+      labels: chartPodLabels(config).dcgmExporter,
+      ports: [{ name: "metrics", containerPort: CHART_PORTS.dcgmMetrics }],
+      source: "dcgm-exporter chart",
+    });
   }
   if (used.draDriver) {
-    pods.push({ name: "dra kubelet plugin", namespace: ns.devicePlugin, labels: chartPodLabels(config).draKubeletPlugin, ports: [], source: "dra-driver-nvidia-gpu chart (kubelet plugin DaemonSet)" });
+    pods.push({
+      name: "dra kubelet plugin",
+      namespace: ns.devicePlugin,
+      labels: chartPodLabels(config).draKubeletPlugin,
+      ports: [],
+      source: "dra-driver-nvidia-gpu chart (kubelet plugin DaemonSet)",
+    });
   }
   if (used.nodeFeatureDiscovery) {
     const source = "node-feature-discovery chart (ClusterAddons nodeFeatureDiscovery)";
@@ -407,9 +539,27 @@ export function knownPods(config: PlatformConfig): KnownPod[] {
   if (used.keda) {
     const keda = config.keda.namespace;
     pods.push(
-      { name: "keda-operator", namespace: keda, labels: chartPodLabels(config).kedaOperator, ports: [{ name: "metricsservice", containerPort: CHART_PORTS.kedaMetricsService }], source: "keda chart (operator)" },
-      { name: "keda metrics API server", namespace: keda, labels: chartPodLabels(config).kedaMetricsApiServer, ports: [{ name: "https", containerPort: CHART_PORTS.kedaMetricsApi }], source: "keda chart (metrics API server)" },
-      { name: "keda admission webhooks", namespace: keda, labels: chartPodLabels(config).kedaWebhooks, ports: [{ name: "http", containerPort: CHART_PORTS.kedaWebhook }], source: "keda chart (admission webhooks)" },
+      {
+        name: "keda-operator",
+        namespace: keda,
+        labels: chartPodLabels(config).kedaOperator,
+        ports: [{ name: "metricsservice", containerPort: CHART_PORTS.kedaMetricsService }],
+        source: "keda chart (operator)",
+      },
+      {
+        name: "keda metrics API server",
+        namespace: keda,
+        labels: chartPodLabels(config).kedaMetricsApiServer,
+        ports: [{ name: "https", containerPort: CHART_PORTS.kedaMetricsApi }],
+        source: "keda chart (metrics API server)",
+      },
+      {
+        name: "keda admission webhooks",
+        namespace: keda,
+        labels: chartPodLabels(config).kedaWebhooks,
+        ports: [{ name: "http", containerPort: CHART_PORTS.kedaWebhook }],
+        source: "keda chart (admission webhooks)",
+      },
     );
   }
   return pods;
@@ -431,7 +581,8 @@ const pods = (namespace: string, selection: PodSelection, name: string): Endpoin
 const external = (name: string): EndpointRef => ({ external: name });
 
 export const INTERNET = "internet";
-const WEBHOOK_FIX = "set llm-platform:network.apiServer.cidrs to the control plane's addresses (kubectl get endpoints kubernetes -n default; npm run doctor prints them)";
+const WEBHOOK_FIX =
+  "set llm-platform:network.apiServer.cidrs to the control plane's addresses (kubectl get endpoints kubernetes -n default; npm run doctor prints them)";
 /**
  * Who may call an admission webhook: the API server, which calls from its node's address — and a
  * NetworkPolicy cannot tell that from the node's other processes, so the nodes count as allowed.
@@ -463,7 +614,11 @@ export function platformFlows(config: PlatformConfig): FlowPlan {
   const apiServer = external(API_SERVER);
   const externals: ExternalEndpoint[] = [
     { name: INTERNET, address: publicAddress(net.privateCidrs), description: "any public address outside network.privateCidrs" },
-    { name: API_SERVER, address: firstHost(net.apiServer.cidrs[0]!), description: `the API server (network.apiServer.cidrs ${net.apiServer.cidrs.join(", ")})` },
+    {
+      name: API_SERVER,
+      address: firstHost(net.apiServer.cidrs[0]!),
+      description: `the API server (network.apiServer.cidrs ${net.apiServer.cidrs.join(", ")})`,
+    },
   ];
   const lan = lanTargets(config);
   for (const t of lan) externals.push({ name: t.name, address: t.address, description: t.cidrs.join(", ") });
@@ -477,18 +632,44 @@ export function platformFlows(config: PlatformConfig): FlowPlan {
 
   // Inference: the gateway calls each model server; the model cache's Jobs download the weights.
   if (Object.keys(config.servers).length > 0) {
-    for (const server of Object.keys(config.servers)) add("gateway", litellm, svc(ns.inference, `vllm-${server}`), [VLLM_PORT], `gateway → model server ${server}`);
-    if (net.modelDownloads) add("inference", pods(ns.inference, APP_PODS.modelDownload, "model download jobs"), external(INTERNET), [443], "weights from Hugging Face (network.modelDownloads)");
+    for (const server of Object.keys(config.servers))
+      add("gateway", litellm, svc(ns.inference, `vllm-${server}`), [VLLM_PORT], `gateway → model server ${server}`);
+    if (net.modelDownloads)
+      add(
+        "inference",
+        pods(ns.inference, APP_PODS.modelDownload, "model download jobs"),
+        external(INTERNET),
+        [443],
+        "weights from Hugging Face (network.modelDownloads)",
+      );
   }
 
   // Gateway.
   add("gateway", litellm, svc(ns.gateway, SERVICES.postgres), [POSTGRES_PORT], "virtual keys, budgets, spend logs");
   add("gateway", litellm, svc(ns.gateway, SERVICES.redis), [REDIS_PORT], "limits shared by replicas");
   add("gateway", pods(ns.gateway, APP_PODS.migrate, "litellm-migrate job"), svc(ns.gateway, SERVICES.postgres), [POSTGRES_PORT], "schema migration");
-  add("gateway", pods(ns.gateway, APP_PODS.postgresSetup, "postgres-setup job"), svc(ns.gateway, SERVICES.postgres), [POSTGRES_PORT], "application role and database");
-  add("gateway", pods(ns.gateway, APP_PODS.postgresBackup, "postgres-backup jobs"), svc(ns.gateway, SERVICES.postgres), [POSTGRES_PORT], "logical backups (pg_dump)");
+  add(
+    "gateway",
+    pods(ns.gateway, APP_PODS.postgresSetup, "postgres-setup job"),
+    svc(ns.gateway, SERVICES.postgres),
+    [POSTGRES_PORT],
+    "application role and database",
+  );
+  add(
+    "gateway",
+    pods(ns.gateway, APP_PODS.postgresBackup, "postgres-backup jobs"),
+    svc(ns.gateway, SERVICES.postgres),
+    [POSTGRES_PORT],
+    "logical backups (pg_dump)",
+  );
   if (Object.keys(config.gateway.clients).length > 0) {
-    add("gateway", pods(ns.gateway, APP_PODS.clientsJob, "litellm-clients job"), svc(ns.gateway, SERVICES.litellm), [LITELLM_PORT], "creates and revokes the clients' virtual keys");
+    add(
+      "gateway",
+      pods(ns.gateway, APP_PODS.clientsJob, "litellm-clients job"),
+      svc(ns.gateway, SERVICES.litellm),
+      [LITELLM_PORT],
+      "creates and revokes the clients' virtual keys",
+    );
   }
   add("gateway", litellm, svc(ns.data, SERVICES.qdrant), [QDRANT_HTTP_PORT], "vector store");
   const clouds = cloudProvidersConfigured(config);
@@ -506,9 +687,27 @@ export function platformFlows(config: PlatformConfig): FlowPlan {
   const guarded: GuardedTarget[] = [];
   const certManager = pods(ns.certManager, chartPodLabels(config).certManagerController, "cert-manager controller");
   if (used.certManager) {
-    add("addons", apiServer, pods(ns.certManager, chartPodLabels(config).certManagerWebhook, "cert-manager webhook"), [CHART_PORTS.webhook], "cert-manager admission webhook");
-    add("addons", pods(ns.certManager, instance(releaseNames(config).certManager), "cert-manager pods"), apiServer, net.apiServer.ports, "controller, cainjector, webhook, startupapicheck");
-    guarded.push({ name: "cert-manager webhook", target: { namespace: ns.certManager, pods: chartPodLabels(config).certManagerWebhook, name: "cert-manager webhook" }, ports: [CHART_PORTS.webhook], allowed: WEBHOOK_CALLERS, fix: WEBHOOK_FIX });
+    add(
+      "addons",
+      apiServer,
+      pods(ns.certManager, chartPodLabels(config).certManagerWebhook, "cert-manager webhook"),
+      [CHART_PORTS.webhook],
+      "cert-manager admission webhook",
+    );
+    add(
+      "addons",
+      pods(ns.certManager, instance(releaseNames(config).certManager), "cert-manager pods"),
+      apiServer,
+      net.apiServer.ports,
+      "controller, cainjector, webhook, startupapicheck",
+    );
+    guarded.push({
+      name: "cert-manager webhook",
+      target: { namespace: ns.certManager, pods: chartPodLabels(config).certManagerWebhook, name: "cert-manager webhook" },
+      ports: [CHART_PORTS.webhook],
+      allowed: WEBHOOK_CALLERS,
+      fix: WEBHOOK_FIX,
+    });
   }
 
   // Edge: clients → NGINX → backends; ACME HTTP-01; the controllers.
@@ -520,21 +719,44 @@ export function platformFlows(config: PlatformConfig): FlowPlan {
       add("edge", proxy, svc(route.service.namespace, route.service.name), [route.service.port], `route ${key} (${route.prefix})`);
     }
     for (const solverNs of http01Namespaces(config)) {
-      add("edge", proxy, pods(solverNs, chartPodLabels(config).acmeSolver, "ACME HTTP-01 solver"), [CHART_PORTS.acmeSolver], `HTTP-01 challenge of the Certificate in ${solverNs}`);
+      add(
+        "edge",
+        proxy,
+        pods(solverNs, chartPodLabels(config).acmeSolver, "ACME HTTP-01 solver"),
+        [CHART_PORTS.acmeSolver],
+        `HTTP-01 challenge of the Certificate in ${solverNs}`,
+      );
     }
     add("edge", certManager, external(INTERNET), [443], "ACME API (Let's Encrypt)");
     add("edge", certManager, proxy, [CHART_PORTS.http], "HTTP-01 self-check (kube-proxy sends the LoadBalancer address to the edge's pods)");
     add("edge", certManager, external(INTERNET), [CHART_PORTS.http], "HTTP-01 self-check through a public address");
     if (used.ingressNginx) {
       add("edge", apiServer, proxy, [CHART_PORTS.ingressWebhook], "Ingress admission webhook");
-      add("edge", pods(ns.ingress, instance(releaseNames(config).ingress), "ingress-nginx pods"), apiServer, net.apiServer.ports, "watch Ingresses, Services, Secrets; admission Jobs patch the webhook");
+      add(
+        "edge",
+        pods(ns.ingress, instance(releaseNames(config).ingress), "ingress-nginx pods"),
+        apiServer,
+        net.apiServer.ports,
+        "watch Ingresses, Services, Secrets; admission Jobs patch the webhook",
+      );
       guarded.push({ name: "ingress admission webhook", target: proxyPods, ports: [CHART_PORTS.ingressWebhook], allowed: WEBHOOK_CALLERS, fix: WEBHOOK_FIX });
     }
     if (used.nginxGatewayFabric) {
       const control = pods(ns.ingress, chartPodLabels(config).gatewayFabricControlPlane, "gateway control plane");
       add("edge", proxy, control, [CHART_PORTS.gatewayFabricAgent], "the data plane's agent fetches its NGINX configuration (gRPC)");
-      add("edge", pods(ns.ingress, instance(releaseNames(config).gatewayFabric), "nginx-gateway-fabric pods"), apiServer, net.apiServer.ports, "watch Gateways, routes, Services; provision the data plane");
-      guarded.push({ name: "gateway control plane", target: { namespace: ns.ingress, pods: chartPodLabels(config).gatewayFabricControlPlane, name: "gateway control plane" }, ports: [CHART_PORTS.gatewayFabricAgent], allowed: [proxy] });
+      add(
+        "edge",
+        pods(ns.ingress, instance(releaseNames(config).gatewayFabric), "nginx-gateway-fabric pods"),
+        apiServer,
+        net.apiServer.ports,
+        "watch Gateways, routes, Services; provision the data plane",
+      );
+      guarded.push({
+        name: "gateway control plane",
+        target: { namespace: ns.ingress, pods: chartPodLabels(config).gatewayFabricControlPlane, name: "gateway control plane" },
+        ports: [CHART_PORTS.gatewayFabricAgent],
+        allowed: [proxy],
+      });
     }
   }
 
@@ -542,26 +764,68 @@ export function platformFlows(config: PlatformConfig): FlowPlan {
   if (used.externalSecrets) {
     const eso = pods(ns.externalSecrets, chartPodLabels(config).externalSecretsController, "external-secrets controller");
     const sdk = pods(ns.externalSecrets, chartPodLabels(config).bitwardenSdkServer, "bitwarden-sdk-server");
-    add("addons", pods(ns.externalSecrets, instance(releaseNames(config).externalSecrets), "external-secrets pods"), apiServer, net.apiServer.ports, "controller, webhook, cert-controller");
-    add("addons", apiServer, pods(ns.externalSecrets, chartPodLabels(config).externalSecretsWebhook, "external-secrets webhook"), [CHART_PORTS.webhook], "ExternalSecret admission webhook");
+    add(
+      "addons",
+      pods(ns.externalSecrets, instance(releaseNames(config).externalSecrets), "external-secrets pods"),
+      apiServer,
+      net.apiServer.ports,
+      "controller, webhook, cert-controller",
+    );
+    add(
+      "addons",
+      apiServer,
+      pods(ns.externalSecrets, chartPodLabels(config).externalSecretsWebhook, "external-secrets webhook"),
+      [CHART_PORTS.webhook],
+      "ExternalSecret admission webhook",
+    );
     add("secrets", eso, sdk, [CHART_PORTS.bitwardenSdk], "the Bitwarden store calls its SDK server");
     add("secrets", sdk, external(INTERNET), [443], "Bitwarden Secrets Manager API and identity");
-    guarded.push({ name: "external-secrets webhook", target: { namespace: ns.externalSecrets, pods: chartPodLabels(config).externalSecretsWebhook, name: "external-secrets webhook" }, ports: [CHART_PORTS.webhook], allowed: WEBHOOK_CALLERS, fix: WEBHOOK_FIX });
+    guarded.push({
+      name: "external-secrets webhook",
+      target: { namespace: ns.externalSecrets, pods: chartPodLabels(config).externalSecretsWebhook, name: "external-secrets webhook" },
+      ports: [CHART_PORTS.webhook],
+      allowed: WEBHOOK_CALLERS,
+      fix: WEBHOOK_FIX,
+    });
   }
 
   // GPU: the device plugin's config manager and NFD talk to the API server; NFD workers to the master.
   if (hasDevicePlugin(config)) {
-    add("addons", pods(ns.devicePlugin, instance(releaseNames(config).devicePlugin), "device plugin pods"), apiServer, net.apiServer.ports, "config manager, gpu-feature-discovery, NFD");
-    add("addons", pods(ns.devicePlugin, chartPodLabels(config).nfdWorker, "nfd-worker"), pods(ns.devicePlugin, chartPodLabels(config).nfdMaster, "nfd-master"), [CHART_PORTS.nfdGrpc], "node features → node labels (feature.node.kubernetes.io/pci-10de.present)");
+    add(
+      "addons",
+      pods(ns.devicePlugin, instance(releaseNames(config).devicePlugin), "device plugin pods"),
+      apiServer,
+      net.apiServer.ports,
+      "config manager, gpu-feature-discovery, NFD",
+    );
+    add(
+      "addons",
+      pods(ns.devicePlugin, chartPodLabels(config).nfdWorker, "nfd-worker"),
+      pods(ns.devicePlugin, chartPodLabels(config).nfdMaster, "nfd-master"),
+      [CHART_PORTS.nfdGrpc],
+      "node features → node labels (feature.node.kubernetes.io/pci-10de.present)",
+    );
   }
   // GPU with DRA: the driver's kubelet plugin publishes each node's ResourceSlices and reads the claims it prepares.
   if (used.draDriver) {
-    add("addons", pods(ns.devicePlugin, instance(releaseNames(config).draDriver), "dra-driver pods"), apiServer, net.apiServer.ports, "kubelet plugin publishes ResourceSlices, reads ResourceClaims");
+    add(
+      "addons",
+      pods(ns.devicePlugin, instance(releaseNames(config).draDriver), "dra-driver pods"),
+      apiServer,
+      net.apiServer.ports,
+      "kubelet plugin publishes ResourceSlices, reads ResourceClaims",
+    );
   }
   // NFD beside the DRA driver: workers write NodeFeature objects, the master turns them into node labels
   // (feature.node.kubernetes.io/pci-10de.present), gc drops those of deleted nodes — all through the API server.
   if (used.nodeFeatureDiscovery) {
-    add("addons", pods(ns.devicePlugin, instance(releaseNames(config).nodeFeatureDiscovery), "node-feature-discovery pods"), apiServer, net.apiServer.ports, "workers write NodeFeatures, the master labels the nodes, gc prunes stale NodeFeatures");
+    add(
+      "addons",
+      pods(ns.devicePlugin, instance(releaseNames(config).nodeFeatureDiscovery), "node-feature-discovery pods"),
+      apiServer,
+      net.apiServer.ports,
+      "workers write NodeFeatures, the master labels the nodes, gc prunes stale NodeFeatures",
+    );
   }
 
   // KEDA (serving modes): the operator and its parts watch ScaledObjects and write HPAs; the API server
@@ -572,46 +836,125 @@ export function platformFlows(config: PlatformConfig): FlowPlan {
     const operator = pods(keda, chartPodLabels(config).kedaOperator, "keda-operator");
     const metricsApi = pods(keda, chartPodLabels(config).kedaMetricsApiServer, "keda metrics API server");
     const webhooks = pods(keda, chartPodLabels(config).kedaWebhooks, "keda admission webhooks");
-    add("modes", pods(keda, instance(releaseNames(config).keda), "keda pods"), apiServer, net.apiServer.ports, "operator, metrics API server, admission webhooks");
+    add(
+      "modes",
+      pods(keda, instance(releaseNames(config).keda), "keda pods"),
+      apiServer,
+      net.apiServer.ports,
+      "operator, metrics API server, admission webhooks",
+    );
     add("modes", metricsApi, operator, [CHART_PORTS.kedaMetricsService], "metric values from the operator (gRPC --metrics-service-address)");
     add("modes", apiServer, metricsApi, [CHART_PORTS.kedaMetricsApi], "external.metrics.k8s.io (APIService) for the HPAs KEDA creates");
     add("modes", apiServer, webhooks, [CHART_PORTS.kedaWebhook], "ScaledObject admission webhook");
-    guarded.push({ name: "keda admission webhooks", target: { namespace: keda, pods: chartPodLabels(config).kedaWebhooks, name: "keda admission webhooks" }, ports: [CHART_PORTS.kedaWebhook], allowed: WEBHOOK_CALLERS, fix: WEBHOOK_FIX });
-    guarded.push({ name: "keda metrics API server", target: { namespace: keda, pods: chartPodLabels(config).kedaMetricsApiServer, name: "keda metrics API server" }, ports: [CHART_PORTS.kedaMetricsApi], allowed: WEBHOOK_CALLERS, fix: WEBHOOK_FIX });
-    guarded.push({ name: "keda-operator metrics service", target: { namespace: keda, pods: chartPodLabels(config).kedaOperator, name: "keda-operator" }, ports: [CHART_PORTS.kedaMetricsService], allowed: [metricsApi] });
+    guarded.push({
+      name: "keda admission webhooks",
+      target: { namespace: keda, pods: chartPodLabels(config).kedaWebhooks, name: "keda admission webhooks" },
+      ports: [CHART_PORTS.kedaWebhook],
+      allowed: WEBHOOK_CALLERS,
+      fix: WEBHOOK_FIX,
+    });
+    guarded.push({
+      name: "keda metrics API server",
+      target: { namespace: keda, pods: chartPodLabels(config).kedaMetricsApiServer, name: "keda metrics API server" },
+      ports: [CHART_PORTS.kedaMetricsApi],
+      allowed: WEBHOOK_CALLERS,
+      fix: WEBHOOK_FIX,
+    });
+    guarded.push({
+      name: "keda-operator metrics service",
+      target: { namespace: keda, pods: chartPodLabels(config).kedaOperator, name: "keda-operator" },
+      ports: [CHART_PORTS.kedaMetricsService],
+      allowed: [metricsApi],
+    });
   }
 
   // Monitoring: Prometheus scrapes what the ServiceMonitors name (plan/reachability.ts also derives
   // each one from the rendered ServiceMonitors); kube-prometheus-stack's own parts talk to each other.
   if (prometheusRef) {
-    if (Object.keys(config.servers).length > 0) add("monitoring", prometheusRef, pods(ns.inference, APP_PODS.vllm, "vllm"), [VLLM_PORT], "scrape vLLM /metrics");
+    if (Object.keys(config.servers).length > 0)
+      add("monitoring", prometheusRef, pods(ns.inference, APP_PODS.vllm, "vllm"), [VLLM_PORT], "scrape vLLM /metrics");
     add("monitoring", prometheusRef, pods(ns.data, APP_PODS.qdrant, "qdrant"), [QDRANT_HTTP_PORT], "scrape Qdrant /metrics");
     if (config.monitoring?.gateway.litellmMetrics) add("monitoring", prometheusRef, litellm, [LITELLM_PORT], "scrape LiteLLM /metrics");
     if (used.certManager) add("monitoring", prometheusRef, certManager, [CHART_PORTS.certManagerMetrics], "scrape cert-manager metrics");
-    if (used.ingressNginx) add("monitoring", prometheusRef, pods(ns.ingress, chartPodLabels(config).ingressController, "ingress controller"), [CHART_PORTS.ingressMetrics], "scrape ingress-nginx metrics");
-    if (used.dcgmExporter) add("monitoring", prometheusRef, pods(ns.devicePlugin, chartPodLabels(config).dcgmExporter, "dcgm-exporter"), [CHART_PORTS.dcgmMetrics], "scrape GPU metrics (DCGM)");
+    if (used.ingressNginx)
+      add(
+        "monitoring",
+        prometheusRef,
+        pods(ns.ingress, chartPodLabels(config).ingressController, "ingress controller"),
+        [CHART_PORTS.ingressMetrics],
+        "scrape ingress-nginx metrics",
+      );
+    if (used.dcgmExporter)
+      add(
+        "monitoring",
+        prometheusRef,
+        pods(ns.devicePlugin, chartPodLabels(config).dcgmExporter, "dcgm-exporter"),
+        [CHART_PORTS.dcgmMetrics],
+        "scrape GPU metrics (DCGM)",
+      );
   }
   if (used.kubePrometheusStack && prometheusRef) {
     const mon = monitoringNamespace(config);
-    add("monitoring", pods(mon, {}, "monitoring pods"), apiServer, net.apiServer.ports, "operator, Prometheus service discovery, kube-state-metrics, Grafana's sidecar, admission Jobs");
-    add("monitoring", apiServer, pods(mon, chartPodLabels(config).prometheusOperator, "prometheus-operator"), [CHART_PORTS.operator], "PrometheusRule admission webhook");
+    add(
+      "monitoring",
+      pods(mon, {}, "monitoring pods"),
+      apiServer,
+      net.apiServer.ports,
+      "operator, Prometheus service discovery, kube-state-metrics, Grafana's sidecar, admission Jobs",
+    );
+    add(
+      "monitoring",
+      apiServer,
+      pods(mon, chartPodLabels(config).prometheusOperator, "prometheus-operator"),
+      [CHART_PORTS.operator],
+      "PrometheusRule admission webhook",
+    );
     add("monitoring", prometheusRef, pods(mon, chartPodLabels(config).alertmanager, "alertmanager"), [CHART_PORTS.alertmanager], "alerts");
-    add("monitoring", prometheusRef, pods(mon, chartPodLabels(config).kubeStateMetrics, "kube-state-metrics"), [CHART_PORTS.kubeStateMetrics], "scrape object state (restarts)");
-    add("monitoring", prometheusRef, pods(mon, chartPodLabels(config).prometheusOperator, "prometheus-operator"), [CHART_PORTS.operator], "scrape the operator");
+    add(
+      "monitoring",
+      prometheusRef,
+      pods(mon, chartPodLabels(config).kubeStateMetrics, "kube-state-metrics"),
+      [CHART_PORTS.kubeStateMetrics],
+      "scrape object state (restarts)",
+    );
+    add(
+      "monitoring",
+      prometheusRef,
+      pods(mon, chartPodLabels(config).prometheusOperator, "prometheus-operator"),
+      [CHART_PORTS.operator],
+      "scrape the operator",
+    );
     add("monitoring", prometheusRef, dns, [CHART_PORTS.coreDnsMetrics], "scrape CoreDNS");
     add("monitoring", prometheusRef, external(NODES), [CHART_PORTS.kubelet], "scrape the kubelets (volume usage, cAdvisor)");
-    if (config.monitoring?.kubePrometheusStack.grafana) add("monitoring", pods(mon, chartPodLabels(config).grafana, "grafana"), prometheusRef, [CHART_PORTS.prometheus], "dashboards query Prometheus");
-    externals.push({ name: NODES, address: firstHost(net.privateCidrs[0] ?? "10.0.0.0/8"), description: `the nodes' kubelets (network.privateCidrs ${net.privateCidrs.join(", ")})` });
-    guarded.push({ name: "prometheus-operator webhook", target: { namespace: mon, pods: chartPodLabels(config).prometheusOperator, name: "prometheus-operator" }, ports: [CHART_PORTS.operator], allowed: [...WEBHOOK_CALLERS, prometheusRef], fix: WEBHOOK_FIX });
+    if (config.monitoring?.kubePrometheusStack.grafana)
+      add("monitoring", pods(mon, chartPodLabels(config).grafana, "grafana"), prometheusRef, [CHART_PORTS.prometheus], "dashboards query Prometheus");
+    externals.push({
+      name: NODES,
+      address: firstHost(net.privateCidrs[0] ?? "10.0.0.0/8"),
+      description: `the nodes' kubelets (network.privateCidrs ${net.privateCidrs.join(", ")})`,
+    });
+    guarded.push({
+      name: "prometheus-operator webhook",
+      target: { namespace: mon, pods: chartPodLabels(config).prometheusOperator, name: "prometheus-operator" },
+      ports: [CHART_PORTS.operator],
+      allowed: [...WEBHOOK_CALLERS, prometheusRef],
+      fix: WEBHOOK_FIX,
+    });
   }
 
   // Who alone may open the model servers and the gateway's stores.
   const allowedScrape = prometheusRef ? [prometheusRef] : [];
-  if (Object.keys(config.servers).length > 0) guarded.push({ name: "model servers", target: { namespace: ns.inference, pods: APP_PODS.vllm, name: "vllm" }, allowed: [litellm, ...allowedScrape] });
+  if (Object.keys(config.servers).length > 0)
+    guarded.push({ name: "model servers", target: { namespace: ns.inference, pods: APP_PODS.vllm, name: "vllm" }, allowed: [litellm, ...allowedScrape] });
   guarded.push({
     name: "Postgres",
     target: { namespace: ns.gateway, pods: APP_PODS.postgres, name: "postgres" },
-    allowed: [litellm, pods(ns.gateway, APP_PODS.migrate, "litellm-migrate job"), pods(ns.gateway, APP_PODS.postgresSetup, "postgres-setup job"), pods(ns.gateway, APP_PODS.postgresBackup, "postgres-backup jobs")],
+    allowed: [
+      litellm,
+      pods(ns.gateway, APP_PODS.migrate, "litellm-migrate job"),
+      pods(ns.gateway, APP_PODS.postgresSetup, "postgres-setup job"),
+      pods(ns.gateway, APP_PODS.postgresBackup, "postgres-backup jobs"),
+    ],
   });
   guarded.push({ name: "Redis", target: { namespace: ns.gateway, pods: APP_PODS.redis, name: "redis" }, allowed: [litellm] });
 

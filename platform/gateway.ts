@@ -147,13 +147,27 @@ export function gatewayArgs(config: PlatformConfig, servers: PlannedServer[], wo
     numRetries: g.numRetries,
     timeoutSeconds: g.timeoutSeconds,
     fallbacks: { ...g.fallbacks, ...modeFallbacks(config) },
-    autoscaling: g.autoscaling ? { minReplicas: g.autoscaling.minReplicas, maxReplicas: g.autoscaling.maxReplicas, targetCpuUtilizationPercent: g.autoscaling.targetCpuUtilizationPercent } : undefined,
+    autoscaling: g.autoscaling
+      ? {
+          minReplicas: g.autoscaling.minReplicas,
+          maxReplicas: g.autoscaling.maxReplicas,
+          targetCpuUtilizationPercent: g.autoscaling.targetCpuUtilizationPercent,
+        }
+      : undefined,
     contextWindowFallbacks: g.contextWindowFallbacks,
     limits: g.limits,
     clients: Object.fromEntries(
       Object.entries(g.clients).map(([name, c]) => [
         name,
-        { rpm: c.rpm, tpm: c.tpm, maxParallelRequests: c.maxParallelRequests, maxBudget: c.maxBudget, budgetDuration: c.budgetDuration, models: c.models, maxTokens: c.maxTokens },
+        {
+          rpm: c.rpm,
+          tpm: c.tpm,
+          maxParallelRequests: c.maxParallelRequests,
+          maxBudget: c.maxBudget,
+          budgetDuration: c.budgetDuration,
+          models: c.models,
+          maxTokens: c.maxTokens,
+        },
       ]),
     ),
     providerEnv: providerCredentials(config.providers).map((c) => c.env),
@@ -167,12 +181,18 @@ export function gatewayArgs(config: PlatformConfig, servers: PlannedServer[], wo
     postgres: {
       image: g.postgres.image,
       resources: quantities(g.postgres.resources),
-      storage: { size: String(config.storage.postgres.size), storageClass: config.storage.postgres.storageClass, backupTier: config.storage.postgres.backupTier },
+      storage: {
+        size: String(config.storage.postgres.size),
+        storageClass: config.storage.postgres.storageClass,
+        backupTier: config.storage.postgres.backupTier,
+      },
     },
     backups: {
       schedule: backup.schedule,
       retain: backup.retain,
-      volume: backup.s3 ? undefined : { size: String(backup.size), storageClass: config.storage.backups.storageClass, backupTier: config.storage.backups.backupTier },
+      volume: backup.s3
+        ? undefined
+        : { size: String(backup.size), storageClass: config.storage.backups.storageClass, backupTier: config.storage.backups.backupTier },
       s3: backup.s3 ? s3Bucket(backup.s3, names.backupCredentials) : undefined,
     },
     redis: { image: g.redis.image, resources: quantities(g.redis.resources) },
@@ -214,7 +234,9 @@ export function qdrantArgs(config: PlatformConfig, vectorSize: number, now: Date
       schedule: q.snapshotSchedule,
       retain: q.snapshotRetain,
       stagingSize: String(q.snapshotStorage),
-      volume: q.backup.s3 ? undefined : { size: String(q.backup.size), storageClass: config.storage.backups.storageClass, backupTier: config.storage.backups.backupTier },
+      volume: q.backup.s3
+        ? undefined
+        : { size: String(q.backup.size), storageClass: config.storage.backups.storageClass, backupTier: config.storage.backups.backupTier },
       s3: q.backup.s3 ? s3Bucket(q.backup.s3, names.backupCredentials) : undefined,
     },
     clients: Object.fromEntries(Object.entries(q.clients).map(([name, c]) => [name, { access: c.access, expiresAt: qdrantTokenExpiry(c.validFor, now) }])),
@@ -236,7 +258,11 @@ export function bitwardenSecretSpecs(config: PlatformConfig, extra: ExternalSecr
   const specs: ExternalSecretSpec[] = [];
   const credentials = providerCredentials(config.providers);
   if (credentials.length > 0) {
-    specs.push({ namespace: config.namespaces.gateway, secretName: liteLLMGatewayNames(COMPONENTS.gateway).providerKeys, data: credentials.map((c) => ({ secretKey: c.env, bitwardenSecret: c.bitwardenSecret })) });
+    specs.push({
+      namespace: config.namespaces.gateway,
+      secretName: liteLLMGatewayNames(COMPONENTS.gateway).providerKeys,
+      data: credentials.map((c) => ({ secretKey: c.env, bitwardenSecret: c.bitwardenSecret })),
+    });
   }
   const pgS3 = config.gateway.postgres.backup.s3;
   if (pgS3) specs.push(s3Secret(pgS3, config.namespaces.gateway, liteLLMGatewayNames(COMPONENTS.gateway).backupCredentials));
@@ -297,8 +323,16 @@ export function deployGatewayAndData(
   const provider = options.provider ? { provider: options.provider } : {};
   // Its ClusterSecretStore is cluster-scoped: a stack in a shared cluster names it after itself.
   const secretsName = config.cluster.shared ? stackScopedName(config.platform.environment, COMPONENTS.secrets) : COMPONENTS.secrets;
-  const secrets = bitwarden ? new BitwardenSecrets(secretsName, bitwarden, { ...provider, dependsOn: [addons, namespaces.gateway, namespaces.data] }) : undefined;
-  const gateway = new LiteLLMGateway(COMPONENTS.gateway, gatewayArgs(config, servers, options.workstationApiKey), { ...provider, dependsOn: [namespaces.gateway, ...(secrets ? [secrets] : [])] });
-  const qdrant = new QdrantStore(COMPONENTS.qdrant, qdrantArgs(config, vectorSize, options.now), { ...provider, dependsOn: [namespaces.data, ...(secrets ? [secrets] : [])] });
+  const secrets = bitwarden
+    ? new BitwardenSecrets(secretsName, bitwarden, { ...provider, dependsOn: [addons, namespaces.gateway, namespaces.data] })
+    : undefined;
+  const gateway = new LiteLLMGateway(COMPONENTS.gateway, gatewayArgs(config, servers, options.workstationApiKey), {
+    ...provider,
+    dependsOn: [namespaces.gateway, ...(secrets ? [secrets] : [])],
+  });
+  const qdrant = new QdrantStore(COMPONENTS.qdrant, qdrantArgs(config, vectorSize, options.now), {
+    ...provider,
+    dependsOn: [namespaces.data, ...(secrets ? [secrets] : [])],
+  });
   return { gateway, qdrant, secrets };
 }

@@ -56,7 +56,10 @@ export function resolveImageDigests(): void {
     if (!pinned) {
       pinned = docker.getRegistryImage({ name: image }, { provider: registry }).then((r) => {
         const ref = withDigest(image, r.sha256Digest);
-        if (!ref) pulumi.log.warn(`images.pinning resolve: no digest for ${image} from the registry lookup (an offline plan cannot reach registries); it stays pinned by tag`);
+        if (!ref)
+          pulumi.log.warn(
+            `images.pinning resolve: no digest for ${image} from the registry lookup (an offline plan cannot reach registries); it stays pinned by tag`,
+          );
         return ref;
       });
       lookups.set(image, pinned);

@@ -145,7 +145,9 @@ export function cachedModels(config: PlatformConfig, servers: PlannedServer[]): 
  * `huggingFace.tokenSecret.name` in the inference namespace, key `huggingFace.tokenSecret.key`, from
  * Bitwarden secret `bitwardenSecret`. The gateway layer's BitwardenSecrets creates it.
  */
-export function huggingFaceTokenExternalSecret(config: PlatformConfig): { namespace: string; secretName: string; key: string; bitwardenSecret: string } | undefined {
+export function huggingFaceTokenExternalSecret(
+  config: PlatformConfig,
+): { namespace: string; secretName: string; key: string; bitwardenSecret: string } | undefined {
   const token = config.huggingFace.tokenSecret;
   if (!token?.bitwardenSecret || !config.externalSecrets.bitwarden) return undefined;
   return { namespace: config.namespaces.inference, secretName: token.name, key: token.key, bitwardenSecret: token.bitwardenSecret };
@@ -194,7 +196,15 @@ export function deployInference(
   // DRA: one ResourceClaim per card a server is placed on, shared by every pod placed there.
   const dra = config.gpuSharing.mode === "dra";
   const claims = dra
-    ? new GpuCardClaims(GPU_CLAIMS, { namespace: config.namespaces.inference, cards: placedCards(config, servers), deviceClassName: config.gpuSharing.mode === "dra" ? config.gpuSharing.deviceClass : undefined }, { ...opts, dependsOn: [namespaces.inference, addons] })
+    ? new GpuCardClaims(
+        GPU_CLAIMS,
+        {
+          namespace: config.namespaces.inference,
+          cards: placedCards(config, servers),
+          deviceClassName: config.gpuSharing.mode === "dra" ? config.gpuSharing.deviceClass : undefined,
+        },
+        { ...opts, dependsOn: [namespaces.inference, addons] },
+      )
     : undefined;
   const cardsShared = (server: PlannedServer) => servers.some((o) => o !== server && o.cards.some((c) => server.cards.includes(c)));
 

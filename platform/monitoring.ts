@@ -3,7 +3,13 @@ import type { PlatformConfig } from "../config/schema";
 import { Observability, type ObservabilityArgs } from "../components/observability";
 import { liteLLMGatewayNames, qdrantStoreNames } from "../components/specs/gatewayNames";
 import { selectorLabels } from "../components/specs/labels";
-import { kubePrometheusStackSelector, certManagerMetricsService, dcgmExporterMetricsService, ingressNginxMetricsService, type ChartMetricsService } from "../components/specs/monitoringAddons";
+import {
+  kubePrometheusStackSelector,
+  certManagerMetricsService,
+  dcgmExporterMetricsService,
+  ingressNginxMetricsService,
+  type ChartMetricsService,
+} from "../components/specs/monitoringAddons";
 import { dataPlaneLabels } from "../components/specs/gatewayApiEdge";
 import type { EdgePlan, EdgeRoutePlan, GpuCardPlan, MetricsEndpoint, ModelServerPlan } from "../components/specs/monitoring/targets";
 import { servedModelNamesOf } from "../components/specs/vllm";
@@ -140,7 +146,12 @@ export function edgePlan(config: PlatformConfig): EdgePlan | undefined {
     };
   }
   // The controller's series describe other objects (Ingresses): their own `namespace` label must win.
-  return { implementation: "ingress-nginx", controller: chartEndpoint(ns, ingressNginxMetricsService(addonRelease("ingress-nginx", config)), { honorLabels: true }), replicas: edgeReplicas(edge), routes };
+  return {
+    implementation: "ingress-nginx",
+    controller: chartEndpoint(ns, ingressNginxMetricsService(addonRelease("ingress-nginx", config)), { honorLabels: true }),
+    replicas: edgeReplicas(edge),
+    routes,
+  };
 }
 
 /** Observability args from the stack config and the planned servers; undefined without `monitoring`. */
@@ -199,7 +210,12 @@ export function observabilityArgs(config: PlatformConfig, servers: PlannedServer
       },
       collection: config.qdrant.collection.name,
     },
-    certificates: used.certManager ? { controller: chartEndpoint(ns.certManager, certManagerMetricsService(addonRelease("cert-manager", config)), { honorLabels: true }), namespaces: certificateNamespaces } : undefined,
+    certificates: used.certManager
+      ? {
+          controller: chartEndpoint(ns.certManager, certManagerMetricsService(addonRelease("cert-manager", config)), { honorLabels: true }),
+          namespaces: certificateNamespaces,
+        }
+      : undefined,
     volumeNamespaces: [...(servers.length > 0 ? [ns.inference] : []), ns.gateway, ns.data],
     thresholds: { ...m.alerts },
   };
@@ -209,7 +225,12 @@ export function observabilityArgs(config: PlatformConfig, servers: PlannedServer
  * Scrape targets, alerts and dashboards for the stack (nothing without `monitoring`). Runs after every
  * other layer: its ServiceMonitors live in their namespaces and need the operator's CRDs (ClusterAddons).
  */
-export function deployMonitoring(config: PlatformConfig, servers: PlannedServer[], dependsOn: pulumi.Resource[], opts: pulumi.ComponentResourceOptions = {}): Observability | undefined {
+export function deployMonitoring(
+  config: PlatformConfig,
+  servers: PlannedServer[],
+  dependsOn: pulumi.Resource[],
+  opts: pulumi.ComponentResourceOptions = {},
+): Observability | undefined {
   const args = observabilityArgs(config, servers);
   return args ? new Observability(MONITORING_NAME, args, { ...opts, dependsOn }) : undefined;
 }

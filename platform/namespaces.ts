@@ -27,7 +27,11 @@ export interface DataKeeping {
  * are skipped. Namespaces that hold data are protected and retained as the stack's data is, so
  * `pulumi destroy` cannot take the volumes with them (docs/operations.md, destroy runbook).
  */
-export function deployNamespaces(plan: NamespacePlan, keep: DataKeeping = { protect: false, retainOnDelete: false }, opts: pulumi.CustomResourceOptions = {}): Record<string, k8s.core.v1.Namespace> {
+export function deployNamespaces(
+  plan: NamespacePlan,
+  keep: DataKeeping = { protect: false, retainOnDelete: false },
+  opts: pulumi.CustomResourceOptions = {},
+): Record<string, k8s.core.v1.Namespace> {
   const out: Record<string, k8s.core.v1.Namespace> = {};
   for (const [key, ns] of Object.entries(plan)) {
     if (!ns) continue;

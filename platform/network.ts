@@ -1,7 +1,18 @@
 import * as k8s from "@pulumi/kubernetes";
 import type * as pulumi from "@pulumi/pulumi";
 import type { PlatformConfig } from "../config/schema";
-import { allowDns, allowEgress, allowIngress, defaultDeny, internetPeer, ipPeer, podPeer, tcp, type PodSelection, type Rule } from "../components/specs/networkPolicies";
+import {
+  allowDns,
+  allowEgress,
+  allowIngress,
+  defaultDeny,
+  internetPeer,
+  ipPeer,
+  podPeer,
+  tcp,
+  type PodSelection,
+  type Rule,
+} from "../components/specs/networkPolicies";
 import { LITELLM_PORT } from "../components/specs/gatewayWorkloads";
 import { POSTGRES_PORT, REDIS_PORT } from "../components/specs/gatewayData";
 import { QDRANT_HTTP_PORT } from "../components/specs/qdrant";
@@ -39,7 +50,12 @@ function prometheusPeers(config: PlatformConfig) {
  */
 function apiServerPeers(config: PlatformConfig) {
   const hosts = lanTargets(config).flatMap((t) => t.cidrs.filter((c) => c.endsWith("/32")));
-  return config.network.apiServer.cidrs.map((cidr) => ipPeer(cidr, hosts.filter((h) => cidrContains(cidr, h.split("/")[0]!))));
+  return config.network.apiServer.cidrs.map((cidr) =>
+    ipPeer(
+      cidr,
+      hosts.filter((h) => cidrContains(cidr, h.split("/")[0]!)),
+    ),
+  );
 }
 
 const edgePeer = (config: PlatformConfig) => {
@@ -53,7 +69,14 @@ function allowApiServer(config: PlatformConfig, namespace: string, pods: PodSele
 }
 
 /** An admission webhook only the API server may call (plus any extra peers, e.g. its scraper). */
-function webhookFromApiServer(config: PlatformConfig, namespace: string, name: string, pods: PodSelection, port: number, extra: Rule[] = []): k8s.networking.v1.NetworkPolicyArgs {
+function webhookFromApiServer(
+  config: PlatformConfig,
+  namespace: string,
+  name: string,
+  pods: PodSelection,
+  port: number,
+  extra: Rule[] = [],
+): k8s.networking.v1.NetworkPolicyArgs {
   return allowIngress({ namespace, name, pods, rules: [{ peers: apiServerPeers(config), ports: tcp(port) }, ...extra] });
 }
 
@@ -80,7 +103,10 @@ function backupEgress(config: PlatformConfig, namespace: string, who: "postgres-
       namespace,
       name: `allow-${who}-to-s3`,
       pods,
-      rules: targets.map((t) => ({ peers: t.cidrs.map((c) => (c === "0.0.0.0/0" ? internetPeer(config.network.privateCidrs) : ipPeer(c))), ports: tcp(t.port) })),
+      rules: targets.map((t) => ({
+        peers: t.cidrs.map((c) => (c === "0.0.0.0/0" ? internetPeer(config.network.privateCidrs) : ipPeer(c))),
+        ports: tcp(t.port),
+      })),
     }),
   };
 }
@@ -131,19 +157,39 @@ export function gatewayNetworkPolicies(config: PlatformConfig): Specs {
     "default-deny": defaultDeny(ns),
     "allow-dns": allowDns(ns),
     "to-litellm": allowIngress({ namespace: ns, name: "allow-to-litellm", pods: APP_PODS.litellm, rules: litellmIngress }),
-    "to-postgres": allowIngress({ namespace: ns, name: "allow-to-postgres", pods: APP_PODS.postgres, rules: [{ peers: postgresClients.map(local), ports: tcp(POSTGRES_PORT) }] }),
-    "to-redis": allowIngress({ namespace: ns, name: "allow-to-redis", pods: APP_PODS.redis, rules: [{ peers: [local(APP_PODS.litellm)], ports: tcp(REDIS_PORT) }] }),
+    "to-postgres": allowIngress({
+      namespace: ns,
+      name: "allow-to-postgres",
+      pods: APP_PODS.postgres,
+      rules: [{ peers: postgresClients.map(local), ports: tcp(POSTGRES_PORT) }],
+    }),
+    "to-redis": allowIngress({
+      namespace: ns,
+      name: "allow-to-redis",
+      pods: APP_PODS.redis,
+      rules: [{ peers: [local(APP_PODS.litellm)], ports: tcp(REDIS_PORT) }],
+    }),
     "litellm-egress": allowEgress({ namespace: ns, name: "allow-litellm-egress", pods: APP_PODS.litellm, rules: litellmEgress }),
     "postgres-jobs-egress": allowEgress({
       namespace: ns,
       name: "allow-postgres-jobs-egress",
-      pods: { matchExpressions: [{ key: "app.kubernetes.io/name", operator: "In", values: ["litellm-migrate", "postgres-setup", "postgres-backup"] }, { key: "app.kubernetes.io/instance", operator: "In", values: [APP_PODS.postgres["app.kubernetes.io/instance"]!] }] },
+      pods: {
+        matchExpressions: [
+          { key: "app.kubernetes.io/name", operator: "In", values: ["litellm-migrate", "postgres-setup", "postgres-backup"] },
+          { key: "app.kubernetes.io/instance", operator: "In", values: [APP_PODS.postgres["app.kubernetes.io/instance"]!] },
+        ],
+      },
       rules: [{ peers: [local(APP_PODS.postgres)], ports: tcp(POSTGRES_PORT) }],
     }),
     ...backupEgress(config, ns, "postgres-backup", APP_PODS.postgresBackup),
   };
   if (Object.keys(config.gateway.clients).length > 0) {
-    specs["clients-job-egress"] = allowEgress({ namespace: ns, name: "allow-clients-job-egress", pods: APP_PODS.clientsJob, rules: [{ peers: [local(APP_PODS.litellm)], ports: tcp(LITELLM_PORT) }] });
+    specs["clients-job-egress"] = allowEgress({
+      namespace: ns,
+      name: "allow-clients-job-egress",
+      pods: APP_PODS.clientsJob,
+      rules: [{ peers: [local(APP_PODS.litellm)], ports: tcp(LITELLM_PORT) }],
+    });
   }
   if (cloudProvidersConfigured(config).length > 0) {
     specs["litellm-to-providers"] = allowEgress({
@@ -177,12 +223,22 @@ export function dataNetworkPolicies(config: PlatformConfig): Specs {
       pods: APP_PODS.qdrant,
       rules: [
         {
-          peers: [podPeer(config.namespaces.gateway, APP_PODS.litellm), ...(config.edge ? [edgePeer(config)] : []), podPeer(ns, APP_PODS.jobs), ...prometheusPeers(config)],
+          peers: [
+            podPeer(config.namespaces.gateway, APP_PODS.litellm),
+            ...(config.edge ? [edgePeer(config)] : []),
+            podPeer(ns, APP_PODS.jobs),
+            ...prometheusPeers(config),
+          ],
           ports: tcp(QDRANT_HTTP_PORT),
         },
       ],
     }),
-    "jobs-egress": allowEgress({ namespace: ns, name: "allow-jobs-to-qdrant", pods: APP_PODS.jobs, rules: [{ peers: [podPeer(ns, APP_PODS.qdrant)], ports: tcp(QDRANT_HTTP_PORT) }] }),
+    "jobs-egress": allowEgress({
+      namespace: ns,
+      name: "allow-jobs-to-qdrant",
+      pods: APP_PODS.jobs,
+      rules: [{ peers: [podPeer(ns, APP_PODS.qdrant)], ports: tcp(QDRANT_HTTP_PORT) }],
+    }),
     ...backupEgress(config, ns, "qdrant-snapshot", APP_PODS.jobs),
   });
 }
@@ -231,12 +287,20 @@ export function ingressNetworkPolicies(config: PlatformConfig): Specs {
       rules: [
         ...edgeBackends(config),
         { peers: http01Namespaces(config).map((n) => podPeer(n, chartPodLabels(config).acmeSolver)), ports: tcp(CHART_PORTS.acmeSolver) },
-        ...(used.nginxGatewayFabric ? [{ peers: [podPeer(ns, chartPodLabels(config).gatewayFabricControlPlane)], ports: tcp(CHART_PORTS.gatewayFabricAgent) }] : []),
+        ...(used.nginxGatewayFabric
+          ? [{ peers: [podPeer(ns, chartPodLabels(config).gatewayFabricControlPlane)], ports: tcp(CHART_PORTS.gatewayFabricAgent) }]
+          : []),
       ],
     }),
   };
   if (used.ingressNginx) {
-    specs["admission-webhook"] = webhookFromApiServer(config, ns, "allow-admission-webhook-from-api-server", chartPodLabels(config).ingressController, CHART_PORTS.ingressWebhook);
+    specs["admission-webhook"] = webhookFromApiServer(
+      config,
+      ns,
+      "allow-admission-webhook-from-api-server",
+      chartPodLabels(config).ingressController,
+      CHART_PORTS.ingressWebhook,
+    );
     specs["api-server"] = allowApiServer(config, ns, { "app.kubernetes.io/instance": releaseNames(config).ingress });
   }
   if (used.nginxGatewayFabric) {
@@ -274,7 +338,14 @@ export function certManagerNetworkPolicies(config: PlatformConfig): Specs {
         }
       : {}),
     ...(metrics.length
-      ? { metrics: allowIngress({ namespace: ns, name: "allow-metrics", pods: chartPodLabels(config).certManagerController, rules: [{ peers: metrics, ports: tcp(CHART_PORTS.certManagerMetrics) }] }) }
+      ? {
+          metrics: allowIngress({
+            namespace: ns,
+            name: "allow-metrics",
+            pods: chartPodLabels(config).certManagerController,
+            rules: [{ peers: metrics, ports: tcp(CHART_PORTS.certManagerMetrics) }],
+          }),
+        }
       : {}),
   };
 }
@@ -288,9 +359,24 @@ export function externalSecretsNetworkPolicies(config: PlatformConfig): Specs {
     "allow-dns": allowDns(ns),
     "api-server": allowApiServer(config, ns, { "app.kubernetes.io/instance": releaseNames(config).externalSecrets }),
     webhook: webhookFromApiServer(config, ns, "allow-webhook-from-api-server", chartPodLabels(config).externalSecretsWebhook, CHART_PORTS.webhook),
-    "controller-to-sdk-server": allowEgress({ namespace: ns, name: "allow-controller-to-sdk-server", pods: chartPodLabels(config).externalSecretsController, rules: [{ peers: [podPeer(ns, sdk)], ports: tcp(CHART_PORTS.bitwardenSdk) }] }),
-    "sdk-server": allowIngress({ namespace: ns, name: "allow-to-sdk-server", pods: sdk, rules: [{ peers: [podPeer(ns, chartPodLabels(config).externalSecretsController)], ports: tcp(CHART_PORTS.bitwardenSdk) }] }),
-    "sdk-server-to-bitwarden": allowEgress({ namespace: ns, name: "allow-sdk-server-to-bitwarden", pods: sdk, rules: [{ peers: [internetPeer(config.network.privateCidrs)], ports: tcp(443) }] }),
+    "controller-to-sdk-server": allowEgress({
+      namespace: ns,
+      name: "allow-controller-to-sdk-server",
+      pods: chartPodLabels(config).externalSecretsController,
+      rules: [{ peers: [podPeer(ns, sdk)], ports: tcp(CHART_PORTS.bitwardenSdk) }],
+    }),
+    "sdk-server": allowIngress({
+      namespace: ns,
+      name: "allow-to-sdk-server",
+      pods: sdk,
+      rules: [{ peers: [podPeer(ns, chartPodLabels(config).externalSecretsController)], ports: tcp(CHART_PORTS.bitwardenSdk) }],
+    }),
+    "sdk-server-to-bitwarden": allowEgress({
+      namespace: ns,
+      name: "allow-sdk-server-to-bitwarden",
+      pods: sdk,
+      rules: [{ peers: [internetPeer(config.network.privateCidrs)], ports: tcp(443) }],
+    }),
   };
 }
 
@@ -309,15 +395,36 @@ export function devicePluginNetworkPolicies(config: PlatformConfig): Specs {
     ...(hasDevicePlugin(config)
       ? {
           "api-server": allowApiServer(config, ns, { "app.kubernetes.io/instance": releaseNames(config).devicePlugin }),
-          "nfd-worker-egress": allowEgress({ namespace: ns, name: "allow-nfd-worker-to-master", pods: chartPodLabels(config).nfdWorker, rules: [{ peers: [podPeer(ns, chartPodLabels(config).nfdMaster)], ports: tcp(CHART_PORTS.nfdGrpc) }] }),
-          "nfd-master": allowIngress({ namespace: ns, name: "allow-nfd-master-from-workers", pods: chartPodLabels(config).nfdMaster, rules: [{ peers: [podPeer(ns, chartPodLabels(config).nfdWorker)], ports: tcp(CHART_PORTS.nfdGrpc) }] }),
+          "nfd-worker-egress": allowEgress({
+            namespace: ns,
+            name: "allow-nfd-worker-to-master",
+            pods: chartPodLabels(config).nfdWorker,
+            rules: [{ peers: [podPeer(ns, chartPodLabels(config).nfdMaster)], ports: tcp(CHART_PORTS.nfdGrpc) }],
+          }),
+          "nfd-master": allowIngress({
+            namespace: ns,
+            name: "allow-nfd-master-from-workers",
+            pods: chartPodLabels(config).nfdMaster,
+            rules: [{ peers: [podPeer(ns, chartPodLabels(config).nfdWorker)], ports: tcp(CHART_PORTS.nfdGrpc) }],
+          }),
         }
       : {}),
-    ...(used.draDriver ? { "dra-driver-api-server": allowApiServer(config, ns, { "app.kubernetes.io/instance": releaseNames(config).draDriver }, "allow-dra-driver-api-server") } : {}),
+    ...(used.draDriver
+      ? { "dra-driver-api-server": allowApiServer(config, ns, { "app.kubernetes.io/instance": releaseNames(config).draDriver }, "allow-dra-driver-api-server") }
+      : {}),
     // NFD beside the DRA driver: master, workers, gc (and the post-delete prune Job) reach the API server, nothing else.
-    ...(used.nodeFeatureDiscovery ? { "nfd-api-server": allowApiServer(config, ns, { "app.kubernetes.io/instance": releaseNames(config).nodeFeatureDiscovery }, "allow-nfd-api-server") } : {}),
+    ...(used.nodeFeatureDiscovery
+      ? { "nfd-api-server": allowApiServer(config, ns, { "app.kubernetes.io/instance": releaseNames(config).nodeFeatureDiscovery }, "allow-nfd-api-server") }
+      : {}),
     ...(used.dcgmExporter && metrics.length
-      ? { "dcgm-metrics": allowIngress({ namespace: ns, name: "allow-dcgm-metrics", pods: chartPodLabels(config).dcgmExporter, rules: [{ peers: metrics, ports: tcp(CHART_PORTS.dcgmMetrics) }] }) }
+      ? {
+          "dcgm-metrics": allowIngress({
+            namespace: ns,
+            name: "allow-dcgm-metrics",
+            pods: chartPodLabels(config).dcgmExporter,
+            rules: [{ peers: metrics, ports: tcp(CHART_PORTS.dcgmMetrics) }],
+          }),
+        }
       : {}),
   };
 }
@@ -345,7 +452,13 @@ export function kedaNetworkPolicies(config: PlatformConfig): Specs {
       pods: chartPodLabels(config).kedaOperator,
       rules: [{ peers: [podPeer(ns, chartPodLabels(config).kedaMetricsApiServer)], ports: tcp(CHART_PORTS.kedaMetricsService) }],
     }),
-    "metrics-api": webhookFromApiServer(config, ns, "allow-metrics-api-from-api-server", chartPodLabels(config).kedaMetricsApiServer, CHART_PORTS.kedaMetricsApi),
+    "metrics-api": webhookFromApiServer(
+      config,
+      ns,
+      "allow-metrics-api-from-api-server",
+      chartPodLabels(config).kedaMetricsApiServer,
+      CHART_PORTS.kedaMetricsApi,
+    ),
     webhooks: webhookFromApiServer(config, ns, "allow-webhooks-from-api-server", chartPodLabels(config).kedaWebhooks, CHART_PORTS.kedaWebhook),
   };
 }
@@ -373,27 +486,54 @@ export function monitoringNetworkPolicies(config: PlatformConfig): Specs {
   ];
   if (Object.keys(config.servers).length > 0) targets.push({ peers: [podPeer(config.namespaces.inference, APP_PODS.vllm)], ports: tcp(VLLM_PORT) });
   if (config.monitoring?.gateway.litellmMetrics) targets.push({ peers: [podPeer(config.namespaces.gateway, APP_PODS.litellm)], ports: tcp(LITELLM_PORT) });
-  if (used.certManager) targets.push({ peers: [podPeer(config.namespaces.certManager, chartPodLabels(config).certManagerController)], ports: tcp(CHART_PORTS.certManagerMetrics) });
-  if (used.ingressNginx) targets.push({ peers: [podPeer(config.namespaces.ingress, chartPodLabels(config).ingressController)], ports: tcp(CHART_PORTS.ingressMetrics) });
-  if (used.dcgmExporter) targets.push({ peers: [podPeer(config.namespaces.devicePlugin, chartPodLabels(config).dcgmExporter)], ports: tcp(CHART_PORTS.dcgmMetrics) });
+  if (used.certManager)
+    targets.push({ peers: [podPeer(config.namespaces.certManager, chartPodLabels(config).certManagerController)], ports: tcp(CHART_PORTS.certManagerMetrics) });
+  if (used.ingressNginx)
+    targets.push({ peers: [podPeer(config.namespaces.ingress, chartPodLabels(config).ingressController)], ports: tcp(CHART_PORTS.ingressMetrics) });
+  if (used.dcgmExporter)
+    targets.push({ peers: [podPeer(config.namespaces.devicePlugin, chartPodLabels(config).dcgmExporter)], ports: tcp(CHART_PORTS.dcgmMetrics) });
   const specs: Specs = {
     "default-deny": defaultDeny(ns),
     "allow-dns": allowDns(ns),
     "api-server": allowApiServer(config, ns, {}),
-    "operator-webhook": webhookFromApiServer(config, ns, "allow-operator-webhook", chartPodLabels(config).prometheusOperator, CHART_PORTS.operator, [fromPrometheus(CHART_PORTS.operator)]),
+    "operator-webhook": webhookFromApiServer(config, ns, "allow-operator-webhook", chartPodLabels(config).prometheusOperator, CHART_PORTS.operator, [
+      fromPrometheus(CHART_PORTS.operator),
+    ]),
     "prometheus-egress": allowEgress({ namespace: ns, name: "allow-prometheus-scrapes", pods: prom, rules: targets }),
-    "to-alertmanager": allowIngress({ namespace: ns, name: "allow-to-alertmanager", pods: chartPodLabels(config).alertmanager, rules: [fromPrometheus(CHART_PORTS.alertmanager)] }),
-    "to-kube-state-metrics": allowIngress({ namespace: ns, name: "allow-to-kube-state-metrics", pods: chartPodLabels(config).kubeStateMetrics, rules: [fromPrometheus(CHART_PORTS.kubeStateMetrics)] }),
+    "to-alertmanager": allowIngress({
+      namespace: ns,
+      name: "allow-to-alertmanager",
+      pods: chartPodLabels(config).alertmanager,
+      rules: [fromPrometheus(CHART_PORTS.alertmanager)],
+    }),
+    "to-kube-state-metrics": allowIngress({
+      namespace: ns,
+      name: "allow-to-kube-state-metrics",
+      pods: chartPodLabels(config).kubeStateMetrics,
+      rules: [fromPrometheus(CHART_PORTS.kubeStateMetrics)],
+    }),
   };
   if (config.monitoring?.kubePrometheusStack.grafana) {
-    specs["grafana-egress"] = allowEgress({ namespace: ns, name: "allow-grafana-to-prometheus", pods: chartPodLabels(config).grafana, rules: [{ peers: [podPeer(ns, prom)], ports: tcp(CHART_PORTS.prometheus) }] });
-    specs["to-prometheus"] = allowIngress({ namespace: ns, name: "allow-to-prometheus", pods: prom, rules: [{ peers: [podPeer(ns, chartPodLabels(config).grafana)], ports: tcp(CHART_PORTS.prometheus) }] });
+    specs["grafana-egress"] = allowEgress({
+      namespace: ns,
+      name: "allow-grafana-to-prometheus",
+      pods: chartPodLabels(config).grafana,
+      rules: [{ peers: [podPeer(ns, prom)], ports: tcp(CHART_PORTS.prometheus) }],
+    });
+    specs["to-prometheus"] = allowIngress({
+      namespace: ns,
+      name: "allow-to-prometheus",
+      pods: prom,
+      rules: [{ peers: [podPeer(ns, chartPodLabels(config).grafana)], ports: tcp(CHART_PORTS.prometheus) }],
+    });
   }
   return specs;
 }
 
 /** Namespace resources by role (absent roles are skipped); `monitoring` is whatever its policies must wait for. */
-export type NetworkNamespaces = Partial<Record<"inference" | "devicePlugin" | "gateway" | "data" | "externalSecrets" | "ingress" | "certManager" | "keda" | "monitoring", pulumi.Resource>>;
+export type NetworkNamespaces = Partial<
+  Record<"inference" | "devicePlugin" | "gateway" | "data" | "externalSecrets" | "ingress" | "certManager" | "keda" | "monitoring", pulumi.Resource>
+>;
 
 /** The GPU operators' namespace (namespaces.devicePlugin) holds the device plugin, the DRA driver and NFD, or the DCGM exporter. */
 export function gpuOperatorsNamespaceUsed(config: PlatformConfig): boolean {
@@ -430,12 +570,21 @@ const PREFIX: Record<string, string> = {
   monitoring: "monitoring",
 };
 
-export function deployNetworkPolicies(prefix: string, specs: Specs, dependsOn: pulumi.Resource[], opts: pulumi.CustomResourceOptions = {}): k8s.networking.v1.NetworkPolicy[] {
+export function deployNetworkPolicies(
+  prefix: string,
+  specs: Specs,
+  dependsOn: pulumi.Resource[],
+  opts: pulumi.CustomResourceOptions = {},
+): k8s.networking.v1.NetworkPolicy[] {
   return Object.entries(specs).map(([key, spec]) => new k8s.networking.v1.NetworkPolicy(`${prefix}-${key}`, spec, { ...opts, dependsOn }));
 }
 
 /** Every namespace's policies, each depending on its Namespace; `opts` carries the stack's Kubernetes provider. */
-export function deployAllNetworkPolicies(config: PlatformConfig, namespaces: NetworkNamespaces, opts: pulumi.CustomResourceOptions = {}): k8s.networking.v1.NetworkPolicy[] {
+export function deployAllNetworkPolicies(
+  config: PlatformConfig,
+  namespaces: NetworkNamespaces,
+  opts: pulumi.CustomResourceOptions = {},
+): k8s.networking.v1.NetworkPolicy[] {
   return Object.entries(networkPolicySpecs(config, namespaces)).flatMap(([role, specs]) =>
     deployNetworkPolicies(PREFIX[role] ?? role, specs, [namespaces[role as keyof NetworkNamespaces]!], opts),
   );

@@ -18,22 +18,35 @@ export function providerModel(providers: ProvidersConfig, name: ProviderName, mo
       const local = providers["vllm-local"]!;
       // The workstation's vLLM requires the key it was started with (--api-key via VLLM_API_KEY).
       const fromWorkstation = local.apiBase === undefined && workstationUrl !== undefined;
-      return { name: modelName, model: `hosted_vllm/${local.model}`, apiBase: local.apiBase ?? workstationUrl, mode: "chat", ...(fromWorkstation ? { params: { api_key: `os.environ/${WORKSTATION_API_KEY_ENV}` } } : {}) };
+      return {
+        name: modelName,
+        model: `hosted_vllm/${local.model}`,
+        apiBase: local.apiBase ?? workstationUrl,
+        mode: "chat",
+        ...(fromWorkstation ? { params: { api_key: `os.environ/${WORKSTATION_API_KEY_ENV}` } } : {}),
+      };
     }
     case "bedrock":
       return {
         name: modelName,
         model: `bedrock/${providers.bedrock!.model}`,
         mode: "chat",
-        params: { aws_region_name: providers.bedrock!.region, aws_access_key_id: "os.environ/AWS_ACCESS_KEY_ID", aws_secret_access_key: "os.environ/AWS_SECRET_ACCESS_KEY" },
+        params: {
+          aws_region_name: providers.bedrock!.region,
+          aws_access_key_id: "os.environ/AWS_ACCESS_KEY_ID",
+          aws_secret_access_key: "os.environ/AWS_SECRET_ACCESS_KEY",
+        },
       };
     case "vertexai":
       return {
         name: modelName,
         model: `vertex_ai/${providers.vertexai!.model}`,
         mode: "chat",
-        params: { vertex_project: providers.vertexai!.project, vertex_location: providers.vertexai!.location, vertex_credentials: "os.environ/VERTEXAI_CREDENTIALS" },
+        params: {
+          vertex_project: providers.vertexai!.project,
+          vertex_location: providers.vertexai!.location,
+          vertex_credentials: "os.environ/VERTEXAI_CREDENTIALS",
+        },
       };
   }
 }
-

@@ -128,7 +128,13 @@ function weakest(cards: HostCard[]): HostCard {
 
 function kernelIssues(name: string, model: ServedModel, plan: KernelPlan): ConfigIssue[] {
   return plan.problems.map((p) => ({
-    path: keyPath(p.setting === "kvCacheDtype" ? ["servers", name, "kvCacheDtype"] : p.setting === "quantization" && model.runtimeQuantization ? ["models", model.alias, "runtimeQuantization"] : ["servers", name, "model"]),
+    path: keyPath(
+      p.setting === "kvCacheDtype"
+        ? ["servers", name, "kvCacheDtype"]
+        : p.setting === "quantization" && model.runtimeQuantization
+          ? ["models", model.alias, "runtimeQuantization"]
+          : ["servers", name, "model"],
+    ),
     message: `${p.message}. Fix: ${p.fix}`,
   }));
 }
@@ -138,7 +144,9 @@ export function shortfallFixes(server: ServerConfig, model: ServedModel, card: H
   const fixes: string[] = [];
   const q = model.entry.quantization.method;
   if (q !== "awq" && q !== "gptq") {
-    const fourBit = buildsOf(model.entry.baseModel).filter((id) => ["awq", "gptq"].includes(lookupModel(id).quantization.method) && planKernels(id, { kvCacheDtype: "auto" }, card.spec).runnable);
+    const fourBit = buildsOf(model.entry.baseModel).filter(
+      (id) => ["awq", "gptq"].includes(lookupModel(id).quantization.method) && planKernels(id, { kvCacheDtype: "auto" }, card.spec).runnable,
+    );
     if (fourBit.length > 0) fixes.push(`serve a 4-bit build: ${fourBit.join(" or ")}`);
   }
   if (model.entry.kind !== "encoder") {
@@ -237,20 +245,37 @@ export function planServers(config: PlatformConfig): PlannedServer[] {
       kvCacheDtype: kernels.flags.kvCacheDtype,
       attentionBackend: needsPinnedBackend(kernels, kernelCard) ? kernels.attentionBackend : undefined,
     };
-    const render = (gpuMemoryUtilization: number) => vllmArgs({ name, server, model, adapters, gpuMemoryUtilization, gpu: { allowTensorParallel }, kernels: flags });
+    const render = (gpuMemoryUtilization: number) =>
+      vllmArgs({ name, server, model, adapters, gpuMemoryUtilization, gpu: { allowTensorParallel }, kernels: flags });
     const input = (util: number) => estimateInputOf(render(util), memoryCard.memoryGiB, memoryCard.spec.product);
     let minUtil: number;
     if (server.gpuMemoryUtilization === "auto") {
       const floor = minGpuMemoryUtilization(input(1), { maxModelLen: server.maxModelLen, concurrency: server.fullLengthSequences });
       if (floor === undefined) {
-        issues.push({ path: keyPath(["servers", name, "gpuMemoryUtilization"]), message: describeShortfall(name, server, input(1), memoryCard, shortfallFixes(server, model, memoryCard)) });
+        issues.push({
+          path: keyPath(["servers", name, "gpuMemoryUtilization"]),
+          message: describeShortfall(name, server, input(1), memoryCard, shortfallFixes(server, model, memoryCard)),
+        });
         continue;
       }
       minUtil = floor;
     } else {
       minUtil = server.gpuMemoryUtilization;
     }
-    drafts.push({ name, server, model, adapters, cards: pinned && server.placement ? candidates : [], card: memoryCard, kernels, modes: modesOf.get(name) ?? [], minUtil, util: minUtil, render, input });
+    drafts.push({
+      name,
+      server,
+      model,
+      adapters,
+      cards: pinned && server.placement ? candidates : [],
+      card: memoryCard,
+      kernels,
+      modes: modesOf.get(name) ?? [],
+      minUtil,
+      util: minUtil,
+      render,
+      input,
+    });
   }
   if (issues.length > 0) throw new ConfigError(issues);
 
@@ -259,7 +284,9 @@ export function planServers(config: PlatformConfig): PlannedServer[] {
     for (const d of drafts) {
       if (d.server.gpuMemoryUtilization !== "auto" || d.server.task !== "generate" || d.server.replicas > 1) continue;
       const neighbours = (card: string) =>
-        drafts.filter((o) => o !== d && o.cards.some((c) => c.id === card) && concurrent(o.modes, d.modes)).flatMap((o) => Array.from({ length: Math.max(1, o.server.replicas) }, () => footprint(o)));
+        drafts
+          .filter((o) => o !== d && o.cards.some((c) => c.id === card) && concurrent(o.modes, d.modes))
+          .flatMap((o) => Array.from({ length: Math.max(1, o.server.replicas) }, () => footprint(o)));
       let best = 1;
       for (const card of d.cards.length > 0 ? d.cards : [d.card]) {
         const max = maxGpuMemoryUtilization(d.input(d.util), d.cards.length > 0 ? neighbours(card.id) : []);
@@ -267,7 +294,9 @@ export function planServers(config: PlatformConfig): PlannedServer[] {
       }
       if (best < d.minUtil) {
         const on = d.cards.map((c) => c.id).join(", ");
-        const others = drafts.filter((o) => o !== d && o.cards.some((c) => d.cards.includes(c)) && concurrent(o.modes, d.modes)).map((o) => `${o.name} ${footprint(o).toFixed(2)} GiB`);
+        const others = drafts
+          .filter((o) => o !== d && o.cards.some((c) => d.cards.includes(c)) && concurrent(o.modes, d.modes))
+          .map((o) => `${o.name} ${footprint(o).toFixed(2)} GiB`);
         issues.push({
           path: keyPath(["servers", d.name, "placement"]),
           message:
@@ -306,7 +335,12 @@ export function planServers(config: PlatformConfig): PlannedServer[] {
  * Hopper); were FlashInfer unavailable, vLLM would fall through to Triton and fail at the first request.
  */
 export function needsPinnedBackend(kernels: KernelPlan, card: HostCard): boolean {
-  return kernels.flags.kvCacheDtype === "fp8" && kernels.attentionBackend !== undefined && card.spec.computeCapability.major !== 9 && capabilityInt(card.spec.computeCapability) < 89;
+  return (
+    kernels.flags.kvCacheDtype === "fp8" &&
+    kernels.attentionBackend !== undefined &&
+    card.spec.computeCapability.major !== 9 &&
+    capabilityInt(card.spec.computeCapability) < 89
+  );
 }
 
 /** "8.6" for messages. */

@@ -90,16 +90,27 @@ export const computeWithinHost: StackValidationPolicy = {
   validateStack: (args, reportViolation) => {
     const host = hostFrom(args);
     const b = computeBudget(args.resources as ResourceLike[], host);
-    const biggest = (key: "cpu" | "memoryGiB") => [...b.top].sort((x, y) => y[key] - x[key]).slice(0, 3).map((t) => `${t.label} ${fmt(t[key])}`).join(", ");
+    const biggest = (key: "cpu" | "memoryGiB") =>
+      [...b.top]
+        .sort((x, y) => y[key] - x[key])
+        .slice(0, 3)
+        .map((t) => `${t.label} ${fmt(t[key])}`)
+        .join(", ");
     const fix = "Lower replicas or requests, or raise the host inventory in the policy config.";
     if (b.requests.cpu > b.allocatable.cpu) {
-      reportViolation(`CPU requests ${fmt(b.requests.cpu)} cores > allocatable ${fmt(b.allocatable.cpu)} (nodes minus systemReserved); largest: ${biggest("cpu")}. ${fix}`);
+      reportViolation(
+        `CPU requests ${fmt(b.requests.cpu)} cores > allocatable ${fmt(b.allocatable.cpu)} (nodes minus systemReserved); largest: ${biggest("cpu")}. ${fix}`,
+      );
     }
     if (b.requests.memoryGiB > b.allocatable.memoryGiB) {
-      reportViolation(`memory requests ${fmt(b.requests.memoryGiB)} GiB (incl. /dev/shm) > allocatable ${fmt(b.allocatable.memoryGiB)} GiB; largest: ${biggest("memoryGiB")}. ${fix}`);
+      reportViolation(
+        `memory requests ${fmt(b.requests.memoryGiB)} GiB (incl. /dev/shm) > allocatable ${fmt(b.allocatable.memoryGiB)} GiB; largest: ${biggest("memoryGiB")}. ${fix}`,
+      );
     }
     if (b.limits.cpu > b.allocatable.cpu * host.overcommit.cpu) {
-      reportViolation(`CPU limits ${fmt(b.limits.cpu)} cores > ${host.overcommit.cpu} × allocatable ${fmt(b.allocatable.cpu)}. Lower limits or raise overcommit.cpu.`);
+      reportViolation(
+        `CPU limits ${fmt(b.limits.cpu)} cores > ${host.overcommit.cpu} × allocatable ${fmt(b.allocatable.cpu)}. Lower limits or raise overcommit.cpu.`,
+      );
     }
     if (b.limits.memoryGiB > b.allocatable.memoryGiB * host.overcommit.memory) {
       reportViolation(

@@ -63,13 +63,20 @@ export const DEFAULT_POLICY_CONFIG: HostPolicyConfig = {
 };
 
 /** The top-level keys a policy's config may have, in the pack's config file. */
-export type SettingKey = "host" | "protectedStacks" | "privilegedNamespaces" | "baselineNamespaces" | "backupTierLabel" | "minStartupSeconds" | "preinstalledCharts";
+export type SettingKey =
+  "host" | "protectedStacks" | "privilegedNamespaces" | "baselineNamespaces" | "backupTierLabel" | "minStartupSeconds" | "preinstalledCharts";
 
 export function inventoryOf(config: HostInventory): HostInventory {
   return { nodes: config.nodes, sharing: config.sharing, systemReserved: config.systemReserved, overcommit: config.overcommit, storageGiB: config.storageGiB };
 }
 
-const names = (description: string, fallback: string[]) => ({ type: "array", items: { type: "string", minLength: 1 }, uniqueItems: true, description, default: fallback });
+const names = (description: string, fallback: string[]) => ({
+  type: "array",
+  items: { type: "string", minLength: 1 },
+  uniqueItems: true,
+  description,
+  default: fallback,
+});
 
 /**
  * JSON schema of each setting, with its default. The engine fills in `default` for settings a config
@@ -105,18 +112,44 @@ const SETTING_SCHEMAS: Record<SettingKey, Record<string, unknown>> = {
         properties: { mode: { type: "string", enum: ["time-slicing", "mps", "none", "dra"] }, replicas: { type: "integer", minimum: 1 } },
         required: ["mode"],
       },
-      systemReserved: { type: "object", additionalProperties: false, properties: { cpu: { type: "number", minimum: 0 }, memoryGiB: { type: "number", minimum: 0 } } },
+      systemReserved: {
+        type: "object",
+        additionalProperties: false,
+        properties: { cpu: { type: "number", minimum: 0 }, memoryGiB: { type: "number", minimum: 0 } },
+      },
       overcommit: { type: "object", additionalProperties: false, properties: { cpu: { type: "number", minimum: 1 }, memory: { type: "number", minimum: 1 } } },
       storageGiB: { type: "object", additionalProperties: { type: "number", minimum: 0 } },
     },
     default: inventoryOf(DEFAULT_POLICY_CONFIG),
   },
-  protectedStacks: names("Stacks whose volumes and stateful sets must be protected and whose images must be pinned by digest.", DEFAULT_POLICY_CONFIG.protectedStacks),
-  privilegedNamespaces: names("Namespaces whose pods may be privileged (host daemons such as the GPU device plugin).", DEFAULT_POLICY_CONFIG.privilegedNamespaces),
-  baselineNamespaces: names("Namespaces of operators that need Pod Security baseline (ingress controller, cert-manager, External Secrets).", DEFAULT_POLICY_CONFIG.baselineNamespaces),
-  backupTierLabel: { type: "string", minLength: 1, description: "The PVC label the backup system selects on (gfs | daily | none).", default: DEFAULT_POLICY_CONFIG.backupTierLabel },
-  minStartupSeconds: { type: "integer", minimum: 0, description: "Shortest startupProbe window (seconds) a vLLM container may have.", default: DEFAULT_POLICY_CONFIG.minStartupSeconds },
-  preinstalledCharts: names("Charts the cluster already runs outside this stack (their CRDs exist before `pulumi up`).", DEFAULT_POLICY_CONFIG.preinstalledCharts),
+  protectedStacks: names(
+    "Stacks whose volumes and stateful sets must be protected and whose images must be pinned by digest.",
+    DEFAULT_POLICY_CONFIG.protectedStacks,
+  ),
+  privilegedNamespaces: names(
+    "Namespaces whose pods may be privileged (host daemons such as the GPU device plugin).",
+    DEFAULT_POLICY_CONFIG.privilegedNamespaces,
+  ),
+  baselineNamespaces: names(
+    "Namespaces of operators that need Pod Security baseline (ingress controller, cert-manager, External Secrets).",
+    DEFAULT_POLICY_CONFIG.baselineNamespaces,
+  ),
+  backupTierLabel: {
+    type: "string",
+    minLength: 1,
+    description: "The PVC label the backup system selects on (gfs | daily | none).",
+    default: DEFAULT_POLICY_CONFIG.backupTierLabel,
+  },
+  minStartupSeconds: {
+    type: "integer",
+    minimum: 0,
+    description: "Shortest startupProbe window (seconds) a vLLM container may have.",
+    default: DEFAULT_POLICY_CONFIG.minStartupSeconds,
+  },
+  preinstalledCharts: names(
+    "Charts the cluster already runs outside this stack (their CRDs exist before `pulumi up`).",
+    DEFAULT_POLICY_CONFIG.preinstalledCharts,
+  ),
 };
 
 function schemaOf(...keys: SettingKey[]): PolicyConfigSchema {
@@ -144,7 +177,10 @@ export const preinstalledChartsConfigSchema = schemaOf("preinstalledCharts");
 export function resolvePolicyConfig(partial: Partial<HostPolicyConfig> | undefined): HostPolicyConfig {
   const merged = { ...DEFAULT_POLICY_CONFIG, ...(partial ?? {}) };
   const pinned = merged.sharing.mode === "none" || merged.sharing.mode === "dra";
-  return { ...merged, sharing: { ...DEFAULT_POLICY_CONFIG.sharing, ...merged.sharing, replicas: pinned ? 1 : (merged.sharing.replicas ?? DEFAULT_SHARED_REPLICAS) } };
+  return {
+    ...merged,
+    sharing: { ...DEFAULT_POLICY_CONFIG.sharing, ...merged.sharing, replicas: pinned ? 1 : (merged.sharing.replicas ?? DEFAULT_SHARED_REPLICAS) },
+  };
 }
 
 /** One policy's config as the engine passes it: `{host?: {...}, <setting>?: ...}`. */

@@ -67,7 +67,9 @@ function parseField(field: string, name: string, min: number, max: number, names
 export function parseCron(expression: string): CronSchedule {
   const fields = expression.trim().split(/\s+/);
   if (fields.length !== 5) {
-    throw new CronError(`"${expression}" has ${fields.length} field(s); KEDA's cron scaler takes 5: minute hour day-of-month month day-of-week (e.g. "0 22 * * *")`);
+    throw new CronError(
+      `"${expression}" has ${fields.length} field(s); KEDA's cron scaler takes 5: minute hour day-of-month month day-of-week (e.g. "0 22 * * *")`,
+    );
   }
   const [mi, h, dom, mo, dow] = fields as [string, string, string, string, string];
   const dayOfMonth = parseField(dom, "day-of-month", 1, 31);
@@ -107,7 +109,15 @@ const formatters = new Map<string, Intl.DateTimeFormat>();
 export function localTime(utcMs: number, timeZone: string): LocalTime {
   let f = formatters.get(timeZone);
   if (!f) {
-    f = new Intl.DateTimeFormat("en-US", { timeZone, hourCycle: "h23", weekday: "short", month: "numeric", day: "numeric", hour: "numeric", minute: "numeric" });
+    f = new Intl.DateTimeFormat("en-US", {
+      timeZone,
+      hourCycle: "h23",
+      weekday: "short",
+      month: "numeric",
+      day: "numeric",
+      hour: "numeric",
+      minute: "numeric",
+    });
     formatters.set(timeZone, f);
   }
   const parts = Object.fromEntries(f.formatToParts(new Date(utcMs)).map((p) => [p.type, p.value]));

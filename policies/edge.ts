@@ -19,7 +19,9 @@ export const ingressTls: ResourceValidationPolicy = {
     const tlsHosts = new Set<string>((args.props.spec?.tls ?? []).flatMap((t: any) => t.hosts ?? []));
     const uncovered = hosts.filter((h) => !tlsHosts.has(h));
     if (hosts.length === 0 || uncovered.length) {
-      reportViolation(`${name}: ${hosts.length === 0 ? "has no host" : `hosts ${uncovered.join(", ")} are not in spec.tls`}; traffic would be plain HTTP. Add spec.tls with the hosts and the certificate secret.`);
+      reportViolation(
+        `${name}: ${hosts.length === 0 ? "has no host" : `hosts ${uncovered.join(", ")} are not in spec.tls`}; traffic would be plain HTTP. Add spec.tls with the hosts and the certificate secret.`,
+      );
     }
   },
 };
@@ -66,7 +68,12 @@ interface Listener {
   protocol: string;
   hostname?: string;
   tls?: { mode?: string; certificateRefs?: { group?: string; kind?: string; name: string; namespace?: string }[] };
-  allowedRoutes?: { namespaces?: { from?: string; selector?: { matchLabels?: Record<string, string>; matchExpressions?: { key: string; operator: string; values?: string[] }[] } } };
+  allowedRoutes?: {
+    namespaces?: {
+      from?: string;
+      selector?: { matchLabels?: Record<string, string>; matchExpressions?: { key: string; operator: string; values?: string[] }[] };
+    };
+  };
 }
 
 const metaOf = (props: any) => ({ name: String(props.metadata?.name ?? ""), namespace: String(props.metadata?.namespace ?? "default") });
@@ -103,7 +110,9 @@ function covers(dnsName: string, host: string): boolean {
 /** A route whose every rule only redirects to https (the plain-HTTP listener's one job). */
 const redirectsToHttps = (route: any) =>
   (route.spec?.rules ?? []).length > 0 &&
-  (route.spec.rules as any[]).every((r) => (r.filters ?? []).some((f: any) => f.type === "RequestRedirect" && f.requestRedirect?.scheme === "https") && !(r.backendRefs ?? []).length);
+  (route.spec.rules as any[]).every(
+    (r) => (r.filters ?? []).some((f: any) => f.type === "RequestRedirect" && f.requestRedirect?.scheme === "https") && !(r.backendRefs ?? []).length,
+  );
 
 export const gatewayTls: StackValidationPolicy = {
   name: "gateway-tls",
@@ -113,7 +122,9 @@ export const gatewayTls: StackValidationPolicy = {
   validateStack: (args, reportViolation) => {
     const resources = args.resources.map((r) => ({ type: r.type, name: r.name, props: r.props as any }));
     const gateways = resources.filter((r) => r.type === GATEWAY);
-    const certificates = resources.filter((r) => r.type === CERTIFICATE).map((c) => ({ ...metaOf(c.props), secretName: c.props.spec?.secretName as string | undefined, dnsNames: (c.props.spec?.dnsNames ?? []) as string[] }));
+    const certificates = resources
+      .filter((r) => r.type === CERTIFICATE)
+      .map((c) => ({ ...metaOf(c.props), secretName: c.props.spec?.secretName as string | undefined, dnsNames: (c.props.spec?.dnsNames ?? []) as string[] }));
 
     for (const g of gateways) {
       const gw = metaOf(g.props);
@@ -121,7 +132,9 @@ export const gatewayTls: StackValidationPolicy = {
         if (l.protocol !== "HTTPS") continue;
         const mode = l.tls?.mode ?? "Terminate";
         if (mode !== "Terminate" || !(l.tls?.certificateRefs ?? []).length) {
-          reportViolation(`Gateway ${gw.namespace}/${gw.name} listener ${l.name}: HTTPS ${mode !== "Terminate" ? `with tls.mode ${mode} (the edge does not terminate TLS)` : "without tls.certificateRefs"}. Terminate TLS with the edge certificate's Secret (edge-tls).`);
+          reportViolation(
+            `Gateway ${gw.namespace}/${gw.name} listener ${l.name}: HTTPS ${mode !== "Terminate" ? `with tls.mode ${mode} (the edge does not terminate TLS)` : "without tls.certificateRefs"}. Terminate TLS with the edge certificate's Secret (edge-tls).`,
+          );
         }
       }
     }
@@ -134,12 +147,16 @@ export const gatewayTls: StackValidationPolicy = {
         const gwNamespace = ref.namespace ?? route.namespace;
         const g = gateways.find((x) => metaOf(x.props).name === ref.name && metaOf(x.props).namespace === gwNamespace);
         if (!g) continue;
-        const listeners = ((g.props.spec?.listeners ?? []) as Listener[]).filter((l) => (ref.sectionName === undefined || l.name === ref.sectionName) && admits(l, gwNamespace, route.namespace));
+        const listeners = ((g.props.spec?.listeners ?? []) as Listener[]).filter(
+          (l) => (ref.sectionName === undefined || l.name === ref.sectionName) && admits(l, gwNamespace, route.namespace),
+        );
         for (const l of listeners) {
           const where = `HTTPRoute ${route.namespace}/${route.name} on Gateway ${gwNamespace}/${ref.name} listener ${l.name}`;
           if (l.protocol === "HTTP") {
             if (!redirectsToHttps(r.props)) {
-              reportViolation(`${where}: serves ${hostnames.join(", ") || "every host"} over plain HTTP. Attach it to the HTTPS listener (parentRefs sectionName), or make it a RequestRedirect to https.`);
+              reportViolation(
+                `${where}: serves ${hostnames.join(", ") || "every host"} over plain HTTP. Attach it to the HTTPS listener (parentRefs sectionName), or make it a RequestRedirect to https.`,
+              );
             }
             continue;
           }
@@ -150,7 +167,9 @@ export const gatewayTls: StackValidationPolicy = {
           const issued = refs.flatMap((c) => certificates.filter((cert) => cert.secretName === c.name && cert.namespace === (c.namespace ?? gwNamespace)));
           if (issued.length === 0) continue; // a Secret made outside the plan: its names cannot be read here
           if (hosts.length === 0) {
-            reportViolation(`${where}: serves every host name, but its certificate covers only ${issued.flatMap((c) => c.dnsNames).join(", ")}. List the hosts in spec.hostnames (edge.hosts).`);
+            reportViolation(
+              `${where}: serves every host name, but its certificate covers only ${issued.flatMap((c) => c.dnsNames).join(", ")}. List the hosts in spec.hostnames (edge.hosts).`,
+            );
             continue;
           }
           const uncovered = hosts.filter((h) => !issued.some((c) => c.dnsNames.some((d) => covers(d, h))));

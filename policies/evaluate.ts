@@ -54,7 +54,14 @@ function policyResource(r: PlannedResource): PolicyResource {
     props: r.props,
     urn: r.urn,
     name: r.name,
-    opts: { protect: r.opts?.protect ?? false, ignoreChanges: [], aliases: [], customTimeouts: { createSeconds: 0, updateSeconds: 0, deleteSeconds: 0 }, additionalSecretOutputs: [], parent: r.opts?.parent },
+    opts: {
+      protect: r.opts?.protect ?? false,
+      ignoreChanges: [],
+      aliases: [],
+      customTimeouts: { createSeconds: 0, updateSeconds: 0, deleteSeconds: 0 },
+      additionalSecretOutputs: [],
+      parent: r.opts?.parent,
+    },
     dependencies: [],
     propertyDependencies: {},
     ...typed(r),
@@ -96,7 +103,8 @@ export async function evaluatePolicies(
 ): Promise<PolicyViolation[]> {
   const settings = resolvePolicyConfig(config);
   const violations: PolicyViolation[] = [];
-  const levelOf = (p: Policy): "mandatory" | "advisory" => ((p.enforcementLevel ?? "advisory") as EnforcementLevel) === "mandatory" ? "mandatory" : "advisory";
+  const levelOf = (p: Policy): "mandatory" | "advisory" =>
+    ((p.enforcementLevel ?? "advisory") as EnforcementLevel) === "mandatory" ? "mandatory" : "advisory";
   const all = resources.map(policyResource);
   linkResources(resources, all);
   for (const policy of policies) {

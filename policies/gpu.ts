@@ -32,10 +32,13 @@ export const gpuSlicesWithinHost: StackValidationPolicy = {
       const known = new Set(inventoryCards(host).map((c) => c.card));
       for (const pod of plan.pods) {
         if (!pod.cards?.length) {
-          reportViolation(`${pod.resource}: asks for GPU slices (${pod.slices}) but the host shares GPUs with DRA: reference the ResourceClaim of the card it is placed on (servers.<name>.placement)`);
+          reportViolation(
+            `${pod.resource}: asks for GPU slices (${pod.slices}) but the host shares GPUs with DRA: reference the ResourceClaim of the card it is placed on (servers.<name>.placement)`,
+          );
           continue;
         }
-        for (const card of pod.cards.filter((c) => !known.has(c))) reportViolation(`${pod.resource}: its ResourceClaim stands for ${card}, which is not a card of the host inventory (${[...known].join(", ")})`);
+        for (const card of pod.cards.filter((c) => !known.has(c)))
+          reportViolation(`${pod.resource}: its ResourceClaim stands for ${card}, which is not a card of the host inventory (${[...known].join(", ")})`);
       }
       return;
     }
@@ -54,7 +57,8 @@ export const gpuSlicesWithinHost: StackValidationPolicy = {
 
 export const gpuMemoryPerCard: StackValidationPolicy = {
   name: "gpu-memory-per-card",
-  description: "The set of GPU pods that can share a card fits its usable memory at their pessimistic footprints (time-slicing: the worst case, it isolates none; MPS caps each client; DRA: the exact set per card and mode).",
+  description:
+    "The set of GPU pods that can share a card fits its usable memory at their pessimistic footprints (time-slicing: the worst case, it isolates none; MPS caps each client; DRA: the exact set per card and mode).",
   enforcementLevel: "mandatory",
   configSchema: hostConfigSchema,
   validateStack: (args, reportViolation) => {
@@ -82,14 +86,17 @@ export const gpuMemoryPerCard: StackValidationPolicy = {
           `Move a server to another card (servers.<name>.placement), lower its gpuMemoryUtilization (auto), or run them in different modes; \`npm run plan -- --suggest\` ranks layouts that fit.`,
       );
     } else {
-      reportViolation(`gpu card ${card.card} (${gb(card.memoryGiB)}): ${pods} does not fit one GPU. Use a smaller or 4-bit model, or tensor parallelism over more GPUs.`);
+      reportViolation(
+        `gpu card ${card.card} (${gb(card.memoryGiB)}): ${pods} does not fit one GPU. Use a smaller or 4-bit model, or tensor parallelism over more GPUs.`,
+      );
     }
   },
 };
 
 export const vllmKvCacheFits: StackValidationPolicy = {
   name: "vllm-kv-cache-fits-max-model-len",
-  description: "Each vLLM's KV cache holds at least one --max-model-len sequence at the pessimistic end of the estimator's error band (vLLM refuses to start otherwise).",
+  description:
+    "Each vLLM's KV cache holds at least one --max-model-len sequence at the pessimistic end of the estimator's error band (vLLM refuses to start otherwise).",
   enforcementLevel: "mandatory",
   configSchema: hostConfigSchema,
   validateStack: (args, reportViolation) => {
@@ -117,9 +124,13 @@ export const gpuLimitsWhole = workloadPolicy(
     for (const c of w.containers) {
       const slices = gpuSlices(c);
       if (Number.isNaN(slices)) {
-        report(`${w.label} container ${c.name}: GPU limit ${JSON.stringify(c.resources?.limits)} is not a whole number; "0.5 GPU" is not expressible. Use 1 and share the card with time-slicing.`);
+        report(
+          `${w.label} container ${c.name}: GPU limit ${JSON.stringify(c.resources?.limits)} is not a whole number; "0.5 GPU" is not expressible. Use 1 and share the card with time-slicing.`,
+        );
       } else if (slices > 1 && host.sharing.mode !== "none" && host.sharing.mode !== "dra") {
-        report(`${w.label} container ${c.name}: asks for ${slices} GPU slices; with ${host.sharing.mode} the device plugin refuses more than 1 (failRequestsGreaterThanOne) and slices may be the same card. Use 1, or sharing mode none for tensor parallelism.`);
+        report(
+          `${w.label} container ${c.name}: asks for ${slices} GPU slices; with ${host.sharing.mode} the device plugin refuses more than 1 (failRequestsGreaterThanOne) and slices may be the same card. Use 1, or sharing mode none for tensor parallelism.`,
+        );
       }
     }
   },
@@ -128,7 +139,8 @@ export const gpuLimitsWhole = workloadPolicy(
 export const gpuRolloutNoDeadlock = workloadPolicy(
   {
     name: "gpu-rollout-no-deadlock",
-    description: "GPU Deployments (GPU slices or ResourceClaims) use Recreate or maxSurge 0: a surge pod waits for the GPU its old pod holds, or meets it on the card.",
+    description:
+      "GPU Deployments (GPU slices or ResourceClaims) use Recreate or maxSurge 0: a surge pod waits for the GPU its old pod holds, or meets it on the card.",
     enforcementLevel: "mandatory",
   },
   (w, { report }) => {
@@ -144,7 +156,8 @@ export const gpuRolloutNoDeadlock = workloadPolicy(
 
 export const gpuStartupFreeMemory: StackValidationPolicy = {
   name: "gpu-startup-free-memory",
-  description: "Servers sharing a card (DRA) pass vLLM's start-up free-memory check in start order: each finds its --gpu-memory-utilization × card free beside those started before it.",
+  description:
+    "Servers sharing a card (DRA) pass vLLM's start-up free-memory check in start order: each finds its --gpu-memory-utilization × card free beside those started before it.",
   enforcementLevel: "mandatory",
   configSchema: hostConfigSchema,
   validateStack: (args, reportViolation) => {
@@ -153,8 +166,10 @@ export const gpuStartupFreeMemory: StackValidationPolicy = {
       for (const step of card.startup ?? []) {
         if (step.passes) continue;
         reportViolation(
-          `gpu card ${card.card}: ${step.name} would fail at start — "${step.message}" — beside ${card.worstCase.filter((p) => p.pod !== step.name).map((p) => `${p.pod} ${gb(p.footprintGiB)}`).join(" + ")}. ` +
-            `Lower its gpuMemoryUtilization (auto sizes it to fit beside its neighbours) or move it to another card.`,
+          `gpu card ${card.card}: ${step.name} would fail at start — "${step.message}" — beside ${card.worstCase
+            .filter((p) => p.pod !== step.name)
+            .map((p) => `${p.pod} ${gb(p.footprintGiB)}`)
+            .join(" + ")}. ` + `Lower its gpuMemoryUtilization (auto sizes it to fit beside its neighbours) or move it to another card.`,
         );
       }
     }
@@ -176,14 +191,17 @@ export const servingModesDoNotOverlap: StackValidationPolicy = {
     }
     for (const mode of plan.modes.filter((m) => !m.fits)) {
       const over = mode.cards.filter((c) => !c.fits).map((c) => `${c.card} ${gb(c.totalGiB)} of ${gb(c.memoryGiB)} (${c.pods.join(" + ")})`);
-      reportViolation(`mode "${mode.name}" does not fit its cards at the pessimistic end: ${over.join("; ")}. Lower its servers' gpuMemoryUtilization (auto) or maxModelLen, or move a server to another card.`);
+      reportViolation(
+        `mode "${mode.name}" does not fit its cards at the pessimistic end: ${over.join("; ")}. Lower its servers' gpuMemoryUtilization (auto) or maxModelLen, or move a server to another card.`,
+      );
     }
   },
 };
 
 export const servingModeSwitchGap: StackValidationPolicy = {
   name: "serving-mode-switch-gap",
-  description: "A mode starts on shared cards only after the previous mode's pods have stopped and released their memory: KEDA's polling interval + cooldown + the pods' termination grace + a stop margin.",
+  description:
+    "A mode starts on shared cards only after the previous mode's pods have stopped and released their memory: KEDA's polling interval + cooldown + the pods' termination grace + a stop margin.",
   enforcementLevel: "mandatory",
   configSchema: hostConfigSchema,
   validateStack: (args, reportViolation) => {
@@ -207,12 +225,20 @@ function allowedBackends(args: string[]): AttentionBackend[] | undefined {
 export const vllmKernelsRunOnCard = workloadPolicy(
   {
     name: "vllm-kernels-run-on-card",
-    description: "Each vLLM server's weight quantization, dtype and KV-cache dtype have a kernel on the cards it may run on (vLLM v0.19, by compute capability); an fp8 KV cache below 8.9 pins the FLASHINFER attention backend.",
+    description:
+      "Each vLLM server's weight quantization, dtype and KV-cache dtype have a kernel on the cards it may run on (vLLM v0.19, by compute capability); an fp8 KV cache below 8.9 pins the FLASHINFER attention backend.",
     enforcementLevel: "mandatory",
     configSchema: hostConfigSchema,
   },
   (w, { host, report }) => {
-    const products = [...new Set(host.nodes.filter((n) => n.gpus > 0).map((n) => n.gpuProduct).filter((p): p is string => p !== undefined))];
+    const products = [
+      ...new Set(
+        host.nodes
+          .filter((n) => n.gpus > 0)
+          .map((n) => n.gpuProduct)
+          .filter((p): p is string => p !== undefined),
+      ),
+    ];
     for (const c of w.containers) {
       const args = vllmArgsOf(c);
       if (!args || args.length === 0) continue;
@@ -233,16 +259,30 @@ export const vllmKernelsRunOnCard = workloadPolicy(
         } catch {
           continue;
         }
-        const plan = planKernels(entry, { kvCacheDtype: kv, runtimeQuantization: quantization === "fp8" && entry.quantization.method === "none" ? "fp8" : undefined }, spec, { attentionBackends: allowedBackends(args) });
+        const plan = planKernels(
+          entry,
+          { kvCacheDtype: kv, runtimeQuantization: quantization === "fp8" && entry.quantization.method === "none" ? "fp8" : undefined },
+          spec,
+          { attentionBackends: allowedBackends(args) },
+        );
         for (const p of plan.problems) report(`${w.label} container ${c.name}: ${p.message}. Fix: ${p.fix}.`);
-        if (plan.runnable && kv === "fp8" && entry.kind !== "encoder" && spec.computeCapability.major !== 9 && capabilityInt(spec.computeCapability) < 89 && !allowedBackends(args)) {
+        if (
+          plan.runnable &&
+          kv === "fp8" &&
+          entry.kind !== "encoder" &&
+          spec.computeCapability.major !== 9 &&
+          capabilityInt(spec.computeCapability) < 89 &&
+          !allowedBackends(args)
+        ) {
           report(
             `${w.label} container ${c.name}: --kv-cache-dtype fp8 on a ${spec.name} (compute capability ${formatCapability(spec.computeCapability)}) runs only on the FLASHINFER attention backend ` +
               `(Triton's fp8e4nv needs 8.9); the command line does not pin it, so a fall-back to Triton fails at the first request. Add --attention-backend FLASHINFER (the program does for kvCacheDtype: fp8).`,
           );
         }
         if (quantization && plan.flags.quantization && quantization !== plan.flags.quantization && quantization !== "fp8") {
-          report(`${w.label} container ${c.name}: --quantization ${quantization} but a ${spec.name} (compute capability ${formatCapability(spec.computeCapability)}) runs ${plan.flags.quantization} for ${parsed.model}. Fix: use --quantization ${plan.flags.quantization}.`);
+          report(
+            `${w.label} container ${c.name}: --quantization ${quantization} but a ${spec.name} (compute capability ${formatCapability(spec.computeCapability)}) runs ${plan.flags.quantization} for ${parsed.model}. Fix: use --quantization ${plan.flags.quantization}.`,
+          );
         }
       }
     }

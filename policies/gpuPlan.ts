@@ -129,7 +129,9 @@ export function estimateInputOf(args: readonly string[], memoryGiB: number, prod
 
 /** Every card of the inventory: id, product, usable memory. */
 export function inventoryCards(host: HostPolicyConfig): { card: string; node: string; product?: string; memoryGiB: number }[] {
-  return host.nodes.flatMap((n) => Array.from({ length: n.gpus }, (_, i) => ({ card: `${n.name}/gpu${i}`, node: n.name, product: n.gpuProduct, memoryGiB: nodeCardGiB(n) })));
+  return host.nodes.flatMap((n) =>
+    Array.from({ length: n.gpus }, (_, i) => ({ card: `${n.name}/gpu${i}`, node: n.name, product: n.gpuProduct, memoryGiB: nodeCardGiB(n) })),
+  );
 }
 
 /** ResourceClaim name (namespace/name) → card, from the claims' card labels. */
@@ -140,7 +142,8 @@ function claimCards(resources: ResourceLike[]): Map<string, string> {
     const labels = r.props.metadata?.labels ?? {};
     const node = labels[CARD_NODE_LABEL];
     const index = labels[CARD_INDEX_LABEL];
-    if (node !== undefined && index !== undefined) cards.set(`${r.props.metadata?.namespace ?? "default"}/${r.props.metadata?.name ?? r.name}`, `${node}/gpu${index}`);
+    if (node !== undefined && index !== undefined)
+      cards.set(`${r.props.metadata?.namespace ?? "default"}/${r.props.metadata?.name ?? r.name}`, `${node}/gpu${index}`);
   }
   return cards;
 }
@@ -163,7 +166,12 @@ function schedules(resources: ResourceLike[]): Map<string, Schedule> {
     if (!target || (spec.scaleTargetRef?.kind ?? "Deployment") !== "Deployment") continue;
     const windows = (spec.triggers ?? [])
       .filter((t: any) => t.type === "cron")
-      .map((t: any) => ({ mode: String(t.name ?? `${target}-cron`), start: String(t.metadata?.start), end: String(t.metadata?.end), timezone: String(t.metadata?.timezone ?? "UTC") }));
+      .map((t: any) => ({
+        mode: String(t.name ?? `${target}-cron`),
+        start: String(t.metadata?.start),
+        end: String(t.metadata?.end),
+        timezone: String(t.metadata?.timezone ?? "UTC"),
+      }));
     out.set(`${r.props.metadata?.namespace ?? "default"}/${target}`, {
       maxReplicas: spec.maxReplicaCount ?? 100,
       windows,
@@ -207,9 +215,15 @@ function podFootprint(w: Workload, card: number, product: string | undefined, gp
       const encoder = input.model.kind === "encoder";
       details.push(
         `${input.id}: util ${input.vllm.gpuMemoryUtilization} → weights ${e.weightsGiB.toFixed(2)} GiB` +
-          (encoder ? " (pooling, no KV cache)" : ` + KV ${Math.max(0, e.kvCacheGiB).toFixed(2)} GiB (${e.kvCacheTokens} tokens expected, ${e.kvCacheTokensGuaranteed} guaranteed)`),
+          (encoder
+            ? " (pooling, no KV cache)"
+            : ` + KV ${Math.max(0, e.kvCacheGiB).toFixed(2)} GiB (${e.kvCacheTokens} tokens expected, ${e.kvCacheTokensGuaranteed} guaranteed)`),
       );
-      Object.assign(out, { input, maxModelLen: input.vllm.maxModelLen, ...(encoder ? {} : { kvCacheTokens: e.kvCacheTokens, kvCacheTokensGuaranteed: e.kvCacheTokensGuaranteed }) });
+      Object.assign(out, {
+        input,
+        maxModelLen: input.vllm.maxModelLen,
+        ...(encoder ? {} : { kvCacheTokens: e.kvCacheTokens, kvCacheTokensGuaranteed: e.kvCacheTokensGuaranteed }),
+      });
       if (!e.fitsMaxModelLenGuaranteed) {
         out.kvShortfall =
           e.kvCacheGiBGuaranteed <= 0
@@ -241,12 +255,17 @@ export function gpuPods(resources: ResourceLike[], host: HostPolicyConfig, error
   const pods: GpuPod[] = [];
   for (const w of workloads(resources)) {
     const slices = podGpuSlices(w);
-    const claimRefs: string[] = (w.podSpec.resourceClaims ?? []).map((c: any) => claims.get(`${w.namespace}/${c.resourceClaimName}`)).filter((c: string | undefined): c is string => c !== undefined);
+    const claimRefs: string[] = (w.podSpec.resourceClaims ?? [])
+      .map((c: any) => claims.get(`${w.namespace}/${c.resourceClaimName}`))
+      .filter((c: string | undefined): c is string => c !== undefined);
     const gpuPod = slices > 0 || Number.isNaN(slices) || claimRefs.length > 0;
     if (!gpuPod) continue;
     const base = (w.resource.props.metadata?.name as string | undefined) ?? w.resource.name;
     const containers: Record<string, any>[] = w.podSpec.containers ?? [];
-    const gpuContainers = claimRefs.length > 0 ? containers.filter((c) => (c.resources?.claims ?? []).length > 0) : containers.filter((c) => gpuSlices(c) > 0 || Number.isNaN(gpuSlices(c)));
+    const gpuContainers =
+      claimRefs.length > 0
+        ? containers.filter((c) => (c.resources?.claims ?? []).length > 0)
+        : containers.filter((c) => gpuSlices(c) > 0 || Number.isNaN(gpuSlices(c)));
     const pinned = claimRefs.length > 0 ? cards.get(claimRefs[0]!) : undefined;
     const memory = pinned?.memoryGiB ?? cardGiB(host);
     const product = pinned ? pinned.product : cardProduct(host);
@@ -294,10 +313,12 @@ function modeActivity(resources: ResourceLike[]): { windows: Map<string, CronWin
   for (const schedule of schedules(resources).values()) {
     for (const w of schedule.windows) {
       const list = windows.get(w.mode) ?? [];
-      if (!list.some((x) => x.start === w.start && x.end === w.end && x.timezone === w.timezone)) list.push({ start: w.start, end: w.end, timezone: w.timezone });
+      if (!list.some((x) => x.start === w.start && x.end === w.end && x.timezone === w.timezone))
+        list.push({ start: w.start, end: w.end, timezone: w.timezone });
       windows.set(w.mode, list);
       const t = timing.get(w.mode);
-      if (!t || t.pollingIntervalSeconds + t.cooldownPeriodSeconds < schedule.pollingIntervalSeconds + schedule.cooldownPeriodSeconds) timing.set(w.mode, schedule);
+      if (!t || t.pollingIntervalSeconds + t.cooldownPeriodSeconds < schedule.pollingIntervalSeconds + schedule.cooldownPeriodSeconds)
+        timing.set(w.mode, schedule);
     }
   }
   const active = new Map<string, boolean[]>();
@@ -366,9 +387,7 @@ export function planGpus(resources: ResourceLike[], host: HostPolicyConfig): Gpu
   const dra = host.sharing.mode === "dra";
   const inventory = inventoryCards(host);
   const slicesTotal = dra ? inventory.length : host.nodes.reduce((s, n) => s + n.gpus * perGpu, 0);
-  const slicesRequested = dra
-    ? new Set(pods.flatMap((p) => p.cards ?? [])).size
-    : pods.reduce((s, p) => s + (Number.isNaN(p.slices) ? 1 : p.slices), 0);
+  const slicesRequested = dra ? new Set(pods.flatMap((p) => p.cards ?? [])).size : pods.reduce((s, p) => s + (Number.isNaN(p.slices) ? 1 : p.slices), 0);
   const { windows, active, timing } = modeActivity(resources);
   const phases = phasesOf(active);
 
@@ -376,14 +395,21 @@ export function planGpus(resources: ResourceLike[], host: HostPolicyConfig): Gpu
     let worstCase: GpuPod[] = [];
     let fits = true;
     for (const phase of phases) {
-      const set = cardSet(host, card, pods.filter((p) => onIn(p, phase.modes)), perGpu);
+      const set = cardSet(
+        host,
+        card,
+        pods.filter((p) => onIn(p, phase.modes)),
+        perGpu,
+      );
       if (!cardFits(host, set, memoryGiB, perGpu)) fits = false;
       if (sum(set) > sum(worstCase) || worstCase.length === 0) worstCase = set;
     }
     const totalGiB = round2(sum(worstCase));
     const plan: CardPlan = { card, ...(product ? { product } : {}), memoryGiB, worstCase, totalGiB, headroomGiB: round2(memoryGiB - totalGiB), fits };
     if (dra) {
-      const servers = worstCase.map((p) => ({ name: p.pod, input: podInput(p) })).filter((s): s is { name: string; input: EstimateInput } => s.input !== undefined);
+      const servers = worstCase
+        .map((p) => ({ name: p.pod, input: podInput(p) }))
+        .filter((s): s is { name: string; input: EstimateInput } => s.input !== undefined);
       plan.startup = startupFreeMemoryCheck(servers.map((s) => ({ name: s.name, input: { ...s.input, gpu: { ...s.input.gpu, totalMemoryGiB: memoryGiB } } })));
     }
     return plan;
@@ -392,16 +418,33 @@ export function planGpus(resources: ResourceLike[], host: HostPolicyConfig): Gpu
   const modes: ModePlan[] = [...windows.keys()].sort().map((name) => {
     const on = active.get(name)!;
     const modeCards = inventory.map(({ card, memoryGiB }) => {
-      const set = cardSet(host, card, pods.filter((p) => onIn(p, [name])), perGpu);
+      const set = cardSet(
+        host,
+        card,
+        pods.filter((p) => onIn(p, [name])),
+        perGpu,
+      );
       const total = round2(sum(set));
-      return { card, memoryGiB, pods: set.map((p) => p.pod), totalGiB: total, headroomGiB: round2(memoryGiB - total), fits: cardFits(host, set, memoryGiB, perGpu) };
+      return {
+        card,
+        memoryGiB,
+        pods: set.map((p) => p.pod),
+        totalGiB: total,
+        headroomGiB: round2(memoryGiB - total),
+        fits: cardFits(host, set, memoryGiB, perGpu),
+      };
     });
-    return { name, schedule: windows.get(name)!, minutesPerWeek: on.slice(0, MINUTES_PER_WEEK).filter(Boolean).length, fits: modeCards.every((c) => c.fits), cards: modeCards };
+    return {
+      name,
+      schedule: windows.get(name)!,
+      minutesPerWeek: on.slice(0, MINUTES_PER_WEEK).filter(Boolean).length,
+      fits: modeCards.every((c) => c.fits),
+      cards: modeCards,
+    };
   });
 
   // Cards each mode holds: DRA the cards of its pods; otherwise the device plugin may use any card.
-  const held = (mode: string) =>
-    dra ? [...new Set(pods.filter((p) => p.modes.includes(mode)).flatMap((p) => p.cards ?? []))] : inventory.map((c) => c.card);
+  const held = (mode: string) => (dra ? [...new Set(pods.filter((p) => p.modes.includes(mode)).flatMap((p) => p.cards ?? []))] : inventory.map((c) => c.card));
   const overlaps: ModeOverlap[] = [];
   const gaps: ModeGap[] = [];
   const names = [...windows.keys()].sort();

@@ -10,11 +10,19 @@ export const networkPolicyPerNamespace: StackValidationPolicy = {
   validateStack: (args, reportViolation) => {
     const resources = args.resources as ResourceLike[];
     const privileged = hostFrom(args).privilegedNamespaces;
-    const covered = new Set(resources.filter((r) => r.type === "kubernetes:networking.k8s.io/v1:NetworkPolicy").map((r) => r.props.metadata?.namespace ?? "default"));
-    const appNamespaces = new Set(workloads(resources).map((w) => w.namespace).filter((ns) => !privileged.includes(ns)));
+    const covered = new Set(
+      resources.filter((r) => r.type === "kubernetes:networking.k8s.io/v1:NetworkPolicy").map((r) => r.props.metadata?.namespace ?? "default"),
+    );
+    const appNamespaces = new Set(
+      workloads(resources)
+        .map((w) => w.namespace)
+        .filter((ns) => !privileged.includes(ns)),
+    );
     for (const ns of appNamespaces) {
       if (!covered.has(ns)) {
-        reportViolation(`namespace ${ns}: runs pods but has no NetworkPolicy, so every pod in the cluster can reach them. Add a default-deny policy and allow only the gateway/edge flows.`);
+        reportViolation(
+          `namespace ${ns}: runs pods but has no NetworkPolicy, so every pod in the cluster can reach them. Add a default-deny policy and allow only the gateway/edge flows.`,
+        );
       }
     }
   },
@@ -37,7 +45,9 @@ export const defaultDenyEveryNamespace: StackValidationPolicy = {
   enforcementLevel: "mandatory",
   validateStack: (args, reportViolation) => {
     const resources = args.resources as ResourceLike[];
-    const denied = new Set(resources.filter((r) => r.type === NETWORK_POLICY && isDefaultDeny(r.props.spec)).map((r) => r.props.metadata?.namespace ?? "default"));
+    const denied = new Set(
+      resources.filter((r) => r.type === NETWORK_POLICY && isDefaultDeny(r.props.spec)).map((r) => r.props.metadata?.namespace ?? "default"),
+    );
     const namespaces = new Set([
       ...resources.filter((r) => r.type === NAMESPACE).map((r) => String(r.props.metadata?.name)),
       ...workloads(resources).map((w) => w.namespace),
@@ -69,11 +79,17 @@ export const allowRulesNamePods: StackValidationPolicy = {
     for (const r of args.resources as ResourceLike[]) {
       if (r.type !== NETWORK_POLICY) continue;
       const label = `NetworkPolicy ${r.props.metadata?.namespace ?? "default"}/${r.props.metadata?.name ?? r.name}`;
-      for (const [direction, key] of [["ingress", "from"], ["egress", "to"]] as const) {
+      for (const [direction, key] of [
+        ["ingress", "from"],
+        ["egress", "to"],
+      ] as const) {
         (r.props.spec?.[direction] ?? []).forEach((rule: Record<string, any>, i: number) => {
           const peers: Record<string, any>[] = rule[key] ?? [];
           if (peers.length === 0) {
-            reportViolation(`${label}: ${direction} rule ${i} has no ${key}, so it allows ${direction === "ingress" ? "every source" : "every destination"}. Name the pods (namespaceSelector and podSelector in one peer) or the address range.`, r.urn);
+            reportViolation(
+              `${label}: ${direction} rule ${i} has no ${key}, so it allows ${direction === "ingress" ? "every source" : "every destination"}. Name the pods (namespaceSelector and podSelector in one peer) or the address range.`,
+              r.urn,
+            );
             return;
           }
           peers.forEach((peer, j) => {

@@ -36,12 +36,32 @@ export const CRD_INSTALLERS: Record<string, { charts: string[]; operator: string
 
 /** API groups the API server serves itself (no CRD, no operator), plus Pulumi's own pseudo-groups. */
 const BUILT_IN_GROUPS = new Set([
-  "core", "apps", "batch", "autoscaling", "policy", "networking.k8s.io", "storage.k8s.io", "rbac.authorization.k8s.io",
-  "apiextensions.k8s.io", "admissionregistration.k8s.io", "apiregistration.k8s.io", "coordination.k8s.io", "discovery.k8s.io",
-  "events.k8s.io", "flowcontrol.apiserver.k8s.io", "node.k8s.io", "scheduling.k8s.io", "certificates.k8s.io",
-  "authentication.k8s.io", "authorization.k8s.io", "internal.apiserver.k8s.io", "storagemigration.k8s.io",
+  "core",
+  "apps",
+  "batch",
+  "autoscaling",
+  "policy",
+  "networking.k8s.io",
+  "storage.k8s.io",
+  "rbac.authorization.k8s.io",
+  "apiextensions.k8s.io",
+  "admissionregistration.k8s.io",
+  "apiregistration.k8s.io",
+  "coordination.k8s.io",
+  "discovery.k8s.io",
+  "events.k8s.io",
+  "flowcontrol.apiserver.k8s.io",
+  "node.k8s.io",
+  "scheduling.k8s.io",
+  "certificates.k8s.io",
+  "authentication.k8s.io",
+  "authorization.k8s.io",
+  "internal.apiserver.k8s.io",
+  "storagemigration.k8s.io",
   // Pulumi's Helm, YAML and kustomize resources are not Kubernetes kinds.
-  "helm.sh", "yaml", "kustomize",
+  "helm.sh",
+  "yaml",
+  "kustomize",
 ]);
 
 /**
@@ -128,9 +148,7 @@ export const customResourcesAfterTheirOperator: StackValidationPolicy = {
       if (!isCustomResourceType(r.type)) continue;
       const { group } = kubernetesGroupOf(r.type)!;
       const entry = CRD_INSTALLERS[group];
-      const installers = resources.filter(
-        (x) => (entry && entry.charts.includes(chartName(x) ?? "")) || (x.type === CRD && x.props?.spec?.group === group),
-      );
+      const installers = resources.filter((x) => (entry && entry.charts.includes(chartName(x) ?? "")) || (x.type === CRD && x.props?.spec?.group === group));
       if (installers.length === 0) {
         if (entry?.charts.some((c) => preinstalled.has(c))) continue;
         reportViolation(
@@ -158,7 +176,7 @@ export const releasesAfterTheSecretsTheyMount: StackValidationPolicy = {
     const resources = args.resources;
     for (const release of resources) {
       const chart = chartName(release);
-      const mounted = chart ? SECRETS_MOUNTED_BY_CHART[chart]?.(release.props?.values ?? {}) ?? [] : [];
+      const mounted = chart ? (SECRETS_MOUNTED_BY_CHART[chart]?.(release.props?.values ?? {}) ?? []) : [];
       const namespace = release.props?.namespace ?? "default";
       for (const secret of mounted) {
         const producers = resources.filter((p) => producedSecret(p) === `${namespace}/${secret}`);

@@ -2,7 +2,17 @@ import type { Policies } from "@pulumi/policy";
 import { computeWithinHost } from "./compute";
 import { pvcBackupTier, statefulProtectedInProd } from "./dataProtection";
 import { corsNoWildcardWithCredentials, gatewayTls, ingressTls } from "./edge";
-import { gpuLimitsWhole, gpuMemoryPerCard, gpuRolloutNoDeadlock, gpuSlicesWithinHost, gpuStartupFreeMemory, servingModeSwitchGap, servingModesDoNotOverlap, vllmKernelsRunOnCard, vllmKvCacheFits } from "./gpu";
+import {
+  gpuLimitsWhole,
+  gpuMemoryPerCard,
+  gpuRolloutNoDeadlock,
+  gpuSlicesWithinHost,
+  gpuStartupFreeMemory,
+  servingModeSwitchGap,
+  servingModesDoNotOverlap,
+  vllmKernelsRunOnCard,
+  vllmKvCacheFits,
+} from "./gpu";
 import { allowRulesNamePods, defaultDenyEveryNamespace, networkPolicyPerNamespace } from "./network";
 import { customResourcesAfterTheirOperator, releasesAfterTheSecretsTheyMount } from "./ordering";
 import { namespaceEnforcesRestricted, podSecurityRestricted } from "./podSecurity";

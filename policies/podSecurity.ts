@@ -4,7 +4,21 @@ import { workloadPolicy } from "./workloadPolicy";
 
 // Pod Security Standards, https://kubernetes.io/docs/concepts/security/pod-security-standards/
 const RESTRICTED_VOLUMES = ["configMap", "csi", "downwardAPI", "emptyDir", "ephemeral", "persistentVolumeClaim", "projected", "secret"];
-const BASELINE_CAPABILITIES = ["AUDIT_WRITE", "CHOWN", "DAC_OVERRIDE", "FOWNER", "FSETID", "KILL", "MKNOD", "NET_BIND_SERVICE", "SETFCAP", "SETGID", "SETPCAP", "SETUID", "SYS_CHROOT"];
+const BASELINE_CAPABILITIES = [
+  "AUDIT_WRITE",
+  "CHOWN",
+  "DAC_OVERRIDE",
+  "FOWNER",
+  "FSETID",
+  "KILL",
+  "MKNOD",
+  "NET_BIND_SERVICE",
+  "SETFCAP",
+  "SETGID",
+  "SETPCAP",
+  "SETUID",
+  "SYS_CHROOT",
+];
 const BASELINE_SELINUX_TYPES = ["", "container_t", "container_init_t", "container_kvm_t", "container_engine_t"];
 const SAFE_SYSCTLS = [
   "kernel.shm_rmid_forced",
@@ -19,7 +33,11 @@ const SAFE_SYSCTLS = [
   "net.ipv4.tcp_keepalive_probes",
 ];
 
-const containersOf = (podSpec: Record<string, any>): Record<string, any>[] => [...(podSpec.containers ?? []), ...(podSpec.initContainers ?? []), ...(podSpec.ephemeralContainers ?? [])];
+const containersOf = (podSpec: Record<string, any>): Record<string, any>[] => [
+  ...(podSpec.containers ?? []),
+  ...(podSpec.initContainers ?? []),
+  ...(podSpec.ephemeralContainers ?? []),
+];
 
 /** What keeps a pod from meeting Pod Security Standards "baseline" (what operator namespaces enforce). */
 export function baselineProblems(podSpec: Record<string, any>): string[] {
@@ -84,12 +102,17 @@ export const podSecurityRestricted = workloadPolicy(
     if (host.privilegedNamespaces.includes(w.namespace)) return;
     if (host.baselineNamespaces.includes(w.namespace)) {
       const problems = baselineProblems(w.podSpec);
-      if (problems.length) report(`${w.label}: not "baseline" (namespace ${w.namespace} is in baselineNamespaces): ${problems.join("; ")}. Drop host namespaces, hostPath, privileged and added capabilities.`);
+      if (problems.length)
+        report(
+          `${w.label}: not "baseline" (namespace ${w.namespace} is in baselineNamespaces): ${problems.join("; ")}. Drop host namespaces, hostPath, privileged and added capabilities.`,
+        );
       return;
     }
     const problems = restrictedProblems(w.podSpec);
     if (problems.length) {
-      report(`${w.label}: not "restricted": ${problems.join("; ")}. Set runAsNonRoot, allowPrivilegeEscalation: false, capabilities.drop [ALL], seccompProfile RuntimeDefault.`);
+      report(
+        `${w.label}: not "restricted": ${problems.join("; ")}. Set runAsNonRoot, allowPrivilegeEscalation: false, capabilities.drop [ALL], seccompProfile RuntimeDefault.`,
+      );
     }
   },
 );
@@ -109,7 +132,9 @@ export const namespaceEnforcesRestricted: ResourceValidationPolicy = {
     const level = args.props.metadata?.labels?.[ENFORCE];
     if (settings.baselineNamespaces.includes(name)) {
       if (level !== "baseline" && level !== "restricted") {
-        reportViolation(`Namespace ${name}: enforces "${level ?? "nothing"}"; as one of baselineNamespaces it must enforce at least "baseline". Label it ${ENFORCE}: baseline.`);
+        reportViolation(
+          `Namespace ${name}: enforces "${level ?? "nothing"}"; as one of baselineNamespaces it must enforce at least "baseline". Label it ${ENFORCE}: baseline.`,
+        );
       }
       return;
     }

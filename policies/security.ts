@@ -45,13 +45,19 @@ export const modelVolumesReadOnly = workloadPolicy(
       (w.podSpec.volumes ?? []).filter((v: any) => v.persistentVolumeClaim).map((v: any) => [v.name, v.persistentVolumeClaim.readOnly === true]),
     );
     for (const c of w.containers.filter((c) => vllmArgsOf(c))) {
-      const writable = (c.volumeMounts ?? []).filter((m: any) => claims.has(m.name) && m.readOnly !== true && claims.get(m.name) !== true).map((m: any) => `${m.name} at ${m.mountPath}`);
+      const writable = (c.volumeMounts ?? [])
+        .filter((m: any) => claims.has(m.name) && m.readOnly !== true && claims.get(m.name) !== true)
+        .map((m: any) => `${m.name} at ${m.mountPath}`);
       if (writable.length) {
-        report(`${w.label} container ${c.name}: mounts ${writable.join(", ")} read-write; a model server could change the weights every server loads. Mount it readOnly (and the claim persistentVolumeClaim.readOnly); weights are written by the download Jobs only.`);
+        report(
+          `${w.label} container ${c.name}: mounts ${writable.join(", ")} read-write; a model server could change the weights every server loads. Mount it readOnly (and the claim persistentVolumeClaim.readOnly); weights are written by the download Jobs only.`,
+        );
       }
       const offline = (c.env ?? []).find((e: any) => e.name === "HF_HUB_OFFLINE")?.value;
       if (offline !== "1") {
-        report(`${w.label} container ${c.name}: HF_HUB_OFFLINE is ${offline === undefined ? "unset" : `"${offline}"`}; vLLM may reach the Hub at start (and needs egress and a token for it). Set HF_HUB_OFFLINE=1 and download with the model cache's Jobs.`);
+        report(
+          `${w.label} container ${c.name}: HF_HUB_OFFLINE is ${offline === undefined ? "unset" : `"${offline}"`}; vLLM may reach the Hub at start (and needs egress and a token for it). Set HF_HUB_OFFLINE=1 and download with the model cache's Jobs.`,
+        );
       }
     }
   },
@@ -78,7 +84,9 @@ export const prodModelRevisionsPinned = workloadPolicy(
         const parsed = parseVllmArgs(vllm);
         const revision = parsed.flags.get("revision")?.[0];
         if (!revision || !COMMIT.test(revision)) {
-          report(`${w.label} container ${c.name}: serves ${parsed.model ?? "a model"} at ${revision ? `revision "${revision}"` : "no --revision (the repo's main branch)"} in stack ${stack}; a moved branch changes the weights on the next restart. Pin models.<alias>.revision to the commit SHA.`);
+          report(
+            `${w.label} container ${c.name}: serves ${parsed.model ?? "a model"} at ${revision ? `revision "${revision}"` : "no --revision (the repo's main branch)"} in stack ${stack}; a moved branch changes the weights on the next restart. Pin models.<alias>.revision to the commit SHA.`,
+          );
         }
         continue;
       }
@@ -86,7 +94,9 @@ export const prodModelRevisionsPinned = workloadPolicy(
       if (!download) continue;
       const revision = (c.env ?? []).find((e: any) => e.name === "REVISION")?.value;
       if (typeof revision !== "string" || !COMMIT.test(revision)) {
-        report(`${w.label} container ${c.name}: downloads ${download.value ?? "a model"} at ${revision ? `revision "${revision}"` : "the main branch"} in stack ${stack}. Pin models.<alias>.revision to the commit SHA.`);
+        report(
+          `${w.label} container ${c.name}: downloads ${download.value ?? "a model"} at ${revision ? `revision "${revision}"` : "the main branch"} in stack ${stack}. Pin models.<alias>.revision to the commit SHA.`,
+        );
       }
     }
   },

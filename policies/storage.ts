@@ -32,9 +32,13 @@ export const storageWithinClasses: StackValidationPolicy = {
     for (const [cls, requested] of Object.entries(storageBudget(args.resources as ResourceLike[]))) {
       const capacity = host.storageGiB[cls] ?? host.storageGiB.default;
       if (capacity === undefined) {
-        reportViolation(`storage class "${cls}": ${requested.toFixed(0)} GiB requested but the policy config lists no capacity for it (storageGiB.${cls}). Add it or use a known class.`);
+        reportViolation(
+          `storage class "${cls}": ${requested.toFixed(0)} GiB requested but the policy config lists no capacity for it (storageGiB.${cls}). Add it or use a known class.`,
+        );
       } else if (requested > capacity) {
-        reportViolation(`storage class "${cls}": ${requested.toFixed(0)} GiB requested > ${capacity} GiB available. Shrink volumes or add capacity (storageGiB.${cls}).`);
+        reportViolation(
+          `storage class "${cls}": ${requested.toFixed(0)} GiB requested > ${capacity} GiB available. Shrink volumes or add capacity (storageGiB.${cls}).`,
+        );
       }
     }
   },
@@ -68,7 +72,9 @@ export const sharedVolumesRwx: StackValidationPolicy = {
       const pvc = claims.get(key);
       const modes: string[] = pvc?.props.spec?.accessModes ?? [];
       if (pvc && m.pods > 1 && !modes.includes("ReadWriteMany") && !modes.includes("ReadOnlyMany")) {
-        reportViolation(`PVC ${key} (${modes.join(",")}) is mounted by ${m.pods} pods (${m.by.join(", ")}) on a ${host.nodes.length}-node cluster: pods on another node cannot attach it. Use ReadWriteMany or one claim per pod.`);
+        reportViolation(
+          `PVC ${key} (${modes.join(",")}) is mounted by ${m.pods} pods (${m.by.join(", ")}) on a ${host.nodes.length}-node cluster: pods on another node cannot attach it. Use ReadWriteMany or one claim per pod.`,
+        );
       }
     }
   },

@@ -16,12 +16,16 @@ export const vllmStartupProbe = workloadPolicy(
     for (const c of ((w.podSpec.containers ?? []) as Record<string, any>[]).filter((c) => vllmArgsOf(c))) {
       const p = c.startupProbe;
       if (!p) {
-        report(`${w.label} container ${c.name}: no startupProbe; liveness would kill vLLM while it loads the model. Add a startupProbe on /health allowing ≥ ${min} s.`);
+        report(
+          `${w.label} container ${c.name}: no startupProbe; liveness would kill vLLM while it loads the model. Add a startupProbe on /health allowing ≥ ${min} s.`,
+        );
         continue;
       }
       const window = (p.periodSeconds ?? 10) * (p.failureThreshold ?? 3) + (p.initialDelaySeconds ?? 0);
       if (window < min) {
-        report(`${w.label} container ${c.name}: startupProbe allows ${window} s (period × failureThreshold) < ${min} s needed to load a model. Raise failureThreshold (startupTimeoutSeconds).`);
+        report(
+          `${w.label} container ${c.name}: startupProbe allows ${window} s (period × failureThreshold) < ${min} s needed to load a model. Raise failureThreshold (startupTimeoutSeconds).`,
+        );
       }
     }
   },
@@ -41,7 +45,9 @@ export const requestsAndLimits = workloadPolicy(
         c.resources?.limits?.memory === undefined ? "limits.memory" : undefined,
       ].filter(Boolean);
       if (missing.length) {
-        report(`${w.label} container ${c.name}: missing ${missing.join(", ")}; the budgets cannot count it and one pod can starve the node. Set resources.requests and resources.limits.`);
+        report(
+          `${w.label} container ${c.name}: missing ${missing.join(", ")}; the budgets cannot count it and one pod can starve the node. Set resources.requests and resources.limits.`,
+        );
       }
     }
   },
@@ -59,7 +65,9 @@ export const imagesPinned = workloadPolicy(
       if (isDigestPinned(image)) continue;
       const tag = /:([\w][\w.-]*)$/.exec(image.split("/").pop() ?? "")?.[1];
       if (!tag || tag === "latest") {
-        report(`${w.label} container ${c.name}: image "${image}" is not pinned; a restart may pull different code. Use a version tag or a digest (@sha256:...).`);
+        report(
+          `${w.label} container ${c.name}: image "${image}" is not pinned; a restart may pull different code. Use a version tag or a digest (@sha256:...).`,
+        );
       }
     }
   },
@@ -75,7 +83,9 @@ export const prodImageDigests = workloadPolicy(
   (w, { host, args, report }) => {
     if (!host.protectedStacks.includes(stackOf(args.urn))) return;
     for (const c of w.containers.filter((c) => !isDigestPinned(String(c.image ?? "")))) {
-      report(`${w.label} container ${c.name}: image "${c.image}" is pinned by tag, not digest, in stack ${stackOf(args.urn)}. Pin it by digest: \`npm run pin-digests -- --stack <stack> --write\` commits repo:tag@sha256:<digest> for every image with llm-platform:images.pinning digest, to review in a pull request (the pin-digests workflow opens one weekly).`);
+      report(
+        `${w.label} container ${c.name}: image "${c.image}" is pinned by tag, not digest, in stack ${stackOf(args.urn)}. Pin it by digest: \`npm run pin-digests -- --stack <stack> --write\` commits repo:tag@sha256:<digest> for every image with llm-platform:images.pinning digest, to review in a pull request (the pin-digests workflow opens one weekly).`,
+      );
     }
   },
 );
@@ -92,7 +102,9 @@ export const noSecretEnvLiterals = workloadPolicy(
     for (const c of w.containers) {
       for (const env of c.env ?? []) {
         if (SECRET_NAME.test(env.name) && typeof env.value === "string" && env.value.length > 0 && !env.value.startsWith("os.environ/")) {
-          report(`${w.label} container ${c.name}: env ${env.name} has a literal value; it ends up in state, manifests and Git. Use valueFrom.secretKeyRef (an ExternalSecret).`);
+          report(
+            `${w.label} container ${c.name}: env ${env.name} has a literal value; it ends up in state, manifests and Git. Use valueFrom.secretKeyRef (an ExternalSecret).`,
+          );
         }
       }
     }

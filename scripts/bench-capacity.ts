@@ -44,10 +44,14 @@ cases.forEach((c, k) => {
     const actual = c.actual[field];
     const predicted = e[field];
     errors[field]!.push(Math.abs(pct(predicted, actual)));
-    console.log(`  ${field.padEnd(15)} predicted ${predicted.toFixed(3).padStart(12)}  actual ${String(actual).padStart(10)}  error ${pct(predicted, actual).toFixed(2).padStart(7)}%`);
+    console.log(
+      `  ${field.padEnd(15)} predicted ${predicted.toFixed(3).padStart(12)}  actual ${String(actual).padStart(10)}  error ${pct(predicted, actual).toFixed(2).padStart(7)}%`,
+    );
   }
   const band = e.errorBand;
-  console.log(`  error band      non-KV +${f3(band.nonKvGiB)} GiB, footprint +${f3(band.footprintGiB)} GiB: ${band.terms.map((t) => `${t.name} ${f3(t.GiB)}`).join(", ")}`);
+  console.log(
+    `  error band      non-KV +${f3(band.nonKvGiB)} GiB, footprint +${f3(band.footprintGiB)} GiB: ${band.terms.map((t) => `${t.name} ${f3(t.GiB)}`).join(", ")}`,
+  );
   const kvOk = e.kvCacheGiBGuaranteed <= c.actual.kvCacheGiB && e.kvCacheTokensGuaranteed <= c.actual.kvCacheTokens;
   if (!kvOk) brokenRuns.add(k);
   console.log(
@@ -58,11 +62,15 @@ cases.forEach((c, k) => {
   const heldGuaranteed = held.kv - band.nonKvGiB;
   const heldOk = heldGuaranteed <= c.actual.kvCacheGiB;
   if (!heldOk) heldOutBroken++;
-  console.log(`  held-out KV     ${f3(held.kv).padStart(12)} GiB (error ${pct(held.kv, c.actual.kvCacheGiB).toFixed(2)}%), guaranteed ${f3(heldGuaranteed)} GiB ${heldOk ? "holds" : "BROKEN"}${held.note}`);
+  console.log(
+    `  held-out KV     ${f3(held.kv).padStart(12)} GiB (error ${pct(held.kv, c.actual.kvCacheGiB).toFixed(2)}%), guaranteed ${f3(heldGuaranteed)} GiB ${heldOk ? "holds" : "BROKEN"}${held.note}`,
+  );
   const actualFootprint = c.actual.initContextGiB + c.vllm.gpuMemoryUtilization * c.gpu.totalMemoryGiB + c.actual.cudaGraphGiB;
   const fpOk = e.deviceFootprintGiB >= actualFootprint && e.deviceFootprintGiBPessimistic >= actualFootprint;
   if (!fpOk) brokenRuns.add(k);
-  console.log(`  footprint       predicted ${f3(e.deviceFootprintGiB)} pessimistic ${f3(e.deviceFootprintGiBPessimistic)}  actual ${actualFootprint.toFixed(2)}  ${fpOk ? "holds" : "BROKEN"}`);
+  console.log(
+    `  footprint       predicted ${f3(e.deviceFootprintGiB)} pessimistic ${f3(e.deviceFootprintGiBPessimistic)}  actual ${actualFootprint.toFixed(2)}  ${fpOk ? "holds" : "BROKEN"}`,
+  );
 });
 
 console.log(`\nmean absolute error over ${cases.length} runs:`);
@@ -73,5 +81,7 @@ for (const field of FIELDS) {
 const bands = estimates.map((e) => e.errorBand.nonKvGiB);
 console.log(`  error band      non-KV ${f3(Math.min(...bands))}–${f3(Math.max(...bands))} GiB (KV shrinks by it at the pessimistic end)`);
 broken = brokenRuns.size;
-console.log(`  guaranteed ends hold on ${cases.length - broken} of ${cases.length} runs; with leave-one-out offsets on ${cases.length - heldOutBroken} of ${cases.length}`);
+console.log(
+  `  guaranteed ends hold on ${cases.length - broken} of ${cases.length} runs; with leave-one-out offsets on ${cases.length - heldOutBroken} of ${cases.length}`,
+);
 if (broken > 0 || heldOutBroken > 0) process.exitCode = 1;

@@ -43,7 +43,9 @@ function measure(label: string, args: string[]): void {
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   const peakKiB = Number(run.stderr.trim().split("\n").pop());
   const resources = /stack \S+: (\d+) resources/.exec(run.stdout)?.[1] ?? "?";
-  console.log(`${label.padEnd(24)} exit ${run.status}  ${resources} resources  wall ${seconds.toFixed(2)} s  peak RSS ${Number.isFinite(peakKiB) ? `${(peakKiB / 1024).toFixed(0)} MiB` : "n/a"}`);
+  console.log(
+    `${label.padEnd(24)} exit ${run.status}  ${resources} resources  wall ${seconds.toFixed(2)} s  peak RSS ${Number.isFinite(peakKiB) ? `${(peakKiB / 1024).toFixed(0)} MiB` : "n/a"}`,
+  );
 }
 
 measure("prod", ["--stack", "prod"]);

@@ -109,7 +109,10 @@ export async function lookupDigest(image: string, options: LookupOptions = {}): 
       if (challenge.service) tokenUrl.searchParams.set("service", challenge.service);
       tokenUrl.searchParams.set("scope", challenge.scope ?? `repository:${ref.repository}:pull`);
       const tokenRes = await doFetch(tokenUrl, { method: "GET" });
-      if (!tokenRes.ok) throw new Error(`${image}: the registry's token service (${tokenUrl.origin}) answered ${tokenRes.status}; private registries need credentials this script does not take`);
+      if (!tokenRes.ok)
+        throw new Error(
+          `${image}: the registry's token service (${tokenUrl.origin}) answered ${tokenRes.status}; private registries need credentials this script does not take`,
+        );
       const body = (await tokenRes.json()) as { token?: string; access_token?: string };
       const token = body.token ?? body.access_token;
       if (!token) throw new Error(`${image}: the registry's token service returned no token`);
@@ -166,7 +169,9 @@ export function pinStackFile(text: string, pins: Pin[]): string {
   doc.setIn(["config", `${CONFIG_NAMESPACE}:images`, "pinning"], "digest");
   const config = doc.get("config") as YAMLMap;
   const images = config.items.find((p) => isScalar(p.key) && p.key.value === `${CONFIG_NAMESPACE}:images`);
-  if (images && isScalar(images.key)) images.key.commentBefore = " Reviewed digests, written by `npm run pin-digests -- --write` (the pin-digests workflow's pull request): deploys pull exactly these.";
+  if (images && isScalar(images.key))
+    images.key.commentBefore =
+      " Reviewed digests, written by `npm run pin-digests -- --write` (the pin-digests workflow's pull request): deploys pull exactly these.";
   // lineWidth 0: lines are never folded, so a long flow map (a client's limits) stays on its line as written.
   return doc.toString({ flowCollectionPadding: false, lineWidth: 0 });
 }
@@ -210,7 +215,12 @@ export function parseArgs(argv: string[]): Options | "help" {
   return options;
 }
 
-export async function main(argv: string[], out: (s: string) => void = (s) => process.stdout.write(s), root = join(__dirname, ".."), fetchImpl?: typeof fetch): Promise<number> {
+export async function main(
+  argv: string[],
+  out: (s: string) => void = (s) => process.stdout.write(s),
+  root = join(__dirname, ".."),
+  fetchImpl?: typeof fetch,
+): Promise<number> {
   let options: Options | "help";
   let file: string;
   let config: Record<string, unknown>;

@@ -199,7 +199,13 @@ const REDIRECTS = new Set([301, 302, 303, 307, 308]);
 const bearer = (key: string) => ({ authorization: `Bearer ${key}` });
 
 /** An outcome for an HTTP answer: `judge` returns undefined when the body is right, else what is wrong. */
-function judged(res: SmokeResponse, expectStatus: number, judge: (json: any) => string | { warn: string } | undefined, pass: (json: any) => string, hint: string): CheckOutcome {
+function judged(
+  res: SmokeResponse,
+  expectStatus: number,
+  judge: (json: any) => string | { warn: string } | undefined,
+  pass: (json: any) => string,
+  hint: string,
+): CheckOutcome {
   const base = { httpStatus: res.status, latencyMs: res.latencyMs };
   if (res.status !== expectStatus) return { ...base, result: "fail", detail: `HTTP ${res.status}: ${errorText(res)}`, hint };
   if (res.json === undefined) return { ...base, result: "fail", detail: `HTTP ${res.status} but the body is not JSON: ${short(res.body)}`, hint };
@@ -247,11 +253,13 @@ export function burstAdmits(targets: SmokeTargets): string {
   const replicas = targets.edgeImplementation === "gateway-api" ? `NGINX data-plane replica(s)` : `controller replica(s)`;
   const rate = (r: { rps?: number; rpm?: number } | undefined) =>
     r?.rps ? `${r.rps} rps + a burst of ${r.rps * limits.burstMultiplier}` : r?.rpm ? `${r.rpm} rpm + a burst of ${r.rpm * limits.burstMultiplier}` : undefined;
-  const parts = [
-    rate(per) ? `${rate(per)} per client address` : undefined,
-    rate(per.perApiKey) ? `${rate(per.perApiKey)} per API key` : undefined,
-  ].filter((p): p is string => p !== undefined);
-  const exempt = limits.allowlist.length > 0 ? `addresses in edge.rateLimits.allowlist (${limits.allowlist.join(", ")}) are exempt: run from outside them or raise --burst` : "no address is exempt: raise --burst";
+  const parts = [rate(per) ? `${rate(per)} per client address` : undefined, rate(per.perApiKey) ? `${rate(per.perApiKey)} per API key` : undefined].filter(
+    (p): p is string => p !== undefined,
+  );
+  const exempt =
+    limits.allowlist.length > 0
+      ? `addresses in edge.rateLimits.allowlist (${limits.allowlist.join(", ")}) are exempt: run from outside them or raise --burst`
+      : "no address is exempt: raise --burst";
   return `each of ${limits.replicas} ${replicas} admits ${parts.join(", and ") || "no rps or rpm limit"}, counted on its own; ${exempt}`;
 }
 
@@ -277,7 +285,13 @@ export function planChecks(targets: SmokeTargets, s: SmokeSettings): Check[] {
           run: async (ctx) => {
             try {
               const info = await inspectCertificate(ctx.endpoint, Math.max(1, Math.floor(Math.min(ctx.timeoutMs, ctx.remainingMs()))));
-              const j = judgeCertificate(info, { host: ctx.endpoint.hostName, warnDays: ctx.certWarnDays, now: ctx.now(), acme: targets.acme, certificateHint: h.certificate });
+              const j = judgeCertificate(info, {
+                host: ctx.endpoint.hostName,
+                warnDays: ctx.certWarnDays,
+                now: ctx.now(),
+                acme: targets.acme,
+                certificateHint: h.certificate,
+              });
               return { ...j, latencyMs: info.latencyMs };
             } catch (error) {
               if (!(error instanceof TransportError)) throw error;
@@ -301,7 +315,10 @@ export function planChecks(targets: SmokeTargets, s: SmokeSettings): Check[] {
               const r = await call(ctx, targets, { method: "GET", path: modelsPath, url: new URL(modelsPath, ctx.httpUrl!) }, { backend: "gateway" }, true);
               if ("outcome" in r) {
                 // Port 80 is another entry point: its absence says nothing about the HTTPS checks.
-                const outcome = { ...r.outcome, hint: `nothing answers plain HTTP at ${ctx.httpUrl!.origin}: the edge's Service must expose port 80 (also needed by ACME HTTP-01); ${h.controllerLogs}` };
+                const outcome = {
+                  ...r.outcome,
+                  hint: `nothing answers plain HTTP at ${ctx.httpUrl!.origin}: the edge's Service must expose port 80 (also needed by ACME HTTP-01); ${h.controllerLogs}`,
+                };
                 delete outcome.unreachable;
                 return outcome;
               }
@@ -334,7 +351,8 @@ export function planChecks(targets: SmokeTargets, s: SmokeSettings): Check[] {
               if (typeof value !== "string") return { ...base, result: "fail", detail: `no Strict-Transport-Security header (HTTP ${r.res.status})`, hint };
               const maxAge = Number(/max-age=(\d+)/i.exec(value)?.[1]);
               const want = targets.hsts?.maxAgeSeconds;
-              if (want !== undefined && maxAge !== want) return { ...base, result: "fail", detail: `${value}: max-age ${maxAge}, edge.hsts.maxAgeSeconds is ${want}`, hint };
+              if (want !== undefined && maxAge !== want)
+                return { ...base, result: "fail", detail: `${value}: max-age ${maxAge}, edge.hsts.maxAgeSeconds is ${want}`, hint };
               return { ...base, result: "pass", detail: value };
             },
           }),
@@ -351,7 +369,12 @@ export function planChecks(targets: SmokeTargets, s: SmokeSettings): Check[] {
       if ("outcome" in r) return r.outcome;
       const base = { httpStatus: r.res.status, latencyMs: r.res.latencyMs };
       if (r.res.status === 401) return { ...base, result: "pass", detail: `HTTP 401: ${errorText(r.res)}` };
-      return { ...base, result: "fail", detail: `HTTP ${r.res.status} without a key, expected 401: the API is open`, hint: `LiteLLM needs general_settings.master_key to enforce keys: ${h.gatewayConfig}; ${h.gatewayLogs}` };
+      return {
+        ...base,
+        result: "fail",
+        detail: `HTTP ${r.res.status} without a key, expected 401: the API is open`,
+        hint: `LiteLLM needs general_settings.master_key to enforce keys: ${h.gatewayConfig}; ${h.gatewayLogs}`,
+      };
     },
   });
   checks.push({
@@ -370,16 +393,23 @@ export function planChecks(targets: SmokeTargets, s: SmokeSettings): Check[] {
 
   // The gateway: model list, every adapter on both routes, embeddings, reranker.
   const allowed = allowedModels(targets, s.client);
-  const expectedModels = [...targets.adapters.map((a) => a.name), ...(targets.embedding ? [targets.embedding.model] : []), ...(targets.reranker ? [targets.reranker.model] : [])].filter(
-    (m) => !allowed || allowed.includes(m),
-  );
+  const expectedModels = [
+    ...targets.adapters.map((a) => a.name),
+    ...(targets.embedding ? [targets.embedding.model] : []),
+    ...(targets.reranker ? [targets.reranker.model] : []),
+  ].filter((m) => !allowed || allowed.includes(m));
   checks.push({
     id: "models",
     group: "gateway",
     name: "model list names every adapter",
     request: `GET ${modelsPath}`,
     run: async (ctx) => {
-      const r = await call(ctx, targets, { method: "GET", path: modelsPath, headers: bearer(ctx.apiKey) }, { backend: "gateway", route: { key: "v1", namespace: gw } });
+      const r = await call(
+        ctx,
+        targets,
+        { method: "GET", path: modelsPath, headers: bearer(ctx.apiKey) },
+        { backend: "gateway", route: { key: "v1", namespace: gw } },
+      );
       if ("outcome" in r) return r.outcome;
       return judged(
         r.res,
@@ -396,7 +426,13 @@ export function planChecks(targets: SmokeTargets, s: SmokeSettings): Check[] {
     },
   });
 
-  const chatBody = (model: string) => ({ model, messages: [{ role: "user", content: "Reply with one word: ok" }], max_tokens: CHAT_MAX_TOKENS, temperature: 0, stream: false });
+  const chatBody = (model: string) => ({
+    model,
+    messages: [{ role: "user", content: "Reply with one word: ok" }],
+    max_tokens: CHAT_MAX_TOKENS,
+    temperature: 0,
+    stream: false,
+  });
   for (const adapter of targets.adapters) {
     const forbidden = notAllowed(targets, s.client, adapter.name);
     const pathRoute = `${adapter.prefix}/chat/completions`;
@@ -418,7 +454,13 @@ export function planChecks(targets: SmokeTargets, s: SmokeSettings): Check[] {
                 const where: Where = { backend: "gateway", server: adapter.server, route: { key: adapter.routeKey, namespace: gw } };
                 const r = await call(ctx, targets, { method: "POST", path: pathRoute, headers: bearer(ctx.apiKey), json: chatBody(adapter.name) }, where);
                 if ("outcome" in r) return r.outcome;
-                return judged(r.res, 200, chatProblem, (json) => `${chatSummary(json)} via ${adapter.prefix} → ${v1}`, statusHint(r.res.status, where, targets, ctx));
+                return judged(
+                  r.res,
+                  200,
+                  chatProblem,
+                  (json) => `${chatSummary(json)} via ${adapter.prefix} → ${v1}`,
+                  statusHint(r.res.status, where, targets, ctx),
+                );
               },
             }),
     });
@@ -455,14 +497,25 @@ export function planChecks(targets: SmokeTargets, s: SmokeSettings): Check[] {
         : {
             run: async (ctx) => {
               const where: Where = { backend: "gateway", server: embedding.server, route: { key: "v1", namespace: gw } };
-              const r = await call(ctx, targets, { method: "POST", path: `${v1}/embeddings`, headers: bearer(ctx.apiKey), json: { model: embedding.model, input: "smoke test", encoding_format: "float" } }, where);
+              const r = await call(
+                ctx,
+                targets,
+                {
+                  method: "POST",
+                  path: `${v1}/embeddings`,
+                  headers: bearer(ctx.apiKey),
+                  json: { model: embedding.model, input: "smoke test", encoding_format: "float" },
+                },
+                where,
+              );
               if ("outcome" in r) return r.outcome;
               return judged(
                 r.res,
                 200,
                 (json) => {
                   const vector = Array.isArray(json?.data) ? json.data[0]?.embedding : undefined;
-                  if (!Array.isArray(vector) || vector.length === 0 || vector.some((x: unknown) => typeof x !== "number")) return `no numeric embedding in data[0]: ${short(JSON.stringify(json))}`;
+                  if (!Array.isArray(vector) || vector.length === 0 || vector.some((x: unknown) => typeof x !== "number"))
+                    return `no numeric embedding in data[0]: ${short(JSON.stringify(json))}`;
                   if (vectorSize !== undefined && vector.length !== vectorSize) {
                     return `embedding has ${vector.length} dimensions, the collection ${targets.vectorSearch!.collection} holds ${vectorSize}: its vectors could not be searched`;
                   }
@@ -490,7 +543,17 @@ export function planChecks(targets: SmokeTargets, s: SmokeSettings): Check[] {
               // LiteLLM's /v1/rerank takes Cohere's shape: {model, query, documents, top_n} → {results: [{index, relevance_score}]}.
               const where: Where = { backend: "gateway", server: reranker.server, route: { key: "v1", namespace: gw } };
               const documents = ["Paris is the capital of France.", "Bananas are rich in potassium."];
-              const r = await call(ctx, targets, { method: "POST", path: `${v1}/rerank`, headers: bearer(ctx.apiKey), json: { model: reranker.model, query: "What is the capital of France?", documents, top_n: 2 } }, where);
+              const r = await call(
+                ctx,
+                targets,
+                {
+                  method: "POST",
+                  path: `${v1}/rerank`,
+                  headers: bearer(ctx.apiKey),
+                  json: { model: reranker.model, query: "What is the capital of France?", documents, top_n: 2 },
+                },
+                where,
+              );
               if ("outcome" in r) return r.outcome;
               return judged(
                 r.res,
@@ -498,9 +561,12 @@ export function planChecks(targets: SmokeTargets, s: SmokeSettings): Check[] {
                 (json) => {
                   const results = json?.results;
                   if (!Array.isArray(results) || results.length === 0) return `no results in the answer: ${short(JSON.stringify(json))}`;
-                  if (results.some((x: any) => typeof x?.index !== "number" || typeof x?.relevance_score !== "number")) return `results without index/relevance_score: ${short(JSON.stringify(results))}`;
+                  if (results.some((x: any) => typeof x?.index !== "number" || typeof x?.relevance_score !== "number"))
+                    return `results without index/relevance_score: ${short(JSON.stringify(results))}`;
                   const best = [...results].sort((a: any, b: any) => b.relevance_score - a.relevance_score)[0];
-                  return best.index === 0 ? undefined : { warn: `ranked the unrelated document first (${short(JSON.stringify(results))}): is a reranking model served?` };
+                  return best.index === 0
+                    ? undefined
+                    : { warn: `ranked the unrelated document first (${short(JSON.stringify(results))}): is a reranking model served?` };
                 },
                 (json) => `${json.results.length} result(s), the relevant document first`,
                 statusHint(r.res.status, where, targets, ctx),
@@ -570,7 +636,12 @@ export function planChecks(targets: SmokeTargets, s: SmokeSettings): Check[] {
             if ("outcome" in r) return r.outcome;
             const base = { httpStatus: r.res.status, latencyMs: r.res.latencyMs };
             if (r.res.status === 401) return { ...base, result: "pass", detail: `HTTP 401: ${errorText(r.res)}` };
-            return { ...base, result: "fail", detail: `HTTP ${r.res.status} without a key, expected 401: the collection is readable by anyone`, hint: `Qdrant's API key and JWT RBAC (QDRANT__SERVICE__API_KEY, QDRANT__SERVICE__JWT_RBAC): ${h.qdrantLogs}` };
+            return {
+              ...base,
+              result: "fail",
+              detail: `HTTP ${r.res.status} without a key, expected 401: the collection is readable by anyone`,
+              hint: `Qdrant's API key and JWT RBAC (QDRANT__SERVICE__API_KEY, QDRANT__SERVICE__JWT_RBAC): ${h.qdrantLogs}`,
+            };
           },
         }),
   });
@@ -602,11 +673,23 @@ export function planChecks(targets: SmokeTargets, s: SmokeSettings): Check[] {
               const base = { httpStatus: r.res.status, latencyMs: r.res.latencyMs };
               const acao = r.res.headers["access-control-allow-origin"];
               if (r.res.status >= 300) return { ...base, result: "fail", detail: `HTTP ${r.res.status} to the preflight, expected 2xx`, hint: corsHint };
-              if (acao !== allowedOrigin) return { ...base, result: "fail", detail: `access-control-allow-origin ${acao === undefined ? "missing" : `"${acao}"`}, expected "${allowedOrigin}"`, hint: corsHint };
+              if (acao !== allowedOrigin)
+                return {
+                  ...base,
+                  result: "fail",
+                  detail: `access-control-allow-origin ${acao === undefined ? "missing" : `"${acao}"`}, expected "${allowedOrigin}"`,
+                  hint: corsHint,
+                };
               const allowHeaders = String(r.res.headers["access-control-allow-headers"] ?? "").toLowerCase();
               const needed = cors!.headers.filter((x) => x.toLowerCase() === "authorization");
               const lacking = needed.filter((x) => !allowHeaders.split(/\s*,\s*/).includes(x.toLowerCase()));
-              if (lacking.length) return { ...base, result: "fail", detail: `access-control-allow-headers "${allowHeaders}" lacks ${lacking.join(", ")}: browsers cannot send the key`, hint: corsHint };
+              if (lacking.length)
+                return {
+                  ...base,
+                  result: "fail",
+                  detail: `access-control-allow-headers "${allowHeaders}" lacks ${lacking.join(", ")}: browsers cannot send the key`,
+                  hint: corsHint,
+                };
               return { ...base, result: "pass", detail: `allow-origin ${acao}` };
             },
           }),
@@ -661,15 +744,31 @@ export function planChecks(targets: SmokeTargets, s: SmokeSettings): Check[] {
               const acao = listed.res.headers["access-control-allow-origin"];
               if (acao !== allowedOrigin) {
                 const seen = acao === undefined ? "missing" : `"${acao}"`;
-                return { ...base, result: "fail", detail: `access-control-allow-origin ${seen} on an answer to ${allowedOrigin}, expected exactly "${allowedOrigin}"${acao?.includes(",") ? ": two answer CORS (browsers refuse a repeated header)" : ""}`, hint };
+                return {
+                  ...base,
+                  result: "fail",
+                  detail: `access-control-allow-origin ${seen} on an answer to ${allowedOrigin}, expected exactly "${allowedOrigin}"${acao?.includes(",") ? ": two answer CORS (browsers refuse a repeated header)" : ""}`,
+                  hint,
+                };
               }
               const unlisted = await call(ctx, targets, modelsFrom(ctx, REFUSED_ORIGIN), { backend: "gateway" });
               if ("outcome" in unlisted) return unlisted.outcome;
               const leaked = unlisted.res.headers["access-control-allow-origin"];
               if (leaked !== undefined) {
-                return { httpStatus: unlisted.res.status, latencyMs: unlisted.res.latencyMs, result: "fail", detail: `access-control-allow-origin "${leaked}" on an answer to ${REFUSED_ORIGIN}: a site not in edge.cors.origins reads the API's answers`, hint };
+                return {
+                  httpStatus: unlisted.res.status,
+                  latencyMs: unlisted.res.latencyMs,
+                  result: "fail",
+                  detail: `access-control-allow-origin "${leaked}" on an answer to ${REFUSED_ORIGIN}: a site not in edge.cors.origins reads the API's answers`,
+                  hint,
+                };
               }
-              return { ...base, latencyMs: listed.res.latencyMs + unlisted.res.latencyMs, result: "pass", detail: `allow-origin ${acao} once; none for ${REFUSED_ORIGIN}` };
+              return {
+                ...base,
+                latencyMs: listed.res.latencyMs + unlisted.res.latencyMs,
+                result: "pass",
+                detail: `allow-origin ${acao} once; none for ${REFUSED_ORIGIN}`,
+              };
             },
           }),
   });
@@ -700,7 +799,8 @@ export function planChecks(targets: SmokeTargets, s: SmokeSettings): Check[] {
             await Promise.all(Array.from({ length: Math.min(burst, BURST_CONCURRENCY) }, worker));
             const seen = [...statuses].map(([k, v]) => `${k}×${v}`).join(", ");
             const latencyMs = performance.now() - started;
-            if (first429 !== undefined) return { result: "pass", httpStatus: 429, latencyMs, detail: `429 at request ${first429} of at most ${burst} (answers: ${seen})` };
+            if (first429 !== undefined)
+              return { result: "pass", httpStatus: 429, latencyMs, detail: `429 at request ${first429} of at most ${burst} (answers: ${seen})` };
             return { result: "fail", latencyMs, detail: `no 429 in ${sent} request(s) (answers: ${seen})`, hint: `${burstAdmits(targets)}; ${h.limits}` };
           },
         }),

@@ -80,25 +80,61 @@ export function parseArgs(argv: string[]): SmokeOptions | "help" {
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     switch (arg) {
-      case "--stack": o.stack = value(i++, arg); break;
-      case "--config": o.config = value(i++, arg); break;
-      case "--url": o.url = value(i++, arg); break;
-      case "--host": o.host = value(i++, arg); break;
-      case "--http-url": o.httpUrl = value(i++, arg); break;
-      case "--api-key": o.apiKey = value(i++, arg); break;
-      case "--client": o.client = value(i++, arg); break;
-      case "--qdrant-token": o.qdrantToken = value(i++, arg); break;
+      case "--stack":
+        o.stack = value(i++, arg);
+        break;
+      case "--config":
+        o.config = value(i++, arg);
+        break;
+      case "--url":
+        o.url = value(i++, arg);
+        break;
+      case "--host":
+        o.host = value(i++, arg);
+        break;
+      case "--http-url":
+        o.httpUrl = value(i++, arg);
+        break;
+      case "--api-key":
+        o.apiKey = value(i++, arg);
+        break;
+      case "--client":
+        o.client = value(i++, arg);
+        break;
+      case "--qdrant-token":
+        o.qdrantToken = value(i++, arg);
+        break;
       case "--qdrant-key":
-        throw new SmokeUsageError("--qdrant-key is gone: Qdrant has no shared read-only key any more; pass a client's token with --qdrant-token (stack output qdrantClientTokens)");
-      case "--embedding-model": o.embeddingModel = value(i++, arg); break;
-      case "--rerank-model": o.rerankModel = value(i++, arg); break;
-      case "--ca": o.ca.push(value(i++, arg)); break;
-      case "--burst": o.burst = positive(arg, value(i++, arg), MAX_BURST); break;
-      case "--timeout-ms": o.timeoutMs = positive(arg, value(i++, arg)); break;
-      case "--budget-ms": o.budgetMs = positive(arg, value(i++, arg)); break;
-      case "--cert-warn-days": o.certWarnDays = positive(arg, value(i++, arg)); break;
-      case "--json": o.json = true; break;
-      case "--junit": o.junit = value(i++, arg); break;
+        throw new SmokeUsageError(
+          "--qdrant-key is gone: Qdrant has no shared read-only key any more; pass a client's token with --qdrant-token (stack output qdrantClientTokens)",
+        );
+      case "--embedding-model":
+        o.embeddingModel = value(i++, arg);
+        break;
+      case "--rerank-model":
+        o.rerankModel = value(i++, arg);
+        break;
+      case "--ca":
+        o.ca.push(value(i++, arg));
+        break;
+      case "--burst":
+        o.burst = positive(arg, value(i++, arg), MAX_BURST);
+        break;
+      case "--timeout-ms":
+        o.timeoutMs = positive(arg, value(i++, arg));
+        break;
+      case "--budget-ms":
+        o.budgetMs = positive(arg, value(i++, arg));
+        break;
+      case "--cert-warn-days":
+        o.certWarnDays = positive(arg, value(i++, arg));
+        break;
+      case "--json":
+        o.json = true;
+        break;
+      case "--junit":
+        o.junit = value(i++, arg);
+        break;
       case "-h":
       case "--help":
         return "help";
@@ -118,7 +154,8 @@ function parseUrl(flag: string, raw: string, protocols: string[]): URL {
     throw new SmokeUsageError(`${flag} "${raw}" is not a URL (scheme://host[:port])`);
   }
   if (!protocols.includes(url.protocol)) throw new SmokeUsageError(`${flag} "${raw}" must use ${protocols.join(" or ")}`);
-  if (url.pathname !== "/" || url.search || url.hash) throw new SmokeUsageError(`${flag} "${raw}" must have no path: the routes are the edge's own (/v1, /<adapter>/v1, /vector-search)`);
+  if (url.pathname !== "/" || url.search || url.hash)
+    throw new SmokeUsageError(`${flag} "${raw}" must have no path: the routes are the edge's own (/v1, /<adapter>/v1, /vector-search)`);
   return url;
 }
 
@@ -157,7 +194,8 @@ export async function main(argv: string[], io: SmokeIo): Promise<number> {
     const config = parseStackConfig(file.config);
     const targets = smokeTargets(config, { embeddingModel: o.embeddingModel, rerankModel: o.rerankModel });
 
-    if (!o.url && !targets.host) throw new SmokeUsageError(`stack ${stack} has no edge (llm-platform:edge.hosts): pass --url, e.g. a port-forward of the gateway`);
+    if (!o.url && !targets.host)
+      throw new SmokeUsageError(`stack ${stack} has no edge (llm-platform:edge.hosts): pass --url, e.g. a port-forward of the gateway`);
     const baseUrl = parseUrl("--url", o.url ?? `https://${targets.host}`, ["http:", "https:"]);
     const urlHost = baseUrl.hostname.replace(/^\[|\]$/g, "");
     const hostName = o.host ?? ((isIP(urlHost) || urlHost === "localhost") && targets.host ? targets.host : urlHost);
@@ -177,9 +215,18 @@ export async function main(argv: string[], io: SmokeIo): Promise<number> {
     const pulumi = io.pulumi ?? pulumiCli(io.env);
     const apiKey = await resolveApiKey({ apiKey: apiKeyFlag, client: o.client, stack, cwd: ROOT, run: pulumi });
     if (apiKey.client && !(apiKey.client in targets.clientModels) && o.client) {
-      throw new SmokeUsageError(`--client ${apiKey.client} is not in gateway.clients of ${stack} (have: ${Object.keys(targets.clientModels).join(", ") || "none"})`);
+      throw new SmokeUsageError(
+        `--client ${apiKey.client} is not in gateway.clients of ${stack} (have: ${Object.keys(targets.clientModels).join(", ") || "none"})`,
+      );
     }
-    const qdrant = await resolveQdrantToken({ qdrantToken: qdrantTokenFlag, client: apiKey.client, access: targets.qdrantClients, stack, cwd: ROOT, run: pulumi });
+    const qdrant = await resolveQdrantToken({
+      qdrantToken: qdrantTokenFlag,
+      client: apiKey.client,
+      access: targets.qdrantClients,
+      stack,
+      cwd: ROOT,
+      run: pulumi,
+    });
     redact = redactor([apiKey.key, qdrant.token, apiKeyFlag, qdrantTokenFlag]);
 
     const settings: SmokeSettings = {

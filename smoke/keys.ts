@@ -64,13 +64,7 @@ export interface ApiKey {
  * The client key: `--api-key` (or SMOKE_API_KEY), else the stack output `clientKeys` (client name →
  * key) read with the Pulumi CLI; `--client` picks one, default the first. Never printed.
  */
-export async function resolveApiKey(options: {
-  apiKey?: string;
-  client?: string;
-  stack: string;
-  cwd: string;
-  run: PulumiRunner;
-}): Promise<ApiKey> {
+export async function resolveApiKey(options: { apiKey?: string; client?: string; stack: string; cwd: string; run: PulumiRunner }): Promise<ApiKey> {
   if (options.apiKey) return { key: options.apiKey, client: options.client, source: "--api-key" };
   let keys: unknown;
   try {
@@ -89,7 +83,8 @@ export async function resolveApiKey(options: {
   if (entries.length === 0) throw new SmokeUsageError(`the stack output clientKeys of ${options.stack} holds no key (add gateway.clients, or pass --api-key)`);
   if (options.client) {
     const found = entries.find(([name]) => name === options.client);
-    if (!found) throw new SmokeUsageError(`--client ${options.client}: no such key in clientKeys of ${options.stack} (have: ${entries.map(([n]) => n).join(", ")})`);
+    if (!found)
+      throw new SmokeUsageError(`--client ${options.client}: no such key in clientKeys of ${options.stack} (have: ${entries.map(([n]) => n).join(", ")})`);
     return { key: found[1], client: found[0], source: `clientKeys.${found[0]}` };
   }
   const [client, key] = entries[0]!;
@@ -125,9 +120,17 @@ export async function resolveQdrantToken(options: {
   try {
     tokens = await stackOutput(options.run, "qdrantClientTokens", options.stack, options.cwd);
   } catch (error) {
-    return { why: error instanceof PulumiMissing ? "no --qdrant-token and the pulumi CLI is not on PATH" : `no --qdrant-token and pulumi stack output qdrantClientTokens failed: ${(error as Error).message}` };
+    return {
+      why:
+        error instanceof PulumiMissing
+          ? "no --qdrant-token and the pulumi CLI is not on PATH"
+          : `no --qdrant-token and pulumi stack output qdrantClientTokens failed: ${(error as Error).message}`,
+    };
   }
-  const entries = tokens && typeof tokens === "object" && !Array.isArray(tokens) ? Object.entries(tokens as Record<string, unknown>).filter((e): e is [string, string] => typeof e[1] === "string" && e[1].length > 0) : [];
+  const entries =
+    tokens && typeof tokens === "object" && !Array.isArray(tokens)
+      ? Object.entries(tokens as Record<string, unknown>).filter((e): e is [string, string] => typeof e[1] === "string" && e[1].length > 0)
+      : [];
   if (entries.length === 0) return { why: `the stack output qdrantClientTokens of ${options.stack} holds no token (add qdrant.clients)` };
   const chosen = entries.find(([name]) => name === options.client) ?? entries.find(([name]) => options.access[name] === "r") ?? entries[0]!;
   return { token: chosen[1], client: chosen[0], source: `qdrantClientTokens.${chosen[0]}` };

@@ -28,7 +28,12 @@ export async function runChecks(
       // One refused connection (with its retry) says it for all: do not hammer a missing endpoint.
       record = { ...head, result: "fail", detail: `not run: ${settings.endpoint.baseUrl.origin} ${unreachable.unreachable} (see ${unreachable.id})` };
     } else if (ctx.remainingMs() <= 0) {
-      record = { ...head, result: "fail", detail: `not run: the overall budget of ${options.budgetMs} ms ran out`, hint: "raise --budget-ms, or look at the slow checks above" };
+      record = {
+        ...head,
+        result: "fail",
+        detail: `not run: the overall budget of ${options.budgetMs} ms ran out`,
+        hint: "raise --budget-ms, or look at the slow checks above",
+      };
     } else {
       try {
         record = { ...head, ...(await check.run(ctx)) };

@@ -31,7 +31,9 @@ export function gatewayApiCrdsUrl(version: string): string {
 
 /** Helm's chart reference: OCI charts are addressed in full, without a repository. */
 export function chartReference(chart: { chart: string; repository: string }): { chart: string; repositoryOpts?: { repo: string } } {
-  return chart.repository.startsWith("oci://") ? { chart: `${chart.repository}/${chart.chart}` } : { chart: chart.chart, repositoryOpts: { repo: chart.repository } };
+  return chart.repository.startsWith("oci://")
+    ? { chart: `${chart.repository}/${chart.chart}` }
+    : { chart: chart.chart, repositoryOpts: { repo: chart.repository } };
 }
 
 /**
@@ -41,7 +43,9 @@ export function chartReference(chart: { chart: string; repository: string }): { 
  * pkg/issuer/acme/http/http.go "gateway api is not enabled").
  */
 export function certManagerValues(override?: Plain, gatewayApi = false): Plain {
-  const config = gatewayApi ? { config: { apiVersion: "controller.config.cert-manager.io/v1alpha1", kind: "ControllerConfiguration", gatewayAPI: { enabled: true } } } : {};
+  const config = gatewayApi
+    ? { config: { apiVersion: "controller.config.cert-manager.io/v1alpha1", kind: "ControllerConfiguration", gatewayAPI: { enabled: true } } }
+    : {};
   return deepMerge({ crds: { enabled: true, keep: true }, prometheus: { enabled: true }, ...config }, override);
 }
 

@@ -116,7 +116,12 @@ export function resolveCors(cors: CorsSettings | undefined): ResolvedCors | unde
 }
 
 export function resolveTimeouts(t: EdgeTimeouts | undefined): Required<EdgeTimeouts> {
-  return { connectSeconds: t?.connectSeconds ?? 10, readSeconds: t?.readSeconds ?? 900, sendSeconds: t?.sendSeconds ?? 60, clientBodySeconds: t?.clientBodySeconds ?? 30 };
+  return {
+    connectSeconds: t?.connectSeconds ?? 10,
+    readSeconds: t?.readSeconds ?? 900,
+    sendSeconds: t?.sendSeconds ?? 60,
+    clientBodySeconds: t?.clientBodySeconds ?? 30,
+  };
 }
 
 export function resolveHsts(h: HstsSettings | undefined): Required<HstsSettings> {
@@ -280,7 +285,9 @@ export function ingressSpec(component: string, s: IngressNginxSettings, route: E
       tls: [{ hosts: s.hosts, secretName: s.tlsSecret }],
       rules: s.hosts.map((host) => ({
         host,
-        http: { paths: [{ path, pathType: "ImplementationSpecific", backend: { service: { name: route.service.name, port: { number: route.service.port } } } }] },
+        http: {
+          paths: [{ path, pathType: "ImplementationSpecific", backend: { service: { name: route.service.name, port: { number: route.service.port } } } }],
+        },
       })),
     },
   };

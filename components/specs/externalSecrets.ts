@@ -60,7 +60,9 @@ export function clusterSecretStore(a: {
           caProvider: { type: "Secret", name: a.caSecretName, namespace: a.operatorNamespace, key: "ca.crt" },
           organizationID: a.bitwarden.organizationId,
           projectID: a.bitwarden.projectId,
-          auth: { secretRef: { credentials: { name: a.bitwarden.accessTokenSecret.name, namespace: a.operatorNamespace, key: a.bitwarden.accessTokenSecret.key } } },
+          auth: {
+            secretRef: { credentials: { name: a.bitwarden.accessTokenSecret.name, namespace: a.operatorNamespace, key: a.bitwarden.accessTokenSecret.key } },
+          },
         },
       },
     },

@@ -1,6 +1,15 @@
 import type * as pulumi from "@pulumi/pulumi";
 import type { input } from "../crds/types";
-import { hstsHeaderValue, perReplicaLimit, routeNamespaces, type EdgeRateLimits, type EdgeRoute, type EdgeTimeouts, type HstsSettings, type ResolvedCors } from "./edge";
+import {
+  hstsHeaderValue,
+  perReplicaLimit,
+  routeNamespaces,
+  type EdgeRateLimits,
+  type EdgeRoute,
+  type EdgeTimeouts,
+  type HstsSettings,
+  type ResolvedCors,
+} from "./edge";
 import { PART_OF } from "./labels";
 
 /**
@@ -65,14 +74,22 @@ export function gatewaySpec(s: GatewayApiSettings, routes: EdgeRoute[]): { metad
       gatewayClassName: s.gatewayClassName,
       infrastructure: { labels: dataPlaneLabels(s.component) },
       listeners: [
-        { name: HTTP_LISTENER, port: 80, protocol: "HTTP", allowedRoutes: { namespaces: { from: "Same" }, kinds: [{ group: GATEWAY_GROUP, kind: "HTTPRoute" }] } },
+        {
+          name: HTTP_LISTENER,
+          port: 80,
+          protocol: "HTTP",
+          allowedRoutes: { namespaces: { from: "Same" }, kinds: [{ group: GATEWAY_GROUP, kind: "HTTPRoute" }] },
+        },
         {
           name: HTTPS_LISTENER,
           port: 443,
           protocol: "HTTPS",
           tls: { mode: "Terminate", certificateRefs: [{ group: "", kind: "Secret", name: s.tlsSecret }] },
           allowedRoutes: {
-            namespaces: { from: "Selector", selector: { matchExpressions: [{ key: "kubernetes.io/metadata.name", operator: "In", values: routeNamespaces(routes) }] } },
+            namespaces: {
+              from: "Selector",
+              selector: { matchExpressions: [{ key: "kubernetes.io/metadata.name", operator: "In", values: routeNamespaces(routes) }] },
+            },
             kinds: [{ group: GATEWAY_GROUP, kind: "HTTPRoute" }],
           },
         },
@@ -110,7 +127,13 @@ export function redirectRouteSpec(s: GatewayApiSettings): { metadata: Meta; spec
 function corsFilter(cors: ResolvedCors): input.gateway.v1.HTTPRouteFilterArgs {
   return {
     type: "CORS",
-    cors: { allowOrigins: cors.origins, allowMethods: cors.methods, allowHeaders: cors.headers, allowCredentials: cors.allowCredentials, maxAge: cors.maxAgeSeconds },
+    cors: {
+      allowOrigins: cors.origins,
+      allowMethods: cors.methods,
+      allowHeaders: cors.headers,
+      allowCredentials: cors.allowCredentials,
+      maxAge: cors.maxAgeSeconds,
+    },
   };
 }
 
@@ -137,7 +160,10 @@ export function routeRules(s: GatewayApiSettings, route: EdgeRoute): input.gatew
       backendRefs,
     }));
   }
-  const rewrite = route.upstreamPrefix !== undefined && route.upstreamPrefix !== route.prefix ? ({ type: "ReplacePrefixMatch", replacePrefixMatch: route.upstreamPrefix } as const) : undefined;
+  const rewrite =
+    route.upstreamPrefix !== undefined && route.upstreamPrefix !== route.prefix
+      ? ({ type: "ReplacePrefixMatch", replacePrefixMatch: route.upstreamPrefix } as const)
+      : undefined;
   return [{ matches: [{ path: { type: "PathPrefix", value: route.prefix } }], filters: ruleFilters(s, rewrite), backendRefs }];
 }
 

@@ -146,7 +146,12 @@ export function clientsJobSpec(a: ClientsJobArgs): { configMap: k8s.core.v1.Conf
   return {
     configMap: { metadata: { name: a.name, namespace: a.namespace, labels: standardLabels("litellm-clients", a.instance, "gateway") }, data },
     job: {
-      metadata: { name: a.name, namespace: a.namespace, labels: standardLabels("litellm-clients", a.instance, "gateway", imageVersion(a.image)), annotations: JOB_ANNOTATIONS },
+      metadata: {
+        name: a.name,
+        namespace: a.namespace,
+        labels: standardLabels("litellm-clients", a.instance, "gateway", imageVersion(a.image)),
+        annotations: JOB_ANNOTATIONS,
+      },
       spec: {
         backoffLimit: 6,
         template: {
@@ -172,7 +177,12 @@ export function clientsJobSpec(a: ClientsJobArgs): { configMap: k8s.core.v1.Conf
             ],
             volumes: [
               { name: "clients", configMap: { name: a.name, items: files } },
-              { name: "keys", projected: { sources: Object.entries(a.keySecrets).map(([client, secret]) => ({ secret: { name: secret, items: [{ key: "key", path: client }] } })) } },
+              {
+                name: "keys",
+                projected: {
+                  sources: Object.entries(a.keySecrets).map(([client, secret]) => ({ secret: { name: secret, items: [{ key: "key", path: client }] } })),
+                },
+              },
               TMP_VOLUME,
             ],
           },

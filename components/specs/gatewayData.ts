@@ -3,7 +3,18 @@ import type * as pulumi from "@pulumi/pulumi";
 import { imageVersion, selectorLabels, standardLabels } from "./labels";
 import { fromSecret, resourcesOf, type ComputeResources } from "./k8s";
 import { SECRET_HASH_ANNOTATION } from "./gatewayCrypto";
-import { JOB_ANNOTATIONS, S3_PUT_FUNCTION, SMALL_JOB_RESOURCES, TMP_MOUNT, TMP_VOLUME, hardenedContainer, hardenedPod, pruneScript, s3Env, type S3Target } from "./gatewayPods";
+import {
+  JOB_ANNOTATIONS,
+  S3_PUT_FUNCTION,
+  SMALL_JOB_RESOURCES,
+  TMP_MOUNT,
+  TMP_VOLUME,
+  hardenedContainer,
+  hardenedPod,
+  pruneScript,
+  s3Env,
+  type S3Target,
+} from "./gatewayPods";
 
 export const POSTGRES_PORT = 5432;
 export const REDIS_PORT = 6379;
@@ -138,13 +149,32 @@ function pgEnv(a: { host: string; secretName: string }, role: "admin" | "app"): 
   ];
 }
 
-function postgresContainer(image: string, name: string, script: string, env: k8s.types.input.core.v1.EnvVar[], mounts: k8s.types.input.core.v1.VolumeMount[] = []): k8s.types.input.core.v1.Container {
-  return { name, image, command: ["/bin/sh", "-c", script], env, resources: { requests: { cpu: "50m", memory: "64Mi" }, limits: { cpu: "1", memory: "512Mi" } }, securityContext: hardenedContainer(), volumeMounts: [TMP_MOUNT, ...mounts] };
+function postgresContainer(
+  image: string,
+  name: string,
+  script: string,
+  env: k8s.types.input.core.v1.EnvVar[],
+  mounts: k8s.types.input.core.v1.VolumeMount[] = [],
+): k8s.types.input.core.v1.Container {
+  return {
+    name,
+    image,
+    command: ["/bin/sh", "-c", script],
+    env,
+    resources: { requests: { cpu: "50m", memory: "64Mi" }, limits: { cpu: "1", memory: "512Mi" } },
+    securityContext: hardenedContainer(),
+    volumeMounts: [TMP_MOUNT, ...mounts],
+  };
 }
 
 export function postgresSetupJobSpec(a: PostgresJobArgs): k8s.batch.v1.JobArgs {
   return {
-    metadata: { name: a.name, namespace: a.namespace, labels: standardLabels("postgres-setup", a.instance, "database", imageVersion(a.image)), annotations: JOB_ANNOTATIONS },
+    metadata: {
+      name: a.name,
+      namespace: a.namespace,
+      labels: standardLabels("postgres-setup", a.instance, "database", imageVersion(a.image)),
+      annotations: JOB_ANNOTATIONS,
+    },
     spec: {
       backoffLimit: 10,
       template: {
@@ -168,7 +198,14 @@ export function postgresSetupJobSpec(a: PostgresJobArgs): k8s.batch.v1.JobArgs {
 }
 
 /** Tables a LiteLLM schema must have after migrating (present since the proxy's first Prisma schemas). */
-export const EXPECTED_TABLES = ["LiteLLM_VerificationToken", "LiteLLM_UserTable", "LiteLLM_TeamTable", "LiteLLM_BudgetTable", "LiteLLM_SpendLogs", "_prisma_migrations"];
+export const EXPECTED_TABLES = [
+  "LiteLLM_VerificationToken",
+  "LiteLLM_UserTable",
+  "LiteLLM_TeamTable",
+  "LiteLLM_BudgetTable",
+  "LiteLLM_SpendLogs",
+  "_prisma_migrations",
+];
 
 /**
  * Fails unless every expected table exists: LiteLLM's migration can exit 0 with an empty schema (an
@@ -292,7 +329,17 @@ export function postgresBackupCronJobSpec(a: PostgresBackupArgs): k8s.batch.v1.C
       restartPolicy: "OnFailure",
       ...hardenedPod(IMAGE_UID),
       initContainers: [postgresContainer(a.image, "dump", postgresDumpScript("/work"), env, [{ name: "work", mountPath: "/work" }])],
-      containers: [{ name: "upload", image: a.curlImage, command: ["/bin/sh", "-c", upload], env: s3Env(a.s3), resources: SMALL_JOB_RESOURCES, securityContext: hardenedContainer(), volumeMounts: [{ name: "work", mountPath: "/work", readOnly: true }, TMP_MOUNT] }],
+      containers: [
+        {
+          name: "upload",
+          image: a.curlImage,
+          command: ["/bin/sh", "-c", upload],
+          env: s3Env(a.s3),
+          resources: SMALL_JOB_RESOURCES,
+          securityContext: hardenedContainer(),
+          volumeMounts: [{ name: "work", mountPath: "/work", readOnly: true }, TMP_MOUNT],
+        },
+      ],
       volumes: [{ name: "work", emptyDir: {} }, TMP_VOLUME],
     };
   } else {

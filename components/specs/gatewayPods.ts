@@ -33,7 +33,13 @@ export const TMP_VOLUME = { name: "tmp", emptyDir: { sizeLimit: "64Mi" } };
 export const TMP_MOUNT = { name: "tmp", mountPath: "/tmp" };
 
 /** A one-container pod running a shell script with sh and curl (the setup Jobs' image). */
-export function curlPod(image: string, name: string, script: string, env: EnvVar[], extra: { volumes?: k8s.types.input.core.v1.Volume[]; mounts?: k8s.types.input.core.v1.VolumeMount[]; uid?: number } = {}): PodSpec {
+export function curlPod(
+  image: string,
+  name: string,
+  script: string,
+  env: EnvVar[],
+  extra: { volumes?: k8s.types.input.core.v1.Volume[]; mounts?: k8s.types.input.core.v1.VolumeMount[]; uid?: number } = {},
+): PodSpec {
   const container: Container = {
     name,
     image,

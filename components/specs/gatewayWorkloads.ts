@@ -107,7 +107,16 @@ function litellmContainer(a: GatewaySpecArgs, container: k8s.types.input.core.v1
 
 function litellmVolumes(a: GatewaySpecArgs): k8s.types.input.core.v1.Volume[] {
   return [
-    { name: "config", configMap: { name: a.configMap, items: [{ key: "config.yaml", path: "config.yaml" }, { key: LIMITS_MODULE_FILE, path: LIMITS_MODULE_FILE }] } },
+    {
+      name: "config",
+      configMap: {
+        name: a.configMap,
+        items: [
+          { key: "config.yaml", path: "config.yaml" },
+          { key: LIMITS_MODULE_FILE, path: LIMITS_MODULE_FILE },
+        ],
+      },
+    },
     { name: "tmp", emptyDir: { sizeLimit: "1Gi" } },
   ];
 }
@@ -140,7 +149,12 @@ export function litellmDeploymentSpec(a: GatewaySpecArgs): k8s.apps.v1.Deploymen
           ],
           volumes: litellmVolumes(a),
           topologySpreadConstraints: [
-            { maxSkew: 1, topologyKey: "kubernetes.io/hostname", whenUnsatisfiable: "ScheduleAnyway", labelSelector: { matchLabels: selectorLabels("litellm", a.instance) } },
+            {
+              maxSkew: 1,
+              topologyKey: "kubernetes.io/hostname",
+              whenUnsatisfiable: "ScheduleAnyway",
+              labelSelector: { matchLabels: selectorLabels("litellm", a.instance) },
+            },
           ],
         },
       },
@@ -159,7 +173,12 @@ export function migrationJobName(name: string, image: string): string {
  */
 export function migrationJobSpec(a: GatewaySpecArgs & { postgresImage: string }): k8s.batch.v1.JobArgs {
   return {
-    metadata: { name: migrationJobName(a.name, a.image), namespace: a.namespace, labels: standardLabels("litellm-migrate", a.instance, "gateway", imageVersion(a.image)), annotations: JOB_ANNOTATIONS },
+    metadata: {
+      name: migrationJobName(a.name, a.image),
+      namespace: a.namespace,
+      labels: standardLabels("litellm-migrate", a.instance, "gateway", imageVersion(a.image)),
+      annotations: JOB_ANNOTATIONS,
+    },
     spec: {
       backoffLimit: 3,
       template: {
@@ -175,7 +194,12 @@ export function migrationJobSpec(a: GatewaySpecArgs & { postgresImage: string })
               resources: resourcesOf(a.resources),
             }),
           ],
-          containers: [{ ...schemaCheckContainer({ image: a.postgresImage, host: a.postgresHost, secretName: a.secrets.postgres }), securityContext: { ...hardenedContainer(), runAsUser: 999, runAsGroup: 999 } }],
+          containers: [
+            {
+              ...schemaCheckContainer({ image: a.postgresImage, host: a.postgresHost, secretName: a.secrets.postgres }),
+              securityContext: { ...hardenedContainer(), runAsUser: 999, runAsGroup: 999 },
+            },
+          ],
           volumes: litellmVolumes(a),
         },
       },
@@ -186,6 +210,10 @@ export function migrationJobSpec(a: GatewaySpecArgs & { postgresImage: string })
 export function litellmServiceSpec(namespace: pulumi.Input<string>, name: string, instance: string): k8s.core.v1.ServiceArgs {
   return {
     metadata: { name, namespace, labels: standardLabels("litellm", instance, "gateway") },
-    spec: { type: "ClusterIP", selector: selectorLabels("litellm", instance), ports: [{ name: "http", port: LITELLM_PORT, targetPort: "http", protocol: "TCP" }] },
+    spec: {
+      type: "ClusterIP",
+      selector: selectorLabels("litellm", instance),
+      ports: [{ name: "http", port: LITELLM_PORT, targetPort: "http", protocol: "TCP" }],
+    },
   };
 }

@@ -51,7 +51,12 @@ export function gpuClaimSpec(component: string, namespace: string, card: GpuCard
     metadata: {
       name: gpuClaimName(component, card),
       namespace,
-      labels: { "app.kubernetes.io/part-of": "llm-platform", "app.kubernetes.io/component": "gpu", [CARD_LABELS.node]: card.node, [CARD_LABELS.index]: String(card.index) },
+      labels: {
+        "app.kubernetes.io/part-of": "llm-platform",
+        "app.kubernetes.io/component": "gpu",
+        [CARD_LABELS.node]: card.node,
+        [CARD_LABELS.index]: String(card.index),
+      },
     },
     spec: {
       devices: {

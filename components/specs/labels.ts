@@ -5,12 +5,7 @@ export function selectorLabels(name: string, instance: string): Record<string, s
   return { "app.kubernetes.io/name": name, "app.kubernetes.io/instance": instance };
 }
 
-export function standardLabels(
-  name: string,
-  instance: string,
-  component: string,
-  version?: string,
-): Record<string, string> {
+export function standardLabels(name: string, instance: string, component: string, version?: string): Record<string, string> {
   return {
     ...selectorLabels(name, instance),
     "app.kubernetes.io/component": component,

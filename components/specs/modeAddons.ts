@@ -16,7 +16,11 @@ export const DRA_DRIVER_CHART = { chart: "dra-driver-nvidia-gpu", repository: "o
  * chart is also published as `oci://registry.k8s.io/nfd/charts/node-feature-discovery`). Chart versions
  * equal the NFD release without its `v` (the repository's index.yaml: 0.19.0 is appVersion v0.19.0).
  */
-export const NFD_CHART = { chart: "node-feature-discovery", repository: "https://kubernetes-sigs.github.io/node-feature-discovery/charts", version: "0.19.0" } as const;
+export const NFD_CHART = {
+  chart: "node-feature-discovery",
+  repository: "https://kubernetes-sigs.github.io/node-feature-discovery/charts",
+  version: "0.19.0",
+} as const;
 
 /**
  * NFD's CRDs (NodeFeature, NodeFeatureGroup, NodeFeatureRule in nfd.k8s-sigs.io) as a release publishes

@@ -18,7 +18,19 @@ export const DOWNLOAD_AWAIT_MARGIN_SECONDS = 600;
  * weights, ONNX/OpenVINO/Core ML exports, GGUF, TensorFlow/Flax/Rust weights. Shell patterns
  * (`*` also matches `/`).
  */
-export const DEFAULT_DOWNLOAD_EXCLUDE = ["original/*", "onnx/*", "openvino/*", "coreml/*", "*.gguf", "*.onnx", "*.onnx_data", "*.h5", "*.msgpack", "*.ot", "*.tflite"];
+export const DEFAULT_DOWNLOAD_EXCLUDE = [
+  "original/*",
+  "onnx/*",
+  "openvino/*",
+  "coreml/*",
+  "*.gguf",
+  "*.onnx",
+  "*.onnx_data",
+  "*.h5",
+  "*.msgpack",
+  "*.ot",
+  "*.tflite",
+];
 
 /** A model repository revision the cache holds. */
 export interface CachedModel {
@@ -122,7 +134,10 @@ echo "model-download: $MODEL_ID@$sha complete ($count files) in $snapshot"
 
 /** Short, stable key of a model revision: a new revision is a new Job (Job templates are immutable). */
 export function modelKey(model: Pick<CachedModel, "id" | "revision">): string {
-  return createHash("sha256").update(`${model.id}@${model.revision ?? "main"}`).digest("hex").slice(0, 10);
+  return createHash("sha256")
+    .update(`${model.id}@${model.revision ?? "main"}`)
+    .digest("hex")
+    .slice(0, 10);
 }
 
 /** Directory of a repo inside the Hugging Face cache (huggingface_hub's `repo_folder_name`). */

@@ -136,5 +136,9 @@ export function certManagerMetricsService(releaseName: string): ChartMetricsServ
 
 /** dcgm-exporter 4.8.2 (templates/service.yaml). */
 export function dcgmExporterMetricsService(releaseName: string): ChartMetricsService {
-  return { service: chartFullname(releaseName, "dcgm-exporter"), labels: dcgmExporterLabels(releaseName), port: { name: DCGM_EXPORTER_PORT.name, number: DCGM_EXPORTER_PORT.number } };
+  return {
+    service: chartFullname(releaseName, "dcgm-exporter"),
+    labels: dcgmExporterLabels(releaseName),
+    port: { name: DCGM_EXPORTER_PORT.name, number: DCGM_EXPORTER_PORT.number },
+  };
 }

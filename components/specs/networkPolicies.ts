@@ -62,7 +62,11 @@ export interface FlowArgs {
 
 /** Ingress to `pods` from each rule's peers on its ports (nothing else: other policies may add more). */
 export function allowIngress(a: FlowArgs): k8s.networking.v1.NetworkPolicyArgs {
-  return policy(a.namespace, a.name, { podSelector: selector(a.pods), policyTypes: ["Ingress"], ingress: a.rules.map((r) => ({ from: r.peers, ports: r.ports })) });
+  return policy(a.namespace, a.name, {
+    podSelector: selector(a.pods),
+    policyTypes: ["Ingress"],
+    ingress: a.rules.map((r) => ({ from: r.peers, ports: r.ports })),
+  });
 }
 
 /** Egress from `pods` to each rule's peers on its ports. */

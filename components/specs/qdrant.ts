@@ -47,7 +47,12 @@ export function qdrantStatefulSetSpec(a: QdrantSpecArgs): k8s.apps.v1.StatefulSe
       template: {
         metadata: {
           labels,
-          annotations: { "prometheus.io/scrape": "true", "prometheus.io/port": String(QDRANT_HTTP_PORT), "prometheus.io/path": "/metrics", [SECRET_HASH_ANNOTATION]: a.secretHash },
+          annotations: {
+            "prometheus.io/scrape": "true",
+            "prometheus.io/port": String(QDRANT_HTTP_PORT),
+            "prometheus.io/path": "/metrics",
+            [SECRET_HASH_ANNOTATION]: a.secretHash,
+          },
         },
         spec: {
           ...hardenedPod(QDRANT_UID),
@@ -89,13 +94,20 @@ export function qdrantStatefulSetSpec(a: QdrantSpecArgs): k8s.apps.v1.StatefulSe
   };
 }
 
-export function qdrantServiceSpecs(namespace: Input<string>, names: { service: string; headless: string }, instance: string): { service: k8s.core.v1.ServiceArgs; headless: k8s.core.v1.ServiceArgs } {
+export function qdrantServiceSpecs(
+  namespace: Input<string>,
+  names: { service: string; headless: string },
+  instance: string,
+): { service: k8s.core.v1.ServiceArgs; headless: k8s.core.v1.ServiceArgs } {
   const ports = [
     { name: "http", port: QDRANT_HTTP_PORT, targetPort: "http", protocol: "TCP" },
     { name: "grpc", port: QDRANT_GRPC_PORT, targetPort: "grpc", protocol: "TCP" },
   ];
   return {
-    service: { metadata: { name: names.service, namespace, labels: standardLabels("qdrant", instance, "vector-store") }, spec: { type: "ClusterIP", selector: qdrantSelector(instance), ports } },
+    service: {
+      metadata: { name: names.service, namespace, labels: standardLabels("qdrant", instance, "vector-store") },
+      spec: { type: "ClusterIP", selector: qdrantSelector(instance), ports },
+    },
     headless: { metadata: { name: names.headless, namespace }, spec: { clusterIP: "None", selector: qdrantSelector(instance), ports } },
   };
 }
@@ -114,7 +126,15 @@ export interface Collection {
 const CURL_WITH_KEY = `q() { printf 'header = "api-key: %s"\\n' "$QDRANT_API_KEY" | curl -K - -fsS "$@"; }`;
 
 /** Creates the RAG collection if it does not exist, with the embedding model's vector size (idempotent). */
-export function collectionJobSpec(a: { namespace: Input<string>; serviceHost: string; instance: string; apiKeySecret: string; collection: Collection; curlImage: string; name: string }): k8s.batch.v1.JobArgs {
+export function collectionJobSpec(a: {
+  namespace: Input<string>;
+  serviceHost: string;
+  instance: string;
+  apiKeySecret: string;
+  collection: Collection;
+  curlImage: string;
+  name: string;
+}): k8s.batch.v1.JobArgs {
   const c = a.collection;
   const url = `http://${a.serviceHost}:${QDRANT_HTTP_PORT}/collections/${c.name}`;
   const body = JSON.stringify({ vectors: { size: c.vectorSize, distance: c.distance } });
@@ -124,7 +144,10 @@ if q ${url} >/dev/null; then echo "collection ${c.name} exists"; exit 0; fi
 q -X PUT -H 'Content-Type: application/json' --data '${body}' ${url}`;
   return {
     metadata: { name: a.name, namespace: a.namespace, labels: standardLabels("qdrant-collection", a.instance, "vector-store"), annotations: JOB_ANNOTATIONS },
-    spec: { backoffLimit: 10, template: { spec: curlPod(a.curlImage, "create-collection", script, [fromSecret("QDRANT_API_KEY", a.apiKeySecret, "api-key")]) } },
+    spec: {
+      backoffLimit: 10,
+      template: { spec: curlPod(a.curlImage, "create-collection", script, [fromSecret("QDRANT_API_KEY", a.apiKeySecret, "api-key")]) },
+    },
   };
 }
 
@@ -237,4 +260,3 @@ export function qdrantClientToken(apiKey: string, client: string, collection: st
 export function qdrantMetricsToken(apiKey: string, expiresAt: number): string {
   return signJwtHs256(apiKey, { sub: "metrics", access: "r", exp: expiresAt });
 }
-

@@ -159,7 +159,8 @@ export function vllmArgs(a: VllmServeInputs): string[] {
 export function vllmContainerArgs(args: readonly string[], port: number = VLLM_PORT): string[] {
   const given = parseVllmArgs(args).flags.get("port");
   if (given === undefined) return [...args, "--port", String(port)];
-  if (given[0] !== String(port)) throw new Error(`vLLM args set --port ${given[0]}, but the server's Service and probes use ${port}; drop --port from the args`);
+  if (given[0] !== String(port))
+    throw new Error(`vLLM args set --port ${given[0]}, but the server's Service and probes use ${port}; drop --port from the args`);
   return [...args];
 }
 
@@ -429,7 +430,9 @@ export function vllmDeploymentSpec(a: VllmWorkloadSpec): k8s.apps.v1.DeploymentA
           tolerations: a.gpu.count > 0 ? a.gpu.tolerations : undefined,
           terminationGracePeriodSeconds: a.terminationGracePeriodSeconds ?? DEFAULT_TERMINATION_GRACE_SECONDS,
           ...(vllmPodResourceClaims(a) ? { resourceClaims: vllmPodResourceClaims(a) } : {}),
-          ...(a.waitForGpuMemory ? { initContainers: [waitForGpuMemoryContainer(a, a.waitForGpuMemory.gpuMemoryUtilization, a.waitForGpuMemory.timeoutSeconds)] } : {}),
+          ...(a.waitForGpuMemory
+            ? { initContainers: [waitForGpuMemoryContainer(a, a.waitForGpuMemory.gpuMemoryUtilization, a.waitForGpuMemory.timeoutSeconds)] }
+            : {}),
           containers: [vllmContainer(a)],
           volumes: [
             { name: "model-cache", persistentVolumeClaim: { claimName: a.modelCacheClaim, readOnly: true } },

@@ -33,9 +33,20 @@ export function workstationBaseUrl(w: { engine: WorkstationEngine; address: stri
 /** `vllm serve` arguments of the workstation (the image's entrypoint is `vllm serve`). */
 export function workstationVllmCommand(s: { model: string; port: number; gpuMemoryUtilization: number; maxModelLen: number; extraArgs: string[] }): string[] {
   if (s.extraArgs.some((a) => a === "--api-key" || a.startsWith("--api-key=") || a === "--host" || a.startsWith("--host="))) {
-    throw new Error("workstation extraArgs may not set --api-key (the key comes from VLLM_API_KEY, off the command line) or --host (the published address is bindAddress)");
+    throw new Error(
+      "workstation extraArgs may not set --api-key (the key comes from VLLM_API_KEY, off the command line) or --host (the published address is bindAddress)",
+    );
   }
-  return [s.model, "--port", String(s.port), "--gpu-memory-utilization", String(s.gpuMemoryUtilization), "--max-model-len", String(s.maxModelLen), ...s.extraArgs];
+  return [
+    s.model,
+    "--port",
+    String(s.port),
+    "--gpu-memory-utilization",
+    String(s.gpuMemoryUtilization),
+    "--max-model-len",
+    String(s.maxModelLen),
+    ...s.extraArgs,
+  ];
 }
 
 export interface WorkstationContainerSpec {

@@ -47,7 +47,18 @@ describe("catalog additions (issue #18)", () => {
   });
 
   it("renders the score runner for the reranker and the embed conversion for embeddings", () => {
-    const base = { model: "BAAI/bge-reranker-v2-m3", servedModelNames: ["reranker"], maxModelLen: 8192, maxNumSeqs: 16, gpuMemoryUtilization: 0.25, kvCacheDtype: "auto" as const, enforceEager: true, tensorParallelSize: 1, port: 8000, extraArgs: [] };
+    const base = {
+      model: "BAAI/bge-reranker-v2-m3",
+      servedModelNames: ["reranker"],
+      maxModelLen: 8192,
+      maxNumSeqs: 16,
+      gpuMemoryUtilization: 0.25,
+      kvCacheDtype: "auto" as const,
+      enforceEager: true,
+      tensorParallelSize: 1,
+      port: 8000,
+      extraArgs: [],
+    };
     const score = renderVllmArgs({ ...base, task: "score" });
     assert.deepEqual(score.slice(score.indexOf("--runner"), score.indexOf("--runner") + 2), ["--runner", "pooling"]);
     assert.ok(!score.includes("--convert"));
@@ -97,7 +108,16 @@ describe("night mode: the largest catalog model two ~9.78 GiB cards serve at TP=
       dtype: plan.flags.dtype,
       quantization: entry.quantization,
       gpu: { totalMemoryGiB: card.usableMemoryGiB, product: card.product },
-      vllm: { tensorParallelSize: 2, gpuMemoryUtilization: 0.5, maxModelLen: 8192, maxNumSeqs: 4, maxNumBatchedTokens: 2048, kvCacheDtype: "auto", enforceEager: true, attentionBackend: plan.attentionBackend },
+      vllm: {
+        tensorParallelSize: 2,
+        gpuMemoryUtilization: 0.5,
+        maxModelLen: 8192,
+        maxNumSeqs: 4,
+        maxNumBatchedTokens: 2048,
+        kvCacheDtype: "auto",
+        enforceEager: true,
+        attentionBackend: plan.attentionBackend,
+      },
     };
     const util = maxGpuMemoryUtilization(input);
     if (util === undefined || tensorParallelRefusal(entry, 2) !== undefined) return 0;
@@ -120,7 +140,15 @@ describe("night mode: the largest catalog model two ~9.78 GiB cards serve at TP=
       dtype: q14.dtype,
       quantization: q14.quantization,
       gpu: { totalMemoryGiB: card.usableMemoryGiB, product: card.product },
-      vllm: { tensorParallelSize: 2, gpuMemoryUtilization: 0.5, maxModelLen: 8192, maxNumSeqs: 4, maxNumBatchedTokens: 2048, kvCacheDtype: "auto", enforceEager: true },
+      vllm: {
+        tensorParallelSize: 2,
+        gpuMemoryUtilization: 0.5,
+        maxModelLen: 8192,
+        maxNumSeqs: 4,
+        maxNumBatchedTokens: 2048,
+        kvCacheDtype: "auto",
+        enforceEager: true,
+      },
     };
     const util = maxGpuMemoryUtilization(input)!;
     assert.ok(estimateMemory({ ...input, vllm: { ...input.vllm, gpuMemoryUtilization: util } }).kvCacheTokens < 8192);
@@ -130,7 +158,10 @@ describe("night mode: the largest catalog model two ~9.78 GiB cards serve at TP=
 describe("npm run bench:capacity", () => {
   it("reports the error band next to the errors and that the guaranteed ends hold, also with leave-one-out offsets", () => {
     const root = join(__dirname, "..", "..");
-    const run = spawnSync(process.execPath, ["-r", "ts-node/register/transpile-only", join(root, "scripts", "bench-capacity.ts")], { cwd: root, encoding: "utf8" });
+    const run = spawnSync(process.execPath, ["-r", "ts-node/register/transpile-only", join(root, "scripts", "bench-capacity.ts")], {
+      cwd: root,
+      encoding: "utf8",
+    });
     assert.equal(run.status, 0, run.stderr);
     assert.match(run.stdout, /error band {6}non-KV \+\d\.\d{3} GiB, footprint \+\d\.\d{3} GiB: allocator slack 0\.146/);
     assert.match(run.stdout, /guaranteed KV .* holds/);

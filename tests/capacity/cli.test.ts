@@ -34,7 +34,10 @@ describe("npm run estimate", () => {
     const cases = require(CALIBRATION) as { actual: { kvCacheGiB: number; kvCacheTokens: number } }[];
     out.forEach((o, i) => {
       const actual = cases[i]!.actual;
-      assert.ok((o.kvCacheGiBGuaranteed as number) <= actual.kvCacheGiB, `case ${i}: guaranteed GiB ${String(o.kvCacheGiBGuaranteed)} > real ${actual.kvCacheGiB}`);
+      assert.ok(
+        (o.kvCacheGiBGuaranteed as number) <= actual.kvCacheGiB,
+        `case ${i}: guaranteed GiB ${String(o.kvCacheGiBGuaranteed)} > real ${actual.kvCacheGiB}`,
+      );
       assert.ok((o.kvCacheTokensGuaranteed as number) <= actual.kvCacheTokens, `case ${i}: guaranteed tokens above the real run`);
       assert.ok((o.kvCacheGiBGuaranteed as number) < (o.kvCacheGiB as number));
       assert.equal((o.kvCacheTokensGuaranteed as number) % 16, 0, "whole KV blocks");

@@ -11,14 +11,26 @@ import {
 
 const GiB = 2 ** 30;
 /** The prod `llm` server of issue #14 on the seed host's card (looked up per call: nothing runs while mocha loads the file). */
-function prodLlm(vllm: Partial<EstimateInput["vllm"]> = {}, gpu: EstimateInput["gpu"] = { totalMemoryGiB: 9.78, product: "NVIDIA-GeForce-RTX-3080" }): EstimateInput {
+function prodLlm(
+  vllm: Partial<EstimateInput["vllm"]> = {},
+  gpu: EstimateInput["gpu"] = { totalMemoryGiB: 9.78, product: "NVIDIA-GeForce-RTX-3080" },
+): EstimateInput {
   const awq = lookupModel("hugging-quants/Meta-Llama-3.1-8B-Instruct-AWQ-INT4");
   return {
     model: awq.architecture,
     dtype: awq.dtype,
     quantization: awq.quantization,
     gpu,
-    vllm: { tensorParallelSize: 1, gpuMemoryUtilization: 0.65, maxModelLen: 8192, maxNumSeqs: 8, maxNumBatchedTokens: 2048, kvCacheDtype: "fp8", enforceEager: true, ...vllm },
+    vllm: {
+      tensorParallelSize: 1,
+      gpuMemoryUtilization: 0.65,
+      maxModelLen: 8192,
+      maxNumSeqs: 8,
+      maxNumBatchedTokens: 2048,
+      kvCacheDtype: "fp8",
+      enforceEager: true,
+      ...vllm,
+    },
   };
 }
 
@@ -102,7 +114,10 @@ describe("error band: the pessimistic ends", () => {
     const moe = estimateMemory({ ...base, model: { ...base.model, numLocalExperts: 8, numExpertsPerToken: 2 } });
     const moeTerm = moe.errorBand.terms.find((t) => t.name === "MoE workspaces")!;
     assert.ok(Math.abs(moeTerm.GiB - 0.05 * (moe.weightsGiB + moe.activationGiB)) < 1e-12);
-    assert.equal(estimateMemory({ ...base, model: { ...base.model, numLocalExperts: 1 } }).errorBand.terms.some((t) => t.name === "MoE workspaces"), false);
+    assert.equal(
+      estimateMemory({ ...base, model: { ...base.model, numLocalExperts: 1 } }).errorBand.terms.some((t) => t.name === "MoE workspaces"),
+      false,
+    );
     const lora = estimateMemory({ ...base, vllm: { ...base.vllm, maxLoras: 2, maxLoraRank: 16 } });
     assert.ok(Math.abs(lora.errorBand.terms.find((t) => t.name === "LoRA buffers")!.GiB - 0.05 * lora.loraGiB) < 1e-12);
     const graphs = estimateMemory({ ...base, vllm: { ...base.vllm, enforceEager: false } });
@@ -130,7 +145,12 @@ describe("error band: the pessimistic ends", () => {
   it("guarantees an encoder nothing but a budget that holds its pessimistic non-KV memory", () => {
     const bge = lookupModel("BAAI/bge-m3");
     const enc = (u: number) =>
-      estimateMemory({ ...prodLlm({ gpuMemoryUtilization: u, maxNumSeqs: 16, maxNumBatchedTokens: 8192 }), model: bge.architecture, dtype: bge.dtype, quantization: bge.quantization });
+      estimateMemory({
+        ...prodLlm({ gpuMemoryUtilization: u, maxNumSeqs: 16, maxNumBatchedTokens: 8192 }),
+        model: bge.architecture,
+        dtype: bge.dtype,
+        quantization: bge.quantization,
+      });
     const roomy = enc(0.3);
     assert.equal(roomy.kvCacheGiBGuaranteed, 0);
     assert.equal(roomy.kvCacheTokensGuaranteed, 0);

@@ -38,7 +38,16 @@ function input(model: ModelArchitecture, over: Partial<EstimateInput> = {}, vllm
     quantization: { method: "none" },
     gpu: { totalMemoryGiB: 23.61, product: "NVIDIA-GeForce-RTX-4090" },
     ...over,
-    vllm: { tensorParallelSize: 1, gpuMemoryUtilization: 0.9, maxModelLen: 8192, maxNumSeqs: 8, maxNumBatchedTokens: 2048, kvCacheDtype: "auto", enforceEager: true, ...vllm },
+    vllm: {
+      tensorParallelSize: 1,
+      gpuMemoryUtilization: 0.9,
+      maxModelLen: 8192,
+      maxNumSeqs: 8,
+      maxNumBatchedTokens: 2048,
+      kvCacheDtype: "auto",
+      enforceEager: true,
+      ...vllm,
+    },
   };
 }
 
@@ -59,7 +68,16 @@ describe("estimator input validation: every field, with the message naming it", 
   });
 
   it("requires each architecture field as a positive whole number", () => {
-    const fields = ["numHiddenLayers", "hiddenSize", "numAttentionHeads", "numKeyValueHeads", "headDim", "intermediateSize", "vocabSize", "numParameters"] as const;
+    const fields = [
+      "numHiddenLayers",
+      "hiddenSize",
+      "numAttentionHeads",
+      "numKeyValueHeads",
+      "headDim",
+      "intermediateSize",
+      "vocabSize",
+      "numParameters",
+    ] as const;
     for (const field of fields) {
       const model = arch(LLAMA);
       throwsInput(input({ ...model, [field]: undefined }), `model.${field} is required`);
@@ -94,7 +112,10 @@ describe("estimator input validation: every field, with the message naming it", 
       throwsInput({ ...ok, vllm: { ...ok.vllm, [field]: 0 } }, `vllm.${field} must be a positive whole number (got 0)`);
       throwsInput({ ...ok, vllm: { ...ok.vllm, [field]: 1.5 } }, `vllm.${field} must be a positive whole number (got 1.5)`);
     }
-    assert.doesNotThrow(() => validateInput({ ...ok, vllm: { ...ok.vllm, maxNumBatchedTokens: undefined, maxNumSeqs: undefined, blockSize: undefined } }), "optional counts may be absent");
+    assert.doesNotThrow(
+      () => validateInput({ ...ok, vllm: { ...ok.vllm, maxNumBatchedTokens: undefined, maxNumSeqs: undefined, blockSize: undefined } }),
+      "optional counts may be absent",
+    );
   });
 
   it("treats maxLoras 0 as LoRA off and refuses negative or fractional slots", () => {
@@ -303,7 +324,12 @@ describe("what estimateMemory reports", () => {
   });
 
   it("gives a starved encoder a negative KV figure (the shortfall), a roomy one zero", () => {
-    const enc = (util: number) => input(arch(BGE), { dtype: "float16", gpu: { totalMemoryGiB: 9.78, product: "NVIDIA-GeForce-RTX-3080" } }, { gpuMemoryUtilization: util, maxNumSeqs: 16, maxNumBatchedTokens: 8192 });
+    const enc = (util: number) =>
+      input(
+        arch(BGE),
+        { dtype: "float16", gpu: { totalMemoryGiB: 9.78, product: "NVIDIA-GeForce-RTX-3080" } },
+        { gpuMemoryUtilization: util, maxNumSeqs: 16, maxNumBatchedTokens: 8192 },
+      );
     const nonKv = 567754752 * 2 + PROFILE_BASE + 167772160 + 0.25 * GiB;
     const starved = estimateMemory(enc(0.1));
     assert.ok(Math.abs(starved.kvCacheGiB * GiB - (0.1 * 9.78 * GiB - nonKv)) < 1e-3);
@@ -321,7 +347,11 @@ describe("what estimateMemory reports", () => {
     // 20480 batched tokens: a profile peak (0.18 GiB + 419,430,400 B) whose float sum has an exact zero nearby;
     // with 8192 tokens no representable card size leaves exactly 0 bytes, so the boundary could not be reached.
     const inputAt = (totalGiB: number) =>
-      input(arch(BGE), { dtype: "float16", gpu: { totalMemoryGiB: totalGiB, product: "NVIDIA-GeForce-RTX-3080" } }, { gpuMemoryUtilization: 1, maxNumSeqs: 16, maxNumBatchedTokens: 20480 });
+      input(
+        arch(BGE),
+        { dtype: "float16", gpu: { totalMemoryGiB: totalGiB, product: "NVIDIA-GeForce-RTX-3080" } },
+        { gpuMemoryUtilization: 1, maxNumSeqs: 16, maxNumBatchedTokens: 20480 },
+      );
     const at = (totalGiB: number) => estimateMemory(inputAt(totalGiB));
     // What is left for a KV cache, in the estimator's order of operations: util × card − weights − LoRA − activation − non-torch.
     const left = (totalGiB: number) => {
@@ -401,7 +431,10 @@ describe("the error band, term by term", () => {
     const unknown = input(arch(LLAMA), { gpu: { totalMemoryGiB: 23.61, product: "Acme-Accelerator-24GB" } });
     assert.ok(names(unknown).includes("uncalibrated GPU"));
     assert.ok(names(unknown).includes("attention workspace"), "and the unknown backend's workspace");
-    assert.ok(!names(input(arch(LLAMA), { gpu: { totalMemoryGiB: 79.11, product: "NVIDIA-H100-80GB-HBM3-SHARED" } })).includes("uncalibrated GPU"), "a shared H100 is the calibrated card");
+    assert.ok(
+      !names(input(arch(LLAMA), { gpu: { totalMemoryGiB: 79.11, product: "NVIDIA-H100-80GB-HBM3-SHARED" } })).includes("uncalibrated GPU"),
+      "a shared H100 is the calibrated card",
+    );
   });
 
   it("gives encoders no attention-workspace term and no backend", () => {

@@ -1,13 +1,5 @@
 import { strict as assert } from "node:assert";
-import {
-  CapacityInputError,
-  GPU_CATALOG,
-  capabilityInt,
-  checkMemoryOverride,
-  formatCapability,
-  gpuVariants,
-  lookupGpu,
-} from "@llm-platform/capacity";
+import { CapacityInputError, GPU_CATALOG, capabilityInt, checkMemoryOverride, formatCapability, gpuVariants, lookupGpu } from "@llm-platform/capacity";
 
 const REQUIRED = [
   "NVIDIA-GeForce-RTX-3060",
@@ -133,7 +125,9 @@ describe("GPU label matching, exactly", () => {
       (e: unknown) =>
         e instanceof CapacityInputError &&
         e.name === "CapacityInputError" &&
-        e.message.includes("known nvidia.com/gpu.product values: NVIDIA-GeForce-RTX-3060, NVIDIA-GeForce-RTX-3080, NVIDIA-GeForce-RTX-3090, NVIDIA-GeForce-RTX-4060-Ti, "),
+        e.message.includes(
+          "known nvidia.com/gpu.product values: NVIDIA-GeForce-RTX-3060, NVIDIA-GeForce-RTX-3080, NVIDIA-GeForce-RTX-3090, NVIDIA-GeForce-RTX-4060-Ti, ",
+        ),
     );
   });
 

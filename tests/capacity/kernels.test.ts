@@ -83,7 +83,10 @@ describe("kernels for layouts the catalog may gain", () => {
     assert.equal(plan.flags.dtype, "float16");
     assert.match(plan.notes[0]!, /group size 256 is not a Marlin group size/);
     for (const groupSize of [-1, 32, 64, 128]) {
-      assert.equal(planKernels({ ...awq, quantization: { method: "awq", bits: 4, groupSize } }, { kvCacheDtype: "auto" }, cc(8, 6)).flags.quantization, "awq_marlin");
+      assert.equal(
+        planKernels({ ...awq, quantization: { method: "awq", bits: 4, groupSize } }, { kvCacheDtype: "auto" }, cc(8, 6)).flags.quantization,
+        "awq_marlin",
+      );
     }
     const gptq256 = planKernels({ ...awq, quantization: { method: "gptq", bits: 4, groupSize: 256 } }, { kvCacheDtype: "auto" }, cc(8, 6));
     assert.equal(gptq256.flags.quantization, "gptq");
@@ -230,7 +233,11 @@ describe("kernel plans named exactly, per path", () => {
       const plan = planKernels(model, { kvCacheDtype: "auto" }, cap);
       assert.equal(plan.weightKernel, "none", `${model} on ${cap.major}.${cap.minor}`);
       assert.equal(plan.runnable, false);
-      assert.deepEqual(plan.notes.filter((n) => /activations/.test(n)), [], "no dtype juggling for a kernel that cannot run");
+      assert.deepEqual(
+        plan.notes.filter((n) => /activations/.test(n)),
+        [],
+        "no dtype juggling for a kernel that cannot run",
+      );
     }
     assert.equal(planKernels(withQuant({ method: "w8a8", bits: 8 }), { kvCacheDtype: "auto" }, cc(7, 4)).weightKernel, "none");
     assert.equal(planKernels(LLAMA, { kvCacheDtype: "auto", runtimeQuantization: "fp8" }, cc(7, 4)).weightKernel, "none");
@@ -285,7 +292,10 @@ describe("kernel plans named exactly, per path", () => {
     assert.equal(w8.problems[0]!.message, `${AWQ}: INT8 W8A8 weights need compute capability 7.5; compute capability 7.4 has 7.4`);
     // On 6.5 only the GPTQ build runs (ExLlama from 6.0); the 16-bit build needs 7.0.
     const pascal = planKernels(AWQ, { kvCacheDtype: "auto" }, cc(6, 5));
-    assert.equal(pascal.problems[0]!.fix, "serve another build of meta-llama/Llama-3.1-8B-Instruct from the catalog: RedHatAI/Meta-Llama-3.1-8B-Instruct-quantized.w4a16");
+    assert.equal(
+      pascal.problems[0]!.fix,
+      "serve another build of meta-llama/Llama-3.1-8B-Instruct from the catalog: RedHatAI/Meta-Llama-3.1-8B-Instruct-quantized.w4a16",
+    );
     const volta = planKernels(AWQ, { kvCacheDtype: "auto" }, cc(7, 0));
     assert.equal(
       volta.problems[0]!.fix,
@@ -325,7 +335,10 @@ describe("kernel plans named exactly, per path", () => {
   it("bounds FlashInfer below at exactly 7.5, and names each backend's refusal", () => {
     assert.equal(selectAttentionBackend(cc(7, 5), 128, "float16", "auto").backend, AttentionBackend.FlashInfer);
     assert.equal(selectAttentionBackend(cc(7, 4), 128, "float16", "auto").backend, AttentionBackend.Triton);
-    assert.deepEqual(selectAttentionBackend(cc(8, 6), 100, "float16", "auto").refusals, ["FlashAttention has no head size 100", "FlashInfer has no head size 100"]);
+    assert.deepEqual(selectAttentionBackend(cc(8, 6), 100, "float16", "auto").refusals, [
+      "FlashAttention has no head size 100",
+      "FlashInfer has no head size 100",
+    ]);
     assert.deepEqual(selectAttentionBackend(cc(8, 6), 128, "float32", "auto").refusals, ["FlashAttention has no float32", "FlashInfer has no float32"]);
     assert.deepEqual(selectAttentionBackend(cc(7, 5), 128, "float16", "fp8").refusals, [
       "FlashAttention needs 8.0",

@@ -27,7 +27,14 @@ const ONE_3080 = [{ name: "n", gpuProduct: RTX3080, gpus: 1 }];
 const ONE_4090 = [{ name: "n", gpuProduct: RTX4090, gpus: 1 }];
 const LLM: LayoutServerWant = { name: "llm", model: AWQ, maxModelLen: 8192, maxNumSeqs: 8, maxNumBatchedTokens: 2048, enforceEager: true };
 const EMBED: LayoutServerWant = { name: "embedding", model: "BAAI/bge-m3", maxModelLen: 8192, maxNumSeqs: 16, maxNumBatchedTokens: 8192, enforceEager: true };
-const RERANK: LayoutServerWant = { name: "reranker", model: "BAAI/bge-reranker-v2-m3", maxModelLen: 8192, maxNumSeqs: 16, maxNumBatchedTokens: 8192, enforceEager: true };
+const RERANK: LayoutServerWant = {
+  name: "reranker",
+  model: "BAAI/bge-reranker-v2-m3",
+  maxModelLen: 8192,
+  maxNumSeqs: 16,
+  maxNumBatchedTokens: 8192,
+  enforceEager: true,
+};
 /** The llm with one build and a 16-bit KV cache only: one variant, so the numbers below follow from one estimate. */
 const LLM_AUTO: LayoutServerWant = { ...LLM, kvCacheDtypes: ["auto"], allowOtherBuilds: false };
 
@@ -59,7 +66,14 @@ const server = (l: Layout, name: string) => l.servers.find((s) => s.name === nam
 const modes = (r: { layouts: Layout[] }) => r.layouts.map((l) => l.sharing.mode);
 
 /** The estimate input of `want` served by `model` (its checkpoint dtype) on a card, for oracles independent of a layout. */
-function wantInput(want: LayoutServerWant, memoryGiB: number, product: string, kvCacheDtype: "auto" | "fp8", attentionBackend?: AttentionBackend, util = 1): EstimateInput {
+function wantInput(
+  want: LayoutServerWant,
+  memoryGiB: number,
+  product: string,
+  kvCacheDtype: "auto" | "fp8",
+  attentionBackend?: AttentionBackend,
+  util = 1,
+): EstimateInput {
   const entry = MODEL_CATALOG[want.model]!;
   return {
     model: entry.architecture,
@@ -93,11 +107,17 @@ describe("shared modes judge every pod on the smallest card", () => {
     it(`${mode}: a 24 GiB and a 10 GiB card give the 10 GiB card's numbers, whatever the node order`, () => {
       const big = { name: "big", gpuProduct: RTX4090, gpus: 1 };
       const small = { name: "small", gpuProduct: RTX3080, gpus: 1 };
-      for (const nodes of [[big, small], [small, big]]) {
+      for (const nodes of [
+        [big, small],
+        [small, big],
+      ]) {
         const r = searchLayouts({ nodes, servers: [LLM, EMBED], sharingModes: [mode] });
         assert.ok(r.layouts.length > 0, `${mode} finds a layout`);
         for (const layout of r.layouts) {
-          assert.deepEqual(layout.cards.map((c) => c.card), ["small/gpu0"]);
+          assert.deepEqual(
+            layout.cards.map((c) => c.card),
+            ["small/gpu0"],
+          );
           assert.ok(layout.cards[0]!.headroomGiB >= 0, `${layout.summary}: headroom ${layout.cards[0]!.headroomGiB}`);
           for (const s of layout.servers) {
             assert.deepEqual([...s.cards].sort(), ["big/gpu0", "small/gpu0"], "a shared pod may land on any card");
@@ -146,13 +166,20 @@ describe("layout search: what it considers", () => {
 
   it("skips nodes without GPUs (their product label is not read)", () => {
     const r = searchLayouts({ nodes: [{ name: "cpu", gpuProduct: "none", gpus: 0 }, ...ONE_3080], servers: [LLM_AUTO], sharingModes: ["dra"] });
-    assert.deepEqual(r.layouts[0]!.cards.map((c) => c.card), ["n/gpu0"]);
+    assert.deepEqual(
+      r.layouts[0]!.cards.map((c) => c.card),
+      ["n/gpu0"],
+    );
   });
 
   it("lists only the cards a layout uses", () => {
     const r = searchLayouts({ nodes: SEED, servers: [{ ...LLM_AUTO, tensorParallelSizes: [1] }], sharingModes: ["none"] });
     assert.ok(r.layouts.length > 0);
-    for (const layout of r.layouts) assert.deepEqual(layout.cards.map((c) => c.card), ["gpu-node/gpu0"]);
+    for (const layout of r.layouts)
+      assert.deepEqual(
+        layout.cards.map((c) => c.card),
+        ["gpu-node/gpu0"],
+      );
   });
 
   it("offers tensor parallelism up to the largest node's card count, on that node only", () => {
@@ -195,12 +222,20 @@ describe("layout search: what it considers", () => {
   it("refuses tensor-parallel shapes vLLM cannot shard instead of planning them", () => {
     // Qwen2.5-7B: 28 attention heads do not divide by 8.
     const nodes = [{ name: "big", gpuProduct: RTX3080, gpus: 8 }];
-    const r = searchLayouts({ nodes, servers: [{ name: "coder", model: "Qwen/Qwen2.5-Coder-7B-Instruct-AWQ", maxModelLen: 8192, maxNumSeqs: 4, enforceEager: true, tensorParallelSizes: [8] }], sharingModes: ["none"] });
+    const r = searchLayouts({
+      nodes,
+      servers: [{ name: "coder", model: "Qwen/Qwen2.5-Coder-7B-Instruct-AWQ", maxModelLen: 8192, maxNumSeqs: 4, enforceEager: true, tensorParallelSizes: [8] }],
+      sharingModes: ["none"],
+    });
     assert.deepEqual(r.layouts, []);
   });
 
   it("applies the kernel options: without FlashInfer an 8.6 card keeps a 16-bit KV cache", () => {
-    const r = searchLayouts({ nodes: ONE_3080, servers: [LLM], kernelOptions: { attentionBackends: [AttentionBackend.FlashAttn, AttentionBackend.Triton, AttentionBackend.Flex] } });
+    const r = searchLayouts({
+      nodes: ONE_3080,
+      servers: [LLM],
+      kernelOptions: { attentionBackends: [AttentionBackend.FlashAttn, AttentionBackend.Triton, AttentionBackend.Flex] },
+    });
     assert.ok(r.layouts.length > 0);
     assert.ok(r.layouts.every((l) => l.servers[0]!.kvCacheDtype === "auto"));
   });
@@ -241,7 +276,8 @@ describe("layout search: the numbers of each layout", () => {
   });
 
   it("summarizes each mode in one line: where the pods go, the main server's build, TP, KV dtype, utilization and guarantee", () => {
-    const one = (sharingModes: ("none" | "dra" | "mps" | "time-slicing")[], servers = [LLM_AUTO], nodes = ONE_3080) => searchLayouts({ nodes, servers, sharingModes }).layouts[0]!;
+    const one = (sharingModes: ("none" | "dra" | "mps" | "time-slicing")[], servers = [LLM_AUTO], nodes = ONE_3080) =>
+      searchLayouts({ nodes, servers, sharingModes }).layouts[0]!;
     const tail = (l: Layout) => `util ${l.servers[0]!.gpuMemoryUtilization} → ${l.servers[0]!.kvCacheTokensGuaranteed} KV tokens guaranteed`;
     const none = one(["none"]);
     assert.equal(none.summary, `none: n/gpu0 [llm]; llm: ${AWQ}, KV 16-bit, ${tail(none)}`);
@@ -267,7 +303,10 @@ describe("layout search: the numbers of each layout", () => {
     assert.equal(server(layout, "embedding").gpuMemoryUtilization, embed.util);
     const llm = server(layout, "llm");
     assert.equal(llm.gpuMemoryUtilization, maxGpuMemoryUtilization(inputOf(llm, LLM_AUTO, 23.61, RTX4090), [embed.footprint]));
-    assert.equal(layout.cards[0]!.footprintGiBPessimistic, round2(embed.footprint + estimateMemory(inputOf(llm, LLM_AUTO, 23.61, RTX4090)).deviceFootprintGiBPessimistic));
+    assert.equal(
+      layout.cards[0]!.footprintGiBPessimistic,
+      round2(embed.footprint + estimateMemory(inputOf(llm, LLM_AUTO, 23.61, RTX4090)).deviceFootprintGiBPessimistic),
+    );
     assert.equal(layout.parallelRequests.embedding, 16, "a pooling server serves maxNumSeqs requests");
     assert.equal(layout.parallelRequests.llm, Math.min(8, Math.floor(llm.kvCacheTokensGuaranteed / 8192)));
   });
@@ -289,7 +328,14 @@ describe("layout search: the numbers of each layout", () => {
   });
 
   it("gives up cleanly when a secondary server fits no card", () => {
-    const huge: LayoutServerWant = { name: "huge", model: "meta-llama/Llama-3.1-8B-Instruct", maxModelLen: 8192, maxNumSeqs: 4, enforceEager: true, allowOtherBuilds: false };
+    const huge: LayoutServerWant = {
+      name: "huge",
+      model: "meta-llama/Llama-3.1-8B-Instruct",
+      maxModelLen: 8192,
+      maxNumSeqs: 4,
+      enforceEager: true,
+      allowOtherBuilds: false,
+    };
     const r = searchLayouts({ nodes: SEED, servers: [EMBED, huge] });
     assert.deepEqual(r.layouts, []);
     assert.equal(r.rejected.length, 4);
@@ -323,7 +369,11 @@ describe("layout search: the numbers of each layout", () => {
     const tokens = estimateMemory({ ...base, vllm: { ...base.vllm, gpuMemoryUtilization: 0.47 } }).kvCacheTokensGuaranteed;
     const mid: LayoutServerWant = { ...LLM_AUTO, maxModelLen: tokens };
     assert.equal(minGpuMemoryUtilization(wantInput(mid, 23.61, RTX4090, "auto", AttentionBackend.FlashAttn), { maxModelLen: tokens, concurrency: 1 }), 0.47);
-    assert.deepEqual(searchLayouts({ nodes: ONE_4090, servers: [{ ...mid, maxModelLen: tokens + 16 }, EMBED], sharingModes: ["mps"] }).layouts, [], "one KV block more does not fit the share");
+    assert.deepEqual(
+      searchLayouts({ nodes: ONE_4090, servers: [{ ...mid, maxModelLen: tokens + 16 }, EMBED], sharingModes: ["mps"] }).layouts,
+      [],
+      "one KV block more does not fit the share",
+    );
     const r = searchLayouts({ nodes: ONE_4090, servers: [mid, EMBED], sharingModes: ["mps"] });
     assert.deepEqual(r.layouts[0]!.sharing, { mode: "mps", replicas: 2 });
     assert.equal(r.layouts[0]!.servers[0]!.gpuMemoryUtilization, 0.47);
@@ -338,7 +388,10 @@ describe("layout search: the numbers of each layout", () => {
     const servers = ["e1", "e2", "e3", "e4", "e5"].map((name) => ({ ...EMBED, name }));
     const r = searchLayouts({ nodes: tiny, servers, sharingModes: ["mps", "time-slicing"] });
     assert.deepEqual(r.layouts, []);
-    assert.deepEqual(r.rejected.map((x) => x.mode), ["mps", "time-slicing"]);
+    assert.deepEqual(
+      r.rejected.map((x) => x.mode),
+      ["mps", "time-slicing"],
+    );
   });
 });
 
@@ -360,14 +413,23 @@ describe("layout search: a card filled exactly to the byte", () => {
   it("places a pooling server whose footprint at its minimum is exactly the card", () => {
     // bge-m3 needs 0.75 of a ~2.8 GiB card; at the float nearest 0.7 / (1 − 0.75) where 0.7 + 0.75 × card is the card
     // itself, the card is exactly full.
-    const at = (memoryGiB: number, util: number) => estimateMemory({ ...wantInput(EMBED, memoryGiB, RTX4090, "auto"), vllm: { ...wantInput(EMBED, memoryGiB, RTX4090, "auto").vllm, gpuMemoryUtilization: util } });
+    const at = (memoryGiB: number, util: number) =>
+      estimateMemory({
+        ...wantInput(EMBED, memoryGiB, RTX4090, "auto"),
+        vllm: { ...wantInput(EMBED, memoryGiB, RTX4090, "auto").vllm, gpuMemoryUtilization: util },
+      });
     let card: number | undefined;
     for (let j = -20; j <= 20 && card === undefined; j++) {
       const m = 2.8 + j * 2.8 * Number.EPSILON;
-      if (at(m, 0.75).deviceFootprintGiBPessimistic === m && minGpuMemoryUtilization(wantInput(EMBED, m, RTX4090, "auto"), { maxModelLen: 8192, concurrency: 1 }) === 0.75) card = m;
+      if (
+        at(m, 0.75).deviceFootprintGiBPessimistic === m &&
+        minGpuMemoryUtilization(wantInput(EMBED, m, RTX4090, "auto"), { maxModelLen: 8192, concurrency: 1 }) === 0.75
+      )
+        card = m;
     }
     assert.ok(card !== undefined, "an exactly full card size exists");
-    const layout = searchLayouts({ nodes: [{ name: "n", gpuProduct: RTX4090, gpus: 1, gpuMemoryGiB: card }], servers: [EMBED], sharingModes: ["dra"] }).layouts[0];
+    const layout = searchLayouts({ nodes: [{ name: "n", gpuProduct: RTX4090, gpus: 1, gpuMemoryGiB: card }], servers: [EMBED], sharingModes: ["dra"] })
+      .layouts[0];
     assert.ok(layout, "exactly full is a layout");
     assert.equal(layout.servers[0]!.gpuMemoryUtilization, 0.75);
   });
@@ -398,7 +460,10 @@ describe("layout search: time-slicing and MPS worst cases", () => {
     const r = searchLayouts({ nodes: [{ name: "n", gpuProduct: RTX4090, gpus: 2 }], servers: [LLM_AUTO, EMBED], sharingModes: ["time-slicing"] });
     assert.deepEqual(r.layouts.map((l) => l.sharing.replicas).sort(), [1, 2]);
     // On 10 GiB cards only one pod per card fits.
-    assert.deepEqual(searchLayouts({ nodes: SEED, servers: [LLM_AUTO, EMBED], sharingModes: ["time-slicing"] }).layouts.map((l) => l.sharing.replicas), [1]);
+    assert.deepEqual(
+      searchLayouts({ nodes: SEED, servers: [LLM_AUTO, EMBED], sharingModes: ["time-slicing"] }).layouts.map((l) => l.sharing.replicas),
+      [1],
+    );
   });
 
   it("time-slicing: refuses when two other servers cannot share a card, even if each fits beside the main one", () => {
@@ -459,8 +524,14 @@ describe("layout search: ranking", () => {
     assertRanked(r.layouts);
     const rests = r.layouts.map((l) => l.parallelRequests.llm);
     assert.equal(rests[0], 16, "the llm alone on a card first");
-    assert.ok(rests.some((x, i) => i > 0 && x === rests[i - 1]), "a tie the summary decides");
-    assert.deepEqual(r.layouts[0]!.cards.map((c) => c.servers), [["embedding"], ["llm"]]);
+    assert.ok(
+      rests.some((x, i) => i > 0 && x === rests[i - 1]),
+      "a tie the summary decides",
+    );
+    assert.deepEqual(
+      r.layouts[0]!.cards.map((c) => c.servers),
+      [["embedding"], ["llm"]],
+    );
   });
 
   it("ranks the more isolating mode first when everything else ties, whatever the request order", () => {

@@ -16,7 +16,14 @@ const AWQ = "hugging-quants/Meta-Llama-3.1-8B-Instruct-AWQ-INT4";
 const SEED = [{ name: "gpu-node", gpuProduct: "NVIDIA-GeForce-RTX-3080", gpus: 2 }];
 const LLM: LayoutServerWant = { name: "llm", model: AWQ, maxModelLen: 8192, maxNumSeqs: 8, maxNumBatchedTokens: 2048, enforceEager: true };
 const EMBED: LayoutServerWant = { name: "embedding", model: "BAAI/bge-m3", maxModelLen: 8192, maxNumSeqs: 16, maxNumBatchedTokens: 8192, enforceEager: true };
-const RERANK: LayoutServerWant = { name: "reranker", model: "BAAI/bge-reranker-v2-m3", maxModelLen: 8192, maxNumSeqs: 16, maxNumBatchedTokens: 8192, enforceEager: true };
+const RERANK: LayoutServerWant = {
+  name: "reranker",
+  model: "BAAI/bge-reranker-v2-m3",
+  maxModelLen: 8192,
+  maxNumSeqs: 16,
+  maxNumBatchedTokens: 8192,
+  enforceEager: true,
+};
 
 /** The guaranteed tokens of a layout's server, re-estimated from its printed settings alone. */
 function reEstimate(layout: Layout, name: string, want: LayoutServerWant, memoryGiB: number, product: string) {
@@ -80,7 +87,15 @@ describe("layout search on the seed host (2× RTX 3080 10 GB)", () => {
       dtype: entry.dtype,
       quantization: entry.quantization,
       gpu: { totalMemoryGiB: 9.78, product: "NVIDIA-GeForce-RTX-3080" },
-      vllm: { tensorParallelSize: 1, gpuMemoryUtilization: 0.5, maxModelLen: 8192, maxNumSeqs: 8, maxNumBatchedTokens: 2048, kvCacheDtype: "auto" as const, enforceEager: true },
+      vllm: {
+        tensorParallelSize: 1,
+        gpuMemoryUtilization: 0.5,
+        maxModelLen: 8192,
+        maxNumSeqs: 8,
+        maxNumBatchedTokens: 2048,
+        kvCacheDtype: "auto" as const,
+        enforceEager: true,
+      },
     };
     assert.equal(llm.gpuMemoryUtilization, maxGpuMemoryUtilization(input));
     assert.equal(llm.parallelRequests, Math.min(8, Math.floor(again.kvCacheTokensGuaranteed / 8192)));
@@ -118,12 +133,29 @@ describe("layout search on the seed host (2× RTX 3080 10 GB)", () => {
     assert.equal(llm.gpuMemoryUtilization, layout.servers[0]!.gpuMemoryUtilization);
     assert.equal(llm.kvCacheDtype, "fp8");
     assert.equal(llm.maxNumSeqs, 8);
-    assert.match(layout.summary, /^dra: gpu-node\/gpu0 \[llm\], gpu-node\/gpu1 \[embedding, reranker\]; llm: .* KV fp8, util 0\.\d+ → \d+ KV tokens guaranteed$/);
+    assert.match(
+      layout.summary,
+      /^dra: gpu-node\/gpu0 \[llm\], gpu-node\/gpu1 \[embedding, reranker\]; llm: .* KV fp8, util 0\.\d+ → \d+ KV tokens guaranteed$/,
+    );
     assert.equal(layout.parallelRequests.embedding, 16);
     // Pooling servers keep their minimum utilization: no KV cache to grow.
     const bge = lookupModel("BAAI/bge-m3");
     const embedMin = minGpuMemoryUtilization(
-      { model: bge.architecture, dtype: bge.dtype, quantization: bge.quantization, gpu: { totalMemoryGiB: 9.78, product: "NVIDIA-GeForce-RTX-3080" }, vllm: { tensorParallelSize: 1, gpuMemoryUtilization: 1, maxModelLen: 8192, maxNumSeqs: 16, maxNumBatchedTokens: 8192, kvCacheDtype: "auto", enforceEager: true } },
+      {
+        model: bge.architecture,
+        dtype: bge.dtype,
+        quantization: bge.quantization,
+        gpu: { totalMemoryGiB: 9.78, product: "NVIDIA-GeForce-RTX-3080" },
+        vllm: {
+          tensorParallelSize: 1,
+          gpuMemoryUtilization: 1,
+          maxModelLen: 8192,
+          maxNumSeqs: 16,
+          maxNumBatchedTokens: 8192,
+          kvCacheDtype: "auto",
+          enforceEager: true,
+        },
+      },
       { maxModelLen: 8192, concurrency: 1 },
     );
     assert.equal(layout.config.servers.embedding!.gpuMemoryUtilization, embedMin);
@@ -158,7 +190,21 @@ describe("layout search under each sharing mode", () => {
     // The embedder stays at its minimum; the llm takes the rest (more than one 0.01 step would leave idle).
     const bge = lookupModel("BAAI/bge-m3");
     const embedMin = minGpuMemoryUtilization(
-      { model: bge.architecture, dtype: bge.dtype, quantization: bge.quantization, gpu: { totalMemoryGiB: 23.61, product: "NVIDIA-GeForce-RTX-4090" }, vllm: { tensorParallelSize: 1, gpuMemoryUtilization: 1, maxModelLen: 8192, maxNumSeqs: 16, maxNumBatchedTokens: 8192, kvCacheDtype: "auto", enforceEager: true } },
+      {
+        model: bge.architecture,
+        dtype: bge.dtype,
+        quantization: bge.quantization,
+        gpu: { totalMemoryGiB: 23.61, product: "NVIDIA-GeForce-RTX-4090" },
+        vllm: {
+          tensorParallelSize: 1,
+          gpuMemoryUtilization: 1,
+          maxModelLen: 8192,
+          maxNumSeqs: 16,
+          maxNumBatchedTokens: 8192,
+          kvCacheDtype: "auto",
+          enforceEager: true,
+        },
+      },
       { maxModelLen: 8192, concurrency: 1 },
     );
     assert.equal(embed!.gpuMemoryUtilization, embedMin);
@@ -192,7 +238,10 @@ describe("layout search under each sharing mode", () => {
     assert.ok(r.layouts.length > 0);
     assert.ok(r.layouts.every((l) => l.servers[0]!.model !== AWQ));
     assert.ok(r.layouts.some((l) => l.servers[0]!.model === "RedHatAI/Meta-Llama-3.1-8B-Instruct-quantized.w4a16" && l.servers[0]!.quantization === "gptq"));
-    assert.ok(r.layouts.every((l) => l.servers[0]!.kvCacheDtype === "auto"), "no fp8 KV on 7.0");
+    assert.ok(
+      r.layouts.every((l) => l.servers[0]!.kvCacheDtype === "auto"),
+      "no fp8 KV on 7.0",
+    );
     const strict = searchLayouts({ nodes, servers: [{ ...LLM, allowOtherBuilds: false }], sharingModes: ["none"] });
     assert.equal(strict.layouts.length, 0);
     assert.deepEqual(strict.rejected, [{ mode: "none", reason: "no placement holds every server's sequences at the pessimistic end" }]);
@@ -200,7 +249,11 @@ describe("layout search under each sharing mode", () => {
 
   it("night mode on the seed host: Qwen2.5-14B AWQ does not fit TP=2; Llama-3.1-8B AWQ does", () => {
     const night = (model: string) =>
-      searchLayouts({ nodes: SEED, servers: [{ name: "night", model, maxModelLen: 8192, maxNumSeqs: 4, enforceEager: true, tensorParallelSizes: [2] }], sharingModes: ["none"] });
+      searchLayouts({
+        nodes: SEED,
+        servers: [{ name: "night", model, maxModelLen: 8192, maxNumSeqs: 4, enforceEager: true, tensorParallelSizes: [2] }],
+        sharingModes: ["none"],
+      });
     assert.equal(night("Qwen/Qwen2.5-14B-Instruct-AWQ").layouts.length, 0);
     assert.equal(night("Qwen/Qwen2.5-32B-Instruct-AWQ").layouts.length, 0);
     const llama = night(AWQ);
@@ -208,7 +261,10 @@ describe("layout search under each sharing mode", () => {
   });
 
   it("refuses bad requests with the field named", () => {
-    assert.throws(() => searchLayouts({ nodes: SEED, servers: [] }), (e: unknown) => e instanceof CapacityInputError && /needs at least one server/.test(e.message));
+    assert.throws(
+      () => searchLayouts({ nodes: SEED, servers: [] }),
+      (e: unknown) => e instanceof CapacityInputError && /needs at least one server/.test(e.message),
+    );
     assert.throws(() => searchLayouts({ nodes: [{ name: "n", gpuProduct: "NVIDIA-GeForce-RTX-3080", gpus: 0 }], servers: [LLM] }), /needs at least one GPU/);
     assert.throws(() => searchLayouts({ nodes: SEED, servers: [LLM, LLM] }), /"llm" is listed twice/);
     assert.throws(() => searchLayouts({ nodes: SEED, servers: [{ ...LLM, model: "acme/none" }] }), /not in the catalog/);
@@ -232,8 +288,14 @@ describe("tensor-parallel shapes", () => {
     assert.equal(tensorParallelRefusal(qwen7, 4), undefined);
     assert.equal(tensorParallelRefusal(qwen7, 7), "4 KV heads and tensor parallelism 7 do not divide");
     assert.equal(tensorParallelRefusal(qwen7, 8), "28 attention heads do not divide by 8");
-    assert.equal(tensorParallelRefusal({ ...qwen7, architecture: { ...qwen7.architecture, numAttentionHeads: 24, numKeyValueHeads: 6 } }, 4), "6 KV heads and tensor parallelism 4 do not divide");
-    assert.equal(tensorParallelRefusal({ ...qwen7, architecture: { ...qwen7.architecture, numAttentionHeads: 32, numKeyValueHeads: 4 } }, 8), "2368 MLP rows per shard are not whole 128-wide quantization groups");
+    assert.equal(
+      tensorParallelRefusal({ ...qwen7, architecture: { ...qwen7.architecture, numAttentionHeads: 24, numKeyValueHeads: 6 } }, 4),
+      "6 KV heads and tensor parallelism 4 do not divide",
+    );
+    assert.equal(
+      tensorParallelRefusal({ ...qwen7, architecture: { ...qwen7.architecture, numAttentionHeads: 32, numKeyValueHeads: 4 } }, 8),
+      "2368 MLP rows per shard are not whole 128-wide quantization groups",
+    );
     const dense = lookupModel("Qwen/Qwen2.5-Coder-7B-Instruct");
     assert.equal(tensorParallelRefusal({ ...dense, architecture: { ...dense.architecture, numAttentionHeads: 32, numKeyValueHeads: 4 } }, 8), undefined);
   });

@@ -95,7 +95,15 @@ describe("planning questions", () => {
     dtype: awq.dtype,
     quantization: awq.quantization,
     gpu: { totalMemoryGiB: 10 },
-    vllm: { tensorParallelSize: 1, gpuMemoryUtilization: 0.9, maxModelLen: 8192, maxNumSeqs: 8, maxNumBatchedTokens: 2048, kvCacheDtype: "fp8", enforceEager: true },
+    vllm: {
+      tensorParallelSize: 1,
+      gpuMemoryUtilization: 0.9,
+      maxModelLen: 8192,
+      maxNumSeqs: 8,
+      maxNumBatchedTokens: 2048,
+      kvCacheDtype: "fp8",
+      enforceEager: true,
+    },
   };
 
   it("finds the smallest utilization that holds the wanted sequences at the pessimistic end", () => {
@@ -117,7 +125,15 @@ describe("planning questions", () => {
     assert.equal(serversPerCard({ ...small, vllm: { ...small.vllm, gpuMemoryUtilization: util } }), 1);
     assert.equal(serversPerCard({ ...small, vllm: { ...small.vllm, gpuMemoryUtilization: Math.round((util - 0.01) * 100) / 100 } }), 0);
     const bge = lookupModel("BAAI/bge-m3");
-    assert.ok(serversPerCard({ ...small, model: bge.architecture, dtype: bge.dtype, quantization: bge.quantization, vllm: { ...small.vllm, gpuMemoryUtilization: 0.2 } }) >= 3);
+    assert.ok(
+      serversPerCard({
+        ...small,
+        model: bge.architecture,
+        dtype: bge.dtype,
+        quantization: bge.quantization,
+        vllm: { ...small.vllm, gpuMemoryUtilization: 0.2 },
+      }) >= 3,
+    );
   });
 
   it("reads the same numbers back from a vLLM command line", () => {
@@ -137,7 +153,11 @@ describe("planning questions", () => {
       port: 8000,
       extraArgs: [],
     });
-    assert.deepEqual(estimateInputFromArgs(args, 10), { ...small, id: "hugging-quants/Meta-Llama-3.1-8B-Instruct-AWQ-INT4", vllm: { ...small.vllm, maxLoras: 0, maxLoraRank: undefined } });
+    assert.deepEqual(estimateInputFromArgs(args, 10), {
+      ...small,
+      id: "hugging-quants/Meta-Llama-3.1-8B-Instruct-AWQ-INT4",
+      vllm: { ...small.vllm, maxLoras: 0, maxLoraRank: undefined },
+    });
   });
 });
 
@@ -155,7 +175,10 @@ describe("command line with the card's product label", () => {
 
 describe("capacity input errors", () => {
   it("names the field", () => {
-    assert.throws(() => estimateMemory(llama({ gpuMemoryUtilization: 1.5 })), (e: unknown) => e instanceof CapacityInputError && /vllm\.gpuMemoryUtilization must be in \(0, 1\]/.test(e.message));
+    assert.throws(
+      () => estimateMemory(llama({ gpuMemoryUtilization: 1.5 })),
+      (e: unknown) => e instanceof CapacityInputError && /vllm\.gpuMemoryUtilization must be in \(0, 1\]/.test(e.message),
+    );
     assert.throws(() => estimateMemory(llama({ tensorParallelSize: 3 })), /tensorParallelSize 3 does not divide model.numAttentionHeads 32/);
     assert.throws(() => estimateMemory({ ...llama(), quantization: { method: "int3" } as never }), /quantization.method must be/);
     assert.throws(() => lookupModel("acme/none"), /not in the catalog; known: .*BAAI\/bge-m3/);
@@ -169,10 +192,17 @@ describe("model catalog", () => {
       assert.equal(a.name, id);
       assert.equal(a.numAttentionHeads % a.numKeyValueHeads, 0, "GQA groups divide the heads");
       assert.ok(a.numParameters > a.vocabSize * a.hiddenSize, "parameters exceed the embeddings");
-      if (entry.kind === "decoder") assert.equal(a.headDim * a.numAttentionHeads, a.hiddenSize === 3584 || a.hiddenSize === 3072 || a.hiddenSize === 8192 || a.hiddenSize === 4096 ? a.numAttentionHeads * 128 : a.hiddenSize);
+      if (entry.kind === "decoder")
+        assert.equal(
+          a.headDim * a.numAttentionHeads,
+          a.hiddenSize === 3584 || a.hiddenSize === 3072 || a.hiddenSize === 8192 || a.hiddenSize === 4096 ? a.numAttentionHeads * 128 : a.hiddenSize,
+        );
       if (entry.task === "embed") assert.ok(entry.embeddingDimension);
       if (entry.kind === "encoder") assert.notEqual(entry.task, "generate");
-      assert.ok(MODEL_CATALOG[entry.baseModel] === undefined || MODEL_CATALOG[entry.baseModel]!.quantization.method === "none", `${id}: the base is a 16-bit build`);
+      assert.ok(
+        MODEL_CATALOG[entry.baseModel] === undefined || MODEL_CATALOG[entry.baseModel]!.quantization.method === "none",
+        `${id}: the base is a 16-bit build`,
+      );
     });
   }
 

@@ -18,13 +18,28 @@ function llm(util: number, totalMemoryGiB = 9.78, extra: Partial<EstimateInput["
     dtype: awq.dtype,
     quantization: awq.quantization,
     gpu: { totalMemoryGiB, product: "NVIDIA-GeForce-RTX-3080" },
-    vllm: { tensorParallelSize: 1, gpuMemoryUtilization: util, maxModelLen: 8192, maxNumSeqs: 8, maxNumBatchedTokens: 2048, kvCacheDtype: "auto", enforceEager: true, ...extra },
+    vllm: {
+      tensorParallelSize: 1,
+      gpuMemoryUtilization: util,
+      maxModelLen: 8192,
+      maxNumSeqs: 8,
+      maxNumBatchedTokens: 2048,
+      kvCacheDtype: "auto",
+      enforceEager: true,
+      ...extra,
+    },
   };
 }
 
 function embed(util: number): EstimateInput {
   const bge = lookupModel("BAAI/bge-m3");
-  return { ...llm(util), model: bge.architecture, dtype: bge.dtype, quantization: bge.quantization, vllm: { ...llm(util).vllm, maxNumSeqs: 16, maxNumBatchedTokens: 8192 } };
+  return {
+    ...llm(util),
+    model: bge.architecture,
+    dtype: bge.dtype,
+    quantization: bge.quantization,
+    vllm: { ...llm(util).vllm, maxNumSeqs: 16, maxNumBatchedTokens: 8192 },
+  };
 }
 
 const at = (input: EstimateInput, u: number) => estimateMemory({ ...input, vllm: { ...input.vllm, gpuMemoryUtilization: u } });

@@ -55,7 +55,15 @@ describe("vllm serve command line: rendering", () => {
       kvCacheDtype: "fp8",
       enforceEager: true,
       tensorParallelSize: 2,
-      lora: { maxLoras: 2, maxLoraRank: 32, maxCpuLoras: 4, modules: [{ name: "sql", path: "org/sql-lora" }, { name: "law", path: "/adapters/law" }] },
+      lora: {
+        maxLoras: 2,
+        maxLoraRank: 32,
+        maxCpuLoras: 4,
+        modules: [
+          { name: "sql", path: "org/sql-lora" },
+          { name: "law", path: "/adapters/law" },
+        ],
+      },
       extraArgs: ["--disable-log-requests"],
     });
     assert.deepEqual(args, [
@@ -134,7 +142,18 @@ describe("vllm serve command line: parsing", () => {
   });
 
   it("reads numbers and switches the way vLLM's argparse does", () => {
-    const parsed = parseVllmArgs(["m", "--max-model-len", "4096", "--gpu-memory-utilization", "abc", "--enable-lora", "--enforce-eager", "false", "--trust-remote-code", "true"]);
+    const parsed = parseVllmArgs([
+      "m",
+      "--max-model-len",
+      "4096",
+      "--gpu-memory-utilization",
+      "abc",
+      "--enable-lora",
+      "--enforce-eager",
+      "false",
+      "--trust-remote-code",
+      "true",
+    ]);
     assert.equal(flagNumber(parsed, "max-model-len"), 4096);
     assert.equal(flagNumber(parsed, "gpu-memory-utilization"), undefined, "not a number");
     assert.equal(flagNumber(parsed, "max-num-seqs"), undefined, "absent");
@@ -240,7 +259,10 @@ describe("the estimate input a command line starts", () => {
   });
 
   it("refuses a command line without a model, and a model outside the catalog", () => {
-    assert.throws(() => estimateInputFromArgs(["--max-model-len", "4096"], 9.78), (e: unknown) => e instanceof Error && e.message === "the vLLM command line names no model");
+    assert.throws(
+      () => estimateInputFromArgs(["--max-model-len", "4096"], 9.78),
+      (e: unknown) => e instanceof Error && e.message === "the vLLM command line names no model",
+    );
     assert.throws(() => estimateInputFromArgs(["acme/unknown"], 9.78), /model "acme\/unknown" is not in the catalog/);
   });
 });

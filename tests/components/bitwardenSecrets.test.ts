@@ -20,7 +20,11 @@ const args = (over: Partial<BitwardenSecretsArgs> = {}): BitwardenSecretsArgs =>
     identityUrl: "https://identity.bitwarden.com",
   },
   secrets: [
-    { namespace: "llm-gateway", secretName: "gateway-provider-keys", data: [{ secretKey: "OPENAI_API_KEY", bitwardenSecret: "3f2b7c1e-8a4d-4f5b-9c6e-1d2a3b4c5d6e" }] },
+    {
+      namespace: "llm-gateway",
+      secretName: "gateway-provider-keys",
+      data: [{ secretKey: "OPENAI_API_KEY", bitwardenSecret: "3f2b7c1e-8a4d-4f5b-9c6e-1d2a3b4c5d6e" }],
+    },
     { namespace: "llm-inference", secretName: "hf-token", data: [{ secretKey: "token", bitwardenSecret: "hf-token" }] },
   ],
   ...over,
@@ -74,7 +78,8 @@ describe("BitwardenSecrets component", () => {
   });
 
   it("parents its children, keeps the old token as an alias, and coexists with another instance", () => {
-    for (const x of r.resources.filter((y) => y.name.startsWith("secrets-"))) assert.equal(x.parent, r.get("llm-platform:index:BitwardenSecrets", "secrets").urn);
+    for (const x of r.resources.filter((y) => y.name.startsWith("secrets-")))
+      assert.equal(x.parent, r.get("llm-platform:index:BitwardenSecrets", "secrets").urn);
     assert.ok(r.get("llm-platform:index:BitwardenSecrets", "secrets").aliases.includes("llm-platform:secrets:BitwardenSecrets"));
     const names = kubernetesNames(r.resources);
     assert.equal(new Set(names).size, names.length, names.join("\n"));
@@ -83,7 +88,10 @@ describe("BitwardenSecrets component", () => {
   it("refuses the same Secret twice, naming it", async () => {
     const twice = args();
     twice.secrets.push({ ...twice.secrets[0]! });
-    await assert.rejects(renderComponents(() => new BitwardenSecrets("dup", twice)), /Secret llm-gateway\/gateway-provider-keys is asked for twice; merge its data into one entry/);
+    await assert.rejects(
+      renderComponents(() => new BitwardenSecrets("dup", twice)),
+      /Secret llm-gateway\/gateway-provider-keys is asked for twice; merge its data into one entry/,
+    );
   });
 });
 
@@ -92,10 +100,18 @@ describe("Bitwarden secrets from the stack config", () => {
 
   it("asks for the provider keys, the backup buckets' credentials and whatever another layer needs", () => {
     const raw = variant(prod, (c) => {
-      c.gateway.postgres = { backup: { s3: { endpoint: "https://s3.example.com", bucket: "pg-dumps", accessKeyId: { bitwardenSecret: "ak" }, secretAccessKey: { bitwardenSecret: "sk" } } } };
-      c.qdrant.backup = { s3: { endpoint: "https://s3.example.com", bucket: "snapshots", accessKeyId: { bitwardenSecret: "ak2" }, secretAccessKey: { bitwardenSecret: "sk2" } } };
+      c.gateway.postgres = {
+        backup: {
+          s3: { endpoint: "https://s3.example.com", bucket: "pg-dumps", accessKeyId: { bitwardenSecret: "ak" }, secretAccessKey: { bitwardenSecret: "sk" } },
+        },
+      };
+      c.qdrant.backup = {
+        s3: { endpoint: "https://s3.example.com", bucket: "snapshots", accessKeyId: { bitwardenSecret: "ak2" }, secretAccessKey: { bitwardenSecret: "sk2" } },
+      };
     });
-    const specs = bitwardenSecretSpecs(parsePlatformConfig(raw), [{ namespace: "llm-inference", secretName: "hf", data: [{ secretKey: "token", bitwardenSecret: "hf" }] }]);
+    const specs = bitwardenSecretSpecs(parsePlatformConfig(raw), [
+      { namespace: "llm-inference", secretName: "hf", data: [{ secretKey: "token", bitwardenSecret: "hf" }] },
+    ]);
     assert.deepEqual(
       specs.map((s) => `${s.namespace}/${s.secretName}: ${s.data.map((d) => `${d.secretKey}=${d.bitwardenSecret}`).join(",")}`),
       [

@@ -27,7 +27,11 @@ describe("ClusterAddons", () => {
     });
 
     it("configures ingress-nginx for 308 redirects, HSTS and 429s, keeping client IPs, owning only its class", () => {
-      const values = ingressNginxValues({ replicas: 2, ingressClassName: "edge-nginx", hsts: { maxAgeSeconds: 600, includeSubdomains: false, preload: true } }) as any;
+      const values = ingressNginxValues({
+        replicas: 2,
+        ingressClassName: "edge-nginx",
+        hsts: { maxAgeSeconds: 600, includeSubdomains: false, preload: true },
+      }) as any;
       const config = values.controller.config;
       assert.equal(config["http-redirect-code"], "308");
       assert.deepEqual([config.hsts, config["hsts-max-age"], config["hsts-include-subdomains"], config["hsts-preload"]], ["true", "600", "false", "true"]);
@@ -38,7 +42,12 @@ describe("ClusterAddons", () => {
       assert.equal(values.controller.replicaCount, 2);
       assert.deepEqual(values.controller.ingressClassResource, { name: "edge-nginx", default: false, controllerValue: "k8s.io/edge-nginx" });
       assert.deepEqual([config["client-body-timeout"], config["client-header-timeout"]], ["30", "30"], "a slow client is cut after 30 s by default");
-      const slow = ingressNginxValues({ replicas: 1, ingressClassName: "x", hsts: { maxAgeSeconds: 1, includeSubdomains: true, preload: false }, clientTimeoutSeconds: 12 }) as any;
+      const slow = ingressNginxValues({
+        replicas: 1,
+        ingressClassName: "x",
+        hsts: { maxAgeSeconds: 1, includeSubdomains: true, preload: false },
+        clientTimeoutSeconds: 12,
+      }) as any;
       assert.deepEqual([slow.controller.config["client-body-timeout"], slow.controller.config["client-header-timeout"]], ["12", "12"]);
     });
 
@@ -50,21 +59,39 @@ describe("ClusterAddons", () => {
     });
 
     it("configures NGINX Gateway Fabric with a named class and controller, client addresses kept and snippets off, in values its schema accepts", () => {
-      const values = nginxGatewayFabricValues({ gatewayClassName: "edge-nginx", controllerName: "gateway.nginx.org/edge-controller", dataPlaneReplicas: 3, serviceType: "NodePort" }) as any;
+      const values = nginxGatewayFabricValues({
+        gatewayClassName: "edge-nginx",
+        controllerName: "gateway.nginx.org/edge-controller",
+        dataPlaneReplicas: 3,
+        serviceType: "NodePort",
+      }) as any;
       assert.deepEqual(chartValuesErrors("nginx-gateway-fabric-2.6.7.values.schema.json", values), []);
       assert.equal(values.nginxGateway.gatewayClassName, "edge-nginx");
       assert.equal(values.nginxGateway.gatewayControllerName, "gateway.nginx.org/edge-controller");
-      assert.deepEqual([values.nginxGateway.snippets.enable, values.nginxGateway.snippetsFilters.enable], [false, false], "no NGINX config injection by route owners");
+      assert.deepEqual(
+        [values.nginxGateway.snippets.enable, values.nginxGateway.snippetsFilters.enable],
+        [false, false],
+        "no NGINX config injection by route owners",
+      );
       assert.equal(values.nginxGateway.productTelemetry.enable, false, "no egress to the vendor");
       assert.deepEqual(values.nginx.service, { type: "NodePort", externalTrafficPolicy: "Local" }, "client addresses reach the per-client limits");
       assert.equal(values.nginx.replicas, 3);
-      assert.notDeepEqual(chartValuesErrors("nginx-gateway-fabric-2.6.7.values.schema.json", { nginxGateway: { gatewayControllerName: "example.com/edge" } }), [], "the chart refuses a controller outside gateway.nginx.org");
+      assert.notDeepEqual(
+        chartValuesErrors("nginx-gateway-fabric-2.6.7.values.schema.json", { nginxGateway: { gatewayControllerName: "example.com/edge" } }),
+        [],
+        "the chart refuses a controller outside gateway.nginx.org",
+      );
       assert.notDeepEqual(chartValuesErrors("nginx-gateway-fabric-2.6.7.values.schema.json", { nginx: { service: { externalTrafficPolicy: "Both" } } }), []);
     });
 
     it("addresses OCI charts in full and classic ones through their repository", () => {
-      assert.deepEqual(chartReference({ chart: "nginx-gateway-fabric", repository: "oci://ghcr.io/nginx/charts" }), { chart: "oci://ghcr.io/nginx/charts/nginx-gateway-fabric" });
-      assert.deepEqual(chartReference({ chart: "cert-manager", repository: "https://charts.jetstack.io" }), { chart: "cert-manager", repositoryOpts: { repo: "https://charts.jetstack.io" } });
+      assert.deepEqual(chartReference({ chart: "nginx-gateway-fabric", repository: "oci://ghcr.io/nginx/charts" }), {
+        chart: "oci://ghcr.io/nginx/charts/nginx-gateway-fabric",
+      });
+      assert.deepEqual(chartReference({ chart: "cert-manager", repository: "https://charts.jetstack.io" }), {
+        chart: "cert-manager",
+        repositoryOpts: { repo: "https://charts.jetstack.io" },
+      });
     });
   });
 
@@ -98,7 +125,10 @@ describe("ClusterAddons", () => {
       };
       none = await renderComponents(() => new ClusterAddons("bare", { externalSecrets: { namespace: "external-secrets" } }));
       gatewayApi = await renderComponents(() => {
-        const gw = new ClusterAddons("gw", { certManager: { namespace: "cert-manager", gatewayApi: true }, nginxGatewayFabric: { namespace: "nginx-gateway", dataPlaneReplicas: 3, gatewayApiVersion: "v1.5.0" } });
+        const gw = new ClusterAddons("gw", {
+          certManager: { namespace: "cert-manager", gatewayApi: true },
+          nginxGatewayFabric: { namespace: "nginx-gateway", dataPlaneReplicas: 3, gatewayApiVersion: "v1.5.0" },
+        });
         new ClusterAddons("gw-b", { nginxGatewayFabric: { namespace: "nginx-gateway-b" } });
         return gw;
       });
@@ -107,16 +137,17 @@ describe("ClusterAddons", () => {
     it("installs exactly the add-ons asked for, each a pinned release named after the component", () => {
       assert.deepEqual(outputs.installed, ["cert-manager", "external-secrets", "ingress-nginx", "gpu-device-plugin"]);
       const releases = all.ofType(RELEASE).filter((r) => r.parent?.endsWith("::addons") || r.parent?.includes("::addons-gpu"));
+      assert.deepEqual(releases.map((r) => [unwrap(r.inputs).name, unwrap(r.inputs).chart, unwrap(r.inputs).version]).sort(), [
+        ["addons-cert-manager", "cert-manager", "v1.21.1"],
+        ["addons-external-secrets", "external-secrets", "2.9.0"],
+        ["addons-gpu-device-plugin", "nvidia-device-plugin", "0.17.4"],
+        ["addons-ingress-nginx", "ingress-nginx", "4.15.1"],
+      ]);
       assert.deepEqual(
-        releases.map((r) => [unwrap(r.inputs).name, unwrap(r.inputs).chart, unwrap(r.inputs).version]).sort(),
-        [
-          ["addons-cert-manager", "cert-manager", "v1.21.1"],
-          ["addons-external-secrets", "external-secrets", "2.9.0"],
-          ["addons-gpu-device-plugin", "nvidia-device-plugin", "0.17.4"],
-          ["addons-ingress-nginx", "ingress-nginx", "4.15.1"],
-        ],
+        none.ofType(RELEASE).map((r) => unwrap(r.inputs).chart),
+        ["external-secrets"],
+        "nothing the stack does not use",
       );
-      assert.deepEqual(none.ofType(RELEASE).map((r) => unwrap(r.inputs).chart), ["external-secrets"], "nothing the stack does not use");
       assert.equal(none.ofType(ISSUER).length, 0, "no SDK server, no certificate");
     });
 
@@ -134,7 +165,11 @@ describe("ClusterAddons", () => {
     it("issues the SDK server a certificate for its Service names and exposes its URL", () => {
       const spec = unwrap(all.get(CERTIFICATE, "addons-bitwarden-certificate").inputs).spec;
       assert.equal(spec.secretName, "bitwarden-tls-certs", "the name the bitwarden-sdk-server subchart mounts");
-      assert.deepEqual(spec.dnsNames, ["bitwarden-sdk-server", "bitwarden-sdk-server.external-secrets.svc", "bitwarden-sdk-server.external-secrets.svc.cluster.local"]);
+      assert.deepEqual(spec.dnsNames, [
+        "bitwarden-sdk-server",
+        "bitwarden-sdk-server.external-secrets.svc",
+        "bitwarden-sdk-server.external-secrets.svc.cluster.local",
+      ]);
       assert.deepEqual(spec.issuerRef, { name: "addons-bitwarden-selfsigned", kind: "Issuer", group: "cert-manager.io" });
       assert.equal(outputs.sdk, "https://bitwarden-sdk-server.external-secrets.svc.cluster.local:9998");
     });
@@ -151,8 +186,14 @@ describe("ClusterAddons", () => {
       assert.equal(unwrap(crds.inputs).file, "https://github.com/kubernetes-sigs/gateway-api/releases/download/v1.5.0/standard-install.yaml");
       const ngf = gatewayApi.get(RELEASE, "gw-nginx-gateway-fabric");
       const inputs = unwrap(ngf.inputs);
-      assert.deepEqual([inputs.name, inputs.chart, inputs.version, inputs.repositoryOpts, inputs.namespace], ["gw-nginx-gateway-fabric", "oci://ghcr.io/nginx/charts/nginx-gateway-fabric", "2.6.7", undefined, "nginx-gateway"]);
-      assert.deepEqual([inputs.values.nginxGateway.gatewayClassName, inputs.values.nginxGateway.gatewayControllerName, inputs.values.nginx.replicas], ["gw-nginx", "gateway.nginx.org/gw-nginx-gateway-controller", 3]);
+      assert.deepEqual(
+        [inputs.name, inputs.chart, inputs.version, inputs.repositoryOpts, inputs.namespace],
+        ["gw-nginx-gateway-fabric", "oci://ghcr.io/nginx/charts/nginx-gateway-fabric", "2.6.7", undefined, "nginx-gateway"],
+      );
+      assert.deepEqual(
+        [inputs.values.nginxGateway.gatewayClassName, inputs.values.nginxGateway.gatewayControllerName, inputs.values.nginx.replicas],
+        ["gw-nginx", "gateway.nginx.org/gw-nginx-gateway-controller", 3],
+      );
       assert.ok(ngf.dependencies.includes(crds.urn), "the controller starts only once the Gateway API CRDs exist");
       const certManager = gatewayApi.get(RELEASE, "gw-cert-manager");
       assert.ok(certManager.dependencies.includes(crds.urn), "cert-manager watches HTTPRoutes from start-up");
@@ -166,7 +207,10 @@ describe("ClusterAddons", () => {
     });
 
     it("refuses cert-manager's Gateway API support without the CRDs' installer, naming the fix", async () => {
-      await assert.rejects(renderComponents(() => new ClusterAddons("broken", { certManager: { namespace: "cert-manager", gatewayApi: true } })), /certManager\.gatewayApi needs nginxGatewayFabric/);
+      await assert.rejects(
+        renderComponents(() => new ClusterAddons("broken", { certManager: { namespace: "cert-manager", gatewayApi: true } })),
+        /certManager\.gatewayApi needs nginxGatewayFabric/,
+      );
     });
 
     it("lets two Gateway API installations coexist: distinct GatewayClasses and controller names", () => {
@@ -188,7 +232,9 @@ describe("ClusterAddons", () => {
       assert.equal(plugin.parent, component);
       const pluginChildren = ["addons-gpu-device-plugin", "addons-gpu-nfd-crds"];
       for (const child of pluginChildren) assert.equal(all.resources.find((r) => r.name === child)!.parent, plugin.urn, child);
-      for (const r of all.resources.filter((x) => x.name.startsWith("addons-") && x.type !== "llm-platform:index:GpuTimeSlicing" && !pluginChildren.includes(x.name))) {
+      for (const r of all.resources.filter(
+        (x) => x.name.startsWith("addons-") && x.type !== "llm-platform:index:GpuTimeSlicing" && !pluginChildren.includes(x.name),
+      )) {
         assert.equal(r.parent, component, r.name);
       }
     });
@@ -232,12 +278,28 @@ describe("ClusterAddons", () => {
       assert.deepEqual(installed, ["dra-driver", "nfd-crds", "node-feature-discovery"]);
       const release = nfd.get(RELEASE, "addons-node-feature-discovery");
       const r = unwrap(release.inputs);
-      assert.deepEqual([r.name, r.chart, r.repositoryOpts.repo, r.version, r.namespace], ["addons-node-feature-discovery", "node-feature-discovery", "https://kubernetes-sigs.github.io/node-feature-discovery/charts", "0.19.0", "nvidia-device-plugin"]);
+      assert.deepEqual(
+        [r.name, r.chart, r.repositoryOpts.repo, r.version, r.namespace],
+        [
+          "addons-node-feature-discovery",
+          "node-feature-discovery",
+          "https://kubernetes-sigs.github.io/node-feature-discovery/charts",
+          "0.19.0",
+          "nvidia-device-plugin",
+        ],
+      );
       assert.deepEqual([r.atomic, r.skipCrds], [true, true], "Pulumi applies and upgrades the CRDs; Helm would install crds/ once and never upgrade them");
       const crds = nfd.get(CONFIG_FILE, "addons-nfd-crds");
-      assert.equal(unwrap(crds.inputs).file, "https://raw.githubusercontent.com/kubernetes-sigs/node-feature-discovery/v0.19.0/deployment/base/nfd-crds/nfd-api-crds.yaml");
+      assert.equal(
+        unwrap(crds.inputs).file,
+        "https://raw.githubusercontent.com/kubernetes-sigs/node-feature-discovery/v0.19.0/deployment/base/nfd-crds/nfd-api-crds.yaml",
+      );
       assert.ok(release.dependencies.includes(crds.urn), "the master and workers use NodeFeature objects from start-up");
-      assert.equal(unwrap(nfd.get(CONFIG_FILE, "b-nfd-crds").inputs).file, "https://raw.githubusercontent.com/kubernetes-sigs/node-feature-discovery/v0.18.3/deployment/base/nfd-crds/nfd-api-crds.yaml", "the CRDs follow the chart version");
+      assert.equal(
+        unwrap(nfd.get(CONFIG_FILE, "b-nfd-crds").inputs).file,
+        "https://raw.githubusercontent.com/kubernetes-sigs/node-feature-discovery/v0.18.3/deployment/base/nfd-crds/nfd-api-crds.yaml",
+        "the CRDs follow the chart version",
+      );
       assert.equal(unwrap(nfd.get(RELEASE, "b-node-feature-discovery").inputs).version, "0.18.3");
     });
 
@@ -255,7 +317,10 @@ describe("ClusterAddons", () => {
       assert.equal(pciLabel(worker.sources.pci, { class: "0300", vendor: "10de", device: "2204" }), label, "RTX 3090: VGA controller");
       assert.equal(pciLabel(worker.sources.pci, { class: "0200", vendor: "15b3", device: "101d" }), undefined, "a NIC is not labelled");
       // NFD's own default (deviceLabelFields [class, vendor]) names the card by class too: not what host.gpuNodeSelector selects.
-      assert.equal(pciLabel({ deviceClassWhitelist: ["03"], deviceLabelFields: ["class", "vendor"] }, { class: "0302", vendor: "10de" }), "feature.node.kubernetes.io/pci-0302_10de.present");
+      assert.equal(
+        pciLabel({ deviceClassWhitelist: ["03"], deviceLabelFields: ["class", "vendor"] }, { class: "0302", vendor: "10de" }),
+        "feature.node.kubernetes.io/pci-0302_10de.present",
+      );
     });
 
     it("lets the worker onto the tainted GPU nodes; without tolerations the chart's (none) stay; the override is merged last", () => {
@@ -269,7 +334,10 @@ describe("ClusterAddons", () => {
 
     it("never installs NFD beside the device plugin: its gfd option already runs one", async () => {
       await assert.rejects(
-        renderComponents(() => new ClusterAddons("both", { nodeFeatureDiscovery: { namespace: "gpu" }, gpuDevicePlugin: { namespace: "gpu", mode: "time-slicing", replicas: 4 } })),
+        renderComponents(
+          () =>
+            new ClusterAddons("both", { nodeFeatureDiscovery: { namespace: "gpu" }, gpuDevicePlugin: { namespace: "gpu", mode: "time-slicing", replicas: 4 } }),
+        ),
         /ClusterAddons both: nodeFeatureDiscovery and gpuDevicePlugin both run NFD \(the device plugin's gfd brings it\); install one of them/,
       );
     });
@@ -277,7 +345,8 @@ describe("ClusterAddons", () => {
     it("parents its children to the component and lets two instances coexist", () => {
       const names = kubernetesNames(nfd.resources);
       assert.equal(new Set(names).size, names.length, names.join("\n"));
-      for (const n of ["addons-nfd-crds", "addons-node-feature-discovery"]) assert.equal(nfd.resources.find((r) => r.name === n)!.parent, nfd.get("llm-platform:index:ClusterAddons", "addons").urn, n);
+      for (const n of ["addons-nfd-crds", "addons-node-feature-discovery"])
+        assert.equal(nfd.resources.find((r) => r.name === n)!.parent, nfd.get("llm-platform:index:ClusterAddons", "addons").urn, n);
     });
   });
 
@@ -288,10 +357,17 @@ describe("ClusterAddons", () => {
     before(async () => {
       dra = await renderComponents(() => {
         const addons = new ClusterAddons("addons", {
-          draDriver: { namespace: "nvidia-device-plugin", nodeSelector: { "feature.node.kubernetes.io/pci-10de.present": "true" }, tolerations: [{ key: "nvidia.com/gpu", operator: "Exists", effect: "NoSchedule" }] },
+          draDriver: {
+            namespace: "nvidia-device-plugin",
+            nodeSelector: { "feature.node.kubernetes.io/pci-10de.present": "true" },
+            tolerations: [{ key: "nvidia.com/gpu", operator: "Exists", effect: "NoSchedule" }],
+          },
           keda: { namespace: "keda", valuesOverride: { operator: { replicaCount: 2 } } },
         });
-        new ClusterAddons("b", { draDriver: { namespace: "b-gpu", chartVersion: "0.4.0", nvidiaDriverRoot: "/run/nvidia/driver" }, keda: { namespace: "b-keda" } });
+        new ClusterAddons("b", {
+          draDriver: { namespace: "b-gpu", chartVersion: "0.4.0", nvidiaDriverRoot: "/run/nvidia/driver" },
+          keda: { namespace: "b-keda" },
+        });
         return addons;
       });
       const addons = (dra as unknown as { result: ClusterAddons }).result;
@@ -302,9 +378,15 @@ describe("ClusterAddons", () => {
     it("installs NVIDIA's DRA driver from its OCI chart at 0.4.1 and KEDA at 2.20.2, named after the component", () => {
       assert.deepEqual(installed, ["dra-driver", "keda"]);
       const driver = unwrap(dra.get(RELEASE, "addons-dra-driver").inputs);
-      assert.deepEqual([driver.name, driver.chart, driver.version, driver.namespace], ["addons-dra-driver", "oci://registry.k8s.io/dra-driver-nvidia/charts/dra-driver-nvidia-gpu", "0.4.1", "nvidia-device-plugin"]);
+      assert.deepEqual(
+        [driver.name, driver.chart, driver.version, driver.namespace],
+        ["addons-dra-driver", "oci://registry.k8s.io/dra-driver-nvidia/charts/dra-driver-nvidia-gpu", "0.4.1", "nvidia-device-plugin"],
+      );
       const keda = unwrap(dra.get(RELEASE, "addons-keda").inputs);
-      assert.deepEqual([keda.name, keda.chart, keda.version, keda.repositoryOpts.repo, keda.namespace], ["addons-keda", "keda", "2.20.2", "https://kedacore.github.io/charts", "keda"]);
+      assert.deepEqual(
+        [keda.name, keda.chart, keda.version, keda.repositoryOpts.repo, keda.namespace],
+        ["addons-keda", "keda", "2.20.2", "https://kedacore.github.io/charts", "keda"],
+      );
       // The program creates KEDA's namespace (default deny, platform/network.ts): Helm must not.
       assert.notEqual(keda.createNamespace, true);
       assert.equal(unwrap(dra.get(RELEASE, "b-dra-driver").inputs).version, "0.4.0");
@@ -326,12 +408,17 @@ describe("ClusterAddons", () => {
     it("installs KEDA with its CRDs, the override merged in", () => {
       assert.deepEqual(kedaValues(), { crds: { install: true } });
       assert.deepEqual(unwrap(dra.get(RELEASE, "addons-keda").inputs).values, { crds: { install: true }, operator: { replicaCount: 2 } });
-      assert.deepEqual(draDriverValues({}, { resources: { computeDomains: { enabled: true } } }).resources, { gpus: { enabled: true }, computeDomains: { enabled: true } });
+      assert.deepEqual(draDriverValues({}, { resources: { computeDomains: { enabled: true } } }).resources, {
+        gpus: { enabled: true },
+        computeDomains: { enabled: true },
+      });
     });
 
     it("never installs the DRA driver beside the device plugin: both would advertise the same GPUs", async () => {
       await assert.rejects(
-        renderComponents(() => new ClusterAddons("both", { draDriver: { namespace: "gpu" }, gpuDevicePlugin: { namespace: "gpu", mode: "time-slicing", replicas: 4 } })),
+        renderComponents(
+          () => new ClusterAddons("both", { draDriver: { namespace: "gpu" }, gpuDevicePlugin: { namespace: "gpu", mode: "time-slicing", replicas: 4 } }),
+        ),
         /ClusterAddons both: draDriver and gpuDevicePlugin both advertise the GPUs of a node; install one of them/,
       );
     });
@@ -339,7 +426,8 @@ describe("ClusterAddons", () => {
     it("lets two instances coexist: no Kubernetes name collides", () => {
       const names = kubernetesNames(dra.resources);
       assert.equal(new Set(names).size, names.length, names.join("\n"));
-      for (const r of dra.ofType(RELEASE)) assert.ok(r.parent === dra.get("llm-platform:index:ClusterAddons", unwrap(r.inputs).name.startsWith("b-") ? "b" : "addons").urn, r.name);
+      for (const r of dra.ofType(RELEASE))
+        assert.ok(r.parent === dra.get("llm-platform:index:ClusterAddons", unwrap(r.inputs).name.startsWith("b-") ? "b" : "addons").urn, r.name);
     });
   });
 });

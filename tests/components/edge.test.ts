@@ -1,6 +1,14 @@
 import { strict as assert } from "node:assert";
 import { NginxIngressWithTls } from "../../components/nginxIngressWithTls";
-import { ingressPath, ingressSpec, perReplicaLimit, rateLimitAnnotations, routeAnnotations, type EdgeRoute, type IngressNginxSettings } from "../../components/specs/edge";
+import {
+  ingressPath,
+  ingressSpec,
+  perReplicaLimit,
+  rateLimitAnnotations,
+  routeAnnotations,
+  type EdgeRoute,
+  type IngressNginxSettings,
+} from "../../components/specs/edge";
 import { parsePlatformConfig } from "../../config/load";
 import { acmeSolverNamespaces, edgeCertificate, edgeReplicas, nginxIngressArgs } from "../../platform/edge";
 import { kubernetesNames, renderComponents, unwrap, valueOf, type Rendering } from "../fixtures/components";
@@ -18,7 +26,13 @@ const gatewayBackend = { name: "litellm", namespace: "gw", port: 4000 };
 const routes: EdgeRoute[] = [
   { key: "v1", prefix: "/v1", service: gatewayBackend },
   { key: "adapter-chat", prefix: "/chat/v1", service: gatewayBackend, upstreamPrefix: "/v1" },
-  { key: "vector-search", prefix: "/vector-search", service: { name: "qdrant", namespace: "data", port: 6333 }, upstreamPrefix: "/collections/rag/points", exactSuffixes: ["search", "search/batch", "count"] },
+  {
+    key: "vector-search",
+    prefix: "/vector-search",
+    service: { name: "qdrant", namespace: "data", port: 6333 },
+    upstreamPrefix: "/collections/rag/points",
+    exactSuffixes: ["search", "search/batch", "count"],
+  },
 ];
 const settings: IngressNginxSettings = {
   hosts: ["llm.example.com"],
@@ -126,7 +140,10 @@ describe("NginxIngressWithTls", () => {
 
     it("declares a ClusterIssuer, a certificate per route namespace and an Ingress per route, all parented to it", () => {
       const component = rendering.get(COMPONENT, "edge").urn;
-      const children = rendering.resources.filter((r) => r.parent === component).map((r) => `${r.type.split(":").pop()} ${r.name}`).sort();
+      const children = rendering.resources
+        .filter((r) => r.parent === component)
+        .map((r) => `${r.type.split(":").pop()} ${r.name}`)
+        .sort();
       assert.deepEqual(children, [
         "Certificate edge-certificate-data",
         "Certificate edge-certificate-gw",
@@ -140,12 +157,18 @@ describe("NginxIngressWithTls", () => {
     it("names Kubernetes objects after the component: Ingresses, the certificate and its Secret, the ClusterIssuer", () => {
       assert.equal(unwrap(rendering.get(ISSUER, "edge-issuer").inputs).metadata.name, "edge-acme");
       const cert = unwrap(rendering.get(CERTIFICATE, "edge-certificate-gw").inputs);
-      assert.deepEqual([cert.metadata.name, cert.metadata.namespace, cert.spec.secretName, cert.spec.issuerRef.name], ["edge-tls", "gw", "edge-tls", "edge-acme"]);
+      assert.deepEqual(
+        [cert.metadata.name, cert.metadata.namespace, cert.spec.secretName, cert.spec.issuerRef.name],
+        ["edge-tls", "gw", "edge-tls", "edge-acme"],
+      );
       assert.deepEqual(cert.spec.dnsNames, ["llm.example.com", "api.example.com"]);
       const ingress = unwrap(rendering.get(INGRESS, "edge-v1").inputs);
       assert.deepEqual([ingress.metadata.name, ingress.metadata.namespace], ["edge-v1", "gw"]);
       assert.deepEqual(ingress.spec.tls, [{ hosts: ["llm.example.com", "api.example.com"], secretName: "edge-tls" }]);
-      assert.deepEqual(ingress.spec.rules.map((r: any) => r.host), ["llm.example.com", "api.example.com"]);
+      assert.deepEqual(
+        ingress.spec.rules.map((r: any) => r.host),
+        ["llm.example.com", "api.example.com"],
+      );
     });
 
     it("solves HTTP-01 through its ingress class with the ACME server and e-mail given", () => {
@@ -156,7 +179,11 @@ describe("NginxIngressWithTls", () => {
         privateKeySecretRef: { name: "edge-acme-account" },
         solvers: [{ http01: { ingress: { ingressClassName: "nginx" } } }],
       });
-      assert.equal(unwrap(rendering.get(ISSUER, "edge-b-issuer").inputs).spec.acme.server, "https://acme-v02.api.letsencrypt.org/directory", "production by default");
+      assert.equal(
+        unwrap(rendering.get(ISSUER, "edge-b-issuer").inputs).spec.acme.server,
+        "https://acme-v02.api.letsencrypt.org/directory",
+        "production by default",
+      );
     });
 
     it("orders certificates after the issuer and Ingresses after the certificates", () => {
@@ -199,9 +226,20 @@ describe("NginxIngressWithTls", () => {
     });
 
     it("refuses no hosts and repeated route keys, naming the fix", async () => {
-      await assert.rejects(renderComponents(() => new NginxIngressWithTls("e", { hosts: [], routes, ingressClassName: "nginx", acme: { email: "a@example.com" } })), /hosts is empty; give at least one/);
       await assert.rejects(
-        renderComponents(() => new NginxIngressWithTls("e", { hosts: ["a.example.com"], routes: [routes[0]!, routes[0]!], ingressClassName: "nginx", acme: { email: "a@example.com" } })),
+        renderComponents(() => new NginxIngressWithTls("e", { hosts: [], routes, ingressClassName: "nginx", acme: { email: "a@example.com" } })),
+        /hosts is empty; give at least one/,
+      );
+      await assert.rejects(
+        renderComponents(
+          () =>
+            new NginxIngressWithTls("e", {
+              hosts: ["a.example.com"],
+              routes: [routes[0]!, routes[0]!],
+              ingressClassName: "nginx",
+              acme: { email: "a@example.com" },
+            }),
+        ),
         /route key "v1" is used twice/,
       );
     });
@@ -219,7 +257,14 @@ describe("NginxIngressWithTls", () => {
         .filter((r) => r.type === INGRESS)
         .map((r) => {
           const p = r.props.spec.rules[0].http.paths[0];
-          return [r.props.metadata.namespace, p.path, p.pathType, p.backend.service.name, p.backend.service.port.number, r.props.metadata.annotations[`${A}rewrite-target`] ?? null];
+          return [
+            r.props.metadata.namespace,
+            p.path,
+            p.pathType,
+            p.backend.service.name,
+            p.backend.service.port.number,
+            r.props.metadata.annotations[`${A}rewrite-target`] ?? null,
+          ];
         })
         .sort();
       assert.deepEqual(rows, [
@@ -294,6 +339,9 @@ describe("NginxIngressWithTls", () => {
     assert.equal(args.controllerReplicas, 1);
     assert.deepEqual(args.hosts, ["llm.dev.example.com"]);
     assert.deepEqual(args.acme, { email: "platform-team@example.com", server: "https://acme-staging-v02.api.letsencrypt.org/directory" });
-    assert.deepEqual(args.routes.map((r) => r.key), ["v1", "adapter-chatbot", "adapter-rag", "adapter-code", "adapter-microservices", "vector-search"]);
+    assert.deepEqual(
+      args.routes.map((r) => r.key),
+      ["v1", "adapter-chatbot", "adapter-rag", "adapter-code", "adapter-microservices", "vector-search"],
+    );
   });
 });

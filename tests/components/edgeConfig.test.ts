@@ -43,13 +43,23 @@ describe("edge configuration", () => {
   });
 
   it("says where renamed keys went", () => {
-    expectEdgeIssue("dev", (e) => (e.controller = { replicas: 2 }), "llm-platform:edge.controller", /moved: use edge\.ingressNginx\.\{chartVersion,replicas\} \(ingress-nginx\) or edge\.gatewayApi/);
+    expectEdgeIssue(
+      "dev",
+      (e) => (e.controller = { replicas: 2 }),
+      "llm-platform:edge.controller",
+      /moved: use edge\.ingressNginx\.\{chartVersion,replicas\} \(ingress-nginx\) or edge\.gatewayApi/,
+    );
     expectEdgeIssue("dev", (e) => (e.ingressClass = "nginx"), "llm-platform:edge.ingressClass", /moved: use edge\.ingressNginx\.ingressClass/);
   });
 
   describe("hosts", () => {
     it("refuses a repeated host, naming both places", () => {
-      expectEdgeIssue("prod", (e) => (e.hosts = ["llm.example.com", "api.example.com", "llm.example.com"]), "llm-platform:edge.hosts[2]", /"llm\.example\.com" is listed twice \(also hosts\[0\]\)/);
+      expectEdgeIssue(
+        "prod",
+        (e) => (e.hosts = ["llm.example.com", "api.example.com", "llm.example.com"]),
+        "llm-platform:edge.hosts[2]",
+        /"llm\.example\.com" is listed twice \(also hosts\[0\]\)/,
+      );
     });
     it("refuses hosts with a scheme, a port or upper case", () => {
       for (const bad of ["https://llm.example.com", "llm.example.com:443", "LLM.example.com", "localhost"]) {
@@ -60,18 +70,35 @@ describe("edge configuration", () => {
 
   describe("CORS", () => {
     it("refuses origins with a path, a trailing slash, no scheme or a port out of range", () => {
-      for (const bad of ["https://chat.example.com/", "https://chat.example.com/app", "chat.example.com", "ftp://chat.example.com", "https://chat.example.com:70000", "https://chat.example.com:0"]) {
+      for (const bad of [
+        "https://chat.example.com/",
+        "https://chat.example.com/app",
+        "chat.example.com",
+        "ftp://chat.example.com",
+        "https://chat.example.com:70000",
+        "https://chat.example.com:0",
+      ]) {
         expectEdgeIssue("prod", (e) => (e.cors.origins = [bad]), "llm-platform:edge.cors.origins[0]", /is not an origin: scheme:\/\/host\[:port\]/);
       }
       accepts("prod", (e) => (e.cors.origins = ["https://chat.example.com:65535", "http://localhost:3000"]));
     });
     it('refuses "*" beside other origins and with credentials', () => {
       expectEdgeIssue("prod", (e) => (e.cors.origins = ["*", "https://chat.example.com"]), "llm-platform:edge.cors.origins", /"\*" must stand alone/);
-      expectEdgeIssue("prod", (e) => (e.cors = { origins: ["*"], allowCredentials: true }), "llm-platform:edge.cors.origins", /must list explicit origins when allowCredentials is true/);
+      expectEdgeIssue(
+        "prod",
+        (e) => (e.cors = { origins: ["*"], allowCredentials: true }),
+        "llm-platform:edge.cors.origins",
+        /must list explicit origins when allowCredentials is true/,
+      );
       accepts("prod", (e) => (e.cors = { origins: ["*"], allowCredentials: false }));
     });
     it("refuses repeats, bad header names and a zero preflight cache", () => {
-      expectEdgeIssue("prod", (e) => (e.cors.origins = ["https://a.example.com", "https://a.example.com"]), "llm-platform:edge.cors.origins[1]", /is listed twice/);
+      expectEdgeIssue(
+        "prod",
+        (e) => (e.cors.origins = ["https://a.example.com", "https://a.example.com"]),
+        "llm-platform:edge.cors.origins[1]",
+        /is listed twice/,
+      );
       expectEdgeIssue("prod", (e) => (e.cors.headers = ["Authorization", "authorization"]), "llm-platform:edge.cors.headers[1]", /is listed twice/);
       expectEdgeIssue("prod", (e) => (e.cors.headers = ["X Request"]), "llm-platform:edge.cors.headers[0]", /is not an HTTP header name/);
       expectEdgeIssue("prod", (e) => (e.cors.maxAgeSeconds = 0), "llm-platform:edge.cors.maxAgeSeconds", /at least 1 second/);
@@ -93,7 +120,12 @@ describe("edge configuration", () => {
     });
 
     it("refuses exemptions wider than a /16 (IPv4) or /48 (IPv6): pod CIDRs and LANs are not clients", () => {
-      expectEdgeIssue("dev", (e) => (e.rateLimits.allowlist = ["10.0.0.0/8"]), "llm-platform:edge.rateLimits.allowlist[0]", /exempts a whole network from the edge's flood protection.*\/16 or narrower/);
+      expectEdgeIssue(
+        "dev",
+        (e) => (e.rateLimits.allowlist = ["10.0.0.0/8"]),
+        "llm-platform:edge.rateLimits.allowlist[0]",
+        /exempts a whole network from the edge's flood protection.*\/16 or narrower/,
+      );
       expectEdgeIssue("dev", (e) => (e.rateLimits.allowlist = ["10.0.0.0/15"]), "llm-platform:edge.rateLimits.allowlist[0]", /exempts a whole network/);
       accepts("dev", (e) => (e.rateLimits.allowlist = ["10.1.0.0/16", "203.0.113.7/32"]));
       expectEdgeIssue("dev", (e) => (e.rateLimits.allowlist = ["2001:db8::/47"]), "llm-platform:edge.rateLimits.allowlist[0]", /\/48 or narrower/);
@@ -101,18 +133,43 @@ describe("edge configuration", () => {
     });
 
     it("refuses what NGINX Gateway Fabric cannot enforce on gateway-api, and per-key limits on ingress-nginx", () => {
-      expectEdgeIssue("prod", (e) => (e.rateLimits.connections = 40), "llm-platform:edge.rateLimits.connections", /no equivalent on NGINX Gateway Fabric without NGINX snippets.*remove it/);
-      expectEdgeIssue("prod", (e) => (e.rateLimits.allowlist = ["203.0.113.7/32"]), "llm-platform:edge.rateLimits.allowlist", /not supported on NGINX Gateway Fabric.*per-key limits in the gateway/);
-      expectEdgeIssue("dev", (e) => (e.rateLimits.perApiKey = { rps: 10 }), "llm-platform:edge.rateLimits.perApiKey", /needs implementation "gateway-api".*gateway\.clients\.<name>\.rpm/);
+      expectEdgeIssue(
+        "prod",
+        (e) => (e.rateLimits.connections = 40),
+        "llm-platform:edge.rateLimits.connections",
+        /no equivalent on NGINX Gateway Fabric without NGINX snippets.*remove it/,
+      );
+      expectEdgeIssue(
+        "prod",
+        (e) => (e.rateLimits.allowlist = ["203.0.113.7/32"]),
+        "llm-platform:edge.rateLimits.allowlist",
+        /not supported on NGINX Gateway Fabric.*per-key limits in the gateway/,
+      );
+      expectEdgeIssue(
+        "dev",
+        (e) => (e.rateLimits.perApiKey = { rps: 10 }),
+        "llm-platform:edge.rateLimits.perApiKey",
+        /needs implementation "gateway-api".*gateway\.clients\.<name>\.rpm/,
+      );
       expectEdgeIssue("prod", (e) => (e.rateLimits.perApiKey = {}), "llm-platform:edge.rateLimits.perApiKey", /needs rps or rpm/);
       accepts("dev", (e) => (e.rateLimits.connections = 10));
     });
 
     it("refuses an edge-wide limit below the number of replicas counting it, at the boundary", () => {
-      expectEdgeIssue("prod", (e) => (e.rateLimits.rps = 1), "llm-platform:edge.rateLimits.rps", /is 1 for the whole edge but there are 2 replicas.*raise it to at least 2 or lower llm-platform:edge\.gatewayApi\.replicas/);
+      expectEdgeIssue(
+        "prod",
+        (e) => (e.rateLimits.rps = 1),
+        "llm-platform:edge.rateLimits.rps",
+        /is 1 for the whole edge but there are 2 replicas.*raise it to at least 2 or lower llm-platform:edge\.gatewayApi\.replicas/,
+      );
       accepts("prod", (e) => (e.rateLimits.rps = 2));
       expectEdgeIssue("prod", (e) => (e.rateLimits.perApiKey = { rpm: 1 }), "llm-platform:edge.rateLimits.perApiKey.rpm", /2 replicas/);
-      expectEdgeIssue("dev", (e) => ((e.ingressNginx = { replicas: 3 }), (e.rateLimits = { rpm: 2 })), "llm-platform:edge.rateLimits.rpm", /3 replicas.*edge\.ingressNginx\.replicas/);
+      expectEdgeIssue(
+        "dev",
+        (e) => ((e.ingressNginx = { replicas: 3 }), (e.rateLimits = { rpm: 2 })),
+        "llm-platform:edge.rateLimits.rpm",
+        /3 replicas.*edge\.ingressNginx\.replicas/,
+      );
       accepts("dev", (e) => ((e.ingressNginx = { replicas: 3 }), (e.rateLimits = { rpm: 3 })));
     });
   });
@@ -129,19 +186,45 @@ describe("edge configuration", () => {
 
     it("takes body sizes NGF's CRD pattern accepts and refuses 0 (no limit)", () => {
       for (const good of ["1", "9999m", "512k", "1g"]) accepts("prod", (e) => (e.maxBodySize = good));
-      for (const bad of ["0", "10MB", "10000m", "1.5m", "10M"]) expectEdgeIssue("prod", (e) => (e.maxBodySize = bad), "llm-platform:edge.maxBodySize", /is not an nginx size/);
+      for (const bad of ["0", "10MB", "10000m", "1.5m", "10M"])
+        expectEdgeIssue("prod", (e) => (e.maxBodySize = bad), "llm-platform:edge.maxBodySize", /is not an nginx size/);
     });
 
     it("holds HSTS preload to the preload list's requirements", () => {
-      expectEdgeIssue("prod", (e) => (e.hsts = { preload: true, includeSubdomains: false }), "llm-platform:edge.hsts.includeSubdomains", /must be true when preload is true/);
-      expectEdgeIssue("prod", (e) => (e.hsts = { preload: true, maxAgeSeconds: 31535999 }), "llm-platform:edge.hsts.maxAgeSeconds", /requires at least 31536000/);
+      expectEdgeIssue(
+        "prod",
+        (e) => (e.hsts = { preload: true, includeSubdomains: false }),
+        "llm-platform:edge.hsts.includeSubdomains",
+        /must be true when preload is true/,
+      );
+      expectEdgeIssue(
+        "prod",
+        (e) => (e.hsts = { preload: true, maxAgeSeconds: 31535999 }),
+        "llm-platform:edge.hsts.maxAgeSeconds",
+        /requires at least 31536000/,
+      );
       accepts("prod", (e) => (e.hsts = { preload: true, maxAgeSeconds: 31536000 }));
     });
 
     it("refuses malformed versions, class names and service types", () => {
-      expectEdgeIssue("prod", (e) => (e.gatewayApi.chartVersion = "latest"), "llm-platform:edge.gatewayApi.chartVersion", /is not a chart version \(e\.g\. "2\.6\.7"\)/);
-      expectEdgeIssue("prod", (e) => (e.gatewayApi.gatewayApiVersion = "1.5.1"), "llm-platform:edge.gatewayApi.gatewayApiVersion", /is not a Gateway API release tag/);
-      expectEdgeIssue("prod", (e) => (e.gatewayApi.gatewayClass = "NGINX"), "llm-platform:edge.gatewayApi.gatewayClass", /is not a DNS-1123 label \(the GatewayClass\)/);
+      expectEdgeIssue(
+        "prod",
+        (e) => (e.gatewayApi.chartVersion = "latest"),
+        "llm-platform:edge.gatewayApi.chartVersion",
+        /is not a chart version \(e\.g\. "2\.6\.7"\)/,
+      );
+      expectEdgeIssue(
+        "prod",
+        (e) => (e.gatewayApi.gatewayApiVersion = "1.5.1"),
+        "llm-platform:edge.gatewayApi.gatewayApiVersion",
+        /is not a Gateway API release tag/,
+      );
+      expectEdgeIssue(
+        "prod",
+        (e) => (e.gatewayApi.gatewayClass = "NGINX"),
+        "llm-platform:edge.gatewayApi.gatewayClass",
+        /is not a DNS-1123 label \(the GatewayClass\)/,
+      );
       expectEdgeIssue("prod", (e) => (e.gatewayApi.serviceType = "ClusterIP"), "llm-platform:edge.gatewayApi.serviceType", /.+/);
       expectEdgeIssue("prod", (e) => (e.implementation = "traefik"), "llm-platform:edge.implementation", /.+/);
     });

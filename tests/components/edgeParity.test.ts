@@ -160,8 +160,14 @@ describe("edge parity: one route table through ingress-nginx and the Gateway API
     old.spec.rules[0].http.paths[0].path = "/vector-search/(search|search/batch|query|query/batch|scroll|count|recommend)";
     old.metadata.annotations["nginx.ingress.kubernetes.io/rewrite-target"] = "/collections/rag/points/$1";
     const ingresses = [...prod.ingresses.filter((i) => i.metadata.name !== "edge-vector-search"), old];
-    assert.equal(target(routeThroughIngressNginx(ingresses, { host: HOST, path: "/vector-search/search/batch" })), "llm-data/qdrant:6333/collections/rag/points/search");
-    assert.equal(target(routeThroughIngressNginx(ingresses, { host: HOST, path: "/vector-search/scrollable" })), "llm-data/qdrant:6333/collections/rag/points/scroll");
+    assert.equal(
+      target(routeThroughIngressNginx(ingresses, { host: HOST, path: "/vector-search/search/batch" })),
+      "llm-data/qdrant:6333/collections/rag/points/search",
+    );
+    assert.equal(
+      target(routeThroughIngressNginx(ingresses, { host: HOST, path: "/vector-search/scrollable" })),
+      "llm-data/qdrant:6333/collections/rag/points/scroll",
+    );
   });
 });
 
@@ -227,7 +233,12 @@ describe("edge: HTTP→HTTPS redirect and ACME HTTP-01", () => {
       spec: {
         parentRefs: solver.parentRefs,
         hostnames: [HOST],
-        rules: [{ matches: [{ path: { type: "Exact", value: `/.well-known/acme-challenge/${token}` } }], backendRefs: [{ name: `cm-acme-http-solver-${token}`, port: 8089 }] }],
+        rules: [
+          {
+            matches: [{ path: { type: "Exact", value: `/.well-known/acme-challenge/${token}` } }],
+            backendRefs: [{ name: `cm-acme-http-solver-${token}`, port: 8089 }],
+          },
+        ],
       },
     };
   }
@@ -235,29 +246,77 @@ describe("edge: HTTP→HTTPS redirect and ACME HTTP-01", () => {
   it("redirects plain HTTP with 308 on the Gateway but lets cert-manager's challenge route through (Exact outranks the redirect's prefix)", () => {
     const routes = [...prod.httpRoutes, solverRoute("tok123")];
     const challenge = routeThroughGateway(prod.gateway, routes, { listener: "http", host: HOST, path: "/.well-known/acme-challenge/tok123" });
-    assert.deepEqual(challenge, { kind: "backend", namespace: "ingress-nginx", service: "cm-acme-http-solver-tok123", port: 8089, path: "/.well-known/acme-challenge/tok123", via: "ingress-nginx/cm-acme-http-solver-tok123" });
-    assert.deepEqual(routeThroughGateway(prod.gateway, routes, { listener: "http", host: HOST, path: "/v1/models?x=1" }), { kind: "redirect", status: 308, location: `https://${HOST}/v1/models?x=1` });
-    assert.deepEqual(routeThroughGateway(prod.gateway, routes, { listener: "http", host: HOST, path: "/.well-known/acme-challenge/other" }).kind, "redirect", "only the live token is exempt");
+    assert.deepEqual(challenge, {
+      kind: "backend",
+      namespace: "ingress-nginx",
+      service: "cm-acme-http-solver-tok123",
+      port: 8089,
+      path: "/.well-known/acme-challenge/tok123",
+      via: "ingress-nginx/cm-acme-http-solver-tok123",
+    });
+    assert.deepEqual(routeThroughGateway(prod.gateway, routes, { listener: "http", host: HOST, path: "/v1/models?x=1" }), {
+      kind: "redirect",
+      status: 308,
+      location: `https://${HOST}/v1/models?x=1`,
+    });
+    assert.deepEqual(
+      routeThroughGateway(prod.gateway, routes, { listener: "http", host: HOST, path: "/.well-known/acme-challenge/other" }).kind,
+      "redirect",
+      "only the live token is exempt",
+    );
   });
 
   it("issues the certificate in the Gateway's namespace, so the solver's route may attach to the HTTP listener (from: Same)", () => {
     const certificate = unwrap(rendered.ofType("kubernetes:cert-manager.io/v1:Certificate")[0]!.inputs);
     assert.equal(certificate.metadata.namespace, prod.gateway.metadata.namespace);
     const elsewhere = { ...solverRoute("tok"), metadata: { name: "cm-acme-http-solver-tok", namespace: "llm-gateway" } };
-    assert.equal(routeThroughGateway(prod.gateway, [...prod.httpRoutes, elsewhere], { listener: "http", host: HOST, path: "/.well-known/acme-challenge/tok" }).kind, "redirect");
+    assert.equal(
+      routeThroughGateway(prod.gateway, [...prod.httpRoutes, elsewhere], { listener: "http", host: HOST, path: "/.well-known/acme-challenge/tok" }).kind,
+      "redirect",
+    );
   });
 
   it("keeps the API off the plain-HTTP listener: backend routes attach to HTTPS only", () => {
-    assert.equal(routeThroughGateway(prod.gateway, prod.httpRoutes.filter((r) => !r.metadata.name.endsWith("https-redirect")), { listener: "http", host: HOST, path: "/v1/models" }).kind, "not-found");
+    assert.equal(
+      routeThroughGateway(
+        prod.gateway,
+        prod.httpRoutes.filter((r) => !r.metadata.name.endsWith("https-redirect")),
+        { listener: "http", host: HOST, path: "/v1/models" },
+      ).kind,
+      "not-found",
+    );
   });
 
   it("on ingress-nginx, redirects plain HTTP with 308 except cert-manager's solver path (no-tls-redirect-locations)", () => {
     const solver = {
       metadata: { name: "cm-acme-http-solver-abc", namespace: "llm-gateway", annotations: {} },
-      spec: { ingressClassName: "nginx", rules: [{ host: HOST, http: { paths: [{ path: "/.well-known/acme-challenge/tok123", pathType: "Exact", backend: { service: { name: "cm-acme-http-solver-abc", port: { number: 8089 } } } }] } }] },
+      spec: {
+        ingressClassName: "nginx",
+        rules: [
+          {
+            host: HOST,
+            http: {
+              paths: [
+                {
+                  path: "/.well-known/acme-challenge/tok123",
+                  pathType: "Exact",
+                  backend: { service: { name: "cm-acme-http-solver-abc", port: { number: 8089 } } },
+                },
+              ],
+            },
+          },
+        ],
+      },
     };
     const ingresses = [...prod.ingresses, solver];
-    assert.equal(target(routeThroughIngressNginx(ingresses, { host: HOST, path: "/.well-known/acme-challenge/tok123", scheme: "http" })), "llm-gateway/cm-acme-http-solver-abc:8089/.well-known/acme-challenge/tok123");
-    assert.deepEqual(routeThroughIngressNginx(ingresses, { host: HOST, path: "/chat/v1/models", scheme: "http" }), { kind: "redirect", status: 308, location: `https://${HOST}/chat/v1/models` });
+    assert.equal(
+      target(routeThroughIngressNginx(ingresses, { host: HOST, path: "/.well-known/acme-challenge/tok123", scheme: "http" })),
+      "llm-gateway/cm-acme-http-solver-abc:8089/.well-known/acme-challenge/tok123",
+    );
+    assert.deepEqual(routeThroughIngressNginx(ingresses, { host: HOST, path: "/chat/v1/models", scheme: "http" }), {
+      kind: "redirect",
+      status: 308,
+      location: `https://${HOST}/chat/v1/models`,
+    });
   });
 });

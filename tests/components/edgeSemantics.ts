@@ -133,7 +133,16 @@ export function nginxLocations(ingresses: any[], host: string): { locations: Ngi
   }
   // Every server has a catch-all `/` to the default backend (404) unless an Ingress defines one.
   if (!locations.some((l) => l.path === "/")) {
-    locations.push({ path: "/", pathType: "Prefix", namespace: "", service: "upstream-default-backend", port: 0, useRegex: false, sslRedirect: false, ingress: "default" });
+    locations.push({
+      path: "/",
+      pathType: "Prefix",
+      namespace: "",
+      service: "upstream-default-backend",
+      port: 0,
+      useRegex: false,
+      sslRedirect: false,
+      ingress: "default",
+    });
   }
   const sorted = [...locations].sort((x, y) => (x.path > y.path ? -1 : x.path < y.path ? 1 : 0)).sort((x, y) => y.path.length - x.path.length);
   return { locations: sorted, enforceRegex: sorted.some((l) => needsRewrite(l) || l.useRegex), tls };

@@ -27,9 +27,15 @@ describe("LiteLLMGateway component", () => {
   let gw: LiteLLMGateway;
   before(async () => {
     r = await renderComponents(() => {
-      const g = new LiteLLMGateway("gw", gatewayArgs({ protect: true, retainOnDelete: false, overrides: { deployment: { spec: { revisionHistoryLimit: 3 } } } }));
+      const g = new LiteLLMGateway(
+        "gw",
+        gatewayArgs({ protect: true, retainOnDelete: false, overrides: { deployment: { spec: { revisionHistoryLimit: 3 } } } }),
+      );
       // A second instance in the same namespace: every Kubernetes name derives from the component's name.
-      new LiteLLMGateway("gw-b", gatewayArgs({ backups: { s3: { endpoint: "https://s3.example.com", bucket: "dumps", credentialsSecret: "gw-b-s3" } }, retainOnDelete: true }));
+      new LiteLLMGateway(
+        "gw-b",
+        gatewayArgs({ backups: { s3: { endpoint: "https://s3.example.com", bucket: "dumps", credentialsSecret: "gw-b-s3" } }, retainOnDelete: true }),
+      );
       return g;
     });
     gw = (r as unknown as { result: LiteLLMGateway }).result;
@@ -44,7 +50,10 @@ describe("LiteLLMGateway component", () => {
     assert.equal(inputs(STATEFULSET, "gw-postgres").metadata.name, "gw-postgres");
     assert.equal(inputs(PVC, "gw-postgres-data").metadata.name, "gw-postgres-data");
     assert.equal(inputs(DEPLOYMENT, "gw-b-redis").metadata.name, "gw-b-redis");
-    assert.deepEqual(inputs(DEPLOYMENT, "gw-deployment").spec.selector.matchLabels, { "app.kubernetes.io/name": "litellm", "app.kubernetes.io/instance": "gw" });
+    assert.deepEqual(inputs(DEPLOYMENT, "gw-deployment").spec.selector.matchLabels, {
+      "app.kubernetes.io/name": "litellm",
+      "app.kubernetes.io/instance": "gw",
+    });
   });
 
   it("parents every child to its component and keeps the old type token as an alias", () => {
@@ -55,7 +64,16 @@ describe("LiteLLMGateway component", () => {
   });
 
   it("protects the data and the credentials that own or encrypt it; retention is its own setting", () => {
-    for (const [type, name] of [[PVC, "gw-postgres-data"], [STATEFULSET, "gw-postgres"], [PASSWORD, "gw-salt-key"], [PASSWORD, "gw-postgres-password"], [PASSWORD, "gw-postgres-app-password"], [SECRET, "gw-keys"], [SECRET, "gw-postgres-secret"], [PVC, "gw-postgres-backups"]]) {
+    for (const [type, name] of [
+      [PVC, "gw-postgres-data"],
+      [STATEFULSET, "gw-postgres"],
+      [PASSWORD, "gw-salt-key"],
+      [PASSWORD, "gw-postgres-password"],
+      [PASSWORD, "gw-postgres-app-password"],
+      [SECRET, "gw-keys"],
+      [SECRET, "gw-postgres-secret"],
+      [PVC, "gw-postgres-backups"],
+    ]) {
       const x = r.get(type!, name!);
       assert.equal(x.protect, true, name);
       assert.equal(x.retainOnDelete, false, `${name}: protect does not imply retain`);
@@ -96,7 +114,9 @@ describe("LiteLLMGateway component", () => {
   });
 
   it("rotates a credential only when its knob is raised (keepers), never the salt key", async () => {
-    const rotated = await renderComponents(() => new LiteLLMGateway("rot", gatewayArgs({ rotation: { postgresPassword: 2, redisPassword: 1, masterKey: 3, clients: { webui: 1 } } })));
+    const rotated = await renderComponents(
+      () => new LiteLLMGateway("rot", gatewayArgs({ rotation: { postgresPassword: 2, redisPassword: 1, masterKey: 3, clients: { webui: 1 } } })),
+    );
     const keepers = (name: string) => unwrap(rotated.get(PASSWORD, name).inputs).keepers;
     assert.deepEqual(keepers("rot-postgres-app-password"), { rotation: "2" });
     assert.deepEqual(keepers("rot-redis-password"), { rotation: "1" });
@@ -123,7 +143,10 @@ describe("LiteLLMGateway component", () => {
   it("sets the application role's password in a Job named after it, which runs before the gateway restarts", () => {
     const setup = r.get(JOB, "gw-postgres-setup");
     const name = unwrap(setup.inputs).metadata.name;
-    assert.equal(name, `gw-postgres-setup-${expectedHash(generated("gw-salt-key"), { admin: generated("gw-postgres-password"), app: generated("gw-postgres-app-password") }).slice(0, 8)}`);
+    assert.equal(
+      name,
+      `gw-postgres-setup-${expectedHash(generated("gw-salt-key"), { admin: generated("gw-postgres-password"), app: generated("gw-postgres-app-password") }).slice(0, 8)}`,
+    );
     assert.ok(setup.dependencies.includes(r.get(STATEFULSET, "gw-postgres").urn));
     const migrate = r.get(JOB, "gw-migrate");
     assert.ok(migrate.dependencies.includes(setup.urn), "migrations run as the role the setup Job configured");
@@ -142,7 +165,10 @@ describe("LiteLLMGateway component", () => {
     const pg = envOf(podOf(r.get(STATEFULSET, "gw-postgres")).containers[0]);
     assert.equal(pg.POSTGRES_USER, "postgres");
     assert.deepEqual(pg.POSTGRES_PASSWORD, { secretKeyRef: { name: "gw-postgres", key: "admin-password" } });
-    assert.match(podOf(r.get(STATEFULSET, "gw-postgres")).containers[0].lifecycle.postStart.exec.command[2], /ALTER ROLE :"admin_user" PASSWORD :'admin_password'/);
+    assert.match(
+      podOf(r.get(STATEFULSET, "gw-postgres")).containers[0].lifecycle.postStart.exec.command[2],
+      /ALTER ROLE :"admin_user" PASSWORD :'admin_password'/,
+    );
   });
 
   it("migrates with the database URL only, then fails unless LiteLLM's tables exist", () => {
@@ -166,9 +192,16 @@ describe("LiteLLMGateway component", () => {
     assert.doesNotMatch(cm.data["config.yaml"], /prometheus|max_request_size_mb/);
     assert.equal(cm.data[LIMITS_MODULE_FILE], LIMITS_MODULE);
     const pod = podOf(r.get(DEPLOYMENT, "gw-deployment"));
-    assert.deepEqual(pod.volumes[0].configMap.items.map((i: any) => i.path), ["config.yaml", LIMITS_MODULE_FILE]);
+    assert.deepEqual(
+      pod.volumes[0].configMap.items.map((i: any) => i.path),
+      ["config.yaml", LIMITS_MODULE_FILE],
+    );
     assert.deepEqual(JSON.parse(envOf(pod.containers[0]).LLM_PLATFORM_LIMITS), { maxTokens: 4096, maxN: 1, maxRequestBytes: 8 * 1024 * 1024 });
-    assert.equal(inputs(DEPLOYMENT, "gw-deployment").spec.template.metadata.annotations["prometheus.io/scrape"], undefined, "no scrape annotation: /metrics needs a key");
+    assert.equal(
+      inputs(DEPLOYMENT, "gw-deployment").spec.template.metadata.annotations["prometheus.io/scrape"],
+      undefined,
+      "no scrape annotation: /metrics needs a key",
+    );
     assert.throws(() => r.get(SECRET, "gw-metrics-key"), "no /metrics key without metrics");
     assert.equal(inputs(DEPLOYMENT, "gw-deployment").spec.revisionHistoryLimit, 3, "per-child override merged last");
   });
@@ -272,7 +305,11 @@ describe("LiteLLMGateway component", () => {
       allowed_routes: ["/metrics"],
     });
     const job = m.get(JOB, "gw-clients-job");
-    assert.ok(podOf(job).volumes.find((v: any) => v.name === "keys").projected.sources.some((s: any) => s.secret.name === "gw-litellm-metrics" && s.secret.items[0].path === "metrics-reader"));
+    assert.ok(
+      podOf(job)
+        .volumes.find((v: any) => v.name === "keys")
+        .projected.sources.some((s: any) => s.secret.name === "gw-litellm-metrics" && s.secret.items[0].path === "metrics-reader"),
+    );
     assert.ok(job.dependencies.includes(secret.urn), "the key's Secret exists before the Job reads it");
     assert.notEqual(unwrap(job.inputs).metadata.name, unwrap(r.get(JOB, "gw-clients-job").inputs).metadata.name, "adding the reader reruns the Job");
     assert.deepEqual(Object.keys(await valueOf((m as unknown as { result: LiteLLMGateway }).result.clientKeys)).sort(), ["n8n", "webui"], "not a client's key");
@@ -322,18 +359,30 @@ describe("LiteLLMGateway in the stacks", () => {
       config.model_list.map((m: any) => m.model_name),
       ["chatbot", "rag", "code", "microservices", "embedding", "reranker", "openai", "default"],
     );
-    assert.deepEqual(config.model_list.find((m: any) => m.model_name === "openai").litellm_params, { model: "openai/gpt-4o-mini", api_key: "os.environ/OPENAI_API_KEY" });
+    assert.deepEqual(config.model_list.find((m: any) => m.model_name === "openai").litellm_params, {
+      model: "openai/gpt-4o-mini",
+      api_key: "os.environ/OPENAI_API_KEY",
+    });
   });
 
   it("sends prod's overflow and outages to the cloud provider", () => {
     const router = litellmConfigOf(prod).router_settings;
     for (const adapter of ["chatbot", "rag", "code", "microservices"]) {
-      assert.ok(router.fallbacks.some((f: any) => JSON.stringify(f) === JSON.stringify({ [adapter]: ["openai"] })), adapter);
-      assert.ok(router.context_window_fallbacks.some((f: any) => JSON.stringify(f) === JSON.stringify({ [adapter]: ["openai"] })), adapter);
+      assert.ok(
+        router.fallbacks.some((f: any) => JSON.stringify(f) === JSON.stringify({ [adapter]: ["openai"] })),
+        adapter,
+      );
+      assert.ok(
+        router.context_window_fallbacks.some((f: any) => JSON.stringify(f) === JSON.stringify({ [adapter]: ["openai"] })),
+        adapter,
+      );
     }
     const es = prod.resources.find((r) => r.type === "kubernetes:external-secrets.io/v1:ExternalSecret" && r.props.metadata.name === "gateway-provider-keys")!;
     assert.equal(es.props.metadata.namespace, "llm-gateway");
-    assert.deepEqual(es.props.spec.data.map((d: any) => d.secretKey), ["OPENAI_API_KEY"]);
+    assert.deepEqual(
+      es.props.spec.data.map((d: any) => d.secretKey),
+      ["OPENAI_API_KEY"],
+    );
     const env = envOf(byName(prod, DEPLOYMENT, "gateway-litellm").props.spec.template.spec.containers[0]);
     assert.deepEqual(env.OPENAI_API_KEY, { secretKeyRef: { name: "gateway-provider-keys", key: "OPENAI_API_KEY" } });
   });
@@ -430,13 +479,18 @@ describe("LiteLLMGateway in the stacks", () => {
         () => parsePlatformConfig(raw),
         (e: unknown) =>
           e instanceof ConfigError &&
-          /llm-platform:providers\.default: default provider "bedrock" cannot be used: missing providers\.bedrock\.accessKeyId\.bitwardenSecret \(AWS_ACCESS_KEY_ID\), providers\.bedrock\.secretAccessKey\.bitwardenSecret/.test(e.message),
+          /llm-platform:providers\.default: default provider "bedrock" cannot be used: missing providers\.bedrock\.accessKeyId\.bitwardenSecret \(AWS_ACCESS_KEY_ID\), providers\.bedrock\.secretAccessKey\.bitwardenSecret/.test(
+            e.message,
+          ),
       );
     });
 
     it("refuses an unconfigured default provider and credentials without Bitwarden", () => {
       assert.throws(() => parsePlatformConfig(variant(dev, (c) => (c.providers.default = "vertexai"))), /providers\.vertexai is not configured/);
-      assert.throws(() => parsePlatformConfig(variant(dev, (c) => delete c.externalSecrets)), /llm-platform:externalSecrets\.bitwarden: is required: provider credentials come from Bitwarden/);
+      assert.throws(
+        () => parsePlatformConfig(variant(dev, (c) => delete c.externalSecrets)),
+        /llm-platform:externalSecrets\.bitwarden: is required: provider credentials come from Bitwarden/,
+      );
     });
   });
 });

@@ -24,7 +24,13 @@ const gw = { name: "litellm", namespace: "gw", port: 4000 };
 const routes: EdgeRoute[] = [
   { key: "v1", prefix: "/v1", service: gw },
   { key: "adapter-chat", prefix: "/chat/v1", service: gw, upstreamPrefix: "/v1" },
-  { key: "vector-search", prefix: "/vector-search", service: { name: "qdrant", namespace: "data", port: 6333 }, upstreamPrefix: "/collections/rag/points", exactSuffixes: ["search", "search/batch"] },
+  {
+    key: "vector-search",
+    prefix: "/vector-search",
+    service: { name: "qdrant", namespace: "data", port: 6333 },
+    upstreamPrefix: "/collections/rag/points",
+    exactSuffixes: ["search", "search/batch"],
+  },
 ];
 const settings: GatewayApiSettings = {
   component: "edge",
@@ -52,9 +58,15 @@ describe("GatewayApiEdge", () => {
       );
       const https = spec.listeners[1];
       assert.deepEqual(https.tls, { mode: "Terminate", certificateRefs: [{ group: "", kind: "Secret", name: "edge-tls" }] });
-      assert.deepEqual(https.allowedRoutes.namespaces.selector.matchExpressions, [{ key: "kubernetes.io/metadata.name", operator: "In", values: ["gw", "data"] }]);
+      assert.deepEqual(https.allowedRoutes.namespaces.selector.matchExpressions, [
+        { key: "kubernetes.io/metadata.name", operator: "In", values: ["gw", "data"] },
+      ]);
       assert.equal(spec.listeners[0].tls, undefined);
-      assert.deepEqual(spec.infrastructure.labels, { "app.kubernetes.io/part-of": "llm-platform", "llm-platform.io/edge": "edge" }, "labels NGF puts on the data-plane pods");
+      assert.deepEqual(
+        spec.infrastructure.labels,
+        { "app.kubernetes.io/part-of": "llm-platform", "llm-platform.io/edge": "edge" },
+        "labels NGF puts on the data-plane pods",
+      );
     });
 
     it("rewrites a prefix with ReplacePrefixMatch, passes /v1 through, and allows only the listed vector-search suffixes, Exact", () => {
@@ -69,18 +81,41 @@ describe("GatewayApiEdge", () => {
       assert.deepEqual(
         vs.map((r) => [r.matches, rewrite(r), r.backendRefs]),
         [
-          [[{ path: { type: "Exact", value: "/vector-search/search" } }], { type: "ReplaceFullPath", replaceFullPath: "/collections/rag/points/search" }, [{ group: "", kind: "Service", name: "qdrant", port: 6333 }]],
-          [[{ path: { type: "Exact", value: "/vector-search/search/batch" } }], { type: "ReplaceFullPath", replaceFullPath: "/collections/rag/points/search/batch" }, [{ group: "", kind: "Service", name: "qdrant", port: 6333 }]],
+          [
+            [{ path: { type: "Exact", value: "/vector-search/search" } }],
+            { type: "ReplaceFullPath", replaceFullPath: "/collections/rag/points/search" },
+            [{ group: "", kind: "Service", name: "qdrant", port: 6333 }],
+          ],
+          [
+            [{ path: { type: "Exact", value: "/vector-search/search/batch" } }],
+            { type: "ReplaceFullPath", replaceFullPath: "/collections/rag/points/search/batch" },
+            [{ group: "", kind: "Service", name: "qdrant", port: 6333 }],
+          ],
         ],
       );
     });
 
     it("sends HSTS on every HTTPS rule, CORS only when configured, and sets no rule timeouts (NGF refuses rules[].timeouts)", () => {
       const plain = routeRules(settings, routes[1]!) as any[];
-      assert.deepEqual(plain[0].filters.map((f: any) => f.type), ["ResponseHeaderModifier", "URLRewrite"]);
-      assert.deepEqual(plain[0].filters[0].responseHeaderModifier, { set: [{ name: "Strict-Transport-Security", value: "max-age=31536000; includeSubDomains" }] });
-      const withCors = routeRules({ ...settings, cors: { origins: ["https://a.example.com"], methods: ["POST"], headers: ["Authorization"], allowCredentials: false, maxAgeSeconds: 60 }, hsts: { maxAgeSeconds: 63072000, includeSubdomains: true, preload: true } }, routes[0]!) as any[];
-      assert.deepEqual(withCors[0].filters[0], { type: "CORS", cors: { allowOrigins: ["https://a.example.com"], allowMethods: ["POST"], allowHeaders: ["Authorization"], allowCredentials: false, maxAge: 60 } });
+      assert.deepEqual(
+        plain[0].filters.map((f: any) => f.type),
+        ["ResponseHeaderModifier", "URLRewrite"],
+      );
+      assert.deepEqual(plain[0].filters[0].responseHeaderModifier, {
+        set: [{ name: "Strict-Transport-Security", value: "max-age=31536000; includeSubDomains" }],
+      });
+      const withCors = routeRules(
+        {
+          ...settings,
+          cors: { origins: ["https://a.example.com"], methods: ["POST"], headers: ["Authorization"], allowCredentials: false, maxAgeSeconds: 60 },
+          hsts: { maxAgeSeconds: 63072000, includeSubdomains: true, preload: true },
+        },
+        routes[0]!,
+      ) as any[];
+      assert.deepEqual(withCors[0].filters[0], {
+        type: "CORS",
+        cors: { allowOrigins: ["https://a.example.com"], allowMethods: ["POST"], allowHeaders: ["Authorization"], allowCredentials: false, maxAge: 60 },
+      });
       assert.equal(withCors[0].filters[1].responseHeaderModifier.set[0].value, "max-age=63072000; includeSubDomains; preload");
       for (const r of [...plain, ...withCors]) assert.equal(r.timeouts, undefined);
     });
@@ -115,10 +150,19 @@ describe("GatewayApiEdge", () => {
           timeouts: { readSeconds: 600, clientBodySeconds: 20 },
           maxBodySize: "4m",
           dataPlaneReplicas: 2,
-          overrides: { gateway: { metadata: { annotations: { "example.com/owner": "platform" } } }, proxySettingsPolicy: { spec: { timeout: { connect: "5s" } } } },
+          overrides: {
+            gateway: { metadata: { annotations: { "example.com/owner": "platform" } } },
+            proxySettingsPolicy: { spec: { timeout: { connect: "5s" } } },
+          },
         });
         // A second instance in the same namespace and cluster.
-        new GatewayApiEdge("edge-b", { namespace: "edge-system", gatewayClassName: "nginx", hosts: ["b.example.com"], routes, acme: { email: "ops@example.com" } });
+        new GatewayApiEdge("edge-b", {
+          namespace: "edge-system",
+          gatewayClassName: "nginx",
+          hosts: ["b.example.com"],
+          routes,
+          acme: { email: "ops@example.com" },
+        });
         return edge;
       });
       const edge = (rendering as unknown as { result: GatewayApiEdge }).result;
@@ -134,19 +178,29 @@ describe("GatewayApiEdge", () => {
 
     it("declares the Gateway, certificate, issuer, redirect, one HTTPRoute per route and the NGF policies, all parented to it", () => {
       const component = rendering.get(T.component, "edge").urn;
-      assert.deepEqual(rendering.resources.filter((r) => r.parent === component).map((r) => `${r.type.split(":").pop()} ${r.name}`).sort(), [
-        "Certificate edge-certificate",
-        "ClientSettingsPolicy edge-client-settings",
-        "ClusterIssuer edge-issuer",
-        "Gateway edge-gateway",
-        "HTTPRoute edge-adapter-chat",
-        "HTTPRoute edge-https-redirect",
-        "HTTPRoute edge-v1",
-        "HTTPRoute edge-vector-search",
-        "ProxySettingsPolicy edge-proxy-settings",
-        "RateLimitPolicy edge-rate-limits",
-      ]);
-      assert.equal(rendering.resources.filter((r) => r.parent === rendering.get(T.component, "edge-b").urn && r.type === T.rateLimit).length, 0, "no limits configured, no policy");
+      assert.deepEqual(
+        rendering.resources
+          .filter((r) => r.parent === component)
+          .map((r) => `${r.type.split(":").pop()} ${r.name}`)
+          .sort(),
+        [
+          "Certificate edge-certificate",
+          "ClientSettingsPolicy edge-client-settings",
+          "ClusterIssuer edge-issuer",
+          "Gateway edge-gateway",
+          "HTTPRoute edge-adapter-chat",
+          "HTTPRoute edge-https-redirect",
+          "HTTPRoute edge-v1",
+          "HTTPRoute edge-vector-search",
+          "ProxySettingsPolicy edge-proxy-settings",
+          "RateLimitPolicy edge-rate-limits",
+        ],
+      );
+      assert.equal(
+        rendering.resources.filter((r) => r.parent === rendering.get(T.component, "edge-b").urn && r.type === T.rateLimit).length,
+        0,
+        "no limits configured, no policy",
+      );
     });
 
     it("names objects after the component and puts each HTTPRoute in its backend's namespace", () => {
@@ -156,7 +210,10 @@ describe("GatewayApiEdge", () => {
       assert.deepEqual([meta(T.route, "edge-vector-search").name, meta(T.route, "edge-vector-search").namespace], ["edge-vector-search", "data"]);
       assert.equal(meta(T.issuer, "edge-issuer").name, "edge-acme");
       const cert = unwrap(rendering.get(T.certificate, "edge-certificate").inputs);
-      assert.deepEqual([cert.metadata.name, cert.metadata.namespace, cert.spec.secretName, cert.spec.issuerRef.name, cert.spec.dnsNames], ["edge-tls", "edge-system", "edge-tls", "edge-acme", ["llm.example.com"]]);
+      assert.deepEqual(
+        [cert.metadata.name, cert.metadata.namespace, cert.spec.secretName, cert.spec.issuerRef.name, cert.spec.dnsNames],
+        ["edge-tls", "edge-system", "edge-tls", "edge-acme", ["llm.example.com"]],
+      );
       for (const name of ["edge-v1", "edge-https-redirect"]) {
         assert.deepEqual(unwrap(rendering.get(T.route, name).inputs).spec.hostnames, ["llm.example.com"]);
       }
@@ -165,11 +222,23 @@ describe("GatewayApiEdge", () => {
     it("solves HTTP-01 through an HTTPRoute cert-manager attaches to the Gateway's HTTP listener, behind a ClusterIP Service", () => {
       const solvers = unwrap(rendering.get(T.issuer, "edge-issuer").inputs).spec.acme.solvers;
       assert.deepEqual(solvers, [
-        { http01: { gatewayHTTPRoute: { parentRefs: [{ group: "gateway.networking.k8s.io", kind: "Gateway", name: "edge", namespace: "edge-system", sectionName: "http" }], serviceType: "ClusterIP" } } },
+        {
+          http01: {
+            gatewayHTTPRoute: {
+              parentRefs: [{ group: "gateway.networking.k8s.io", kind: "Gateway", name: "edge", namespace: "edge-system", sectionName: "http" }],
+              serviceType: "ClusterIP",
+            },
+          },
+        },
       ]);
       const redirect = unwrap(rendering.get(T.route, "edge-https-redirect").inputs).spec;
       assert.deepEqual(redirect.parentRefs, solvers[0].http01.gatewayHTTPRoute.parentRefs, "the redirect and the solver share the listener");
-      assert.deepEqual(redirect.rules, [{ matches: [{ path: { type: "PathPrefix", value: "/" } }], filters: [{ type: "RequestRedirect", requestRedirect: { scheme: "https", statusCode: 308 } }] }]);
+      assert.deepEqual(redirect.rules, [
+        {
+          matches: [{ path: { type: "PathPrefix", value: "/" } }],
+          filters: [{ type: "RequestRedirect", requestRedirect: { scheme: "https", statusCode: 308 } }],
+        },
+      ]);
     });
 
     it("orders the certificate after its issuer and the Gateway, and routes and policies after the Gateway", () => {
@@ -195,10 +264,13 @@ describe("GatewayApiEdge", () => {
       assert.deepEqual(proxy.timeout, { connect: "5s", read: "600s", send: "60s" }, "override of connect merged into the defaults");
       assert.equal(unwrap(rendering.get(T.gateway, "edge-gateway").inputs).metadata.annotations["example.com/owner"], "platform");
       const limits = unwrap(rendering.get(T.rateLimit, "edge-rate-limits").inputs).spec.rateLimit.local.rules;
-      assert.deepEqual(limits.map((r: any) => [r.key, r.rate]), [
-        ["$binary_remote_addr", "10r/s"],
-        ["$http_authorization", "20r/s"],
-      ]);
+      assert.deepEqual(
+        limits.map((r: any) => [r.key, r.rate]),
+        [
+          ["$binary_remote_addr", "10r/s"],
+          ["$http_authorization", "20r/s"],
+        ],
+      );
     });
 
     it("exposes its Gateway, URLs, TLS Secret, issuer and hosts as outputs", () => {
@@ -233,8 +305,14 @@ describe("GatewayApiEdge", () => {
 
     it("refuses no hosts and repeated route keys, naming the fix", async () => {
       const base = { namespace: "e", gatewayClassName: "nginx", acme: { email: "a@example.com" } };
-      await assert.rejects(renderComponents(() => new GatewayApiEdge("e", { ...base, hosts: [], routes })), /hosts is empty; give at least one/);
-      await assert.rejects(renderComponents(() => new GatewayApiEdge("e", { ...base, hosts: ["a.example.com"], routes: [routes[1]!, routes[1]!] })), /route key "adapter-chat" is used twice/);
+      await assert.rejects(
+        renderComponents(() => new GatewayApiEdge("e", { ...base, hosts: [], routes })),
+        /hosts is empty; give at least one/,
+      );
+      await assert.rejects(
+        renderComponents(() => new GatewayApiEdge("e", { ...base, hosts: ["a.example.com"], routes: [routes[1]!, routes[1]!] })),
+        /route key "adapter-chat" is used twice/,
+      );
     });
   });
 
@@ -271,16 +349,22 @@ describe("GatewayApiEdge", () => {
       ]);
       const chatbot = routes.find((r) => r.metadata.name === "edge-adapter-chatbot")!;
       assert.deepEqual(chatbot.spec.rules[0].matches, [{ path: { type: "PathPrefix", value: "/chat/v1" } }]);
-      assert.deepEqual(chatbot.spec.rules[0].filters.find((f: any) => f.type === "CORS").cors.allowOrigins, ["https://chat.example.com", "https://n8n.example.com"]);
+      assert.deepEqual(chatbot.spec.rules[0].filters.find((f: any) => f.type === "CORS").cors.allowOrigins, [
+        "https://chat.example.com",
+        "https://n8n.example.com",
+      ]);
       assert.deepEqual(
         routes.find((r) => r.metadata.name === "edge-vector-search")!.spec.rules.map((r: any) => r.matches[0].path.value),
         ["/vector-search/search", "/vector-search/search/batch", "/vector-search/query", "/vector-search/query/batch"],
         "search and query only: no scroll or count through the shared read key",
       );
-      assert.deepEqual(of(T.rateLimit)[0].spec.rateLimit.local.rules.map((r: any) => [r.key, r.rate, r.burst]), [
-        ["$binary_remote_addr", "10r/s", 50],
-        ["$http_authorization", "20r/s", 100],
-      ]);
+      assert.deepEqual(
+        of(T.rateLimit)[0].spec.rateLimit.local.rules.map((r: any) => [r.key, r.rate, r.burst]),
+        [
+          ["$binary_remote_addr", "10r/s", 50],
+          ["$http_authorization", "20r/s", 100],
+        ],
+      );
       assert.equal(prod.resources.filter((r) => r.type === "kubernetes:networking.k8s.io/v1:Ingress").length, 0);
     });
 
@@ -294,7 +378,11 @@ describe("GatewayApiEdge", () => {
       assert.equal(crds.props.file, "https://github.com/kubernetes-sigs/gateway-api/releases/download/v1.5.1/standard-install.yaml");
       const certManager = prod.resources.find((r) => r.type === "kubernetes:helm.sh/v3:Release" && r.props.chart === "cert-manager")!;
       assert.deepEqual(certManager.props.values.config.gatewayAPI, { enabled: true });
-      assert.equal(prod.resources.filter((r) => r.type === "kubernetes:helm.sh/v3:Release" && r.props.chart === "ingress-nginx").length, 0, "no retired controller in prod");
+      assert.equal(
+        prod.resources.filter((r) => r.type === "kubernetes:helm.sh/v3:Release" && r.props.chart === "ingress-nginx").length,
+        0,
+        "no retired controller in prod",
+      );
     });
 
     it("validates every prod Gateway API and NGF object against the upstream CRD schemas", () => {

@@ -26,7 +26,14 @@ function keyApi(keys: Map<string, Stored>, pageSize = 100) {
       const all = [...keys.entries()].map(([token, k]) => ({ token, ...k }));
       const page = Number(req.url.searchParams.get("page") ?? 1);
       const size = Math.min(Number(req.url.searchParams.get("size") ?? 10), pageSize);
-      return { json: { keys: all.slice((page - 1) * size, page * size), total_count: all.length, current_page: page, total_pages: Math.max(1, Math.ceil(all.length / size)) } };
+      return {
+        json: {
+          keys: all.slice((page - 1) * size, page * size),
+          total_count: all.length,
+          current_page: page,
+          total_pages: Math.max(1, Math.ceil(all.length / size)),
+        },
+      };
     }
     const data = JSON.parse(req.body) as Record<string, unknown>;
     if (req.url.pathname === "/key/generate") {
@@ -86,7 +93,9 @@ describe("LiteLLM client keys reconciler (the keys Job's script)", function () {
 
   it("updates limits of an existing key by its token hash, creating nothing", async () => {
     await reconcile(api.url, { webui: { config: { rpm: 60 }, key: "sk-webui-1" } });
-    const out = await reconcile(api.url, { webui: { config: { rpm: 30, tpm: 5000, maxBudget: 10, budgetDuration: "7d", models: ["chatbot"] }, key: "sk-webui-1" } });
+    const out = await reconcile(api.url, {
+      webui: { config: { rpm: 30, tpm: 5000, maxBudget: 10, budgetDuration: "7d", models: ["chatbot"] }, key: "sk-webui-1" },
+    });
     assert.deepEqual(out, ["client webui: key exists, limits updated"]);
     assert.equal(keys.size, 1);
     const key = keys.get(sha256("sk-webui-1"))!;
@@ -107,14 +116,20 @@ describe("LiteLLM client keys reconciler (the keys Job's script)", function () {
     await reconcile(api.url, { webui: { config: {}, key: "sk-webui-1" }, n8n: { config: {}, key: "sk-n8n-1" }, batch: { config: {}, key: "sk-batch-1" } });
     // Listing spans pages (page size 2 here): the reconciler must read them all.
     const out = await reconcile(api.url, { webui: { config: {}, key: "sk-webui-1" } });
-    assert.deepEqual(out, ["client webui: key exists, limits updated", "client batch: no longer configured, key revoked", "client n8n: no longer configured, key revoked"]);
+    assert.deepEqual(out, [
+      "client webui: key exists, limits updated",
+      "client batch: no longer configured, key revoked",
+      "client n8n: no longer configured, key revoked",
+    ]);
     assert.deepEqual([...keys.keys()].sort(), [sha256("sk-by-hand"), sha256("sk-other"), sha256("sk-webui-1")].sort());
     assert.ok(api.calls.filter((c) => c === "GET /key/list").length >= 3, api.calls.join(", "));
   });
 
   it("fails (so the Job is retried) when the admin API refuses the master key", async () => {
     await assert.rejects(
-      promisify(execFile)("python3", ["-c", CLIENT_KEYS_SCRIPT], { env: { ...process.env, GATEWAY: api.url, LITELLM_MASTER_KEY: "wrong", CLIENTS_DIR: tmpdir(), KEYS_DIR: tmpdir() } }),
+      promisify(execFile)("python3", ["-c", CLIENT_KEYS_SCRIPT], {
+        env: { ...process.env, GATEWAY: api.url, LITELLM_MASTER_KEY: "wrong", CLIENTS_DIR: tmpdir(), KEYS_DIR: tmpdir() },
+      }),
       /HTTP Error 401/,
     );
   });

@@ -30,7 +30,9 @@ function fakeBin(commands: Record<string, string>): { dir: string; log: string }
 
 async function sh(script: string, env: Record<string, string>, path?: string): Promise<{ stdout: string; stderr: string; code: number }> {
   try {
-    const { stdout, stderr } = await promisify(execFile)("sh", ["-c", script], { env: { ...process.env, ...env, ...(path ? { PATH: `${path}:${process.env.PATH}` } : {}) } });
+    const { stdout, stderr } = await promisify(execFile)("sh", ["-c", script], {
+      env: { ...process.env, ...env, ...(path ? { PATH: `${path}:${process.env.PATH}` } : {}) },
+    });
     return { stdout, stderr, code: 0 };
   } catch (e: any) {
     return { stdout: e.stdout ?? "", stderr: e.stderr ?? "", code: e.code ?? 1 };
@@ -68,7 +70,11 @@ describe("gateway data Jobs (scripts run with sh against fake Postgres tools and
   describe("application role setup", () => {
     it("runs idempotent SQL as the admin with the passwords read by psql from the environment, never on a command line", async () => {
       const bin = fakeBin({ pg_isready: "exit 0", psql: `cat > "$(dirname "$0")/stdin.sql"` });
-      const out = await sh(POSTGRES_SETUP_SCRIPT, { APP_ROLE: "litellm", APP_DATABASE: "litellm", APP_PASSWORD: "s3cret-app", PGPASSWORD: "s3cret-admin" }, bin.dir);
+      const out = await sh(
+        POSTGRES_SETUP_SCRIPT,
+        { APP_ROLE: "litellm", APP_DATABASE: "litellm", APP_PASSWORD: "s3cret-app", PGPASSWORD: "s3cret-admin" },
+        bin.dir,
+      );
       assert.equal(out.code, 0, out.stderr);
       const calls = readFileSync(bin.log, "utf8");
       assert.doesNotMatch(calls, /s3cret/);
@@ -96,7 +102,11 @@ describe("gateway data Jobs (scripts run with sh against fake Postgres tools and
       const out = await sh(POSTGRES_ADMIN_PASSWORD_SYNC, { POSTGRES_USER: "postgres", POSTGRES_PASSWORD: "new-admin" }, bin.dir);
       assert.equal(out.code, 0, out.stderr);
       const calls = readFileSync(bin.log, "utf8");
-      assert.equal(calls.match(/^pg_isready \[-q\] \[-h\] \[127\.0\.0\.1\] \[-p\] \[5432\]$/gm)?.length, 3, "waits for the TCP listener, not the socket-only init server");
+      assert.equal(
+        calls.match(/^pg_isready \[-q\] \[-h\] \[127\.0\.0\.1\] \[-p\] \[5432\]$/gm)?.length,
+        3,
+        "waits for the TCP listener, not the socket-only init server",
+      );
       assert.match(calls, /^psql \[-v\] \[ON_ERROR_STOP=1\] \[-q\] \[-h\] \[\/var\/run\/postgresql\] \[-U\] \[postgres\] \[-d\] \[postgres\]$/m);
       assert.match(readFileSync(join(bin.dir, "stdin.sql"), "utf8"), /ALTER ROLE :"admin_user" PASSWORD :'admin_password';/);
       assert.doesNotMatch(calls, /new-admin/);
@@ -126,14 +136,23 @@ describe("gateway data Jobs (scripts run with sh against fake Postgres tools and
       const backups = mkdtempSync(join(tmpdir(), "dumps-"));
       const out = await sh(postgresDumpScript(backups), {}, fakeBin({ pg_dump: "exit 1" }).dir);
       assert.equal(out.code, 1);
-      assert.deepEqual(readdirSync(backups).filter((f) => f.endsWith(".dump")), []);
+      assert.deepEqual(
+        readdirSync(backups).filter((f) => f.endsWith(".dump")),
+        [],
+      );
     });
 
     it("uploads to S3 with AWS Signature V4, credentials off the command line", async function () {
       if (!hasCurl()) this.skip();
       const seen: { method: string; path: string; auth?: string; sha?: string; body: string }[] = [];
       const s3 = await startDouble((req) => {
-        seen.push({ method: req.method, path: req.url.pathname, auth: req.headers.authorization as string, sha: req.headers["x-amz-content-sha256"] as string, body: req.body });
+        seen.push({
+          method: req.method,
+          path: req.url.pathname,
+          auth: req.headers.authorization as string,
+          sha: req.headers["x-amz-content-sha256"] as string,
+          body: req.body,
+        });
         return { json: {} };
       });
       try {
@@ -142,21 +161,28 @@ describe("gateway data Jobs (scripts run with sh against fake Postgres tools and
         // curl, wrapped to record its command line (what `ps` in the pod would show).
         const realCurl = (await promisify(execFile)("sh", ["-c", "command -v curl"])).stdout.trim();
         const bin = fakeBin({ curl: `exec ${realCurl} "$@"` });
-        const out = await sh(`set -eu\n${S3_PUT_FUNCTION}\ns3_put ${dir}/litellm-x.dump litellm-x.dump`, {
-          S3_ENDPOINT: s3.url,
-          S3_BUCKET: "backups",
-          S3_REGION: "eu-central-1",
-          S3_PREFIX: "prod/postgres",
-          AWS_ACCESS_KEY_ID: "AKIDEXAMPLE",
-          AWS_SECRET_ACCESS_KEY: "very-secret",
-        }, bin.dir);
+        const out = await sh(
+          `set -eu\n${S3_PUT_FUNCTION}\ns3_put ${dir}/litellm-x.dump litellm-x.dump`,
+          {
+            S3_ENDPOINT: s3.url,
+            S3_BUCKET: "backups",
+            S3_REGION: "eu-central-1",
+            S3_PREFIX: "prod/postgres",
+            AWS_ACCESS_KEY_ID: "AKIDEXAMPLE",
+            AWS_SECRET_ACCESS_KEY: "very-secret",
+          },
+          bin.dir,
+        );
         assert.equal(out.code, 0, out.stderr);
         assert.match(readFileSync(bin.log, "utf8"), /^curl \[-K\] \[-\]/);
         assert.doesNotMatch(readFileSync(bin.log, "utf8"), /very-secret|AKIDEXAMPLE/);
         assert.equal(seen.length, 1);
         assert.equal(seen[0]!.method, "PUT");
         assert.equal(seen[0]!.path, "/backups/prod/postgres/litellm-x.dump", "path-style, under the prefix");
-        assert.match(seen[0]!.auth!, /^AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE\/\d{8}\/eu-central-1\/s3\/aws4_request, SignedHeaders=[^,]*x-amz-content-sha256[^,]*, Signature=[0-9a-f]{64}$/);
+        assert.match(
+          seen[0]!.auth!,
+          /^AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE\/\d{8}\/eu-central-1\/s3\/aws4_request, SignedHeaders=[^,]*x-amz-content-sha256[^,]*, Signature=[0-9a-f]{64}$/,
+        );
         assert.equal(seen[0]!.sha, "UNSIGNED-PAYLOAD");
         assert.equal(seen[0]!.body, "PGDMP-data");
         assert.equal(out.stdout.trim(), "uploaded litellm-x.dump to s3://backups/prod/postgres/litellm-x.dump");
@@ -181,7 +207,11 @@ describe("gateway data Jobs (scripts run with sh against fake Postgres tools and
       const pod = cron.spec.jobTemplate.spec.template.spec;
       assert.equal(pod.initContainers[0].image, "postgres:17.6");
       assert.equal(pod.containers[0].image, "curlimages/curl:8.16.0");
-      assert.deepEqual(pod.volumes.map((v: any) => v.name), ["work", "tmp"], "no backup volume with S3");
+      assert.deepEqual(
+        pod.volumes.map((v: any) => v.name),
+        ["work", "tmp"],
+        "no backup volume with S3",
+      );
       assert.equal(pod.containers[0].env.find((e: any) => e.name === "S3_ENDPOINT").value, "https://s3.example.com", "trailing slash trimmed");
     });
   });

@@ -15,7 +15,10 @@ const hasPython = () => spawnSync("python3", ["--version"]).status === 0;
 function hookHarness(): string {
   const dir = mkdtempSync(join(tmpdir(), "limits-"));
   mkdirSync(join(dir, "litellm", "integrations"), { recursive: true });
-  writeFileSync(join(dir, "fastapi.py"), "class HTTPException(Exception):\n    def __init__(self, status_code, detail=None):\n        super().__init__(detail)\n        self.status_code = status_code\n        self.detail = detail\n");
+  writeFileSync(
+    join(dir, "fastapi.py"),
+    "class HTTPException(Exception):\n    def __init__(self, status_code, detail=None):\n        super().__init__(detail)\n        self.status_code = status_code\n        self.detail = detail\n",
+  );
   writeFileSync(join(dir, "litellm", "__init__.py"), "");
   writeFileSync(join(dir, "litellm", "integrations", "__init__.py"), "");
   writeFileSync(join(dir, "litellm", "integrations", "custom_logger.py"), "class CustomLogger:\n    pass\n");
@@ -51,7 +54,9 @@ interface Case {
 }
 
 async function runHook(dir: string, limits: Record<string, number> | undefined, cases: Case[]): Promise<any[]> {
-  const child = execFile("python3", [join(dir, "run.py")], { env: { ...process.env, PYTHONPATH: dir, ...(limits ? { [LIMITS_ENV]: JSON.stringify(limits) } : {}) } });
+  const child = execFile("python3", [join(dir, "run.py")], {
+    env: { ...process.env, PYTHONPATH: dir, ...(limits ? { [LIMITS_ENV]: JSON.stringify(limits) } : {}) },
+  });
   child.stdin!.end(JSON.stringify(cases));
   let stdout = "";
   child.stdout!.on("data", (d) => (stdout += d));
@@ -69,10 +74,20 @@ describe("the gateway's request limits hook (LiteLLM pre-call hook)", function (
     dir = hookHarness();
   });
   const LIMITS = { maxTokens: 1000, maxN: 2, maxRequestBytes: 200 };
-  const chat = (extra: Record<string, unknown>, call_type = "acompletion", metadata?: Record<string, unknown>): Case => ({ data: { model: "chatbot", messages: [{ role: "user", content: "hi" }], ...extra }, call_type, metadata });
+  const chat = (extra: Record<string, unknown>, call_type = "acompletion", metadata?: Record<string, unknown>): Case => ({
+    data: { model: "chatbot", messages: [{ role: "user", content: "hi" }], ...extra },
+    call_type,
+    metadata,
+  });
 
   it("admits n and max_tokens exactly at their limits and refuses one above, naming the limit", async () => {
-    const out = await runHook(dir, LIMITS, [chat({ n: 2, max_tokens: 1000 }), chat({ n: 3 }), chat({ max_tokens: 1001 }), chat({ max_completion_tokens: 1001 }), chat({ best_of: 3 })]);
+    const out = await runHook(dir, LIMITS, [
+      chat({ n: 2, max_tokens: 1000 }),
+      chat({ n: 3 }),
+      chat({ max_tokens: 1001 }),
+      chat({ max_completion_tokens: 1001 }),
+      chat({ best_of: 3 }),
+    ]);
     assert.deepEqual(out[0].data.max_tokens, 1000);
     assert.deepEqual(out.slice(1), [
       { status: 400, error: "llm-platform limits: n=3 is above the limit of 2 per request" },
@@ -83,7 +98,11 @@ describe("the gateway's request limits hook (LiteLLM pre-call hook)", function (
   });
 
   it("caps a request that asks for no max_tokens (else it could run to the model's whole context)", async () => {
-    const [chatOut, textOut, responsesOut] = await runHook(dir, LIMITS, [chat({}), chat({}, "atext_completion"), { data: { model: "chatbot", input: "hi" }, call_type: "aresponses" }]);
+    const [chatOut, textOut, responsesOut] = await runHook(dir, LIMITS, [
+      chat({}),
+      chat({}, "atext_completion"),
+      { data: { model: "chatbot", input: "hi" }, call_type: "aresponses" },
+    ]);
     assert.equal(chatOut.data.max_tokens, 1000);
     assert.equal(textOut.data.max_tokens, 1000);
     assert.equal(responsesOut.data.max_output_tokens, 1000, "the Responses API's field");
@@ -91,7 +110,11 @@ describe("the gateway's request limits hook (LiteLLM pre-call hook)", function (
   });
 
   it("lowers the cap for a client whose key metadata says so, never raises it", async () => {
-    const out = await runHook(dir, LIMITS, [chat({}, "acompletion", { max_tokens: 300 }), chat({ max_tokens: 301 }, "acompletion", { max_tokens: 300 }), chat({}, "acompletion", { max_tokens: 5000 })]);
+    const out = await runHook(dir, LIMITS, [
+      chat({}, "acompletion", { max_tokens: 300 }),
+      chat({ max_tokens: 301 }, "acompletion", { max_tokens: 300 }),
+      chat({}, "acompletion", { max_tokens: 5000 }),
+    ]);
     assert.equal(out[0].data.max_tokens, 300);
     assert.equal(out[1].error, "llm-platform limits: max_tokens=301 is above the limit of 300");
     assert.equal(out[2].data.max_tokens, 1000);

@@ -19,7 +19,10 @@ describe("GpuCardClaims", () => {
       });
       const [request] = spec.spec.devices.requests;
       assert.equal(request.name, "gpu");
-      assert.deepEqual({ ...request.exactly, selectors: undefined }, { deviceClassName: GPU_DEVICE_CLASS, allocationMode: "ExactCount", count: 1, selectors: undefined });
+      assert.deepEqual(
+        { ...request.exactly, selectors: undefined },
+        { deviceClassName: GPU_DEVICE_CLASS, allocationMode: "ExactCount", count: 1, selectors: undefined },
+      );
       assert.equal(GPU_DEVICE_CLASS, "gpu.nvidia.com");
       assert.equal(gpuClaimSpec("gpu", "llm-inference", gpu1, "gpu.example.com").spec.devices.requests[0].exactly.deviceClassName, "gpu.example.com");
     });
@@ -34,7 +37,10 @@ describe("GpuCardClaims", () => {
 
     it("selects the card's product by the driver's productName written as GFD's label (names with dashes of their own too)", () => {
       // NVML names: "NVIDIA GeForce RTX 3080" → label NVIDIA-GeForce-RTX-3080; "NVIDIA A100-SXM4-80GB" → NVIDIA-A100-SXM4-80GB.
-      assert.equal(productSelector("NVIDIA-GeForce-RTX-3080"), 'device.attributes["gpu.nvidia.com"].productName.replace(" ", "-") == "NVIDIA-GeForce-RTX-3080"');
+      assert.equal(
+        productSelector("NVIDIA-GeForce-RTX-3080"),
+        'device.attributes["gpu.nvidia.com"].productName.replace(" ", "-") == "NVIDIA-GeForce-RTX-3080"',
+      );
       assert.equal(productSelector("NVIDIA-A100-SXM4-80GB"), 'device.attributes["gpu.nvidia.com"].productName.replace(" ", "-") == "NVIDIA-A100-SXM4-80GB"');
       // A device plugin renamed for time-slicing labels NVIDIA-GeForce-RTX-3080-SHARED: the device's name has no suffix.
       assert.equal(productLabel("NVIDIA-GeForce-RTX-3080-SHARED"), "NVIDIA-GeForce-RTX-3080");
@@ -52,7 +58,11 @@ describe("GpuCardClaims", () => {
     let claimNames: Record<string, string>;
     before(async () => {
       rendering = await renderComponents(() => {
-        const claims = new GpuCardClaims("gpu", { namespace: "llm-inference", cards: [gpu0, gpu1], claimOverride: { metadata: { annotations: { team: "ml" } } } });
+        const claims = new GpuCardClaims("gpu", {
+          namespace: "llm-inference",
+          cards: [gpu0, gpu1],
+          claimOverride: { metadata: { annotations: { team: "ml" } } },
+        });
         // A second instance in the same namespace: names derive from the component name.
         new GpuCardClaims("night", { namespace: "llm-inference", cards: [gpu0], deviceClassName: "gpu.example.com" });
         return claims;

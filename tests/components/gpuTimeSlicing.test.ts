@@ -89,7 +89,10 @@ describe("GpuTimeSlicing", () => {
     it("applies node-feature-discovery's CRDs from the release the chart bundles, before the chart, which skips its own", () => {
       // Helm installs a chart's crds/ only on first install and never upgrades them (#22): Pulumi applies them.
       const crds = rendering.get("kubernetes:yaml/v2:ConfigFile", "gpu-nfd-crds");
-      assert.equal(unwrap(crds.inputs).file, "https://raw.githubusercontent.com/kubernetes-sigs/node-feature-discovery/v0.15.3/deployment/base/nfd-crds/nfd-api-crds.yaml");
+      assert.equal(
+        unwrap(crds.inputs).file,
+        "https://raw.githubusercontent.com/kubernetes-sigs/node-feature-discovery/v0.15.3/deployment/base/nfd-crds/nfd-api-crds.yaml",
+      );
       assert.equal(crds.parent, "urn:pulumi:test::llm-platform::llm-platform:index:GpuTimeSlicing::gpu");
       const release = rendering.get(RELEASE, "gpu-device-plugin");
       assert.equal(unwrap(release.inputs).skipCrds, true);
@@ -101,7 +104,9 @@ describe("GpuTimeSlicing", () => {
         renderComponents(() => new GpuTimeSlicing("other", { namespace: "nvidia-device-plugin", chartVersion: "0.18.0" })),
         /GpuTimeSlicing other: set nfdVersion to the node-feature-discovery release chart 0\.18\.0 bundles/,
       );
-      const given = await renderComponents(() => new GpuTimeSlicing("other", { namespace: "nvidia-device-plugin", chartVersion: "0.18.0", nfdVersion: "v0.17.3" }));
+      const given = await renderComponents(
+        () => new GpuTimeSlicing("other", { namespace: "nvidia-device-plugin", chartVersion: "0.18.0", nfdVersion: "v0.17.3" }),
+      );
       assert.match(unwrap(given.get("kubernetes:yaml/v2:ConfigFile", "other-nfd-crds").inputs).file, /\/v0\.17\.3\//);
     });
 

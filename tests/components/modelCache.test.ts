@@ -8,7 +8,15 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import * as k8s from "@pulumi/kubernetes";
 import { ModelCache } from "../../components";
-import { DEFAULT_DOWNLOAD_EXCLUDE, DOWNLOAD_SCRIPT, downloadJobEnv, downloadJobName, downloadJobSpec, hfRepoFolder, type DownloadJobSpec } from "../../components/specs/modelCache";
+import {
+  DEFAULT_DOWNLOAD_EXCLUDE,
+  DOWNLOAD_SCRIPT,
+  downloadJobEnv,
+  downloadJobName,
+  downloadJobSpec,
+  hfRepoFolder,
+  type DownloadJobSpec,
+} from "../../components/specs/modelCache";
 import { hasCurl } from "../fixtures/httpDouble";
 import { kubernetesNames, renderComponents, unwrap, valueOf, type Rendering } from "../fixtures/components";
 
@@ -65,11 +73,19 @@ describe("ModelCache", () => {
 
     it("reads the token only where it is used: optional for public models, required for gated ones", () => {
       const token = { name: "huggingface-token", key: "token" };
-      const ref = (gated: boolean) => downloadJobEnv(jobSpec({ hfTokenSecret: token, model: { ...LLAMA, gated } })).find((e) => e.name === "HF_TOKEN")!.valueFrom as any;
+      const ref = (gated: boolean) =>
+        downloadJobEnv(jobSpec({ hfTokenSecret: token, model: { ...LLAMA, gated } })).find((e) => e.name === "HF_TOKEN")!.valueFrom as any;
       assert.deepEqual(ref(false).secretKeyRef, { ...token, optional: true });
       assert.deepEqual(ref(true).secretKeyRef, { ...token, optional: false });
-      assert.equal(downloadJobEnv(jobSpec()).some((e) => e.name === "HF_TOKEN"), false, "no Secret, no token env");
-      assert.throws(() => downloadJobEnv(jobSpec({ model: { ...LLAMA, gated: true } })), /model hugging-quants\/Meta-Llama-3\.1-8B-Instruct-AWQ-INT4 is gated: its download needs a Hugging Face token Secret/);
+      assert.equal(
+        downloadJobEnv(jobSpec()).some((e) => e.name === "HF_TOKEN"),
+        false,
+        "no Secret, no token env",
+      );
+      assert.throws(
+        () => downloadJobEnv(jobSpec({ model: { ...LLAMA, gated: true } })),
+        /model hugging-quants\/Meta-Llama-3\.1-8B-Instruct-AWQ-INT4 is gated: its download needs a Hugging Face token Secret/,
+      );
     });
 
     it("validates against the Kubernetes OpenAPI schema", async () => {
@@ -135,10 +151,17 @@ describe("ModelCache", () => {
     });
 
     it("makes whatever mounts the claim wait for every download", () => {
-      const jobs = rendering.ofType(JOB).filter((j) => j.parent?.endsWith("::base-models")).map((j) => j.urn);
+      const jobs = rendering
+        .ofType(JOB)
+        .filter((j) => j.parent?.endsWith("::base-models"))
+        .map((j) => j.urn);
       const consumer = rendering.get("kubernetes:core/v1:ConfigMap", "consumer");
       for (const job of jobs) assert.ok(consumer.dependencies.includes(job), job);
-      assert.equal(consumer.dependencies.some((d) => d.includes("::scratch")), false, "only its own cache's Jobs");
+      assert.equal(
+        consumer.dependencies.some((d) => d.includes("::scratch")),
+        false,
+        "only its own cache's Jobs",
+      );
     });
 
     it("exposes the claim, the cache layout and what it holds", () => {
@@ -146,7 +169,10 @@ describe("ModelCache", () => {
         claimName: "base-models",
         hfHomeSubPath: "huggingface",
         models: [`${LLAMA.id}@${LLAMA.revision}`, "BAAI/bge-m3@5617a9f61b028005a4858fdac845db406aefb181"],
-        downloadJobNames: [downloadJobName("base-models", LLAMA), downloadJobName("base-models", { id: "BAAI/bge-m3", revision: "5617a9f61b028005a4858fdac845db406aefb181" })],
+        downloadJobNames: [
+          downloadJobName("base-models", LLAMA),
+          downloadJobName("base-models", { id: "BAAI/bge-m3", revision: "5617a9f61b028005a4858fdac845db406aefb181" }),
+        ],
       });
     });
 
@@ -199,7 +225,9 @@ describe("ModelCache", () => {
           const rev = decodeURIComponent(api[1]!);
           if (rev !== "main" && rev !== SHA) return void res.writeHead(404).end("{}");
           // The Hub's answer: top-level fields around a siblings list (keys with "size" elsewhere must not confuse it).
-          res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ _id: "x", id: "org/model", sha: SHA, siblings: siblings(), spaces: [], safetensors: { total: 5, size: 1 } }));
+          res
+            .writeHead(200, { "content-type": "application/json" })
+            .end(JSON.stringify({ _id: "x", id: "org/model", sha: SHA, siblings: siblings(), spaces: [], safetensors: { total: 5, size: 1 } }));
           return;
         }
         const resolve = /^\/org\/model\/resolve\/([0-9a-f]{40})\/(.+)$/.exec(url.pathname);
@@ -234,7 +262,17 @@ describe("ModelCache", () => {
         execFile(
           "sh",
           ["-c", DOWNLOAD_SCRIPT],
-          { env: { PATH: process.env.PATH!, MODEL_ID: "org/model", HF_HOME: home, HF_ENDPOINT: endpoint, TMPDIR: join(home, "tmp"), EXCLUDE: DEFAULT_DOWNLOAD_EXCLUDE.join(" "), ...env } },
+          {
+            env: {
+              PATH: process.env.PATH!,
+              MODEL_ID: "org/model",
+              HF_HOME: home,
+              HF_ENDPOINT: endpoint,
+              TMPDIR: join(home, "tmp"),
+              EXCLUDE: DEFAULT_DOWNLOAD_EXCLUDE.join(" "),
+              ...env,
+            },
+          },
           (error, stdout, stderr) => resolve({ code: error ? Number((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
         );
       });
@@ -251,7 +289,10 @@ describe("ModelCache", () => {
       assert.deepEqual(readFileSync(join(snap, "1_Pooling", "config.json")), files["1_Pooling/config.json"]);
       assert.equal(existsSync(join(snap, "original")), false, "Meta's duplicate original/ weights are excluded");
       assert.equal(readFileSync(join(home, "hub", "models--org--model", "refs", "main"), "utf8"), SHA);
-      assert.equal(readdirSync(snap).some((f) => f.endsWith(".incomplete")), false);
+      assert.equal(
+        readdirSync(snap).some((f) => f.endsWith(".incomplete")),
+        false,
+      );
       assert.ok(calls.includes("GET /api/models/org/model/revision/main"));
       rmSync(home, { recursive: true, force: true });
     });
@@ -296,7 +337,10 @@ describe("ModelCache", () => {
       serve.truncate = "config.json";
       const result = await run(home);
       assert.notEqual(result.code, 0);
-      assert.match(result.stderr, new RegExp(`config\\.json: downloaded ${files["config.json"]!.length - 10} bytes, the Hub lists ${files["config.json"]!.length}`));
+      assert.match(
+        result.stderr,
+        new RegExp(`config\\.json: downloaded ${files["config.json"]!.length - 10} bytes, the Hub lists ${files["config.json"]!.length}`),
+      );
     });
 
     it("sends the token of a gated model from a header file, and says what is wrong without one", async () => {

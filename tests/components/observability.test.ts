@@ -16,7 +16,12 @@ const args: ObservabilityArgs = {
   modelServers: [
     {
       name: "chat",
-      endpoint: { namespace: "ai", service: "vllm-chat", serviceLabels: { "app.kubernetes.io/name": "vllm", "app.kubernetes.io/instance": "chat" }, port: "http" },
+      endpoint: {
+        namespace: "ai",
+        service: "vllm-chat",
+        serviceLabels: { "app.kubernetes.io/name": "vllm", "app.kubernetes.io/instance": "chat" },
+        port: "http",
+      },
       deployment: "vllm-chat",
       container: "vllm",
       replicas: 2,
@@ -33,7 +38,16 @@ const args: ObservabilityArgs = {
     sharing: "none",
     cards: [{ node: "n1", index: 0, memoryGiB: 24, plannedGiB: 21.5, pods: ["vllm-chat-0"] }],
   },
-  vectorStore: { endpoint: { namespace: "data", service: "qdrant", serviceLabels: { app: "qdrant" }, port: "http", bearerTokenSecret: { name: "qdrant-keys", key: "read-only" } }, collection: "docs" },
+  vectorStore: {
+    endpoint: {
+      namespace: "data",
+      service: "qdrant",
+      serviceLabels: { app: "qdrant" },
+      port: "http",
+      bearerTokenSecret: { name: "qdrant-keys", key: "read-only" },
+    },
+    collection: "docs",
+  },
   volumeNamespaces: ["ai", "data"],
   thresholds: { ttftSeconds: 0.8 },
   overrides: { prometheusRule: { metadata: { annotations: { team: "ml" } } } },
@@ -66,8 +80,14 @@ describe("Observability component", function () {
   const mine = () => rendering.resources.filter((r) => r.name.startsWith("monitoring-"));
 
   it("declares one ServiceMonitor per endpoint, in the endpoint's namespace, selected by the Prometheus' labels", () => {
-    const monitors = mine().filter((r) => r.type === SERVICE_MONITOR).map((r) => unwrap(r.inputs));
-    assert.deepEqual(monitors.map((m) => `${m.metadata.namespace}/${m.metadata.name}`).sort(), ["ai/monitoring-vllm-chat", "data/monitoring-qdrant", "gpu/monitoring-dcgm-exporter"]);
+    const monitors = mine()
+      .filter((r) => r.type === SERVICE_MONITOR)
+      .map((r) => unwrap(r.inputs));
+    assert.deepEqual(monitors.map((m) => `${m.metadata.namespace}/${m.metadata.name}`).sort(), [
+      "ai/monitoring-vllm-chat",
+      "data/monitoring-qdrant",
+      "gpu/monitoring-dcgm-exporter",
+    ]);
     assert.deepEqual(outputs.scrapeTargets.sort(), ["ai/monitoring-vllm-chat", "data/monitoring-qdrant", "gpu/monitoring-dcgm-exporter"]);
     for (const m of monitors) {
       assert.equal(m.metadata.labels.release, "kps");
@@ -82,7 +102,11 @@ describe("Observability component", function () {
     const qdrant = mine().find((r) => r.type === SERVICE_MONITOR && r.name === "monitoring-qdrant")!;
     assert.deepEqual(unwrap(qdrant.inputs).spec.endpoints[0].authorization, { type: "Bearer", credentials: { name: "qdrant-keys", key: "read-only" } });
     const walk = (v: unknown): boolean => isSecretValue(v) || (typeof v === "object" && v !== null && Object.values(v).some(walk));
-    assert.equal(mine().some((r) => walk(r.inputs)), false, "no secret values: nothing to hide");
+    assert.equal(
+      mine().some((r) => walk(r.inputs)),
+      false,
+      "no secret values: nothing to hide",
+    );
   });
 
   it("declares one PrometheusRule with the plan's alerts, overrides merged last", () => {
@@ -112,7 +136,9 @@ describe("Observability component", function () {
   });
 
   it("declares a dashboard ConfigMap per layer the plan has, labelled for Grafana's sidecar", () => {
-    const maps = mine().filter((r) => r.type === CONFIG_MAP).map((r) => unwrap(r.inputs));
+    const maps = mine()
+      .filter((r) => r.type === CONFIG_MAP)
+      .map((r) => unwrap(r.inputs));
     assert.deepEqual(maps.map((m) => m.metadata.name).sort(), ["monitoring-gpus-dashboard", "monitoring-qdrant-dashboard", "monitoring-vllm-dashboard"]);
     assert.deepEqual(outputs.dashboards, ["monitoring-gpus", "monitoring-vllm", "monitoring-qdrant"]);
     for (const m of maps) {
@@ -131,7 +157,10 @@ describe("Observability component", function () {
       else if (r.type === PROMETHEUS_RULE) new PrometheusRule(obj).validate();
       else new ConfigMap(obj).validate();
     }
-    assert.throws(() => new ServiceMonitor({ metadata: { name: "x" }, spec: { endpoints: [{ port: 8000 }], selector: {} } } as any).validate(), "the schema rejects a numeric port name");
+    assert.throws(
+      () => new ServiceMonitor({ metadata: { name: "x" }, spec: { endpoints: [{ port: 8000 }], selector: {} } } as any).validate(),
+      "the schema rejects a numeric port name",
+    );
   });
 
   it("parents every child to the component, each recording what the component depends on (the CRDs: deletes go in reverse)", () => {
@@ -168,7 +197,14 @@ describe("Observability component: a Gateway API edge and LiteLLM's metrics", fu
       routes: [{ name: "public-v1", namespace: "gw", path: "/v1", backend: "gateway" }],
     },
     gateway: {
-      litellm: { namespace: "gw", service: "llm-gw", serviceLabels: { app: "litellm" }, port: "http", path: "/metrics/", bearerTokenSecret: { name: "llm-gw-metrics", key: "key" } },
+      litellm: {
+        namespace: "gw",
+        service: "llm-gw",
+        serviceLabels: { app: "litellm" },
+        port: "http",
+        path: "/metrics/",
+        bearerTokenSecret: { name: "llm-gw-metrics", key: "key" },
+      },
       replicas: 2,
       clients: [{ name: "ui", maxBudget: 5 }],
       adapters: [{ name: "chat", path: "/chat/v1" }],
@@ -179,7 +215,10 @@ describe("Observability component: a Gateway API edge and LiteLLM's metrics", fu
   it("scrapes pods no Service exposes with PodMonitors that name their job, and alerts on the edge's replicas, its controller and LiteLLM", async () => {
     const rendering = await renderComponents(() => new Observability("monitoring", edgeArgs));
     const pods = rendering.ofType(POD_MONITOR).map((r) => unwrap(r.inputs));
-    assert.deepEqual(pods.map((m) => `${m.metadata.namespace}/${m.metadata.name}`).sort(), ["edge/monitoring-ngf-control-plane", "edge/monitoring-ngf-data-plane"]);
+    assert.deepEqual(pods.map((m) => `${m.metadata.namespace}/${m.metadata.name}`).sort(), [
+      "edge/monitoring-ngf-control-plane",
+      "edge/monitoring-ngf-data-plane",
+    ]);
     const { PodMonitor } = await import("@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/PodMonitor");
     for (const m of pods) new PodMonitor(m).validate();
     const data = pods.find((m) => m.metadata.name === "monitoring-ngf-data-plane");

@@ -15,7 +15,19 @@ const DIR = join(PROJECT_ROOT, "components");
  */
 const EXPECTED: Record<string, { inputs: string[]; required: string[]; outputs: string[] }> = {
   GpuTimeSlicing: {
-    inputs: ["chartRepository", "chartVersion", "mode", "namespace", "nfdVersion", "nodeSelector", "overrides", "renameByDefault", "replicas", "tolerations", "valuesOverride"],
+    inputs: [
+      "chartRepository",
+      "chartVersion",
+      "mode",
+      "namespace",
+      "nfdVersion",
+      "nodeSelector",
+      "overrides",
+      "renameByDefault",
+      "replicas",
+      "tolerations",
+      "valuesOverride",
+    ],
     required: ["namespace"],
     outputs: ["releaseName", "resourceName", "sharingMode", "slicesPerGpu"],
   },
@@ -25,7 +37,18 @@ const EXPECTED: Record<string, { inputs: string[]; required: string[]; outputs: 
     outputs: ["claimNames"],
   },
   ClusterAddons: {
-    inputs: ["certManager", "dcgmExporter", "draDriver", "externalSecrets", "gpuDevicePlugin", "ingressNginx", "keda", "kubePrometheusStack", "nginxGatewayFabric", "nodeFeatureDiscovery"],
+    inputs: [
+      "certManager",
+      "dcgmExporter",
+      "draDriver",
+      "externalSecrets",
+      "gpuDevicePlugin",
+      "ingressNginx",
+      "keda",
+      "kubePrometheusStack",
+      "nginxGatewayFabric",
+      "nodeFeatureDiscovery",
+    ],
     required: [],
     outputs: ["bitwardenSdkServerUrl", "gatewayClassName", "gpuResourceName", "ingressClassName", "installed"],
   },
@@ -35,23 +58,87 @@ const EXPECTED: Record<string, { inputs: string[]; required: string[]; outputs: 
     outputs: ["hosts", "ingressClassName", "issuerName", "tlsSecretName", "urls"],
   },
   GatewayApiEdge: {
-    inputs: ["acme", "cors", "dataPlaneReplicas", "gatewayClassName", "hosts", "hsts", "maxBodySize", "namespace", "overrides", "rateLimits", "routes", "timeouts"],
+    inputs: [
+      "acme",
+      "cors",
+      "dataPlaneReplicas",
+      "gatewayClassName",
+      "hosts",
+      "hsts",
+      "maxBodySize",
+      "namespace",
+      "overrides",
+      "rateLimits",
+      "routes",
+      "timeouts",
+    ],
     required: ["acme", "gatewayClassName", "hosts", "namespace", "routes"],
     outputs: ["gatewayName", "gatewayNamespace", "hosts", "issuerName", "tlsSecretName", "urls"],
   },
   ModelCache: {
-    inputs: ["downloadTimeoutSeconds", "exclude", "hfEndpoint", "hfTokenSecret", "image", "models", "namespace", "nodeSelector", "overrides", "protect", "resources", "retainOnDelete", "tolerations", "volume"],
+    inputs: [
+      "downloadTimeoutSeconds",
+      "exclude",
+      "hfEndpoint",
+      "hfTokenSecret",
+      "image",
+      "models",
+      "namespace",
+      "nodeSelector",
+      "overrides",
+      "protect",
+      "resources",
+      "retainOnDelete",
+      "tolerations",
+      "volume",
+    ],
     required: ["image", "models", "namespace", "volume"],
     outputs: ["claimName", "downloadJobNames", "hfHomeSubPath", "models"],
   },
   // The seed's VllmAdapter is an alias of this class: one component in the schema.
   VllmServer: {
-    inputs: ["awaitTimeoutSeconds", "gpu", "homeSize", "image", "loraVolume", "loraVolumes", "modelCacheClaim", "namespace", "overrides", "protectVolumes", "replicas", "resources", "retainVolumes", "rollout", "schedule", "serveArgs", "shmSize", "startupTimeoutSeconds"],
+    inputs: [
+      "awaitTimeoutSeconds",
+      "gpu",
+      "homeSize",
+      "image",
+      "loraVolume",
+      "loraVolumes",
+      "modelCacheClaim",
+      "namespace",
+      "overrides",
+      "protectVolumes",
+      "replicas",
+      "resources",
+      "retainVolumes",
+      "rollout",
+      "schedule",
+      "serveArgs",
+      "shmSize",
+      "startupTimeoutSeconds",
+    ],
     required: ["image", "modelCacheClaim", "namespace", "resources", "serveArgs"],
     outputs: ["baseUrl", "deploymentName", "loraVolumeClaims", "model", "servedModelNames", "serviceName"],
   },
   WorkstationInference: {
-    inputs: ["address", "allowAllInterfaces", "apiKey", "bindAddress", "dockerHost", "engine", "extraArgs", "gpuMemoryUtilization", "gpus", "hfToken", "image", "maxModelLen", "model", "modelCacheVolume", "overrides", "port"],
+    inputs: [
+      "address",
+      "allowAllInterfaces",
+      "apiKey",
+      "bindAddress",
+      "dockerHost",
+      "engine",
+      "extraArgs",
+      "gpuMemoryUtilization",
+      "gpus",
+      "hfToken",
+      "image",
+      "maxModelLen",
+      "model",
+      "modelCacheVolume",
+      "overrides",
+      "port",
+    ],
     required: ["address", "bindAddress", "image", "model"],
     outputs: ["apiKey", "baseUrl", "containerName", "engine", "modelCacheVolume"],
   },
@@ -78,14 +165,53 @@ const EXPECTED: Record<string, { inputs: string[]; required: string[]; outputs: 
   },
   LiteLLMGateway: {
     inputs: [
-      "autoscaling", "backupTierLabel", "backups", "clients", "contextWindowFallbacks", "corsOrigins", "curlImage", "extraSecretEnv", "fallbacks", "image", "limits", "metrics", "models",
-      "namespace", "numRetries", "overrides", "postgres", "protect", "providerEnv", "providerSecretName", "redis", "replicas", "resources", "retainOnDelete", "rotation", "timeoutSeconds",
+      "autoscaling",
+      "backupTierLabel",
+      "backups",
+      "clients",
+      "contextWindowFallbacks",
+      "corsOrigins",
+      "curlImage",
+      "extraSecretEnv",
+      "fallbacks",
+      "image",
+      "limits",
+      "metrics",
+      "models",
+      "namespace",
+      "numRetries",
+      "overrides",
+      "postgres",
+      "protect",
+      "providerEnv",
+      "providerSecretName",
+      "redis",
+      "replicas",
+      "resources",
+      "retainOnDelete",
+      "rotation",
+      "timeoutSeconds",
     ],
     required: ["models", "namespace", "postgres"],
     outputs: ["clientKeySecrets", "clientKeys", "databaseServiceName", "deploymentName", "masterKey", "providerSecretName", "serviceName", "url"],
   },
   QdrantStore: {
-    inputs: ["apiKeyRotation", "backupTierLabel", "clients", "collection", "curlImage", "image", "metricsReader", "namespace", "overrides", "protect", "resources", "retainOnDelete", "snapshots", "storage"],
+    inputs: [
+      "apiKeyRotation",
+      "backupTierLabel",
+      "clients",
+      "collection",
+      "curlImage",
+      "image",
+      "metricsReader",
+      "namespace",
+      "overrides",
+      "protect",
+      "resources",
+      "retainOnDelete",
+      "snapshots",
+      "storage",
+    ],
     required: ["collection", "namespace", "storage"],
     outputs: ["apiKeySecretName", "clientTokens", "collection", "serviceName", "url"],
   },
@@ -100,7 +226,9 @@ describe("@llm-platform/components as a Pulumi component package", function () {
   this.timeout(120_000);
   let schema: AnalyzeResult;
   const pkg = JSON.parse(readFileSync(join(DIR, "package.json"), "utf8"));
-  const exported = getPulumiComponents(require(DIR)).map((c) => c.name).sort();
+  const exported = getPulumiComponents(require(DIR))
+    .map((c) => c.name)
+    .sort();
 
   before(() => {
     // What `pulumi package add ./components` runs on a TypeScript source package (PulumiPlugin.yaml runtime nodejs).
@@ -142,7 +270,13 @@ describe("@llm-platform/components as a Pulumi component package", function () {
       const component = schema.components[name];
       assert.ok(component, `no schema for ${name}`);
       assert.deepEqual(Object.keys(component.inputs).sort(), want.inputs);
-      assert.deepEqual(Object.entries(component.inputs).filter(([, p]) => !p.optional).map(([k]) => k).sort(), want.required);
+      assert.deepEqual(
+        Object.entries(component.inputs)
+          .filter(([, p]) => !p.optional)
+          .map(([k]) => k)
+          .sort(),
+        want.required,
+      );
       assert.deepEqual(Object.keys(component.outputs).sort(), want.outputs);
       assert.ok(component.description && component.description.length > 20, `${name} has a description`);
     });

@@ -33,7 +33,10 @@ describe("QdrantStore component", () => {
   before(async () => {
     r = await renderComponents(() => {
       const s = new QdrantStore("qdrant", qdrantArgs({ protect: true, retainOnDelete: true }));
-      new QdrantStore("vectors", qdrantArgs({ snapshots: { s3: { endpoint: "https://s3.example.com", bucket: "snaps", prefix: "dev", credentialsSecret: "vectors-s3" } } }));
+      new QdrantStore(
+        "vectors",
+        qdrantArgs({ snapshots: { s3: { endpoint: "https://s3.example.com", bucket: "snaps", prefix: "dev", credentialsSecret: "vectors-s3" } } }),
+      );
       return s;
     });
     store = (r as unknown as { result: QdrantStore }).result;
@@ -46,13 +49,22 @@ describe("QdrantStore component", () => {
     assert.equal(inputs(STATEFULSET, "qdrant-statefulset").metadata.name, "qdrant");
     assert.equal(inputs(PVC, "qdrant-storage").metadata.name, "qdrant-storage");
     assert.equal(inputs(STATEFULSET, "vectors-statefulset").metadata.name, "vectors-qdrant");
-    assert.deepEqual(inputs(STATEFULSET, "vectors-statefulset").spec.selector.matchLabels, { "app.kubernetes.io/name": "qdrant", "app.kubernetes.io/instance": "vectors" });
+    assert.deepEqual(inputs(STATEFULSET, "vectors-statefulset").spec.selector.matchLabels, {
+      "app.kubernetes.io/name": "qdrant",
+      "app.kubernetes.io/instance": "vectors",
+    });
   });
 
   it("parents its children, keeps the old type token as an alias, protects and retains data and the API key", () => {
     for (const child of r.resources.filter((x) => x.name.startsWith("qdrant-"))) assert.equal(child.parent, r.get(COMPONENT, "qdrant").urn, child.name);
     assert.ok(r.get(COMPONENT, "qdrant").aliases.includes("llm-platform:data:QdrantStore"));
-    for (const [type, name] of [[PVC, "qdrant-storage"], [PVC, "qdrant-backups"], [STATEFULSET, "qdrant-statefulset"], ["random:index/randomPassword:RandomPassword", "qdrant-api-key"], ["kubernetes:core/v1:Secret", "qdrant-api-keys"]]) {
+    for (const [type, name] of [
+      [PVC, "qdrant-storage"],
+      [PVC, "qdrant-backups"],
+      [STATEFULSET, "qdrant-statefulset"],
+      ["random:index/randomPassword:RandomPassword", "qdrant-api-key"],
+      ["kubernetes:core/v1:Secret", "qdrant-api-keys"],
+    ]) {
       assert.deepEqual([r.get(type!, name!).protect, r.get(type!, name!).retainOnDelete], [true, true], name);
     }
     assert.equal(r.get(PVC, "vectors-storage").protect, false);
@@ -104,15 +116,25 @@ describe("QdrantStore component", () => {
     assert.deepEqual(sts.volumes.map((v: any) => v.persistentVolumeClaim?.claimName).filter(Boolean), ["qdrant-storage", "qdrant-snapshots"]);
     assert.equal(inputs(PVC, "qdrant-snapshots").metadata.labels["backup-tier"], "none", "staging holds nothing worth backing up");
     const backups = inputs(PVC, "qdrant-backups");
-    assert.deepEqual([backups.spec.storageClassName, backups.spec.resources.requests.storage, backups.metadata.labels["backup-tier"]], ["nfs", "40Gi", "daily"]);
+    assert.deepEqual(
+      [backups.spec.storageClassName, backups.spec.resources.requests.storage, backups.metadata.labels["backup-tier"]],
+      ["nfs", "40Gi", "daily"],
+    );
     const cron = podOf(r.get(CRONJOB, "qdrant-snapshots"));
     assert.equal(cron.volumes.find((v: any) => v.name === "backups").persistentVolumeClaim.claimName, "qdrant-backups");
     assert.equal(envOf(cron.containers[0]).BACKUP_DIR, "/backups");
-    assert.deepEqual(envOf(cron.containers[0]).QDRANT_API_KEY, { secretKeyRef: { name: "qdrant-api-keys", key: "api-key" } }, "read each run: follows rotations");
+    assert.deepEqual(
+      envOf(cron.containers[0]).QDRANT_API_KEY,
+      { secretKeyRef: { name: "qdrant-api-keys", key: "api-key" } },
+      "read each run: follows rotations",
+    );
     assert.equal(inputs(CRONJOB, "qdrant-snapshots").spec.schedule, "17 * * * *");
     const s3 = podOf(r.get(CRONJOB, "vectors-snapshots"));
     assert.equal(envOf(s3.containers[0]).S3_BUCKET, "snaps");
-    assert.equal(s3.volumes.find((v: any) => v.name === "backups"), undefined);
+    assert.equal(
+      s3.volumes.find((v: any) => v.name === "backups"),
+      undefined,
+    );
     assert.throws(() => r.get(PVC, "vectors-backups"));
   });
 
@@ -122,7 +144,11 @@ describe("QdrantStore component", () => {
       assert.equal(pod.automountServiceAccountToken, false, w.name);
       for (const c of pod.containers) assert.equal(c.securityContext.readOnlyRootFilesystem, true, `${w.name}/${c.name}`);
     }
-    assert.equal(envOf(podOf(r.get(STATEFULSET, "qdrant-statefulset")).containers[0]).QDRANT_INIT_FILE_PATH, "/tmp/.qdrant-initialized", "writes its init marker to the writable /tmp");
+    assert.equal(
+      envOf(podOf(r.get(STATEFULSET, "qdrant-statefulset")).containers[0]).QDRANT_INIT_FILE_PATH,
+      "/tmp/.qdrant-initialized",
+      "writes its init marker to the writable /tmp",
+    );
     const job = inputs(JOB, "qdrant-collection");
     assert.equal(job.metadata.annotations["pulumi.com/replaceUnready"], "true");
     assert.equal(job.spec.ttlSecondsAfterFinished, undefined);
@@ -163,7 +189,9 @@ describe("Qdrant snapshot shipping (the CronJob's script against an HTTP double 
         return { json: { result: { name: created, creation_time: "2026-11-25T05:17:00", size: 9, checksum: sha(content(created)) }, status: "ok" } };
       }
       if (url.pathname === base && method === "GET") {
-        return { json: { result: [...stored].map((name) => ({ name, creation_time: "…", size: 9, checksum: sha(content(name)) })), status: "ok", time: 0.001 } };
+        return {
+          json: { result: [...stored].map((name) => ({ name, creation_time: "…", size: 9, checksum: sha(content(name)) })), status: "ok", time: 0.001 },
+        };
       }
       const name = url.pathname.replace(`${base}/`, "");
       if (method === "GET" && stored.has(name)) return { json: name === corrupt ? "garbage" : `data of ${name}` };
@@ -199,7 +227,15 @@ describe("Qdrant snapshot shipping (the CronJob's script against an HTTP double 
     const stored = new Set<string>();
     const qdrant = await fakeQdrant(stored, snapshot(5), snapshot(5));
     try {
-      await assert.rejects(runShell(snapshotScript("rag", 3, "volume"), { QDRANT: qdrant.url, QDRANT_API_KEY: "k", BACKUP_DIR: backups, WORK_DIR: mkdtempSync(join(tmpdir(), "work-")) }), /checksum mismatch, not shipped/);
+      await assert.rejects(
+        runShell(snapshotScript("rag", 3, "volume"), {
+          QDRANT: qdrant.url,
+          QDRANT_API_KEY: "k",
+          BACKUP_DIR: backups,
+          WORK_DIR: mkdtempSync(join(tmpdir(), "work-")),
+        }),
+        /checksum mismatch, not shipped/,
+      );
       assert.deepEqual(readdirSync(backups), []);
       assert.deepEqual([...stored], [snapshot(5)]);
     } finally {
@@ -210,7 +246,11 @@ describe("Qdrant snapshot shipping (the CronJob's script against an HTTP double 
   it("uploads to S3 instead when a bucket is configured", async function () {
     if (!hasCurl()) this.skip();
     const puts: string[] = [];
-    const s3 = await startDouble((req) => (req.method === "PUT" && req.headers.authorization?.toString().startsWith("AWS4-HMAC-SHA256") ? (puts.push(req.url.pathname), { json: {} }) : { status: 403 }));
+    const s3 = await startDouble((req) =>
+      req.method === "PUT" && req.headers.authorization?.toString().startsWith("AWS4-HMAC-SHA256")
+        ? (puts.push(req.url.pathname), { json: {} })
+        : { status: 403 },
+    );
     const stored = new Set<string>();
     const qdrant = await fakeQdrant(stored, snapshot(6));
     try {

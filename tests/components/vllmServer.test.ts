@@ -35,7 +35,14 @@ describe("VllmServer (component)", () => {
         { provider: cluster },
       );
       // A second server in the same namespace; the seed's name is the same class.
-      new VllmAdapter("embedding", { namespace: "llm-inference", image, serveArgs: ["BAAI/bge-m3", "--served-model-name", "embedding", "--port", "8000"], modelCacheClaim: "base-models", resources, awaitTimeoutSeconds: 3600 });
+      new VllmAdapter("embedding", {
+        namespace: "llm-inference",
+        image,
+        serveArgs: ["BAAI/bge-m3", "--served-model-name", "embedding", "--port", "8000"],
+        modelCacheClaim: "base-models",
+        resources,
+        awaitTimeoutSeconds: 3600,
+      });
       return llm;
     });
     const llm = (rendering as unknown as { result: VllmServer }).result;
@@ -51,7 +58,11 @@ describe("VllmServer (component)", () => {
 
   it("declares its Deployment, Service and LoRA volume as children", () => {
     const parent = `urn:pulumi:test::llm-platform::${TOKEN}::llm`;
-    for (const [type, name] of [[DEPLOYMENT, "llm-deployment"], [SERVICE, "llm-service"], [PVC, "llm-lora-code"]] as const) {
+    for (const [type, name] of [
+      [DEPLOYMENT, "llm-deployment"],
+      [SERVICE, "llm-service"],
+      [PVC, "llm-lora-code"],
+    ] as const) {
       const child = rendering.get(type, name);
       assert.equal(child.parent, parent, `${type} ${name}`);
       assert.equal(child.urn, `urn:pulumi:test::llm-platform::${TOKEN}$${type}::${name}`);
@@ -64,7 +75,11 @@ describe("VllmServer (component)", () => {
   });
 
   it("uses the injected provider for its children", () => {
-    for (const [type, name] of [[DEPLOYMENT, "llm-deployment"], [SERVICE, "llm-service"], [PVC, "llm-lora-code"]] as const) {
+    for (const [type, name] of [
+      [DEPLOYMENT, "llm-deployment"],
+      [SERVICE, "llm-service"],
+      [PVC, "llm-lora-code"],
+    ] as const) {
       assert.match(rendering.get(type, name).provider ?? "", /pulumi:providers:kubernetes::cluster::cluster-id$/, name);
     }
     assert.equal(rendering.get(DEPLOYMENT, "embedding-deployment").provider, undefined, "the other server uses the default provider");
@@ -82,7 +97,16 @@ describe("VllmServer (component)", () => {
 
   it("runs the caller's command line with the component's port", () => {
     const container = unwrap(rendering.get(DEPLOYMENT, "llm-deployment").inputs).spec.template.spec.containers[0];
-    assert.deepEqual(container.args, ["org/model", "--served-model-name", "llm", "--enable-lora", "--lora-modules", "code=/adapters/code/v1", "--port", "8000"]);
+    assert.deepEqual(container.args, [
+      "org/model",
+      "--served-model-name",
+      "llm",
+      "--enable-lora",
+      "--lora-modules",
+      "code=/adapters/code/v1",
+      "--port",
+      "8000",
+    ]);
     assert.deepEqual(container.resources.limits, { cpu: "16", memory: "32Gi", "nvidia.com/gpu.shared": "1" });
     const embedding = unwrap(rendering.get(DEPLOYMENT, "embedding-deployment").inputs).spec.template.spec.containers[0];
     assert.equal(embedding.args.filter((a: string) => a === "--port").length, 1);

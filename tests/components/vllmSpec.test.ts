@@ -94,7 +94,14 @@ describe("vLLM spec builders", () => {
 
     it("still changes for a LoRA adapter, which is a module on the command line", () => {
       const one = vllmArgs(serveInputs({ adapters: [{ name: "code", lora: { source: "/lora" } }] }));
-      const two = vllmArgs(serveInputs({ adapters: [{ name: "code", lora: { source: "/lora" } }, { name: "sql", lora: { source: "acme/sql-lora" } }] }));
+      const two = vllmArgs(
+        serveInputs({
+          adapters: [
+            { name: "code", lora: { source: "/lora" } },
+            { name: "sql", lora: { source: "acme/sql-lora" } },
+          ],
+        }),
+      );
       assert.deepEqual(parseVllmArgs(two).flags.get("lora-modules"), ["code=/adapters/code/lora", "sql=acme/sql-lora"]);
       assert.notDeepEqual(one, two);
     });
@@ -140,7 +147,12 @@ describe("vLLM spec builders", () => {
     });
 
     it("reads the served names back from any command line", () => {
-      assert.deepEqual(servedModelNamesOf(["org/m", "--served-model-name", "a", "b", "--lora-modules", "x=/p", '{"name": "y", "path": "acme/y"}']), ["a", "b", "x", "y"]);
+      assert.deepEqual(servedModelNamesOf(["org/m", "--served-model-name", "a", "b", "--lora-modules", "x=/p", '{"name": "y", "path": "acme/y"}']), [
+        "a",
+        "b",
+        "x",
+        "y",
+      ]);
       // Without --served-model-name vLLM serves the model id.
       assert.deepEqual(servedModelNamesOf(["org/m", "--max-model-len", "8"]), ["org/m"]);
     });
@@ -164,7 +176,12 @@ describe("vLLM spec builders", () => {
         return { id: "n/gpu0", node: "n", index: 0, spec, memoryGiB: spec.usableMemoryGiB };
       };
       const fp8 = (card: HostCard) => planKernels(lookupModel("hugging-quants/Meta-Llama-3.1-8B-Instruct-AWQ-INT4"), { kvCacheDtype: "fp8" }, card.spec);
-      for (const [major, minor, pinned] of [[8, 6, true], [8, 8, true], [8, 9, false], [9, 0, false]] as const) {
+      for (const [major, minor, pinned] of [
+        [8, 6, true],
+        [8, 8, true],
+        [8, 9, false],
+        [9, 0, false],
+      ] as const) {
         const plan = fp8(at(major, minor));
         assert.equal(plan.runnable, true, `${major}.${minor}`);
         assert.equal(needsPinnedBackend(plan, at(major, minor)), pinned, `${major}.${minor}`);
@@ -177,7 +194,9 @@ describe("vLLM spec builders", () => {
 
     it("renders the pin in the program's command line on an RTX 3080 (8.6), and none on an RTX 4090 (8.9)", () => {
       const withCard = (product: string) =>
-        planServers(parsePlatformConfig(variant(stackConfig("prod"), (c) => ((c.servers.llm.kvCacheDtype = "fp8"), (c.host.nodes["gpu-node"].gpuProduct = product))))).find((x) => x.name === "llm")!.args;
+        planServers(
+          parsePlatformConfig(variant(stackConfig("prod"), (c) => ((c.servers.llm.kvCacheDtype = "fp8"), (c.host.nodes["gpu-node"].gpuProduct = product)))),
+        ).find((x) => x.name === "llm")!.args;
       const ampere = parseVllmArgs(withCard("NVIDIA-GeForce-RTX-3080")).flags;
       assert.deepEqual([ampere.get("kv-cache-dtype"), ampere.get("attention-backend")], [["fp8"], ["FLASHINFER"]]);
       const ada = parseVllmArgs(withCard("NVIDIA-GeForce-RTX-4090")).flags;
@@ -187,11 +206,23 @@ describe("vLLM spec builders", () => {
 
   describe("GPUs through DRA ResourceClaims", () => {
     const dra = (waitForGpuMemory?: VllmWorkloadSpec["waitForGpuMemory"]) =>
-      workload({ gpu: { count: 2, resourceName: "nvidia.com/gpu", nodeSelector: { "kubernetes.io/hostname": "gpu-node" }, tolerations: [], claims: ["gpu-gpu-node-gpu0", "gpu-gpu-node-gpu1"] }, waitForGpuMemory });
+      workload({
+        gpu: {
+          count: 2,
+          resourceName: "nvidia.com/gpu",
+          nodeSelector: { "kubernetes.io/hostname": "gpu-node" },
+          tolerations: [],
+          claims: ["gpu-gpu-node-gpu0", "gpu-gpu-node-gpu1"],
+        },
+        waitForGpuMemory,
+      });
 
     it("references one claim per card in the pod and the container, and asks the device plugin for nothing", () => {
       const pod = podOf(dra());
-      assert.deepEqual(pod.resourceClaims, [{ name: "gpu-0", resourceClaimName: "gpu-gpu-node-gpu0" }, { name: "gpu-1", resourceClaimName: "gpu-gpu-node-gpu1" }]);
+      assert.deepEqual(pod.resourceClaims, [
+        { name: "gpu-0", resourceClaimName: "gpu-gpu-node-gpu0" },
+        { name: "gpu-1", resourceClaimName: "gpu-gpu-node-gpu1" },
+      ]);
       assert.deepEqual(pod.containers[0].resources.claims, [{ name: "gpu-0" }, { name: "gpu-1" }]);
       assert.equal(pod.containers[0].resources.limits["nvidia.com/gpu"], undefined);
       assert.equal(pod.containers[0].resources.requests["nvidia.com/gpu"], undefined);
@@ -203,11 +234,17 @@ describe("vLLM spec builders", () => {
 
     it("waits in an init container on the same claims, with the vLLM image's python and a restricted context", () => {
       const init = podOf(dra({ gpuMemoryUtilization: 0.22, timeoutSeconds: 1800 })).initContainers;
-      assert.deepEqual(init.map((c: any) => c.name), ["wait-for-gpu-memory"]);
+      assert.deepEqual(
+        init.map((c: any) => c.name),
+        ["wait-for-gpu-memory"],
+      );
       assert.equal(init[0].image, "vllm/vllm-openai:v0.19.0");
       assert.deepEqual(init[0].command.slice(0, 2), ["python3", "-c"]);
       assert.deepEqual(init[0].resources.claims, [{ name: "gpu-0" }, { name: "gpu-1" }]);
-      assert.deepEqual([init[0].securityContext.allowPrivilegeEscalation, init[0].securityContext.readOnlyRootFilesystem, init[0].securityContext.capabilities.drop], [false, true, ["ALL"]]);
+      assert.deepEqual(
+        [init[0].securityContext.allowPrivilegeEscalation, init[0].securityContext.readOnlyRootFilesystem, init[0].securityContext.capabilities.drop],
+        [false, true, ["ALL"]],
+      );
       assert.match(init[0].command[2], /need, deadline = 0\.22, time\.time\(\) \+ 1800/);
     });
 
@@ -217,10 +254,14 @@ describe("vLLM spec builders", () => {
       // torch.cuda.mem_get_info() → (free, total) from the environment, as the real one reads the device.
       const dir = mkdtempSync(join(tmpdir(), "torch-double-"));
       mkdirSync(join(dir, "torch"));
-      writeFileSync(join(dir, "torch", "__init__.py"), "import os\nclass cuda:\n    @staticmethod\n    def mem_get_info():\n        return int(os.environ['FREE']), int(os.environ['TOTAL'])\n");
+      writeFileSync(
+        join(dir, "torch", "__init__.py"),
+        "import os\nclass cuda:\n    @staticmethod\n    def mem_get_info():\n        return int(os.environ['FREE']), int(os.environ['TOTAL'])\n",
+      );
       const total = 10 * 2 ** 30;
       const need = 0.5 * total + 512 * 2 ** 20;
-      const run = (free: number) => spawnSync("python3", ["-c", script], { env: { ...process.env, PYTHONPATH: dir, FREE: String(free), TOTAL: String(total) }, encoding: "utf8" });
+      const run = (free: number) =>
+        spawnSync("python3", ["-c", script], { env: { ...process.env, PYTHONPATH: dir, FREE: String(free), TOTAL: String(total) }, encoding: "utf8" });
       assert.equal(run(need).status, 0);
       const short = run(need - 1);
       assert.equal(short.status, 1);
@@ -251,7 +292,20 @@ describe("vLLM spec builders", () => {
       const writable = container.volumeMounts.filter((m: any) => emptyDirs.has(m.name) && !m.readOnly).map((m: any) => m.mountPath as string);
       const under = (path: string) => writable.some((root: string) => path === root || path.startsWith(`${root}/`));
       const env = envOf();
-      for (const key of ["HOME", "TMPDIR", "XDG_CACHE_HOME", "XDG_CONFIG_HOME", "VLLM_CACHE_ROOT", "VLLM_CONFIG_ROOT", "TORCHINDUCTOR_CACHE_DIR", "TRITON_CACHE_DIR", "NUMBA_CACHE_DIR", "OUTLINES_CACHE_DIR", "CUDA_CACHE_PATH", "HF_MODULES_CACHE"]) {
+      for (const key of [
+        "HOME",
+        "TMPDIR",
+        "XDG_CACHE_HOME",
+        "XDG_CONFIG_HOME",
+        "VLLM_CACHE_ROOT",
+        "VLLM_CONFIG_ROOT",
+        "TORCHINDUCTOR_CACHE_DIR",
+        "TRITON_CACHE_DIR",
+        "NUMBA_CACHE_DIR",
+        "OUTLINES_CACHE_DIR",
+        "CUDA_CACHE_PATH",
+        "HF_MODULES_CACHE",
+      ]) {
         assert.ok(env[key], `${key} is set`);
         assert.ok(under(env[key]!), `${key}=${env[key]} is on a writable emptyDir (${writable.join(", ")})`);
       }
@@ -270,13 +324,19 @@ describe("vLLM spec builders", () => {
       const env = envOf();
       assert.equal(env.HF_HUB_OFFLINE, "1");
       assert.ok(env.HF_HOME!.startsWith(`${mount.mountPath}/`), "HF_HOME is on the model cache");
-      assert.equal(container.env.some((e: any) => e.name === "HF_TOKEN" || e.valueFrom?.secretKeyRef), false);
+      assert.equal(
+        container.env.some((e: any) => e.name === "HF_TOKEN" || e.valueFrom?.secretKeyRef),
+        false,
+      );
     });
 
     it("mounts each LoRA volume read-only at /adapters/<adapter>, and no volume for plain adapters", () => {
       const pod = podOf();
       const loras = pod.volumes.filter((v: any) => v.persistentVolumeClaim && v.persistentVolumeClaim.claimName !== "base-models");
-      assert.deepEqual(loras.map((v: any) => v.persistentVolumeClaim), [{ claimName: "vllm-llm-lora-code", readOnly: true }]);
+      assert.deepEqual(
+        loras.map((v: any) => v.persistentVolumeClaim),
+        [{ claimName: "vllm-llm-lora-code", readOnly: true }],
+      );
       const mount = pod.containers[0].volumeMounts.find((m: any) => m.name === loras[0].name);
       assert.deepEqual([mount.mountPath, mount.readOnly], ["/adapters/code", true]);
       assert.equal(podOf(workload({ loraVolumes: [] })).volumes.filter((v: any) => v.persistentVolumeClaim).length, 1);

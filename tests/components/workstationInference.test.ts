@@ -41,7 +41,9 @@ describe("WorkstationInference (dev, seed 003)", () => {
   });
 
   it("points the gateway's vllm-local provider at it", () => {
-    const gatewayConfig = ofType(dev, "kubernetes:core/v1:ConfigMap").find((r) => r.props.metadata.name === "gateway-litellm-config")!.props.data["config.yaml"];
+    const gatewayConfig = ofType(dev, "kubernetes:core/v1:ConfigMap").find((r) => r.props.metadata.name === "gateway-litellm-config")!.props.data[
+      "config.yaml"
+    ];
     assert.match(gatewayConfig, /api_base: http:\/\/gpu-box\.lan:8000\/v1/);
   });
 
@@ -59,13 +61,31 @@ describe("WorkstationInference (dev, seed 003)", () => {
     assert.equal(password!.props.length, 48);
     const key = c.envs.find((e: string) => e.startsWith("VLLM_API_KEY="));
     assert.ok(key && key.length > "VLLM_API_KEY=".length, c.envs.join(" "));
-    assert.equal(c.command.some((a: string) => a.includes("api-key") || a === key.slice("VLLM_API_KEY=".length)), false);
+    assert.equal(
+      c.command.some((a: string) => a.includes("api-key") || a === key.slice("VLLM_API_KEY=".length)),
+      false,
+    );
   });
 
   it("serves Ollama on its own port and API root", () => {
-    const w = workstationConfigSchema.parse({ dockerHost: "ssh://me@box", address: "box", bindAddress: "10.0.0.2", engine: "ollama", image: "ollama/ollama:0.12.3", model: "llama3.1:8b" });
+    const w = workstationConfigSchema.parse({
+      dockerHost: "ssh://me@box",
+      address: "box",
+      bindAddress: "10.0.0.2",
+      engine: "ollama",
+      image: "ollama/ollama:0.12.3",
+      model: "llama3.1:8b",
+    });
     assert.equal(workstationBaseUrl(w), "http://box:11434");
-    const spec = workstationContainerSpec({ name: "w-ollama", engine: "ollama", image: "img", port: 11434, bindAddress: "10.0.0.2", gpus: "all", modelCacheVolume: "v" }) as any;
+    const spec = workstationContainerSpec({
+      name: "w-ollama",
+      engine: "ollama",
+      image: "img",
+      port: 11434,
+      bindAddress: "10.0.0.2",
+      gpus: "all",
+      modelCacheVolume: "v",
+    }) as any;
     assert.deepEqual(spec.healthcheck.tests, ["CMD", "ollama", "list"]);
     assert.equal(spec.command, undefined);
     assert.deepEqual(spec.ports, [{ internal: 11434, external: 11434, ip: "10.0.0.2", protocol: "tcp" }]);
@@ -73,7 +93,16 @@ describe("WorkstationInference (dev, seed 003)", () => {
 
   it("keeps the key and the listen address the component's: extraArgs may not set --api-key or --host", () => {
     const base = { model: "m", port: 8000, gpuMemoryUtilization: 0.9, maxModelLen: 8192 };
-    assert.deepEqual(workstationVllmCommand({ ...base, extraArgs: ["--enforce-eager"] }), ["m", "--port", "8000", "--gpu-memory-utilization", "0.9", "--max-model-len", "8192", "--enforce-eager"]);
+    assert.deepEqual(workstationVllmCommand({ ...base, extraArgs: ["--enforce-eager"] }), [
+      "m",
+      "--port",
+      "8000",
+      "--gpu-memory-utilization",
+      "0.9",
+      "--max-model-len",
+      "8192",
+      "--enforce-eager",
+    ]);
     for (const bad of [["--api-key", "k"], ["--api-key=k"], ["--host", "0.0.0.0"], ["--host=::"]]) {
       assert.throws(() => workstationVllmCommand({ ...base, extraArgs: bad }), /may not set --api-key .* or --host/, bad.join(" "));
     }
@@ -86,18 +115,32 @@ describe("WorkstationInference (dev, seed 003)", () => {
       /llm-platform:workstation\.bindAddress: 0\.0\.0\.0 publishes the model server on every interface .* set llm-platform:workstation\.allowAllInterfaces: true/,
     );
     assert.doesNotThrow(() => parsePlatformConfig(variant(raw, (c) => Object.assign(c.workstation, { bindAddress: "0.0.0.0", allowAllInterfaces: true }))));
-    assert.throws(() => parsePlatformConfig(variant(raw, (c) => (c.workstation.bindAddress = "192.168.1.256"))), /llm-platform:workstation\.bindAddress: "192\.168\.1\.256" must be an IPv4 address/);
+    assert.throws(
+      () => parsePlatformConfig(variant(raw, (c) => (c.workstation.bindAddress = "192.168.1.256"))),
+      /llm-platform:workstation\.bindAddress: "192\.168\.1\.256" must be an IPv4 address/,
+    );
     assert.doesNotThrow(() => parsePlatformConfig(variant(raw, (c) => (c.workstation.bindAddress = "255.255.255.255"))));
   });
 
   it("refuses bad workstation settings with key paths", () => {
     const raw = stackConfig("dev");
-    assert.throws(() => parsePlatformConfig(variant(raw, (c) => (c.workstation.dockerHost = "gpu-box"))), /llm-platform:workstation\.dockerHost: must be a Docker host URL/);
-    assert.throws(() => parsePlatformConfig(variant(raw, (c) => (c.workstation.image = "vllm/vllm-openai:latest"))), /llm-platform:workstation\.image: .* must be pinned/);
-    assert.throws(() => parsePlatformConfig(variant(raw, (c) => (c.workstation.engine = "ollama"))), /llm-platform:workstation\.image: engine "ollama" needs an ollama\/ollama image/);
+    assert.throws(
+      () => parsePlatformConfig(variant(raw, (c) => (c.workstation.dockerHost = "gpu-box"))),
+      /llm-platform:workstation\.dockerHost: must be a Docker host URL/,
+    );
+    assert.throws(
+      () => parsePlatformConfig(variant(raw, (c) => (c.workstation.image = "vllm/vllm-openai:latest"))),
+      /llm-platform:workstation\.image: .* must be pinned/,
+    );
+    assert.throws(
+      () => parsePlatformConfig(variant(raw, (c) => (c.workstation.engine = "ollama"))),
+      /llm-platform:workstation\.image: engine "ollama" needs an ollama\/ollama image/,
+    );
     assert.throws(
       () => parsePlatformConfig(variant(raw, (c) => delete c.workstation)),
-      (e: unknown) => e instanceof ConfigError && /providers\.default: default provider "vllm-local" cannot be used: missing providers\.vllm-local\.apiBase \(or a vllm workstation\)/.test(e.message),
+      (e: unknown) =>
+        e instanceof ConfigError &&
+        /providers\.default: default provider "vllm-local" cannot be used: missing providers\.vllm-local\.apiBase \(or a vllm workstation\)/.test(e.message),
     );
   });
 });
@@ -120,11 +163,20 @@ describe("WorkstationInference (component)", () => {
       });
       // A second one on another Docker host, through a provider the caller passes.
       const other = new docker.Provider("other-host", { host: "ssh://dev@other" });
-      new WorkstationInference("ollama", { engine: "ollama", image: "ollama/ollama:0.12.3", model: "llama3.1:8b", address: "other", bindAddress: "10.0.0.9" }, { providers: { docker: other } });
+      new WorkstationInference(
+        "ollama",
+        { engine: "ollama", image: "ollama/ollama:0.12.3", model: "llama3.1:8b", address: "other", bindAddress: "10.0.0.9" },
+        { providers: { docker: other } },
+      );
       return ws;
     });
     const ws = (rendering as unknown as { result: WorkstationInference }).result;
-    outputs = { baseUrl: await valueOf(ws.baseUrl), engine: await valueOf(ws.engine), containerName: await valueOf(ws.containerName), modelCacheVolume: await valueOf(ws.modelCacheVolume) };
+    outputs = {
+      baseUrl: await valueOf(ws.baseUrl),
+      engine: await valueOf(ws.engine),
+      containerName: await valueOf(ws.containerName),
+      modelCacheVolume: await valueOf(ws.modelCacheVolume),
+    };
     apiKeySecret = await pulumi.isSecret(ws.apiKey);
   });
 
@@ -132,7 +184,11 @@ describe("WorkstationInference (component)", () => {
     const provider = rendering.get("pulumi:providers:docker", "ws-docker");
     assert.equal(provider.parent, `urn:pulumi:test::llm-platform::${TOKEN}::ws`);
     assert.equal(unwrap(provider.inputs).host, "ssh://dev@gpu-box.lan");
-    for (const [type, name] of [["docker:index/remoteImage:RemoteImage", "ws-image"], ["docker:index/volume:Volume", "ws-models"], [CONTAINER, "ws-container"]]) {
+    for (const [type, name] of [
+      ["docker:index/remoteImage:RemoteImage", "ws-image"],
+      ["docker:index/volume:Volume", "ws-models"],
+      [CONTAINER, "ws-container"],
+    ]) {
       assert.match(rendering.get(type!, name!).provider ?? "", /pulumi:providers:docker::ws-docker::/, name);
     }
   });
@@ -164,7 +220,10 @@ describe("WorkstationInference (component)", () => {
 
   it("has no key for Ollama, which cannot check one", () => {
     assert.throws(() => rendering.get("random:index/randomPassword:RandomPassword", "ollama-api-key"));
-    assert.equal((unwrap(rendering.get(CONTAINER, "ollama-container").inputs.envs) as string[]).some((e) => e.startsWith("VLLM_API_KEY")), false);
+    assert.equal(
+      (unwrap(rendering.get(CONTAINER, "ollama-container").inputs.envs) as string[]).some((e) => e.startsWith("VLLM_API_KEY")),
+      false,
+    );
   });
 
   it("keeps the old type token as an alias", () => {
@@ -176,14 +235,19 @@ describe("WorkstationInference (component)", () => {
   });
 
   it("lets two instances coexist: container and volume names derive from the component name", () => {
-    const names = rendering.resources.filter((r) => r.type === CONTAINER || r.type === "docker:index/volume:Volume").map((r) => `${r.type} ${unwrap(r.inputs).name}`);
+    const names = rendering.resources
+      .filter((r) => r.type === CONTAINER || r.type === "docker:index/volume:Volume")
+      .map((r) => `${r.type} ${unwrap(r.inputs).name}`);
     assert.equal(names.length, 4);
     assert.equal(new Set(names).size, 4, names.join(", "));
   });
 
   it("refuses every interface without allowAllInterfaces", async () => {
     const args = { image: "vllm/vllm-openai:v0.19.0", model: "m", address: "box", dockerHost: "ssh://box" };
-    await assert.rejects(renderComponents(() => new WorkstationInference("open", { ...args, bindAddress: "0.0.0.0" })), /WorkstationInference open: bindAddress "0\.0\.0\.0" publishes the model server on every interface/);
+    await assert.rejects(
+      renderComponents(() => new WorkstationInference("open", { ...args, bindAddress: "0.0.0.0" })),
+      /WorkstationInference open: bindAddress "0\.0\.0\.0" publishes the model server on every interface/,
+    );
     const open = await renderComponents(() => new WorkstationInference("open", { ...args, bindAddress: "0.0.0.0", allowAllInterfaces: true }));
     assert.equal(unwrap(open.get(CONTAINER, "open-container").inputs).ports[0].ip, "0.0.0.0");
   });
@@ -199,7 +263,14 @@ describe("image pinning", () => {
       assert.ok(e instanceof ConfigError);
       assert.deepEqual(
         e.issues.map((i) => i.path),
-        ["llm-platform:images.vllm", "llm-platform:images.curl", "llm-platform:gateway.image", "llm-platform:gateway.postgres.image", "llm-platform:gateway.redis.image", "llm-platform:qdrant.image"],
+        [
+          "llm-platform:images.vllm",
+          "llm-platform:images.curl",
+          "llm-platform:gateway.image",
+          "llm-platform:gateway.postgres.image",
+          "llm-platform:gateway.redis.image",
+          "llm-platform:qdrant.image",
+        ],
       );
       assert.match(e.issues[0]!.message, /pinned by tag but images\.pinning is "digest": use repo@sha256:<digest>/);
     }
@@ -220,8 +291,14 @@ describe("image pinning", () => {
   it("renders every workload image of a digest-pinned prod stack by digest, setup Jobs included", async () => {
     const plan = await planStack("prod", digestPinnedProd());
     const images = workloadImages(plan).map((c) => `${c.name}: ${c.image}`);
-    assert.ok(images.some((i) => i.startsWith("qdrant-snapshot-rag: curlimages/curl@sha256:")), images.join("\n"));
-    assert.deepEqual(images.filter((i) => !/@sha256:[a-f0-9]{64}$/.test(i)), []);
+    assert.ok(
+      images.some((i) => i.startsWith("qdrant-snapshot-rag: curlimages/curl@sha256:")),
+      images.join("\n"),
+    );
+    assert.deepEqual(
+      images.filter((i) => !/@sha256:[a-f0-9]{64}$/.test(i)),
+      [],
+    );
     assert.deepEqual(violationsOf(await evaluate(plan), "prod-image-digests"), []);
   });
 });

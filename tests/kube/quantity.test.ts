@@ -75,7 +75,10 @@ describe("Kubernetes quantities as numbers", () => {
   it("names the field and the value it cannot read", () => {
     assert.equal(requireQuantity("2Gi", "resources.memory"), 2 * 1024 ** 3);
     assert.equal(requireQuantity(0, "x"), 0);
-    assert.throws(() => requireQuantity("2 GB", "resources.memory"), (e: unknown) => e instanceof Error && e.message === 'resources.memory: "2 GB" is not a Kubernetes quantity');
+    assert.throws(
+      () => requireQuantity("2 GB", "resources.memory"),
+      (e: unknown) => e instanceof Error && e.message === 'resources.memory: "2 GB" is not a Kubernetes quantity',
+    );
   });
 
   it("formats bytes as GiB with one decimal by default", () => {

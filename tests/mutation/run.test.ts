@@ -66,10 +66,25 @@ describe("survivor bookkeeping", () => {
       "capacity/x.ts": {
         source: "const a = b >= 0;\nif (c) {\n  return 1;\n}\n",
         mutants: [
-          { mutatorName: "EqualityOperator", replacement: "b > 0", status: "Survived", location: { start: { line: 1, column: 11 }, end: { line: 1, column: 17 } } },
+          {
+            mutatorName: "EqualityOperator",
+            replacement: "b > 0",
+            status: "Survived",
+            location: { start: { line: 1, column: 11 }, end: { line: 1, column: 17 } },
+          },
           { mutatorName: "BlockStatement", replacement: "{}", status: "Survived", location: { start: { line: 2, column: 8 }, end: { line: 4, column: 2 } } },
-          { mutatorName: "ConditionalExpression", replacement: "true", status: "Killed", location: { start: { line: 2, column: 5 }, end: { line: 2, column: 6 } } },
-          { mutatorName: "ConditionalExpression", replacement: "false", status: "Timeout", location: { start: { line: 2, column: 5 }, end: { line: 2, column: 6 } } },
+          {
+            mutatorName: "ConditionalExpression",
+            replacement: "true",
+            status: "Killed",
+            location: { start: { line: 2, column: 5 }, end: { line: 2, column: 6 } },
+          },
+          {
+            mutatorName: "ConditionalExpression",
+            replacement: "false",
+            status: "Timeout",
+            location: { start: { line: 2, column: 5 }, end: { line: 2, column: 6 } },
+          },
           { mutatorName: "StringLiteral", replacement: '""', status: "Ignored", location: { start: { line: 1, column: 1 }, end: { line: 1, column: 2 } } },
         ],
       },
@@ -87,7 +102,9 @@ describe("survivor bookkeeping", () => {
     assert.deepEqual(s.files, [{ file: "capacity/x.ts", score: 50, detected: 2, valid: 4 }]);
     assert.equal(s.equivalent, 1);
     assert.equal(s.accepted, 0);
-    assert.deepEqual(s.undocumented, [{ file: "capacity/x.ts", line: 2, mutator: "BlockStatement", status: "Survived", original: "{\n  return 1;\n}", replacement: "{}" }]);
+    assert.deepEqual(s.undocumented, [
+      { file: "capacity/x.ts", line: 2, mutator: "BlockStatement", status: "Survived", original: "{\n  return 1;\n}", replacement: "{}" },
+    ]);
     assert.deepEqual(
       s.stale.map((e: { reason: string }) => e.reason),
       ["gone"],

@@ -31,8 +31,18 @@ describe("npm run plan (CLI)", function () {
     const e = estimateMemory(estimateInputOf(llm.args, usable, "NVIDIA-GeForce-RTX-3080"));
     const fp = Math.round(e.deviceFootprintGiBPessimistic * 100) / 100;
     assert.match(run.stdout, /GPU plan \(dra, DRA: one ResourceClaim per card, exact set of pods; pessimistic footprints\): 2 of 2 cards claimed/);
-    assert.match(run.stdout, new RegExp(`gpu-node/gpu0 NVIDIA-GeForce-RTX-3080 ${usable} GiB usable: pods on it ${fp} GiB, headroom ${(Math.round((usable - fp) * 100) / 100).toFixed(2)} GiB`));
-    assert.match(run.stdout, new RegExp(`vllm-llm-0 +${fp.toFixed(2)} GiB {2}KV ${e.kvCacheTokens} expected / ${e.kvCacheTokensGuaranteed} guaranteed tokens \\(max-model-len 8192\\)`));
+    assert.match(
+      run.stdout,
+      new RegExp(
+        `gpu-node/gpu0 NVIDIA-GeForce-RTX-3080 ${usable} GiB usable: pods on it ${fp} GiB, headroom ${(Math.round((usable - fp) * 100) / 100).toFixed(2)} GiB`,
+      ),
+    );
+    assert.match(
+      run.stdout,
+      new RegExp(
+        `vllm-llm-0 +${fp.toFixed(2)} GiB {2}KV ${e.kvCacheTokens} expected / ${e.kvCacheTokensGuaranteed} guaranteed tokens \\(max-model-len 8192\\)`,
+      ),
+    );
     assert.match(run.stdout, /start-up check vllm-reranker-0: \d+\.\d\d GiB free ≥ \d+\.\d\d GiB requested\? yes/);
     assert.match(run.stdout, /mandatory violations: 0/);
     assert.match(run.stdout, /^Deploy order \(first `pulumi up` on an empty cluster\): \d+ waves, \d+ resources\n {2}wave {2}0: /m);
@@ -56,7 +66,9 @@ describe("npm run plan (CLI)", function () {
     assert.match(svg, new RegExp(`NVIDIA-GeForce-RTX-3080 ${usable} GiB usable`));
     assert.match(svg, new RegExp(`vllm-llm-0 ${fp.toFixed(2)} GiB, KV ${e.kvCacheTokensGuaranteed} guaranteed / ${e.kvCacheTokens} expected`));
     const policyConfig = JSON.parse(readFileSync(join(out, "policy-config.json"), "utf8"));
-    assert.deepEqual(policyConfig["gpu-memory-per-card"].host.nodes, [{ name: "gpu-node", gpus: 2, gpuProduct: "NVIDIA-GeForce-RTX-3080", cpu: 64, memoryGiB: 128 }]);
+    assert.deepEqual(policyConfig["gpu-memory-per-card"].host.nodes, [
+      { name: "gpu-node", gpus: 2, gpuProduct: "NVIDIA-GeForce-RTX-3080", cpu: 64, memoryGiB: 128 },
+    ]);
     assert.deepEqual(policyConfig["gpu-memory-per-card"].host.sharing, { mode: "dra", replicas: 1 });
   });
 
@@ -73,7 +85,11 @@ describe("npm run plan (CLI)", function () {
     }
     // Manifests applied from a URL (the Gateway API's CRDs) need the network: left out here.
     const remote = k.resources.filter((r: string) => r.startsWith("remote/"));
-    for (const dir of remote) writeFileSync(join(out, "manifests", dir, "kustomization.yaml"), JSON.stringify({ ...parse(readFileSync(join(out, "manifests", dir, "kustomization.yaml"), "utf8")), resources: [] }));
+    for (const dir of remote)
+      writeFileSync(
+        join(out, "manifests", dir, "kustomization.yaml"),
+        JSON.stringify({ ...parse(readFileSync(join(out, "manifests", dir, "kustomization.yaml"), "utf8")), resources: [] }),
+      );
     const built = spawnSync("kubectl", ["kustomize", join(out, "manifests")], { encoding: "utf8" });
     assert.equal(built.status, 0, built.stderr);
     assert.equal((built.stdout.match(/^kind: /gm) ?? []).length, k.resources.length - charts.length - remote.length);
@@ -85,8 +101,36 @@ describe("npm run plan (CLI)", function () {
     assert.equal(run.status, 0, run.stderr);
     const doc = JSON.parse(run.stdout);
     assert.deepEqual(JSON.parse(readFileSync(file, "utf8")), doc);
-    assert.deepEqual(Object.keys(doc), ["stack", "exitCode", "configErrors", "resources", "deployOrder", "violations", "flows", "guarded", "gitops", "prerequisites", "warnings", "gpus", "modes", "budgets"]);
-    assert.deepEqual(Object.keys(doc.resources[0]), ["type", "name", "parent", "urn", "custom", "dependsOn", "propertyDependencies", "provider", "waitsFor", "wave", "protect", "retainOnDelete"]);
+    assert.deepEqual(Object.keys(doc), [
+      "stack",
+      "exitCode",
+      "configErrors",
+      "resources",
+      "deployOrder",
+      "violations",
+      "flows",
+      "guarded",
+      "gitops",
+      "prerequisites",
+      "warnings",
+      "gpus",
+      "modes",
+      "budgets",
+    ]);
+    assert.deepEqual(Object.keys(doc.resources[0]), [
+      "type",
+      "name",
+      "parent",
+      "urn",
+      "custom",
+      "dependsOn",
+      "propertyDependencies",
+      "provider",
+      "waitsFor",
+      "wave",
+      "protect",
+      "retainOnDelete",
+    ]);
     const deployment = doc.resources.find((r: any) => r.name === "llm-deployment");
     assert.equal(deployment.parent, "urn:pulumi:prod::llm-platform::llm-platform:index:VllmServer::llm");
     const release = doc.resources.find((r: any) => r.type === "kubernetes:helm.sh/v3:Release" && r.name.startsWith("addons-cert"));
@@ -98,14 +142,27 @@ describe("npm run plan (CLI)", function () {
     assert.deepEqual(Object.keys(doc.violations[0]), ["policy", "level", "resource", "message"]);
     assert.equal(doc.gpus.slicesTotal, 2);
     const llmPod = doc.gpus.pods.find((p: any) => p.server === "llm");
-    assert.deepEqual(Object.keys(llmPod).filter((k) => ["server", "maxModelLen", "kvCacheTokens", "kvCacheTokensGuaranteed"].includes(k)).sort(), ["kvCacheTokens", "kvCacheTokensGuaranteed", "maxModelLen", "server"]);
+    assert.deepEqual(
+      Object.keys(llmPod)
+        .filter((k) => ["server", "maxModelLen", "kvCacheTokens", "kvCacheTokensGuaranteed"].includes(k))
+        .sort(),
+      ["kvCacheTokens", "kvCacheTokensGuaranteed", "maxModelLen", "server"],
+    );
     assert.ok(llmPod.kvCacheTokensGuaranteed >= 20000 && llmPod.kvCacheTokens > llmPod.kvCacheTokensGuaranteed);
-    assert.deepEqual(doc.gpus.cards.map((c: any) => [c.product, c.memoryGiB]), [["NVIDIA-GeForce-RTX-3080", 9.78], ["NVIDIA-GeForce-RTX-3080", 9.78]]);
+    assert.deepEqual(
+      doc.gpus.cards.map((c: any) => [c.product, c.memoryGiB]),
+      [
+        ["NVIDIA-GeForce-RTX-3080", 9.78],
+        ["NVIDIA-GeForce-RTX-3080", 9.78],
+      ],
+    );
     assert.equal(doc.budgets.compute.allocatable.cpu, 60);
   });
 
   it("plans every stack file of the project (the user's own stacks) with exit 0", () => {
-    const stacks = readdirSync(PROJECT_ROOT).map((f) => /^Pulumi\.(.+)\.yaml$/.exec(f)?.[1]).filter((s): s is string => s !== undefined);
+    const stacks = readdirSync(PROJECT_ROOT)
+      .map((f) => /^Pulumi\.(.+)\.yaml$/.exec(f)?.[1])
+      .filter((s): s is string => s !== undefined);
     assert.ok(stacks.length > 0);
     for (const stack of stacks) {
       const run = plan("--stack", stack, "--no-write", "--no-validate");
@@ -126,7 +183,13 @@ describe("npm run plan (CLI)", function () {
   it("exits 2 naming the key path for a config error", () => {
     const dir = mkdtempSync(join(tmpdir(), "plan-"));
     const file = join(dir, "Pulumi.broken.yaml");
-    writeFileSync(file, readFileSync(fixtureStackFile("prod"), "utf8").replace("maxModelLen: 8192\n      maxNumSeqs: 8", "maxModelLen: 8192\n      maxNumSeqs: 8\n      gpus: 0.5"));
+    writeFileSync(
+      file,
+      readFileSync(fixtureStackFile("prod"), "utf8").replace(
+        "maxModelLen: 8192\n      maxNumSeqs: 8",
+        "maxModelLen: 8192\n      maxNumSeqs: 8\n      gpus: 0.5",
+      ),
+    );
     const run = plan("--config", file, "--no-write");
     assert.equal(run.status, 2, run.stdout + run.stderr);
     assert.match(run.stdout, /stack broken: configuration error — nothing was planned\n {2}- llm-platform:servers\.llm\.gpus: must be a whole number/);

@@ -55,15 +55,20 @@ describe("deploy order: what each registration waits for", () => {
   it("numbers the waves: nothing before what it waits for, each as early as it can be", () => {
     const order = deployOrder(resources);
     const wave = (name: string) => order.waveOf.get(byName(name).urn);
-    assert.deepEqual(
-      ["a", "pw", "box", "g-x", "g-y", "s", "img", "after-group"].map(wave),
-      [0, 0, 0, 1, 1, 1, 1, 2],
-    );
+    assert.deepEqual(["a", "pw", "box", "g-x", "g-y", "s", "img", "after-group"].map(wave), [0, 0, 0, 1, 1, 1, 1, 2]);
     assert.equal(order.waveOf.has(byName("g").urn), false, "components create nothing and get no wave");
   });
 
   it("refuses a dependency cycle", () => {
-    const r = (name: string, deps: string[]): SynthesizedResource => ({ type: CM, name, urn: name, props: {}, custom: true, dependencies: deps, propertyDependencies: {} });
+    const r = (name: string, deps: string[]): SynthesizedResource => ({
+      type: CM,
+      name,
+      urn: name,
+      props: {},
+      custom: true,
+      dependencies: deps,
+      propertyDependencies: {},
+    });
     assert.throws(() => deployOrder([r("x", ["y"]), r("y", ["x"])]), /cycle/);
   });
 });
@@ -75,7 +80,11 @@ describe("deploy order of the fixture stacks", () => {
       const custom = new Set(resources.filter((r) => r.custom).map((r) => r.urn));
       for (const r of resources.filter((x) => x.custom)) {
         for (const dep of order.waitsFor.get(r.urn) ?? []) {
-          if (custom.has(dep)) assert.ok(order.waveOf.get(dep)! < order.waveOf.get(r.urn)!, `${r.name} (wave ${order.waveOf.get(r.urn)}) before ${dep} (wave ${order.waveOf.get(dep)})`);
+          if (custom.has(dep))
+            assert.ok(
+              order.waveOf.get(dep)! < order.waveOf.get(r.urn)!,
+              `${r.name} (wave ${order.waveOf.get(r.urn)}) before ${dep} (wave ${order.waveOf.get(dep)})`,
+            );
         }
       }
     });
@@ -87,6 +96,9 @@ describe("deploy order of the fixture stacks", () => {
     const certManager = Math.max(...waveOf((r) => r.props.chart === "cert-manager"));
     assert.ok(Math.min(...waveOf((r) => r.type.startsWith("kubernetes:cert-manager.io/"))) > certManager);
     const devicePlugin = Math.max(...waveOf((r) => r.props.chart === "nvidia-device-plugin"));
-    assert.ok(Math.min(...waveOf((r) => r.type === "kubernetes:apps/v1:Deployment" && r.name.endsWith("-deployment") && r.props.metadata.name.startsWith("vllm-"))) > devicePlugin);
+    assert.ok(
+      Math.min(...waveOf((r) => r.type === "kubernetes:apps/v1:Deployment" && r.name.endsWith("-deployment") && r.props.metadata.name.startsWith("vllm-"))) >
+        devicePlugin,
+    );
   });
 });

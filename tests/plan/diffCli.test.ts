@@ -9,7 +9,10 @@ import { PlanUsageError } from "../../plan/stackFile";
 import { PROJECT_ROOT, fixtureStackFile } from "../fixtures/stacks";
 
 function plan(...args: string[]) {
-  return spawnSync(process.execPath, ["-r", "ts-node/register/transpile-only", join(PROJECT_ROOT, "plan", "cli.ts"), ...args], { cwd: PROJECT_ROOT, encoding: "utf8" });
+  return spawnSync(process.execPath, ["-r", "ts-node/register/transpile-only", join(PROJECT_ROOT, "plan", "cli.ts"), ...args], {
+    cwd: PROJECT_ROOT,
+    encoding: "utf8",
+  });
 }
 
 const git = (cwd: string, ...args: string[]) => {
@@ -29,12 +32,21 @@ describe("npm run plan -- --base (CLI)", function () {
     writeFileSync(join(repo, "Pulumi.prod.yaml"), prodText());
     git(repo, "add", "Pulumi.prod.yaml");
     git(repo, "commit", "-qm", "prod as deployed");
-    writeFileSync(join(repo, "Pulumi.prod.yaml"), prodText().replace("    snapshotStorage: 20Gi\n", '    snapshotStorage: 20Gi\n    snapshotSchedule: "30 3 * * *"\n'));
+    writeFileSync(
+      join(repo, "Pulumi.prod.yaml"),
+      prodText().replace("    snapshotStorage: 20Gi\n", '    snapshotStorage: 20Gi\n    snapshotSchedule: "30 3 * * *"\n'),
+    );
     const out = mkdtempSync(join(tmpdir(), "plan-out-"));
     const run = plan("--stack", "prod", "--config", join(repo, "Pulumi.prod.yaml"), "--base", "HEAD", "--no-validate", "--out", out);
     assert.equal(run.status, 0, run.stdout + run.stderr);
-    assert.match(run.stdout, /^Changes against Pulumi\.prod\.yaml at HEAD \(config only; program: this working tree\): 0 to create, 1 to update, 0 to replace, 0 to delete, \d+ unchanged; 0 workload\(s\) restart, 0 GPU server\(s\) go down$/m);
-    assert.match(run.stdout, /^\| op \| resource \| restarts \| why \|\n\|---\|---\|---\|---\|\n\| ~ update \| CronJob llm-data\/qdrant-snapshot-rag \| {2}\| spec\.schedule: 17 \* \* \* \* → 30 3 \* \* \* \|$/m);
+    assert.match(
+      run.stdout,
+      /^Changes against Pulumi\.prod\.yaml at HEAD \(config only; program: this working tree\): 0 to create, 1 to update, 0 to replace, 0 to delete, \d+ unchanged; 0 workload\(s\) restart, 0 GPU server\(s\) go down$/m,
+    );
+    assert.match(
+      run.stdout,
+      /^\| op \| resource \| restarts \| why \|\n\|---\|---\|---\|---\|\n\| ~ update \| CronJob llm-data\/qdrant-snapshot-rag \| {2}\| spec\.schedule: 17 \* \* \* \* → 30 3 \* \* \* \|$/m,
+    );
     assert.match(run.stdout, /^change: safe to apply/m);
     assert.match(run.stderr, /… stack prod: running index\.ts for the base configuration and this one \(change preview\)/);
     const md = readFileSync(join(out, "changes.md"), "utf8");
@@ -66,8 +78,16 @@ describe("npm run plan -- --base (CLI)", function () {
     assert.deepEqual([parsed.base, parsed.loadBandwidthMiBps], ["origin/main", 1000]);
     const progress: string[] = [];
     await assert.rejects(
-      runPlan({ root: PROJECT_ROOT, stack: "prod", config: fixtureStackFile("prod"), base: "no-such-ref-anywhere", write: false, progress: (m) => progress.push(m) }),
-      (e: Error) => e instanceof PlanUsageError && /^--base no-such-ref-anywhere: no such file, and not a git ref with tests\/fixtures\/stacks\/prod\.yaml/.test(e.message),
+      runPlan({
+        root: PROJECT_ROOT,
+        stack: "prod",
+        config: fixtureStackFile("prod"),
+        base: "no-such-ref-anywhere",
+        write: false,
+        progress: (m) => progress.push(m),
+      }),
+      (e: Error) =>
+        e instanceof PlanUsageError && /^--base no-such-ref-anywhere: no such file, and not a git ref with tests\/fixtures\/stacks\/prod\.yaml/.test(e.message),
     );
     assert.deepEqual(progress, [], "refused before anything runs (the CLI exits 2 with the usage text)");
   });

@@ -13,11 +13,24 @@ let queue: Promise<unknown> = Promise.resolve();
  * distinct config and registry answers per test run: the fixture stacks are the base of most
  * scenarios, so each scenario costs one synthesis.
  */
-export function keyedPlan(stack: string, raw: Record<string, unknown> = stackConfig(stack), calls?: SynthesisOptions["calls"], callsKey = ""): Promise<SynthesizedResource[]> {
+export function keyedPlan(
+  stack: string,
+  raw: Record<string, unknown> = stackConfig(stack),
+  calls?: SynthesisOptions["calls"],
+  callsKey = "",
+): Promise<SynthesizedResource[]> {
   const key = `${stack}\n${callsKey}\n${JSON.stringify(raw)}`;
   let p = cache.get(key);
   if (!p) {
-    const run = () => synthesize({ program: join(PROJECT_ROOT, "index.ts"), project: "llm-platform", stack, config: pulumiConfigMap(raw), calls, keyGeneratedValues: true }).then((s) => s.resources);
+    const run = () =>
+      synthesize({
+        program: join(PROJECT_ROOT, "index.ts"),
+        project: "llm-platform",
+        stack,
+        config: pulumiConfigMap(raw),
+        calls,
+        keyGeneratedValues: true,
+      }).then((s) => s.resources);
     p = queue.then(run, run);
     queue = p;
     cache.set(key, p);
@@ -26,7 +39,12 @@ export function keyedPlan(stack: string, raw: Record<string, unknown> = stackCon
 }
 
 /** The change preview from `base` to `current` (configs as stackConfig returns them). */
-export async function preview(stack: string, base: Record<string, unknown>, current: Record<string, unknown>, options: Omit<DiffOptions, "baseConfig" | "currentConfig"> = {}): Promise<PlanDiff> {
+export async function preview(
+  stack: string,
+  base: Record<string, unknown>,
+  current: Record<string, unknown>,
+  options: Omit<DiffOptions, "baseConfig" | "currentConfig"> = {},
+): Promise<PlanDiff> {
   const b = await keyedPlan(stack, base);
   const c = await keyedPlan(stack, current);
   return diffPlans(b, c, { ...options, baseConfig: parsePlatformConfig(base), currentConfig: parsePlatformConfig(current) });
@@ -34,7 +52,10 @@ export async function preview(stack: string, base: Record<string, unknown>, curr
 
 /** Every change but `same`, as `op object` (or `op type name` for non-Kubernetes resources). */
 export function changed(diff: PlanDiff): string[] {
-  return diff.changes.filter((c) => c.op !== "same").map((c) => `${c.op} ${c.object ?? `${c.type.split(":").pop()} ${c.urn.split("::").pop()}`}`).sort();
+  return diff.changes
+    .filter((c) => c.op !== "same")
+    .map((c) => `${c.op} ${c.object ?? `${c.type.split(":").pop()} ${c.urn.split("::").pop()}`}`)
+    .sort();
 }
 
 export function changeOf(diff: PlanDiff, object: string): ResourceChange {

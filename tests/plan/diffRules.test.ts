@@ -1,11 +1,26 @@
 import { strict as assert } from "node:assert";
 import { join } from "node:path";
 import { diffPlans, formatPath, leafChanges, podReferences, type PlanDiff } from "../../plan/diff";
-import { forcesReplacement, kubernetesForceNew, kubernetesProviderDiff, matchesPattern, parsePattern, HELM_RELEASE_FORCE_NEW } from "../../plan/replacementRules";
+import {
+  forcesReplacement,
+  kubernetesForceNew,
+  kubernetesProviderDiff,
+  matchesPattern,
+  parsePattern,
+  HELM_RELEASE_FORCE_NEW,
+} from "../../plan/replacementRules";
 import { synthesize, type SynthesizedResource } from "../../plan/synthesize";
 
 const STACK = "urn:pulumi:t::p::";
-const provider: SynthesizedResource = { type: "pulumi:providers:kubernetes", name: "cluster", urn: `${STACK}pulumi:providers:kubernetes::cluster`, props: { context: "lab" }, custom: true, dependencies: [], propertyDependencies: {} };
+const provider: SynthesizedResource = {
+  type: "pulumi:providers:kubernetes",
+  name: "cluster",
+  urn: `${STACK}pulumi:providers:kubernetes::cluster`,
+  props: { context: "lab" },
+  custom: true,
+  dependencies: [],
+  propertyDependencies: {},
+};
 
 /** A Kubernetes object as the plan records it, on the explicit provider. */
 function object(type: string, name: string, props: Record<string, any>, opts: { protect?: boolean; retainOnDelete?: boolean } = {}): SynthesizedResource {
@@ -23,10 +38,21 @@ function object(type: string, name: string, props: Record<string, any>, opts: { 
 }
 
 const pvc = (storage: string, extra: Record<string, any> = {}, opts = {}) =>
-  object("kubernetes:core/v1:PersistentVolumeClaim", "data", { metadata: { name: "data", namespace: "apps", labels: { "backup-tier": "gfs" } }, spec: { accessModes: ["ReadWriteOnce"], storageClassName: "fast", resources: { requests: { storage } }, ...extra } }, opts);
+  object(
+    "kubernetes:core/v1:PersistentVolumeClaim",
+    "data",
+    {
+      metadata: { name: "data", namespace: "apps", labels: { "backup-tier": "gfs" } },
+      spec: { accessModes: ["ReadWriteOnce"], storageClassName: "fast", resources: { requests: { storage } }, ...extra },
+    },
+    opts,
+  );
 
 function deployment(name: string, template: Record<string, any>, spec: Record<string, any> = {}): SynthesizedResource {
-  return object("kubernetes:apps/v1:Deployment", name, { metadata: { name, namespace: "apps" }, spec: { selector: { matchLabels: { app: name } }, template, ...spec } });
+  return object("kubernetes:apps/v1:Deployment", name, {
+    metadata: { name, namespace: "apps" },
+    spec: { selector: { matchLabels: { app: name } }, template, ...spec },
+  });
 }
 
 const opOf = (d: PlanDiff, name: string) => d.changes.find((c) => c.urn.endsWith(`::${name}`))?.op;
@@ -60,7 +86,8 @@ describe("replacement rules (pulumi-kubernetes provider/pkg/provider/diff.go, pr
 
   it("a StatefulSet's serviceName, volumeClaimTemplates, podManagementPolicy; a PVC's class, access modes and volume but not its size; a Service's clusterIP but not its type", () => {
     const sts = kubernetesForceNew("kubernetes:apps/v1:StatefulSet", {});
-    for (const f of ["serviceName", "volumeClaimTemplates", "podManagementPolicy", "revisionHistoryLimit"]) assert.ok(forcesReplacement(["spec", f], "x", sts), f);
+    for (const f of ["serviceName", "volumeClaimTemplates", "podManagementPolicy", "revisionHistoryLimit"])
+      assert.ok(forcesReplacement(["spec", f], "x", sts), f);
     assert.ok(!forcesReplacement(["spec", "replicas"], 2, sts));
     assert.ok(!forcesReplacement(["spec", "template", "spec", "containers", 0, "image"], "x", sts));
     const claim = kubernetesForceNew("kubernetes:core/v1:PersistentVolumeClaim", {});
@@ -69,7 +96,10 @@ describe("replacement rules (pulumi-kubernetes provider/pkg/provider/diff.go, pr
     const svc = kubernetesForceNew("kubernetes:core/v1:Service", {});
     assert.ok(forcesReplacement(["spec", "clusterIP"], "None", svc));
     assert.ok(!forcesReplacement(["spec", "type"], "LoadBalancer", svc));
-    assert.ok(!forcesReplacement(["spec"], { selector: { a: "b" } }, kubernetesForceNew("kubernetes:policy/v1:PodDisruptionBudget", {})), "policy/v1 PDBs update (only v1beta1's spec forces)");
+    assert.ok(
+      !forcesReplacement(["spec"], { selector: { a: "b" } }, kubernetesForceNew("kubernetes:policy/v1:PodDisruptionBudget", {})),
+      "policy/v1 PDBs update (only v1beta1's spec forces)",
+    );
     assert.ok(forcesReplacement(["spec", "minAvailable"], 1, kubernetesForceNew("kubernetes:policy/v1beta1:PodDisruptionBudget", {})));
   });
 
@@ -116,15 +146,20 @@ describe("replacement rules (pulumi-kubernetes provider/pkg/provider/diff.go, pr
 });
 
 describe("the change preview on hand-built plans", () => {
-  const template = (annotations: Record<string, string> = {}, image = "app:1") => ({ metadata: { labels: { app: "app" }, annotations }, spec: { containers: [{ name: "app", image, env: [{ name: "PW", valueFrom: { secretKeyRef: { name: "creds", key: "password" } } }] }] } });
-  const secret = (password: string, extra: Record<string, string> = {}) => object("kubernetes:core/v1:Secret", "creds", { metadata: { name: "creds", namespace: "apps" }, stringData: { password, ...extra } });
+  const template = (annotations: Record<string, string> = {}, image = "app:1") => ({
+    metadata: { labels: { app: "app" }, annotations },
+    spec: { containers: [{ name: "app", image, env: [{ name: "PW", valueFrom: { secretKeyRef: { name: "creds", key: "password" } } }] }] },
+  });
+  const secret = (password: string, extra: Record<string, string> = {}) =>
+    object("kubernetes:core/v1:Secret", "creds", { metadata: { name: "creds", namespace: "apps" }, stringData: { password, ...extra } });
 
   it("replacing a named object deletes it first; a new name is created first", () => {
     const d = diff([pvc("1Gi")], [pvc("1Gi", { storageClassName: "slow" })]);
     const c = d.changes.find((x) => x.object === "PersistentVolumeClaim apps/data")!;
     assert.equal(c.op, "replace");
     assert.equal(c.deleteBeforeReplace, true);
-    const job = (name: string) => object("kubernetes:batch/v1:Job", "job", { metadata: { name, namespace: "apps" }, spec: { template: { spec: { containers: [] } } } });
+    const job = (name: string) =>
+      object("kubernetes:batch/v1:Job", "job", { metadata: { name, namespace: "apps" }, spec: { template: { spec: { containers: [] } } } });
     const renamedJob = diff([job("setup-aaaa")], [job("setup-bbbb")]).changes.find((x) => x.urn.endsWith("::job"))!;
     assert.deepEqual([renamedJob.op, renamedJob.deleteBeforeReplace], ["replace", false]);
   });
@@ -142,11 +177,24 @@ describe("the change preview on hand-built plans", () => {
 
   it("a protected volume replaced is refused; an unprotected one holding data too; one labelled backup-tier none is not", () => {
     const protectedPvc = diff([pvc("1Gi", {}, { protect: true })], [pvc("1Gi", { storageClassName: "slow" }, { protect: true })]);
-    assert.deepEqual(protectedPvc.findings.map((f) => f.kind), ["protected-data"]);
-    assert.match(protectedPvc.findings[0]!.message, /replaces protected PersistentVolumeClaim apps\/data \(replacement forced by spec\.storageClassName: fast → slow/);
+    assert.deepEqual(
+      protectedPvc.findings.map((f) => f.kind),
+      ["protected-data"],
+    );
+    assert.match(
+      protectedPvc.findings[0]!.message,
+      /replaces protected PersistentVolumeClaim apps\/data \(replacement forced by spec\.storageClassName: fast → slow/,
+    );
     const unprotected = diff([pvc("1Gi")], [pvc("1Gi", { storageClassName: "slow" })]);
-    assert.deepEqual(unprotected.findings.map((f) => f.kind), ["data-loss"]);
-    const scratch = (cls: string) => object("kubernetes:core/v1:PersistentVolumeClaim", "data", { metadata: { name: "data", namespace: "apps", labels: { "backup-tier": "none" } }, spec: { storageClassName: cls } });
+    assert.deepEqual(
+      unprotected.findings.map((f) => f.kind),
+      ["data-loss"],
+    );
+    const scratch = (cls: string) =>
+      object("kubernetes:core/v1:PersistentVolumeClaim", "data", {
+        metadata: { name: "data", namespace: "apps", labels: { "backup-tier": "none" } },
+        spec: { storageClassName: cls },
+      });
     assert.equal(diff([scratch("fast")], [scratch("slow")]).exitCode, 0);
   });
 
@@ -158,15 +206,26 @@ describe("the change preview on hand-built plans", () => {
     const ns = object("kubernetes:core/v1:Namespace", "ns-apps", { metadata: { name: "apps" } });
     const withNs = diff([ns, pvc("1Gi", {}, { retainOnDelete: true })], []);
     assert.equal(withNs.exitCode, 1);
-    assert.ok(withNs.findings.some((f) => /deletes Namespace apps, and Kubernetes deletes every PVC in a deleted namespace: PersistentVolumeClaim apps\/data/.test(f.message)), JSON.stringify(withNs.findings));
+    assert.ok(
+      withNs.findings.some((f) =>
+        /deletes Namespace apps, and Kubernetes deletes every PVC in a deleted namespace: PersistentVolumeClaim apps\/data/.test(f.message),
+      ),
+      JSON.stringify(withNs.findings),
+    );
   });
 
   it("a Secret rotated under an unchanged pod template is a stale secret; a hash on the template restarts the pods instead", () => {
     const stale = diff([secret("old"), deployment("app", template())], [secret("new"), deployment("app", template())]);
     assert.equal(stale.exitCode, 1);
     assert.equal(stale.findings[0]!.kind, "stale-secret");
-    assert.match(stale.findings[0]!.message, /Secret apps\/creds changes \(password\), but Deployment apps\/app reads it \(env PW\) and its pod template does not change/);
-    const hashed = diff([secret("old"), deployment("app", template({ "llm-platform.io/secret-hash": "1" }))], [secret("new"), deployment("app", template({ "llm-platform.io/secret-hash": "2" }))]);
+    assert.match(
+      stale.findings[0]!.message,
+      /Secret apps\/creds changes \(password\), but Deployment apps\/app reads it \(env PW\) and its pod template does not change/,
+    );
+    const hashed = diff(
+      [secret("old"), deployment("app", template({ "llm-platform.io/secret-hash": "1" }))],
+      [secret("new"), deployment("app", template({ "llm-platform.io/secret-hash": "2" }))],
+    );
     assert.equal(hashed.exitCode, 0);
     assert.equal(hashed.changes.find((c) => c.object === "Deployment apps/app")!.restarts, true);
   });
@@ -179,7 +238,11 @@ describe("the change preview on hand-built plans", () => {
 
   it("a Recreate GPU Deployment that restarts goes down; a replica change alone restarts nothing", () => {
     const gpu = (args: string[], replicas = 1) =>
-      deployment("vllm", { metadata: {}, spec: { containers: [{ name: "vllm", image: "vllm", args, resources: { limits: { "nvidia.com/gpu": "1" } } }] } }, { replicas, strategy: { type: "Recreate" } });
+      deployment(
+        "vllm",
+        { metadata: {}, spec: { containers: [{ name: "vllm", image: "vllm", args, resources: { limits: { "nvidia.com/gpu": "1" } } }] } },
+        { replicas, strategy: { type: "Recreate" } },
+      );
     const args = ["BAAI/bge-m3", "--max-model-len", "8192"];
     const scaled = diff([gpu(args)], [gpu(args, 2)]);
     assert.equal(scaled.changes.find((c) => c.object === "Deployment apps/vllm")!.restarts, false);
@@ -195,8 +258,20 @@ describe("the change preview on hand-built plans", () => {
     const d = diffPlans([p1, pvc("1Gi")], [p2, pvc("1Gi")]);
     assert.equal(opOf(d, "data"), "replace");
     assert.match(d.changes.find((c) => c.urn.endsWith("::data"))!.reason, /its provider cluster is replaced/);
-    const pw = (length: number): SynthesizedResource => ({ type: "random:index/randomPassword:RandomPassword", name: "pw", urn: `${STACK}random:index/randomPassword:RandomPassword::pw`, props: { length }, custom: true, dependencies: [], propertyDependencies: {} });
-    const reader = { ...secret("x"), props: { metadata: { name: "creds", namespace: "apps" }, stringData: { __pulumiUnknown: true } }, propertyDependencies: { stringData: [pw(1).urn] } };
+    const pw = (length: number): SynthesizedResource => ({
+      type: "random:index/randomPassword:RandomPassword",
+      name: "pw",
+      urn: `${STACK}random:index/randomPassword:RandomPassword::pw`,
+      props: { length },
+      custom: true,
+      dependencies: [],
+      propertyDependencies: {},
+    });
+    const reader = {
+      ...secret("x"),
+      props: { metadata: { name: "creds", namespace: "apps" }, stringData: { __pulumiUnknown: true } },
+      propertyDependencies: { stringData: [pw(1).urn] },
+    };
     assert.equal(opOf(diff([pw(16), reader], [pw(16), reader]), "creds"), "same");
     assert.equal(opOf(diff([pw(16), reader], [pw(24), reader]), "creds"), "replace");
   });
@@ -205,7 +280,8 @@ describe("the change preview on hand-built plans", () => {
 describe("renames, with and without aliases (tests/plan/fixtures/renameProgram.ts)", function () {
   this.timeout(120_000);
   const program = join(__dirname, "fixtures", "renameProgram.ts");
-  const run = async (variant: string) => (await synthesize({ program, project: "rename", stack: "test", config: { "rename:variant": variant }, keyGeneratedValues: true })).resources;
+  const run = async (variant: string) =>
+    (await synthesize({ program, project: "rename", stack: "test", config: { "rename:variant": variant }, keyGeneratedValues: true })).resources;
   let base: SynthesizedResource[];
   before(async () => {
     base = await run("base");

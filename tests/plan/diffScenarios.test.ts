@@ -19,14 +19,20 @@ function readersOf(resources: SynthesizedResource[], namespace: string, name: st
     .filter((r) => {
       const pod = podSpecIn(r.type, r.props)!;
       const containers = [...(pod.initContainers ?? []), ...(pod.containers ?? [])];
-      const env = containers.some((c: any) => (c.env ?? []).some((e: any) => e.valueFrom?.secretKeyRef?.name === name) || (c.envFrom ?? []).some((e: any) => e.secretRef?.name === name));
+      const env = containers.some(
+        (c: any) => (c.env ?? []).some((e: any) => e.valueFrom?.secretKeyRef?.name === name) || (c.envFrom ?? []).some((e: any) => e.secretRef?.name === name),
+      );
       return env || (pod.volumes ?? []).some((v: any) => v.secret?.secretName === name);
     })
     .map((r) => `${r.type.split(":").pop()} ${namespace}/${r.props.metadata.name}`)
     .sort();
 }
 
-const restarting = (d: PlanDiff) => d.changes.filter((c) => c.restarts).map((c) => c.object!).sort();
+const restarting = (d: PlanDiff) =>
+  d.changes
+    .filter((c) => c.restarts)
+    .map((c) => c.object!)
+    .sort();
 
 describe("npm run plan -- --base: the day-2 scenarios on the prod fixture", function () {
   this.timeout(300_000);
@@ -49,7 +55,16 @@ describe("npm run plan -- --base: the day-2 scenarios on the prod fixture", func
     assert.equal(d.exitCode, 1);
     const storage = changeOf(d, "PersistentVolumeClaim llm-data/qdrant-storage");
     assert.deepEqual([storage.op, storage.deleteBeforeReplace], ["replace", true]);
-    assert.ok(d.findings.some((f) => f.kind === "protected-data" && /replaces protected PersistentVolumeClaim llm-data\/qdrant-storage \(replacement forced by spec\.storageClassName: proxmox-csi → nfs-rwx/.test(f.message)), JSON.stringify(d.findings, null, 1));
+    assert.ok(
+      d.findings.some(
+        (f) =>
+          f.kind === "protected-data" &&
+          /replaces protected PersistentVolumeClaim llm-data\/qdrant-storage \(replacement forced by spec\.storageClassName: proxmox-csi → nfs-rwx/.test(
+            f.message,
+          ),
+      ),
+      JSON.stringify(d.findings, null, 1),
+    );
     assert.equal(changeOf(d, "PersistentVolumeClaim llm-gateway/gateway-postgres-data").op, "same");
     // The snapshot staging volume follows Qdrant's class; nothing else changes.
     assert.deepEqual(changed(d), ["replace PersistentVolumeClaim llm-data/qdrant-snapshots", "replace PersistentVolumeClaim llm-data/qdrant-storage"]);
@@ -66,7 +81,10 @@ describe("npm run plan -- --base: the day-2 scenarios on the prod fixture", func
     const d = await withProd((c) => (c.adapters.summarize = { server: "llm", description: "Summaries" }));
     const vllm = d.changes.filter((c) => c.object?.startsWith("Deployment llm-inference/vllm-"));
     assert.equal(vllm.length, Object.keys(prod.servers as object).length, "every server of the fixture (llm, embedding, reranker)");
-    assert.ok(vllm.every((c) => c.op === "same"), JSON.stringify(vllm));
+    assert.ok(
+      vllm.every((c) => c.op === "same"),
+      JSON.stringify(vllm),
+    );
     assert.deepEqual(d.gpuOutages, []);
     assert.deepEqual(restarting(d), ["Deployment llm-gateway/gateway-litellm"]);
     assert.equal(changeOf(d, "HTTPRoute llm-gateway/edge-adapter-summarize").op, "create");
@@ -92,7 +110,10 @@ describe("npm run plan -- --base: the day-2 scenarios on the prod fixture", func
     const faster = diffPlans(await keyedPlan("prod"), await keyedPlan("prod", current), { loadBandwidthMiBps: 1000 });
     assert.equal(faster.gpuOutages[0]!.estimatedLoadSeconds, Math.ceil((weightsGiB * 1024) / 1000));
     // The adapter's weights come from a new download Job into the model cache, not a new volume.
-    assert.ok(changed(d).some((x) => x.startsWith("create Job llm-inference/base-models-example-sql-lora-")), changed(d).join("\n"));
+    assert.ok(
+      changed(d).some((x) => x.startsWith("create Job llm-inference/base-models-example-sql-lora-")),
+      changed(d).join("\n"),
+    );
     assert.ok(!changed(d).some((x) => x.includes("PersistentVolumeClaim")));
   });
 
@@ -120,8 +141,14 @@ describe("npm run plan -- --base: the day-2 scenarios on the prod fixture", func
       });
     const d = diffPlans(strip(await keyedPlan("prod")), strip(await keyedPlan("prod", current)));
     assert.equal(d.exitCode, 1);
-    assert.deepEqual(d.findings.map((f) => f.kind), ["stale-secret"]);
-    assert.match(d.findings[0]!.message, /Secret llm-gateway\/gateway-redis changes \(password, redis\.conf\), but Deployment llm-gateway\/gateway-litellm reads it \(env REDIS_PASSWORD\)/);
+    assert.deepEqual(
+      d.findings.map((f) => f.kind),
+      ["stale-secret"],
+    );
+    assert.match(
+      d.findings[0]!.message,
+      /Secret llm-gateway\/gateway-redis changes \(password, redis\.conf\), but Deployment llm-gateway\/gateway-litellm reads it \(env REDIS_PASSWORD\)/,
+    );
   });
 
   it("a Postgres application password rotation reruns the setup Job under a new name and rolls LiteLLM, not Postgres; in prod the protected credential needs an unprotect first", async () => {
@@ -132,7 +159,10 @@ describe("npm run plan -- --base: the day-2 scenarios on the prod fixture", func
     assert.deepEqual(restarting(d), ["Deployment llm-gateway/gateway-litellm"]);
     assert.equal(changeOf(d, "StatefulSet llm-gateway/gateway-postgres").op, "same");
     assert.ok(!d.findings.some((f) => f.kind === "stale-secret"), "Postgres reads only admin-password, which does not change");
-    assert.deepEqual(d.findings.map((f) => f.kind), ["protected-data", "protected-data"]);
+    assert.deepEqual(
+      d.findings.map((f) => f.kind),
+      ["protected-data", "protected-data"],
+    );
     assert.ok(d.findings.every((f) => /pulumi state unprotect/.test(f.message)));
   });
 
@@ -149,7 +179,10 @@ describe("npm run plan -- --base: the day-2 scenarios on the prod fixture", func
   it("an image change restarts the database that runs it and replaces the Jobs that use it", async () => {
     const d = await withProd((c) => (c.gateway.postgres = { ...c.gateway.postgres, image: "postgres:17.7" }));
     assert.deepEqual(restarting(d), ["StatefulSet llm-gateway/gateway-postgres"]);
-    assert.match(changeOf(d, "StatefulSet llm-gateway/gateway-postgres").reason, /spec\.template\.spec\.containers\[0\]\.image: postgres:17\.6 → postgres:17\.7/);
+    assert.match(
+      changeOf(d, "StatefulSet llm-gateway/gateway-postgres").reason,
+      /spec\.template\.spec\.containers\[0\]\.image: postgres:17\.6 → postgres:17\.7/,
+    );
     assert.equal(changeOf(d, "CronJob llm-gateway/gateway-postgres-backup").op, "update");
     assert.ok(d.changes.filter((c) => c.type === "kubernetes:batch/v1:Job" && c.op !== "same").every((c) => c.op === "replace" && /image/.test(c.reason)));
     assert.equal(d.exitCode, 0);
@@ -161,7 +194,10 @@ describe("npm run plan -- --base: the day-2 scenarios on the prod fixture", func
       c.cluster.context = "llm-prod-admin";
     });
     assert.deepEqual(changed(d), ["update Release monitoring/addons-kube-prometheus-stack", "update kubernetes cluster"]);
-    assert.match(changeOf(d, "Release monitoring/addons-kube-prometheus-stack").reason, /^helm upgrade: values\.prometheus\.prometheusSpec\.retention: 15d → 30d$/);
+    assert.match(
+      changeOf(d, "Release monitoring/addons-kube-prometheus-stack").reason,
+      /^helm upgrade: values\.prometheus\.prometheusSpec\.retention: 15d → 30d$/,
+    );
     assert.match(d.changes.find((c) => c.type === "pulumi:providers:kubernetes")!.reason, /never a replacement/);
     assert.equal(d.exitCode, 0);
   });
@@ -217,14 +253,31 @@ describe("npm run plan -- --base: the dev fixture", function () {
   const dev = stackConfig("dev");
 
   it("renaming the data namespace is refused: Kubernetes deletes the PVCs of a deleted namespace", async () => {
-    const d = await preview("dev", dev, variant(dev, (c) => (c.namespaces = { data: "llm-vectors" })));
+    const d = await preview(
+      "dev",
+      dev,
+      variant(dev, (c) => (c.namespaces = { data: "llm-vectors" })),
+    );
     assert.equal(d.exitCode, 1);
     assert.equal(changeOf(d, "Namespace llm-vectors").op, "replace");
-    assert.ok(d.findings.some((f) => f.kind === "data-loss" && /replaces Namespace llm-data, and Kubernetes deletes every PVC in a deleted namespace: PersistentVolumeClaim llm-data\/qdrant-storage/.test(f.message)), JSON.stringify(d.findings, null, 1));
+    assert.ok(
+      d.findings.some(
+        (f) =>
+          f.kind === "data-loss" &&
+          /replaces Namespace llm-data, and Kubernetes deletes every PVC in a deleted namespace: PersistentVolumeClaim llm-data\/qdrant-storage/.test(
+            f.message,
+          ),
+      ),
+      JSON.stringify(d.findings, null, 1),
+    );
   });
 
   it("a workstation setting replaces its container: the dev GPU server goes down, with the load estimate", async () => {
-    const d = await preview("dev", dev, variant(dev, (c) => (c.workstation.maxModelLen = 4096)));
+    const d = await preview(
+      "dev",
+      dev,
+      variant(dev, (c) => (c.workstation.maxModelLen = 4096)),
+    );
     assert.deepEqual(changed(d), ["replace Container workstation-container"]);
     assert.equal(d.gpuOutages.length, 1);
     assert.equal(d.gpuOutages[0]!.model, "hugging-quants/Meta-Llama-3.1-8B-Instruct-AWQ-INT4");

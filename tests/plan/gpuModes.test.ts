@@ -18,7 +18,12 @@ import { stackConfig } from "../fixtures/stacks";
 const ROOT = join(__dirname, "..", "..");
 /** An example stack file's config, as stackConfig reads the fixtures (prefix stripped, values as written). */
 const example = (file: string): Record<string, unknown> =>
-  Object.fromEntries(Object.entries(parse(readFileSync(join(ROOT, "examples", file), "utf8")).config as Record<string, unknown>).map(([k, v]) => [k.replace(/^llm-platform:/, ""), v]));
+  Object.fromEntries(
+    Object.entries(parse(readFileSync(join(ROOT, "examples", file), "utf8")).config as Record<string, unknown>).map(([k, v]) => [
+      k.replace(/^llm-platform:/, ""),
+      v,
+    ]),
+  );
 
 describe("GPU hardware truth in the program (#14)", () => {
   it("prod plans the RTX 3080's usable 9.78 GiB, not 10, and the main model gets ≥ 20,000 guaranteed KV tokens", () => {
@@ -33,7 +38,13 @@ describe("GPU hardware truth in the program (#14)", () => {
     assert.ok(e.kvCacheTokensGuaranteed >= 20000, `${e.kvCacheTokensGuaranteed}`);
     // "auto" grows to the largest utilization whose pessimistic footprint fits the card alone: one step more does not.
     assert.ok(e.deviceFootprintGiBPessimistic <= 9.78);
-    const next = estimateMemory(estimateInputOf(llm.args.map((a, i, all) => (all[i - 1] === "--gpu-memory-utilization" ? String(Math.round((llm.gpuMemoryUtilization + 0.01) * 100) / 100) : a)), 9.78, "NVIDIA-GeForce-RTX-3080"));
+    const next = estimateMemory(
+      estimateInputOf(
+        llm.args.map((a, i, all) => (all[i - 1] === "--gpu-memory-utilization" ? String(Math.round((llm.gpuMemoryUtilization + 0.01) * 100) / 100) : a)),
+        9.78,
+        "NVIDIA-GeForce-RTX-3080",
+      ),
+    );
     assert.ok(next.deviceFootprintGiBPessimistic > 9.78, `${next.deviceFootprintGiBPessimistic}`);
     // Kernels from the plan: AWQ Marlin on 8.6, 16-bit KV, no pinned backend.
     assert.deepEqual(llm.args.slice(llm.args.indexOf("--quantization"), llm.args.indexOf("--quantization") + 2), ["--quantization", "awq_marlin"]);
@@ -45,10 +56,16 @@ describe("GPU hardware truth in the program (#14)", () => {
     input.servers.llm.kvCacheDtype = "fp8";
     const config = parsePlatformConfig(input);
     const llm = planServers(config).find((s) => s.name === "llm")!;
-    assert.deepEqual(llm.args.slice(llm.args.indexOf("--attention-backend"), llm.args.indexOf("--attention-backend") + 2), ["--attention-backend", "FLASHINFER"]);
+    assert.deepEqual(llm.args.slice(llm.args.indexOf("--attention-backend"), llm.args.indexOf("--attention-backend") + 2), [
+      "--attention-backend",
+      "FLASHINFER",
+    ]);
     const resources = plannedGpuResources(config, planServers(config));
     const host = policyConfigFromPlatform(config);
-    assert.deepEqual((await evaluatePolicies(resources, host, GPU_POLICIES)).filter((v) => v.level === "mandatory"), []);
+    assert.deepEqual(
+      (await evaluatePolicies(resources, host, GPU_POLICIES)).filter((v) => v.level === "mandatory"),
+      [],
+    );
     // The same command line without the pin: refused, naming the compute capability.
     for (const r of resources) {
       const c = r.props.spec?.template?.spec?.containers?.[0];
@@ -65,7 +82,10 @@ describe("GPU hardware truth in the program (#14)", () => {
   it("refuses AWQ on a V100 (7.0) naming the capability, and accepts AWQ Marlin on a T4 (7.5, vllm-project/vllm#29901)", () => {
     const input = stackConfig("prod") as any;
     input.host.nodes["gpu-node"].gpuProduct = "Tesla-V100-SXM2-16GB";
-    assert.throws(() => planServers(parsePlatformConfig(input)), (e: ConfigError) => /7\.0/.test(e.message) && /llm-platform:servers\.llm\.model/.test(e.message));
+    assert.throws(
+      () => planServers(parsePlatformConfig(input)),
+      (e: ConfigError) => /7\.0/.test(e.message) && /llm-platform:servers\.llm\.model/.test(e.message),
+    );
     const t4 = planKernels(lookupModel("hugging-quants/Meta-Llama-3.1-8B-Instruct-AWQ-INT4"), { kvCacheDtype: "auto" }, lookupGpu("Tesla-T4"));
     assert.equal(t4.runnable, true);
     assert.equal(t4.flags.quantization, "awq_marlin");
@@ -84,7 +104,13 @@ describe("GPU hardware truth in the program (#14)", () => {
   it("judges DRA cards by their exact pods: prod's gpu1 holds embedding + reranker, gpu0 the llm alone", () => {
     const config = parsePlatformConfig(stackConfig("prod"));
     const plan = planGpus(plannedGpuResources(config, planServers(config)), policyConfigFromPlatform(config));
-    assert.deepEqual(plan.cards.map((c) => [c.card, c.worstCase.map((p) => p.server)]), [["gpu-node/gpu0", ["llm"]], ["gpu-node/gpu1", ["embedding", "reranker"]]]);
+    assert.deepEqual(
+      plan.cards.map((c) => [c.card, c.worstCase.map((p) => p.server)]),
+      [
+        ["gpu-node/gpu0", ["llm"]],
+        ["gpu-node/gpu1", ["embedding", "reranker"]],
+      ],
+    );
     const gpu1 = plan.cards[1]!;
     assert.equal(gpu1.totalGiB, Math.round((gpu1.worstCase[0]!.footprintGiB + gpu1.worstCase[1]!.footprintGiB) * 100) / 100);
     assert.ok(gpu1.startup!.every((s) => s.passes));
@@ -96,7 +122,10 @@ describe("GPU hardware truth in the program (#14)", () => {
   it("refuses a placement whose floor does not fit beside its card's neighbours (one change: the llm moves onto gpu1)", () => {
     const input = stackConfig("prod") as any;
     input.servers.llm.placement = ["gpu-node/gpu1"];
-    assert.throws(() => planServers(parsePlatformConfig(input)), (e: ConfigError) => /servers\.llm\.placement/.test(e.message) && /embedding .* \+ reranker/.test(e.message));
+    assert.throws(
+      () => planServers(parsePlatformConfig(input)),
+      (e: ConfigError) => /servers\.llm\.placement/.test(e.message) && /embedding .* \+ reranker/.test(e.message),
+    );
   });
 
   it("requires placement under dra and refuses it under time-slicing", () => {
@@ -115,8 +144,14 @@ describe("npm run plan -- --suggest (#14)", function () {
     const result = await suggestLayouts("prod", stackConfig("prod"));
     assert.ok(result.layouts.length >= 3);
     const tokens = result.layouts.map((l) => l.guaranteedKvTokens);
-    assert.deepEqual(tokens, [...tokens].sort((a, b) => b - a));
-    assert.ok(result.layouts.every((l) => l.verified), JSON.stringify(result.layouts.map((l) => l.problems)));
+    assert.deepEqual(
+      tokens,
+      [...tokens].sort((a, b) => b - a),
+    );
+    assert.ok(
+      result.layouts.every((l) => l.verified),
+      JSON.stringify(result.layouts.map((l) => l.problems)),
+    );
     assert.equal(result.layouts[0]!.sharing.mode, "dra");
     assert.deepEqual((result.layouts[0]!.config["llm-platform:servers"] as any).llm.placement, ["gpu-node/gpu0"]);
   });
@@ -146,7 +181,13 @@ describe("serving modes (#18)", function () {
     assert.ok(scaled.length >= 2);
     assert.ok(scaled.every((r) => r.props.spec.triggers.every((t: any) => t.type === "cron" && typeof t.metadata.desiredReplicas === "string")));
     const plan = planGpus(resources, policyConfigFromPlatform(config));
-    assert.deepEqual(plan.modes.map((m) => [m.name, m.fits]), [["day", true], ["night", true]]);
+    assert.deepEqual(
+      plan.modes.map((m) => [m.name, m.fits]),
+      [
+        ["day", true],
+        ["night", true],
+      ],
+    );
     assert.deepEqual(plan.overlaps, []);
     assert.deepEqual(plan.gaps, []);
     const names = gatewayModels(config, servers).map((m) => m.name);
@@ -171,7 +212,10 @@ describe("serving modes (#18)", function () {
     input.modes.day.schedule.end = "58 21 * * *"; // 2 minutes before night starts
     let config = parsePlatformConfig(input);
     let plan = planGpus(plannedGpuResources(config, planServers(config)), policyConfigFromPlatform(config));
-    assert.deepEqual(plan.gaps.map((g) => [g.from, g.to, g.gapSeconds, g.requiredSeconds]), [["day", "night", 120, 180]]);
+    assert.deepEqual(
+      plan.gaps.map((g) => [g.from, g.to, g.gapSeconds, g.requiredSeconds]),
+      [["day", "night", 120, 180]],
+    );
     input.modes.day.schedule.end = "57 21 * * *"; // exactly 3 minutes
     config = parsePlatformConfig(input);
     plan = planGpus(plannedGpuResources(config, planServers(config)), policyConfigFromPlatform(config));

@@ -12,7 +12,33 @@ import { stackConfig, variant } from "../fixtures/stacks";
 import { planned } from "./planned";
 
 /** Scalars YAML 1.1 (kubectl, many tools) or 1.2 reads as something other than a string when written bare. */
-const AMBIGUOUS = ["off", "on", "yes", "no", "y", "n", "Y", "NO", "true", "False", "~", "null", "", "0777", "0o17", "0x1F", "1e3", ".5", "+1", "-2", "1:20", "2026-01-01", ".inf", ".NaN", "<<"];
+const AMBIGUOUS = [
+  "off",
+  "on",
+  "yes",
+  "no",
+  "y",
+  "n",
+  "Y",
+  "NO",
+  "true",
+  "False",
+  "~",
+  "null",
+  "",
+  "0777",
+  "0o17",
+  "0x1F",
+  "1e3",
+  ".5",
+  "+1",
+  "-2",
+  "1:20",
+  "2026-01-01",
+  ".inf",
+  ".NaN",
+  "<<",
+];
 
 describe("YAML every reader takes the same way", () => {
   it("quotes each scalar YAML 1.1 or 1.2 would read as a boolean, number, null or timestamp — values and keys", () => {
@@ -77,11 +103,18 @@ for (const stack of ["prod", "dev"] as const) {
         const [, text] = [...tree.contents].find(([p, t]) => p.startsWith("charts/") && parse(t).helmCharts[0].name === chart)!;
         return Number(parse(text).commonAnnotations[SYNC_WAVE]);
       };
-      const waves = (kind: string) => [...tree.contents.values()].map((t) => parse(t)).filter((o) => o?.kind === kind).map((o) => Number(o.metadata.annotations[SYNC_WAVE]));
+      const waves = (kind: string) =>
+        [...tree.contents.values()]
+          .map((t) => parse(t))
+          .filter((o) => o?.kind === kind)
+          .map((o) => Number(o.metadata.annotations[SYNC_WAVE]));
       assert.ok(Math.min(...waves("Certificate")) > chartWave("cert-manager"));
       if (stack === "dev") assert.ok(Math.min(...waves("ExternalSecret")) > chartWave("external-secrets"));
       const root = parse(tree.contents.get("kustomization.yaml")!);
-      assert.deepEqual(root.resources.filter((r: string) => r.startsWith("charts/")), tree.helmCharts.map((c) => `charts/${c.releaseName}`).sort());
+      assert.deepEqual(
+        root.resources.filter((r: string) => r.startsWith("charts/")),
+        tree.helmCharts.map((c) => `charts/${c.releaseName}`).sort(),
+      );
     });
   });
 }
@@ -125,12 +158,23 @@ describe("generated Secrets in the GitOps tree", () => {
     const { secrets, contents } = renderManifests(plan.resources, { stack: "prod", order: deployOrder(plan.resources) });
     const generated = plan.resources.filter((r) => r.type === "kubernetes:core/v1:Secret").map((r) => `${r.props.metadata.namespace}/${r.props.metadata.name}`);
     assert.ok(generated.length >= 4);
-    assert.deepEqual(secrets.map((s) => `${s.namespace}/${s.name}`), generated);
+    assert.deepEqual(
+      secrets.map((s) => `${s.namespace}/${s.name}`),
+      generated,
+    );
     assert.ok([...contents.keys()].every((f) => !f.includes("--secret--") && !f.includes("--externalsecret--")));
     const keys = secrets.find((s) => s.name === SERVICES.litellm + "-keys")!;
     assert.equal(keys.source, "create");
-    assert.deepEqual(keys.keys, [{ key: "master-key", format: "sk-<random>" }, { key: "salt-key", format: "<random>" }]);
-    assert.match(keys.howToCreate, new RegExp(`^kubectl -n llm-gateway create secret generic ${SERVICES.litellm}-keys --from-literal=master-key=sk-<random> --from-literal=salt-key=<random>`));
+    assert.deepEqual(keys.keys, [
+      { key: "master-key", format: "sk-<random>" },
+      { key: "salt-key", format: "<random>" },
+    ]);
+    assert.match(
+      keys.howToCreate,
+      new RegExp(
+        `^kubectl -n llm-gateway create secret generic ${SERVICES.litellm}-keys --from-literal=master-key=sk-<random> --from-literal=salt-key=<random>`,
+      ),
+    );
   });
 
   it("dev (Bitwarden store): ExternalSecrets of the same names read from the store, one Bitwarden entry per key", async () => {
@@ -142,7 +186,10 @@ describe("generated Secrets in the GitOps tree", () => {
     assert.deepEqual(es.spec.target, { name: SERVICES.postgres, creationPolicy: "Owner", template: { type: "Opaque" } });
     const secret = resources.find((r) => r.type === "kubernetes:core/v1:Secret" && r.props.metadata.name === SERVICES.postgres)!;
     const keys = Object.keys({ ...secret.props.data, ...secret.props.stringData });
-    assert.deepEqual(es.spec.data, keys.map((k) => ({ secretKey: k, remoteRef: { key: bitwardenKey("dev", "llm-gateway", SERVICES.postgres, k) } })));
+    assert.deepEqual(
+      es.spec.data,
+      keys.map((k) => ({ secretKey: k, remoteRef: { key: bitwardenKey("dev", "llm-gateway", SERVICES.postgres, k) } })),
+    );
     assert.ok(tree.secrets.every((s) => s.source === "bitwarden"));
   });
 });

@@ -10,7 +10,14 @@ const ISSUER = "kubernetes:cert-manager.io/v1:Issuer";
 const CERTIFICATE = "kubernetes:cert-manager.io/v1:Certificate";
 
 function res(name: string, type: string, props: Record<string, any>, links: { parent?: string; dependencies?: string[] } = {}): PlannedResource {
-  return { type, name, urn: `urn:pulumi:prod::llm-platform::${type}::${name}`, props, opts: { parent: links.parent ? urnOf(links.parent) : undefined }, dependencies: (links.dependencies ?? []).map(urnOf) };
+  return {
+    type,
+    name,
+    urn: `urn:pulumi:prod::llm-platform::${type}::${name}`,
+    props,
+    opts: { parent: links.parent ? urnOf(links.parent) : undefined },
+    dependencies: (links.dependencies ?? []).map(urnOf),
+  };
 }
 const COMPONENT = "llm-platform:index:Group";
 const types: Record<string, string> = {};
@@ -31,9 +38,30 @@ function todaysLayout(): PlannedResource[] {
   return plan(
     res("ns-external-secrets", "kubernetes:core/v1:Namespace", { metadata: { name: "external-secrets" } }),
     res("secrets", COMPONENT, {}, { dependencies: ["ns-external-secrets"] }),
-    res("secrets-operator", RELEASE, { chart: "external-secrets", name: "external-secrets", namespace: "external-secrets", atomic: true, values: { "bitwarden-sdk-server": { enabled: true } } }, { parent: "secrets" }),
-    res("secrets-issuer", ISSUER, { metadata: { name: "bitwarden-selfsigned", namespace: "external-secrets" }, spec: { selfSigned: {} } }, { parent: "secrets" }),
-    res("secrets-certificate", CERTIFICATE, { metadata: { name: "bitwarden-sdk-server", namespace: "external-secrets" }, spec: { secretName: "bitwarden-tls-certs" } }, { parent: "secrets", dependencies: ["secrets-issuer"] }),
+    res(
+      "secrets-operator",
+      RELEASE,
+      {
+        chart: "external-secrets",
+        name: "external-secrets",
+        namespace: "external-secrets",
+        atomic: true,
+        values: { "bitwarden-sdk-server": { enabled: true } },
+      },
+      { parent: "secrets" },
+    ),
+    res(
+      "secrets-issuer",
+      ISSUER,
+      { metadata: { name: "bitwarden-selfsigned", namespace: "external-secrets" }, spec: { selfSigned: {} } },
+      { parent: "secrets" },
+    ),
+    res(
+      "secrets-certificate",
+      CERTIFICATE,
+      { metadata: { name: "bitwarden-sdk-server", namespace: "external-secrets" }, spec: { secretName: "bitwarden-tls-certs" } },
+      { parent: "secrets", dependencies: ["secrets-issuer"] },
+    ),
     res("gateway", COMPONENT, {}, { dependencies: ["secrets-operator", "secrets-issuer", "secrets-certificate"] }),
     res("gateway-deployment", "kubernetes:apps/v1:Deployment", { metadata: { name: "litellm", namespace: "llm-gateway" } }, { parent: "gateway" }),
     res("edge", COMPONENT, {}, { dependencies: ["gateway-deployment"] }),
@@ -48,14 +76,24 @@ describe("ordering policies", () => {
   it("refuse today's layout: the Issuer and Certificate before cert-manager, the External Secrets release before its TLS Secret", async () => {
     const m = await messages(todaysLayout());
     assert.equal(m.length, 3, m.join("\n"));
-    assert.match(m[0]!, /^custom-resources-after-their-operator: Issuer external-secrets\/bitwarden-selfsigned \(cert-manager\.io\/v1, Pulumi name secrets-issuer\) has no dependency path to Helm release edge-cert-manager \(chart cert-manager\)/);
+    assert.match(
+      m[0]!,
+      /^custom-resources-after-their-operator: Issuer external-secrets\/bitwarden-selfsigned \(cert-manager\.io\/v1, Pulumi name secrets-issuer\) has no dependency path to Helm release edge-cert-manager \(chart cert-manager\)/,
+    );
     assert.match(m[1]!, /Certificate external-secrets\/bitwarden-sdk-server .* Make it \(or its component\) depend on edge-cert-manager\./);
-    assert.match(m[2]!, /^releases-after-the-secrets-they-mount: Helm release secrets-operator \(chart external-secrets\) mounts Secret external-secrets\/bitwarden-tls-certs, which Certificate external-secrets\/bitwarden-sdk-server .* \(atomic\) fails and rolls back/);
+    assert.match(
+      m[2]!,
+      /^releases-after-the-secrets-they-mount: Helm release secrets-operator \(chart external-secrets\) mounts Secret external-secrets\/bitwarden-tls-certs, which Certificate external-secrets\/bitwarden-sdk-server .* \(atomic\) fails and rolls back/,
+    );
   });
 
   it("accept the fix made on the resources themselves", async () => {
     const fixed = todaysLayout().map((r) =>
-      r.name === "secrets-issuer" ? { ...r, dependencies: [urnOf("edge-cert-manager")] } : r.name === "secrets-operator" ? { ...r, dependencies: [urnOf("secrets-certificate")] } : r,
+      r.name === "secrets-issuer"
+        ? { ...r, dependencies: [urnOf("edge-cert-manager")] }
+        : r.name === "secrets-operator"
+          ? { ...r, dependencies: [urnOf("secrets-certificate")] }
+          : r,
     );
     assert.deepEqual(await messages(fixed), []);
   });
@@ -65,18 +103,28 @@ describe("ordering policies", () => {
     const fixed = [
       ...plan(res("addons", COMPONENT, {})),
       ...todaysLayout().map((r) =>
-        r.name === "edge-cert-manager" ? { ...r, opts: { parent: urnOf("addons") } } : r.name === "secrets" ? { ...r, dependencies: [urnOf("ns-external-secrets"), urnOf("edge-cert-manager")] } : r,
+        r.name === "edge-cert-manager"
+          ? { ...r, opts: { parent: urnOf("addons") } }
+          : r.name === "secrets"
+            ? { ...r, dependencies: [urnOf("ns-external-secrets"), urnOf("edge-cert-manager")] }
+            : r,
       ),
     ];
     const m = await messages(fixed);
-    assert.deepEqual(m.filter((x) => x.startsWith("custom-resources")), []);
+    assert.deepEqual(
+      m.filter((x) => x.startsWith("custom-resources")),
+      [],
+    );
     // The release still does not wait for the Certificate: cert-manager existing does not issue it.
     assert.equal(m.filter((x) => x.startsWith("releases-after")).length, 1);
   });
 
   it("refuse a custom resource when nothing in the stack installs its operator, unless the chart is preinstalled", async () => {
     const alone = plan(res("monitor", "kubernetes:monitoring.coreos.com/v1:ServiceMonitor", { metadata: { name: "vllm", namespace: "llm-inference" } }));
-    assert.match((await messages(alone))[0]!, /nothing in the stack installs Prometheus Operator \(chart kube-prometheus-stack or prometheus-operator-crds or prometheus-operator\).*preinstalledCharts/);
+    assert.match(
+      (await messages(alone))[0]!,
+      /nothing in the stack installs Prometheus Operator \(chart kube-prometheus-stack or prometheus-operator-crds or prometheus-operator\).*preinstalledCharts/,
+    );
     assert.deepEqual(await messages(alone, { preinstalledCharts: ["kube-prometheus-stack"] }), []);
     assert.equal((await messages(alone, { preinstalledCharts: ["cert-manager"] })).length, 1);
   });
@@ -90,15 +138,27 @@ describe("ordering policies", () => {
   });
 
   it("leave the API server's own kinds alone and know the operator groups", () => {
-    for (const t of ["kubernetes:core/v1:Secret", "kubernetes:apps/v1:Deployment", "kubernetes:networking.k8s.io/v1:NetworkPolicy", RELEASE]) assert.equal(isCustomResourceType(t), false, t);
-    for (const t of [ISSUER, "kubernetes:external-secrets.io/v1:ExternalSecret", "kubernetes:gateway.networking.k8s.io/v1:HTTPRoute", "kubernetes:keda.sh/v1alpha1:ScaledObject", "kubernetes:resource.k8s.io/v1:ResourceClaim"]) {
+    for (const t of ["kubernetes:core/v1:Secret", "kubernetes:apps/v1:Deployment", "kubernetes:networking.k8s.io/v1:NetworkPolicy", RELEASE])
+      assert.equal(isCustomResourceType(t), false, t);
+    for (const t of [
+      ISSUER,
+      "kubernetes:external-secrets.io/v1:ExternalSecret",
+      "kubernetes:gateway.networking.k8s.io/v1:HTTPRoute",
+      "kubernetes:keda.sh/v1alpha1:ScaledObject",
+      "kubernetes:resource.k8s.io/v1:ResourceClaim",
+    ]) {
       assert.equal(isCustomResourceType(t), true, t);
     }
   });
 
   it("do not ask a release to wait for a Secret its pods do not mount (SDK server disabled)", async () => {
-    const layout = todaysLayout().map((r) => (r.name === "secrets-operator" ? { ...r, props: { ...r.props, values: { "bitwarden-sdk-server": { enabled: false } } } } : r));
-    assert.deepEqual((await messages(layout)).filter((m) => m.startsWith("releases-after")), []);
+    const layout = todaysLayout().map((r) =>
+      r.name === "secrets-operator" ? { ...r, props: { ...r.props, values: { "bitwarden-sdk-server": { enabled: false } } } } : r,
+    );
+    assert.deepEqual(
+      (await messages(layout)).filter((m) => m.startsWith("releases-after")),
+      [],
+    );
   });
 });
 
@@ -128,6 +188,11 @@ describe("ordering policies on the fixture stacks", () => {
     const cut = structuredClone(dev.resources).map((r) => (r.urn === issuer.urn ? { ...r, dependencies: [], opts: { ...r.opts, parent: undefined } } : r));
     const m = await messages(cut);
     assert.equal(m.length, 1, m.join("\n"));
-    assert.match(m[0]!, new RegExp(`Issuer external-secrets/${issuer.props.metadata.name} .* has no dependency path to Helm release addons-cert-manager \\(chart cert-manager\\)`));
+    assert.match(
+      m[0]!,
+      new RegExp(
+        `Issuer external-secrets/${issuer.props.metadata.name} .* has no dependency path to Helm release addons-cert-manager \\(chart cert-manager\\)`,
+      ),
+    );
   });
 });

@@ -29,7 +29,10 @@ describe("prerequisites of the prod stack", () => {
   it("the GPU node label NFD sets is no prerequisite under DRA: the stack installs NFD, which sets it during the first up", () => {
     const label = of(list, "NodeLabel").find((l) => l.label.key === "feature.node.kubernetes.io/pci-10de.present")!;
     assert.deepEqual(label.label, { key: "feature.node.kubernetes.io/pci-10de.present", value: "true" });
-    assert.match(label.why, /^Deployment llm-inference\/vllm-llm, Deployment llm-inference\/vllm-embedding, Deployment llm-inference\/vllm-reranker, the addons-dra-driver kubelet plugin and 1 more run only on nodes labelled/);
+    assert.match(
+      label.why,
+      /^Deployment llm-inference\/vllm-llm, Deployment llm-inference\/vllm-embedding, Deployment llm-inference\/vllm-reranker, the addons-dra-driver kubelet plugin and 1 more run only on nodes labelled/,
+    );
     assert.equal(label.setDuringUp, "node-feature-discovery from addons-node-feature-discovery");
     assert.match(label.howToCreate, /the stack installs NFD \(addons-node-feature-discovery\), so it appears about a minute into the first `pulumi up`/);
   });
@@ -37,14 +40,20 @@ describe("prerequisites of the prod stack", () => {
   it("names the node each DRA server is pinned to by its kubelet-set hostname, with the fix that applies (the node's name in host.nodes)", () => {
     const hostname = of(list, "NodeLabel").find((l) => l.label.key === "kubernetes.io/hostname")!;
     assert.equal(hostname.label.value, "gpu-node");
-    assert.match(hostname.howToCreate, /the kubelet sets kubernetes\.io\/hostname to the node's name: name the GPU node gpu-node in llm-platform:host\.nodes exactly as `kubectl get nodes -L kubernetes\.io\/hostname` shows it/);
+    assert.match(
+      hostname.howToCreate,
+      /the kubelet sets kubernetes\.io\/hostname to the node's name: name the GPU node gpu-node in llm-platform:host\.nodes exactly as `kubectl get nodes -L kubernetes\.io\/hostname` shows it/,
+    );
     assert.doesNotMatch(hostname.howToCreate, /kubectl label node/);
   });
 
   it("names DRA's API (resource.k8s.io/v1, Kubernetes ≥ 1.34) and CDI for the claims and the driver, and no device-plugin runtime or RuntimeClass", () => {
     const [dra] = of(list, "DynamicResourceAllocation");
     assert.equal(dra!.minVersion, "1.34");
-    assert.match(dra!.why, /^ResourceClaim llm-inference\/gpu-gpu-node-gpu0, ResourceClaim llm-inference\/gpu-gpu-node-gpu1, the addons-dra-driver kubelet plugin need the resource\.k8s\.io\/v1 API/);
+    assert.match(
+      dra!.why,
+      /^ResourceClaim llm-inference\/gpu-gpu-node-gpu0, ResourceClaim llm-inference\/gpu-gpu-node-gpu1, the addons-dra-driver kubelet plugin need the resource\.k8s\.io\/v1 API/,
+    );
     assert.match(dra!.howToCreate, /enable_cdi = true/);
     assert.equal(of(list, "GpuRuntime").length, 0, "no pod asks for nvidia.com/gpu");
     assert.equal(of(list, "RuntimeClass").length, 0);
@@ -63,20 +72,34 @@ describe("prerequisites of the prod stack", () => {
 
   it("names the LoadBalancer the Gateway's data plane needs and DNS for the edge host", () => {
     assert.match(of(list, "LoadBalancer")[0]!.why, /the Service NGINX Gateway Fabric provisions for each Gateway's data plane in ingress-nginx/);
-    assert.deepEqual(of(list, "DNSRecord").map((d) => d.name), ["llm.example.com"]);
+    assert.deepEqual(
+      of(list, "DNSRecord").map((d) => d.name),
+      ["llm.example.com"],
+    );
     assert.match(of(list, "DNSRecord")[0]!.why, /HTTP-01 at http:\/\/llm\.example\.com\/\.well-known\/acme-challenge/);
   });
 });
 
 describe("the plan report's prerequisites", () => {
-  const label = (setDuringUp?: string): Prerequisite => ({ kind: "NodeLabel", name: "a=b", label: { key: "a", value: "b" }, why: "pods select it", howToCreate: "label it", ...(setDuringUp ? { setDuringUp } : {}) });
+  const label = (setDuringUp?: string): Prerequisite => ({
+    kind: "NodeLabel",
+    name: "a=b",
+    label: { key: "a", value: "b" },
+    why: "pods select it",
+    howToCreate: "label it",
+    ...(setDuringUp ? { setDuringUp } : {}),
+  });
   const storage: Prerequisite = { kind: "StorageClass", name: "fast", why: "claims", howToCreate: "create it" };
   const lines = (list: Prerequisite[]) => prerequisiteLines({ stack: "s", prerequisites: list } as unknown as PlanResult);
 
   it("counts only what must exist before up; a label set during up is listed apart, with who sets it", () => {
     const out = lines([storage, label("nfd from r")]);
     assert.equal(out[0], "Prerequisites (must exist before `pulumi up`; `npm run doctor -- --stack s` checks them): 1");
-    assert.deepEqual(out.slice(4), ["Set during `pulumi up` by what the stack installs (the doctor reports them pending until then): 1", "  - NodeLabel a=b: by nfd from r", "      why: pods select it"]);
+    assert.deepEqual(out.slice(4), [
+      "Set during `pulumi up` by what the stack installs (the doctor reports them pending until then): 1",
+      "  - NodeLabel a=b: by nfd from r",
+      "      why: pods select it",
+    ]);
   });
 
   it("a label nobody sets during up stays a prerequisite, and no set-during-up section appears", () => {
@@ -94,7 +117,10 @@ describe("prerequisites of the dev stack", () => {
     assert.match(of(list, "DefaultStorageClass")[0]!.why, /gateway-postgres-data .*qdrant-storage .*name no storage class/);
     const [token] = of(list, "Secret");
     assert.deepEqual([token!.namespace, token!.name, token!.keys], ["external-secrets", "bitwarden-access-token", ["token"]]);
-    assert.deepEqual(of(list, "BitwardenSecret").map((b) => b.name), [config.providers.openai!.apiKey!.bitwardenSecret]);
+    assert.deepEqual(
+      of(list, "BitwardenSecret").map((b) => b.name),
+      [config.providers.openai!.apiKey!.bitwardenSecret],
+    );
     assert.deepEqual(of(list, "LoadBalancer")[0]!.service, { namespace: "ingress-nginx", name: "addons-ingress-nginx-controller" });
     assert.deepEqual([of(list, "NodeLabel").length, of(list, "GpuRuntime").length, of(list, "DynamicResourceAllocation").length], [0, 0, 0]);
   });
@@ -106,7 +132,12 @@ describe("prerequisites: one change at a time", () => {
     const plan = await planStack("prod", raw);
     const list = prerequisites(plan.resources, parsePlatformConfig(raw));
     assert.match(of(list, "DefaultStorageClass")[0]!.why, /^PersistentVolumeClaim llm-inference\/base-models \(ReadWriteMany, 50Gi\) name no storage class/);
-    assert.deepEqual(of(list, "StorageClass").find((c) => c.name === "nfs-rwx")?.why.includes("base-models"), false);
+    assert.deepEqual(
+      of(list, "StorageClass")
+        .find((c) => c.name === "nfs-rwx")
+        ?.why.includes("base-models"),
+      false,
+    );
   });
 
   it("a gated model's token Secret given by name only is one to create, in the namespace the stack creates, with the key the Jobs read", async () => {
@@ -118,7 +149,10 @@ describe("prerequisites: one change at a time", () => {
     const secret = of(prerequisites(plan.resources, parsePlatformConfig(raw)), "Secret").find((x) => x.name === "huggingface-token")!;
     assert.deepEqual([secret.namespace, secret.keys], ["llm-inference", ["token"]]);
     assert.match(secret.why, /^Job llm-inference\/base-models-hugging-quants-meta-llama-3-1-8b.* reads key token/);
-    assert.match(secret.howToCreate, /--target 'urn:pulumi:prod::llm-platform::kubernetes:core\/v1:Namespace::ns-inference'.*--from-literal=token=<a Hugging Face read token, hf_…>/);
+    assert.match(
+      secret.howToCreate,
+      /--target 'urn:pulumi:prod::llm-platform::kubernetes:core\/v1:Namespace::ns-inference'.*--from-literal=token=<a Hugging Face read token, hf_…>/,
+    );
   });
 
   it("time-slicing: the device plugin's NFD sets the GPU label during the first up, and its runtime is named", async () => {
@@ -135,15 +169,24 @@ describe("prerequisites: one change at a time", () => {
     assert.deepEqual(of(list, "GpuRuntime")[0]!.resources, ["nvidia.com/gpu"]);
     assert.match(of(list, "GpuRuntime")[0]!.howToCreate, /nvidia-ctk runtime configure --runtime=containerd --set-as-default/);
     assert.equal(of(list, "DynamicResourceAllocation").length, 0);
-    assert.equal(of(list, "NodeLabel").some((l) => l.label.key === "kubernetes.io/hostname"), false, "the device plugin picks node and card");
+    assert.equal(
+      of(list, "NodeLabel").some((l) => l.label.key === "kubernetes.io/hostname"),
+      false,
+      "the device plugin picks node and card",
+    );
   });
 
   it("DRA with gpuSharing.nodeFeatureDiscovery.install false: the label is the operator's to set before up, naming the key that installs NFD", async () => {
     const raw = variant(stackConfig("prod"), (c) => (c.gpuSharing.nodeFeatureDiscovery = { install: false }));
     const plan = await planStack("prod", raw);
-    const label = of(prerequisites(plan.resources, parsePlatformConfig(raw)), "NodeLabel").find((l) => l.label.key === "feature.node.kubernetes.io/pci-10de.present")!;
+    const label = of(prerequisites(plan.resources, parsePlatformConfig(raw)), "NodeLabel").find(
+      (l) => l.label.key === "feature.node.kubernetes.io/pci-10de.present",
+    )!;
     assert.equal(label.setDuringUp, undefined);
-    assert.match(label.howToCreate, /set llm-platform:gpuSharing\.nodeFeatureDiscovery\.install \(dra\) to have the stack install it\. Without NFD: `kubectl label node <gpu-node> feature\.node\.kubernetes\.io\/pci-10de\.present=true`/);
+    assert.match(
+      label.howToCreate,
+      /set llm-platform:gpuSharing\.nodeFeatureDiscovery\.install \(dra\) to have the stack install it\. Without NFD: `kubectl label node <gpu-node> feature\.node\.kubernetes\.io\/pci-10de\.present=true`/,
+    );
   });
 
   it("the DCGM exporter's DaemonSet is among those that need the GPU label", async () => {
@@ -151,8 +194,14 @@ describe("prerequisites: one change at a time", () => {
     const label = of(prerequisites(resources, config), "NodeLabel").find((l) => l.label.key === "feature.node.kubernetes.io/pci-10de.present")!;
     // Five selectors, four named (listOf): the fifth is the exporter, and without it the list is complete.
     assert.match(label.why, /the addons-dra-driver kubelet plugin and 1 more run only on nodes labelled/);
-    const stripped = prerequisites(resources.filter((r) => r.props.chart !== "dcgm-exporter"), config);
-    assert.match(of(stripped, "NodeLabel").find((l) => l.label.key === "feature.node.kubernetes.io/pci-10de.present")!.why, /the addons-dra-driver kubelet plugin run only on nodes labelled/);
+    const stripped = prerequisites(
+      resources.filter((r) => r.props.chart !== "dcgm-exporter"),
+      config,
+    );
+    assert.match(
+      of(stripped, "NodeLabel").find((l) => l.label.key === "feature.node.kubernetes.io/pci-10de.present")!.why,
+      /the addons-dra-driver kubelet plugin run only on nodes labelled/,
+    );
   });
 
   it("a hand-set GPU label is not promised by NFD", async () => {
@@ -222,7 +271,13 @@ describe("prerequisites: one change at a time", () => {
     });
     assert.deepEqual(
       [...refs].map(([name, keys]) => [name, [...keys]]),
-      [["s1", ["a"]], ["s3", []], ["s5", ["tls.crt"]], ["s6", []], ["s7", []]],
+      [
+        ["s1", ["a"]],
+        ["s3", []],
+        ["s5", ["tls.crt"]],
+        ["s6", []],
+        ["s7", []],
+      ],
     );
   });
 });

@@ -3,7 +3,16 @@ import { parsePlatformConfig } from "../../config/load";
 import { SERVICES, edgeProxy, http01Namespaces, platformFlows, type FlowPlan } from "../../platform/flows";
 import { gatewayNetworkPolicies } from "../../platform/network";
 import { stackConfig, variant } from "../fixtures/stacks";
-import { decide, evaluateReachability, inventory, policyTypes, selectorMatches, type Endpoint, type Inventory, type PodEndpoint } from "../../plan/reachability";
+import {
+  decide,
+  evaluateReachability,
+  inventory,
+  policyTypes,
+  selectorMatches,
+  type Endpoint,
+  type Inventory,
+  type PodEndpoint,
+} from "../../plan/reachability";
 import type { SynthesizedResource } from "../../plan/synthesize";
 import { planned } from "./planned";
 
@@ -20,7 +29,10 @@ function inv(pods: PodEndpoint[], policies: { namespace: string; name: string; s
   return { pods, externals: [], namespaces, policies, services: new Map() };
 }
 
-const web = pod("app", "web", { app: "web", tier: "front" }, [{ name: "http", containerPort: 8080 }, { name: "dns", containerPort: 53, protocol: "UDP" }]);
+const web = pod("app", "web", { app: "web", tier: "front" }, [
+  { name: "http", containerPort: 8080 },
+  { name: "dns", containerPort: 53, protocol: "UDP" },
+]);
 const db = pod("app", "db", { app: "db" }, [{ name: "pg", containerPort: 5432 }]);
 const other = pod("team-a", "other", { app: "web" });
 const denyAll = { namespace: "app", name: "default-deny", spec: { podSelector: {}, policyTypes: ["Ingress", "Egress"] } };
@@ -41,19 +53,35 @@ describe("NetworkPolicy semantics (kubernetes.io/docs/concepts/services-networki
   });
 
   it("needs the source's egress AND the destination's ingress", () => {
-    const allowIn = { namespace: "app", name: "to-db", spec: { podSelector: { matchLabels: { app: "db" } }, ingress: [{ from: [{ podSelector: { matchLabels: { app: "web" } } }] }] } };
+    const allowIn = {
+      namespace: "app",
+      name: "to-db",
+      spec: { podSelector: { matchLabels: { app: "db" } }, ingress: [{ from: [{ podSelector: { matchLabels: { app: "web" } } }] }] },
+    };
     const onlyIngress = decide(web, db, 5432, "TCP", inv([web, db], [denyAll, allowIn]));
     assert.deepEqual([onlyIngress.ingress.allowed, onlyIngress.egress.allowed, onlyIngress.allowed], [true, false, false]);
-    const allowOut = { namespace: "app", name: "web-out", spec: { podSelector: { matchLabels: { app: "web" } }, policyTypes: ["Egress"], egress: [{ to: [{ podSelector: { matchLabels: { app: "db" } } }] }] } };
+    const allowOut = {
+      namespace: "app",
+      name: "web-out",
+      spec: { podSelector: { matchLabels: { app: "web" } }, policyTypes: ["Egress"], egress: [{ to: [{ podSelector: { matchLabels: { app: "db" } } }] }] },
+    };
     const both = decide(web, db, 5432, "TCP", inv([web, db], [denyAll, allowIn, allowOut]));
     assert.equal(both.allowed, true);
     assert.deepEqual([both.egress.allowedBy, both.ingress.allowedBy], [["app/web-out"], ["app/to-db"]]);
   });
 
   it("reads a podSelector-only peer as the policy's own namespace, a namespaceSelector-only peer as whole namespaces, both in one peer as AND", () => {
-    const to = (peer: Record<string, any>) => ({ namespace: "app", name: "p", spec: { podSelector: { matchLabels: { app: "db" } }, ingress: [{ from: [peer] }] } });
+    const to = (peer: Record<string, any>) => ({
+      namespace: "app",
+      name: "p",
+      spec: { podSelector: { matchLabels: { app: "db" } }, ingress: [{ from: [peer] }] },
+    });
     const pods = [web, db, other];
-    assert.equal(decide(other, db, 5432, "TCP", inv(pods, [to({ podSelector: { matchLabels: { app: "web" } } })])).allowed, false, "same labels, other namespace");
+    assert.equal(
+      decide(other, db, 5432, "TCP", inv(pods, [to({ podSelector: { matchLabels: { app: "web" } } })])).allowed,
+      false,
+      "same labels, other namespace",
+    );
     assert.equal(decide(web, db, 5432, "TCP", inv(pods, [to({ podSelector: { matchLabels: { app: "web" } } })])).allowed, true);
     assert.equal(decide(other, db, 5432, "TCP", inv(pods, [to({ namespaceSelector: { matchLabels: { team: "a" } } })])).allowed, true);
     const both = to({ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "team-a" } }, podSelector: { matchLabels: { app: "api" } } });
@@ -71,11 +99,19 @@ describe("NetworkPolicy semantics (kubernetes.io/docs/concepts/services-networki
     assert.equal(selectorMatches({ matchExpressions: [{ key: "zone", operator: "Exists" }] }, labels), false);
     assert.equal(selectorMatches({ matchExpressions: [{ key: "zone", operator: "DoesNotExist" }] }, labels), true);
     assert.equal(selectorMatches({ matchExpressions: [{ key: "app", operator: "DoesNotExist" }] }, labels), false);
-    assert.equal(selectorMatches({ matchLabels: { app: "web" }, matchExpressions: [{ key: "tier", operator: "In", values: ["back"] }] }, labels), false, "all terms must hold");
+    assert.equal(
+      selectorMatches({ matchLabels: { app: "web" }, matchExpressions: [{ key: "tier", operator: "In", values: ["back"] }] }, labels),
+      false,
+      "all terms must hold",
+    );
   });
 
   it("matches ipBlock cidr minus except, and never a pod", () => {
-    const egress = (block: Record<string, any>) => ({ namespace: "app", name: "out", spec: { podSelector: {}, policyTypes: ["Egress"], egress: [{ to: [{ ipBlock: block }] }] } });
+    const egress = (block: Record<string, any>) => ({
+      namespace: "app",
+      name: "out",
+      spec: { podSelector: {}, policyTypes: ["Egress"], egress: [{ to: [{ ipBlock: block }] }] },
+    });
     const i = inv([web, db], [egress({ cidr: "0.0.0.0/0", except: ["10.0.0.0/8"] })]);
     assert.equal(decide(web, external("internet", "203.0.113.10"), 443, "TCP", i).allowed, true);
     assert.equal(decide(web, external("lan", "10.1.2.3"), 443, "TCP", i).allowed, false);
@@ -89,7 +125,10 @@ describe("NetworkPolicy semantics (kubernetes.io/docs/concepts/services-networki
     assert.equal(decide(db, web, 8080, "TCP", inv([web, db], [ports([{ port: "http" }])])).allowed, true);
     assert.equal(decide(web, db, 5432, "TCP", inv([web, db], [ports([{ port: "http" }])])).allowed, false, "db names no port http");
     const range = inv([web, db], [ports([{ port: 8000, endPort: 8080 }])]);
-    assert.deepEqual([7999, 8000, 8080, 8081].map((p) => decide(db, web, p, "TCP", range).allowed), [false, true, true, false]);
+    assert.deepEqual(
+      [7999, 8000, 8080, 8081].map((p) => decide(db, web, p, "TCP", range).allowed),
+      [false, true, true, false],
+    );
     assert.equal(decide(db, web, 53, "UDP", inv([web, db], [ports([{ port: 53 }])])).allowed, false, "protocol defaults to TCP");
     assert.equal(decide(db, web, 53, "UDP", inv([web, db], [ports([{ port: 53, protocol: "UDP" }])])).allowed, true);
   });
@@ -124,10 +163,14 @@ describe("reachability of the fixture stacks", () => {
     const v = evaluateReachability(broken, platformFlows(config)).violations;
     assert.equal(v.length, 1, v.map((x) => x.message).join("\n"));
     assert.equal(v[0]!.level, "mandatory");
-    const labels = Object.entries(proxy.pods as Record<string, string>).map(([k, val]) => `${k}=${val}`).join(",");
+    const labels = Object.entries(proxy.pods as Record<string, string>)
+      .map(([k, val]) => `${k}=${val}`)
+      .join(",");
     assert.ok(
       v[0]!.message.startsWith(`needed flow ${proxy.namespace}/${proxy.name} → ${solverNs}/ACME HTTP-01 solver :8089/TCP`) &&
-        v[0]!.message.includes(`ingress: ${solverNs}/default-deny isolates ${solverNs}/ACME HTTP-01 solver; add a NetworkPolicy in ${solverNs} selecting acme.cert-manager.io/http01-solver=true with ingress from namespaceSelector kubernetes.io/metadata.name=${proxy.namespace} with podSelector ${labels} on 8089/TCP`),
+        v[0]!.message.includes(
+          `ingress: ${solverNs}/default-deny isolates ${solverNs}/ACME HTTP-01 solver; add a NetworkPolicy in ${solverNs} selecting acme.cert-manager.io/http01-solver=true with ingress from namespaceSelector kubernetes.io/metadata.name=${proxy.namespace} with podSelector ${labels} on 8089/TCP`,
+        ),
       v[0]!.message,
     );
   });
@@ -139,17 +182,25 @@ describe("reachability of the fixture stacks", () => {
     });
     const v = evaluateReachability(broken, platformFlows(config)).violations;
     assert.equal(v.length, 1, v.map((x) => x.message).join("\n"));
-    assert.match(v[0]!.message, /^Postgres \(llm-gateway\/postgres\) admit \d+ source\(s\) outside the allowed set \(llm-gateway\/litellm, llm-gateway\/litellm-migrate job, llm-gateway\/postgres-setup job, llm-gateway\/postgres-backup jobs\) through llm-gateway\/allow-to-postgres: .*llm-gateway\/gateway-redis:5432.*llm-gateway\/\(any other pod\):5432/);
+    assert.match(
+      v[0]!.message,
+      /^Postgres \(llm-gateway\/postgres\) admit \d+ source\(s\) outside the allowed set \(llm-gateway\/litellm, llm-gateway\/litellm-migrate job, llm-gateway\/postgres-setup job, llm-gateway\/postgres-backup jobs\) through llm-gateway\/allow-to-postgres: .*llm-gateway\/gateway-redis:5432.*llm-gateway\/\(any other pod\):5432/,
+    );
   });
 
   it("prod: model servers open to a whole namespace are refused (Postgres and Jobs there could call vLLM without a key)", async () => {
     const { resources, config } = await planned("prod");
     const broken = withPolicies(resources, (p) => {
-      p.get("llm-inference/allow-gateway-to-vllm")!.props.spec.ingress[0].from[0] = { namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "llm-gateway" } } };
+      p.get("llm-inference/allow-gateway-to-vllm")!.props.spec.ingress[0].from[0] = {
+        namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "llm-gateway" } },
+      };
     });
     const v = evaluateReachability(broken, platformFlows(config)).violations;
     assert.equal(v.length, 1);
-    assert.match(v[0]!.message, /^model servers \(llm-inference\/vllm\) admit .* through llm-inference\/allow-gateway-to-vllm: .*llm-gateway\/gateway-postgres:8000/);
+    assert.match(
+      v[0]!.message,
+      /^model servers \(llm-inference\/vllm\) admit .* through llm-inference\/allow-gateway-to-vllm: .*llm-gateway\/gateway-postgres:8000/,
+    );
   });
 
   it("prod: without default-deny in a namespace its webhook is open to everyone", async () => {
@@ -158,20 +209,35 @@ describe("reachability of the fixture stacks", () => {
       for (const key of [...p.keys()]) if (key.startsWith("cert-manager/")) p.delete(key);
     });
     const messages = evaluateReachability(broken, platformFlows(config)).violations.map((v) => v.message);
-    assert.ok(messages.some((m) => /^cert-manager webhook \(cert-manager\/cert-manager webhook\) accept connections from anyone .* no NetworkPolicy selects them for ingress\. Add default-deny in cert-manager/.test(m)), messages.join("\n"));
+    assert.ok(
+      messages.some((m) =>
+        /^cert-manager webhook \(cert-manager\/cert-manager webhook\) accept connections from anyone .* no NetworkPolicy selects them for ingress\. Add default-deny in cert-manager/.test(
+          m,
+        ),
+      ),
+      messages.join("\n"),
+    );
   });
 
   it("dev: an API-server range wide enough to hold the workstation would open the webhooks to it; the workstation's /32 is excepted", async () => {
     const { resources, config } = await planned("dev");
-    const policy = resources.find((r) => r.type === NP && r.props.metadata.namespace === "ingress-nginx" && r.props.metadata.name === "allow-admission-webhook-from-api-server")!;
+    const policy = resources.find(
+      (r) => r.type === NP && r.props.metadata.namespace === "ingress-nginx" && r.props.metadata.name === "allow-admission-webhook-from-api-server",
+    )!;
     const blocks = policy.props.spec.ingress[0].from.map((p: any) => p.ipBlock);
-    assert.deepEqual(blocks.find((b: any) => b.cidr === "192.168.0.0/16"), { cidr: "192.168.0.0/16", except: ["192.168.1.50/32"] });
+    assert.deepEqual(
+      blocks.find((b: any) => b.cidr === "192.168.0.0/16"),
+      { cidr: "192.168.0.0/16", except: ["192.168.1.50/32"] },
+    );
     const broken = withPolicies(resources, (p) => {
       for (const peer of p.get("ingress-nginx/allow-admission-webhook-from-api-server")!.props.spec.ingress[0].from) delete peer.ipBlock.except;
     });
     const v = evaluateReachability(broken, platformFlows(config)).violations;
     assert.equal(v.length, 1);
-    assert.match(v[0]!.message, /^ingress admission webhook .* workstation gpu-box\.lan:8443.*set llm-platform:network\.apiServer\.cidrs to the control plane's addresses/);
+    assert.match(
+      v[0]!.message,
+      /^ingress admission webhook .* workstation gpu-box\.lan:8443.*set llm-platform:network\.apiServer\.cidrs to the control plane's addresses/,
+    );
   });
 
   it("refuses a flow plan that names pods or Services the plan does not render, and a release named otherwise", async () => {
@@ -179,19 +245,36 @@ describe("reachability of the fixture stacks", () => {
     const plan: FlowPlan = platformFlows(config);
     const renamed = structuredClone(resources).map((r) => (r.props.chart === "cert-manager" ? { ...r, props: { ...r.props, name: "cert-manager" } } : r));
     const v = evaluateReachability(renamed, plan).violations.map((x) => x.message);
-    assert.ok(v.some((m) => /the cert-manager release is named cert-manager, but platform\/flows\.ts \(RELEASES\) selects its pods as app\.kubernetes\.io\/instance=addons-cert-manager/.test(m)), v.join("\n"));
+    assert.ok(
+      v.some((m) =>
+        /the cert-manager release is named cert-manager, but platform\/flows\.ts \(RELEASES\) selects its pods as app\.kubernetes\.io\/instance=addons-cert-manager/.test(
+          m,
+        ),
+      ),
+      v.join("\n"),
+    );
     const noPostgres = structuredClone(resources).filter((r) => !(r.type === "kubernetes:core/v1:Service" && r.props.metadata.name === SERVICES.postgres));
-    assert.ok(evaluateReachability(noPostgres, plan).violations.some((x) => x.message.includes(`cannot be checked: no Service llm-gateway/${SERVICES.postgres} in the plan`)));
+    assert.ok(
+      evaluateReachability(noPostgres, plan).violations.some((x) =>
+        x.message.includes(`cannot be checked: no Service llm-gateway/${SERVICES.postgres} in the plan`),
+      ),
+    );
   });
 
   it("refuses an HTTP-01 Certificate in a namespace no needed flow reaches", async () => {
     const { resources, config } = await planned("prod");
     const plan = platformFlows(config);
     const [solverNs] = http01Namespaces(config);
-    const trimmed = { ...plan, flows: plan.flows.filter((f) => !("pods" in f.to && f.to.pods.namespace === solverNs && f.to.pods.name === "ACME HTTP-01 solver")) };
+    const trimmed = {
+      ...plan,
+      flows: plan.flows.filter((f) => !("pods" in f.to && f.to.pods.namespace === solverNs && f.to.pods.name === "ACME HTTP-01 solver")),
+    };
     const v = evaluateReachability(resources, trimmed).violations;
     assert.equal(v.length, 1, v.map((x) => x.message).join("\n"));
-    assert.match(v[0]!.message, new RegExp(`^Certificate ${solverNs}/[a-z-]+ is solved over ACME HTTP-01, but no needed flow reaches the solver pods .* in ${solverNs}`));
+    assert.match(
+      v[0]!.message,
+      new RegExp(`^Certificate ${solverNs}/[a-z-]+ is solved over ACME HTTP-01, but no needed flow reaches the solver pods .* in ${solverNs}`),
+    );
   });
 
   it("lists a Job's pods with the Job controller's labels and one unlabelled probe pod per namespace", async () => {
@@ -200,13 +283,27 @@ describe("reachability of the fixture stacks", () => {
     const job = pods.find((p) => p.name.startsWith("qdrant-collection-"))!;
     assert.equal(job.labels["batch.kubernetes.io/job-name"], job.name);
     assert.ok("batch.kubernetes.io/controller-uid" in job.labels);
-    assert.deepEqual(pods.filter((p) => p.origin === "probe").map((p) => p.namespace).sort(), [...new Set(pods.filter((p) => p.origin !== "probe").map((p) => p.namespace).concat(["default"]))].sort());
+    assert.deepEqual(
+      pods
+        .filter((p) => p.origin === "probe")
+        .map((p) => p.namespace)
+        .sort(),
+      [
+        ...new Set(
+          pods
+            .filter((p) => p.origin !== "probe")
+            .map((p) => p.namespace)
+            .concat(["default"]),
+        ),
+      ].sort(),
+    );
   });
 });
 
 describe("flows derived from config", () => {
   it("allow the gateway to the internet only when a cloud provider is configured, private ranges excepted", async () => {
-    const internet = (plan: FlowPlan) => plan.flows.filter((f) => "pods" in f.from && f.from.pods.name === "litellm" && "external" in f.to && f.to.external === "internet");
+    const internet = (plan: FlowPlan) =>
+      plan.flows.filter((f) => "pods" in f.from && f.from.pods.name === "litellm" && "external" in f.to && f.to.external === "internet");
     const noCloud = parsePlatformConfig(
       variant(stackConfig("prod"), (c) => {
         delete c.providers.openai;
@@ -225,14 +322,19 @@ describe("flows derived from config", () => {
   it("give the workstation its own /32 on its port", async () => {
     const { resources, config } = await planned("dev");
     const policy = resources.find((r) => r.type === NP && r.props.metadata.name === "allow-litellm-to-lan-inference")!;
-    assert.deepEqual(policy.props.spec.egress, [{ to: [{ ipBlock: { cidr: `${config.workstation!.bindAddress}/32` } }], ports: [{ protocol: "TCP", port: 8000 }] }]);
+    assert.deepEqual(policy.props.spec.egress, [
+      { to: [{ ipBlock: { cidr: `${config.workstation!.bindAddress}/32` } }], ports: [{ protocol: "TCP", port: 8000 }] },
+    ]);
   });
 
   it("scrape only when a monitoring namespace is configured, from the configured Prometheus labels", async () => {
     const prod = await planned("prod");
     const dev = await planned("dev");
     assert.ok(platformFlows(prod.config).flows.some((f) => f.component === "monitoring"));
-    assert.equal(platformFlows(dev.config).flows.some((f) => f.component === "monitoring"), false);
+    assert.equal(
+      platformFlows(dev.config).flows.some((f) => f.component === "monitoring"),
+      false,
+    );
     const vllm = prod.resources.find((r) => r.type === NP && r.props.metadata.name === "allow-gateway-to-vllm")!;
     assert.deepEqual(vllm.props.spec.ingress[0].from[1], {
       namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "monitoring" } },

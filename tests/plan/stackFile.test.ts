@@ -23,9 +23,15 @@ describe("stack files: secure values", () => {
       - --api-key
       - secure: v1:QmFzZTY0Q2lwaGVydGV4dA==
 `);
-    writeFileSync(file, `${readFileSync(file, "utf8")}  llm-platform:huggingFace:\n    tokenSecret: {name: huggingface-token, key: token}\n    token:\n      secure: v1:AAAABBBBCCCC\n`);
+    writeFileSync(
+      file,
+      `${readFileSync(file, "utf8")}  llm-platform:huggingFace:\n    tokenSecret: {name: huggingface-token, key: token}\n    token:\n      secure: v1:AAAABBBBCCCC\n`,
+    );
     const s = readStackFile(file, "prod", PROJECT_ROOT);
-    assert.deepEqual(JSON.parse(s.config["llm-platform:huggingFace"]!), { tokenSecret: { name: "huggingface-token", key: "token" }, token: "[secret llm-platform:huggingFace.token]" });
+    assert.deepEqual(JSON.parse(s.config["llm-platform:huggingFace"]!), {
+      tokenSecret: { name: "huggingface-token", key: "token" },
+      token: "[secret llm-platform:huggingFace.token]",
+    });
     assert.deepEqual(JSON.parse(s.config["llm-platform:workstation"]!).extraArgs, ["--api-key", "[secret llm-platform:workstation.extraArgs[1]]"]);
     assert.deepEqual(s.secretKeys.sort(), ["llm-platform:huggingFace", "llm-platform:workstation"]);
     assert.doesNotMatch(JSON.stringify(s.config), /v1:|secure/);

@@ -23,7 +23,11 @@ function render(raw: Record<string, unknown>): Promise<Rendering> {
 }
 
 const deploymentInputs = (r: Rendering) => Object.fromEntries(r.ofType(DEPLOYMENT).map((d) => [d.name, unwrap(d.inputs)]));
-const claims = (r: Rendering) => r.ofType(PVC).map((c) => unwrap(c.inputs).metadata.name).sort();
+const claims = (r: Rendering) =>
+  r
+    .ofType(PVC)
+    .map((c) => unwrap(c.inputs).metadata.name)
+    .sort();
 
 /**
  * Renames (or, with `to` undefined, removes) an adapter everywhere the stack config names it: the
@@ -53,7 +57,9 @@ describe("inference layer (platform)", () => {
   it("downloads each served model at its pinned revision, once", () => {
     const jobs = rendering.ofType(JOB).map((j) => unwrap(j.inputs));
     // Every model prod configures is served (llm, embedding, reranker), each at its pinned commit.
-    const configured = Object.values<any>((prod as any).models).map((m) => [m.id, m.revision]).sort();
+    const configured = Object.values<any>((prod as any).models)
+      .map((m) => [m.id, m.revision])
+      .sort();
     assert.equal(configured.length, 3);
     assert.deepEqual(
       jobs.map((j) => [j.metadata.annotations["llm-platform.io/model-id"], j.metadata.annotations["llm-platform.io/model-revision"]]).sort(),
@@ -71,7 +77,11 @@ describe("inference layer (platform)", () => {
   });
 
   it("asks no token of prod's public models, and mounts the cache read-only in the servers", () => {
-    for (const job of rendering.ofType(JOB)) assert.equal(unwrap(job.inputs).spec.template.spec.containers[0].env.some((e: any) => e.name === "HF_TOKEN"), false);
+    for (const job of rendering.ofType(JOB))
+      assert.equal(
+        unwrap(job.inputs).spec.template.spec.containers[0].env.some((e: any) => e.name === "HF_TOKEN"),
+        false,
+      );
     for (const deployment of rendering.ofType(DEPLOYMENT)) {
       const pod = unwrap(deployment.inputs).spec.template.spec;
       assert.deepEqual(pod.volumes.find((v: any) => v.persistentVolumeClaim).persistentVolumeClaim, { claimName: "base-models", readOnly: true });
@@ -131,9 +141,19 @@ describe("inference layer (platform)", () => {
         c.huggingFace = { tokenSecret: { name: "huggingface-token" } };
       }),
     );
-    const env = (id: string) => unwrap(gated.ofType(JOB).find((j) => unwrap(j.inputs).metadata.annotations["llm-platform.io/model-id"] === id)!.inputs).spec.template.spec.containers[0].env;
-    assert.deepEqual(env("hugging-quants/Meta-Llama-3.1-8B-Instruct-AWQ-INT4").find((e: any) => e.name === "HF_TOKEN").valueFrom.secretKeyRef, { name: "huggingface-token", key: "token", optional: false });
-    assert.deepEqual(env("BAAI/bge-m3").find((e: any) => e.name === "HF_TOKEN").valueFrom.secretKeyRef.optional, true, "the public model only uses it when there");
+    const env = (id: string) =>
+      unwrap(gated.ofType(JOB).find((j) => unwrap(j.inputs).metadata.annotations["llm-platform.io/model-id"] === id)!.inputs).spec.template.spec.containers[0]
+        .env;
+    assert.deepEqual(env("hugging-quants/Meta-Llama-3.1-8B-Instruct-AWQ-INT4").find((e: any) => e.name === "HF_TOKEN").valueFrom.secretKeyRef, {
+      name: "huggingface-token",
+      key: "token",
+      optional: false,
+    });
+    assert.deepEqual(
+      env("BAAI/bge-m3").find((e: any) => e.name === "HF_TOKEN").valueFrom.secretKeyRef.optional,
+      true,
+      "the public model only uses it when there",
+    );
   });
 
   it("downloads nothing when network.modelDownloads is off (the volume is seeded by hand)", async () => {
@@ -163,7 +183,10 @@ describe("inference layer (platform)", () => {
       }
       assert.equal(pods["vllm-llm"].initContainers, undefined);
       for (const shared of ["vllm-embedding", "vllm-reranker"]) {
-        assert.deepEqual(pods[shared].initContainers.map((c: any) => c.name), ["wait-for-gpu-memory"]);
+        assert.deepEqual(
+          pods[shared].initContainers.map((c: any) => c.name),
+          ["wait-for-gpu-memory"],
+        );
         assert.deepEqual(pods[shared].initContainers[0].resources.claims, [{ name: "gpu-0" }], "it measures the card the server will use");
       }
     });
@@ -179,7 +202,9 @@ describe("inference layer (platform)", () => {
       const scaled = dayNight.ofType("kubernetes:keda.sh/v1alpha1:ScaledObject").map((r) => unwrap(r.inputs));
       assert.deepEqual(scaled.map((o) => o.spec.scaleTargetRef.name).sort(), ["vllm-batch", "vllm-embedding", "vllm-llm", "vllm-reranker"]);
       const batch = scaled.find((o) => o.spec.scaleTargetRef.name === "vllm-batch")!;
-      assert.deepEqual(batch.spec.triggers, [{ type: "cron", name: "night", metadata: { timezone: "Europe/Berlin", start: "0 22 * * *", end: "0 6 * * *", desiredReplicas: "1" } }]);
+      assert.deepEqual(batch.spec.triggers, [
+        { type: "cron", name: "night", metadata: { timezone: "Europe/Berlin", start: "0 22 * * *", end: "0 6 * * *", desiredReplicas: "1" } },
+      ]);
       assert.deepEqual([batch.spec.minReplicaCount, batch.spec.maxReplicaCount, batch.spec.pollingInterval, batch.spec.cooldownPeriod], [0, 1, 30, 60]);
       const deployment = dayNight.ofType(DEPLOYMENT).find((d) => unwrap(d.inputs).metadata.name === "vllm-batch")!;
       assert.equal(unwrap(deployment.inputs).spec.replicas, 0);
@@ -188,10 +213,14 @@ describe("inference layer (platform)", () => {
 
     it("runs the night model tensor-parallel over both cards' claims, and makes every server wait for its cards' memory (modes share them)", () => {
       const pods = Object.fromEntries(dayNight.ofType(DEPLOYMENT).map((d) => [unwrap(d.inputs).metadata.name, unwrap(d.inputs).spec.template.spec]));
-      assert.deepEqual(pods["vllm-batch"].resourceClaims.map((c: any) => c.resourceClaimName), ["gpu-gpu-node-gpu0", "gpu-gpu-node-gpu1"]);
+      assert.deepEqual(
+        pods["vllm-batch"].resourceClaims.map((c: any) => c.resourceClaimName),
+        ["gpu-gpu-node-gpu0", "gpu-gpu-node-gpu1"],
+      );
       const args: string[] = pods["vllm-batch"].containers[0].args;
       assert.deepEqual(args.slice(args.indexOf("--tensor-parallel-size"), args.indexOf("--tensor-parallel-size") + 2), ["--tensor-parallel-size", "2"]);
-      for (const name of ["vllm-llm", "vllm-batch", "vllm-embedding", "vllm-reranker"]) assert.equal(pods[name].initContainers?.[0]?.name, "wait-for-gpu-memory", name);
+      for (const name of ["vllm-llm", "vllm-batch", "vllm-embedding", "vllm-reranker"])
+        assert.equal(pods[name].initContainers?.[0]?.name, "wait-for-gpu-memory", name);
     });
   });
 
@@ -213,10 +242,21 @@ describe("inference layer (platform)", () => {
     assert.equal(huggingFaceTokenExternalSecret(config), undefined);
     const withBitwarden = parsePlatformConfig(
       variant(prod, (c) => {
-        c.externalSecrets = { bitwarden: { organizationId: "7a1c2e3f-4b5d-4e6f-8a9b-0c1d2e3f4a5b", projectId: "9b8a7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d", accessTokenSecret: { name: "bw" } } };
+        c.externalSecrets = {
+          bitwarden: {
+            organizationId: "7a1c2e3f-4b5d-4e6f-8a9b-0c1d2e3f4a5b",
+            projectId: "9b8a7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d",
+            accessTokenSecret: { name: "bw" },
+          },
+        };
         c.huggingFace = { tokenSecret: { name: "huggingface-token", bitwardenSecret: "0b4c8e9d-1f2a-4b3c-8d4e-5f6a7b8c9d0e" } };
       }),
     );
-    assert.deepEqual(huggingFaceTokenExternalSecret(withBitwarden), { namespace: "llm-inference", secretName: "huggingface-token", key: "token", bitwardenSecret: "0b4c8e9d-1f2a-4b3c-8d4e-5f6a7b8c9d0e" });
+    assert.deepEqual(huggingFaceTokenExternalSecret(withBitwarden), {
+      namespace: "llm-inference",
+      secretName: "huggingface-token",
+      key: "token",
+      bitwardenSecret: "0b4c8e9d-1f2a-4b3c-8d4e-5f6a7b8c9d0e",
+    });
   });
 });

@@ -11,7 +11,8 @@ import { planned } from "../plan/planned";
 
 const RELEASE = "kubernetes:helm.sh/v3:Release";
 const NP = "kubernetes:networking.k8s.io/v1:NetworkPolicy";
-const releasesOf = (resources: SynthesizedResource[]) => resources.filter((r) => r.type === RELEASE).map((r) => ({ name: r.props.name as string, chart: String(r.props.chart).split("/").pop()! }));
+const releasesOf = (resources: SynthesizedResource[]) =>
+  resources.filter((r) => r.type === RELEASE).map((r) => ({ name: r.props.name as string, chart: String(r.props.chart).split("/").pop()! }));
 
 /** Prod with the device plugin's time-slicing instead of DRA (the cards unpinned, a product the catalog knows). */
 const timeSlicing = () =>
@@ -28,7 +29,10 @@ const nfdOff = () => variant(stackConfig("prod"), (c) => (c.gpuSharing.nodeFeatu
  * master.yaml, worker.yaml, nfd-gc.yaml and the post-delete Job of post-delete-job.yaml).
  */
 const nfdPods = (release: string) =>
-  (["master", "worker", "gc", "prune"] as const).map((role) => ({ role, labels: { "app.kubernetes.io/name": "node-feature-discovery", "app.kubernetes.io/instance": release, role } }));
+  (["master", "worker", "gc", "prune"] as const).map((role) => ({
+    role,
+    labels: { "app.kubernetes.io/name": "node-feature-discovery", "app.kubernetes.io/instance": release, role },
+  }));
 
 describe("Node Feature Discovery under DRA (gpuSharing.nodeFeatureDiscovery)", function () {
   this.timeout(120_000);
@@ -63,14 +67,20 @@ describe("Node Feature Discovery under DRA (gpuSharing.nodeFeatureDiscovery)", f
     });
 
     it("refuses a chartVersion that is empty, naming the key", () => {
-      assert.throws(() => parsePlatformConfig(variant(stackConfig("prod"), (c) => (c.gpuSharing.nodeFeatureDiscovery = { chartVersion: "" }))), /llm-platform:gpuSharing\.nodeFeatureDiscovery\.chartVersion/);
+      assert.throws(
+        () => parsePlatformConfig(variant(stackConfig("prod"), (c) => (c.gpuSharing.nodeFeatureDiscovery = { chartVersion: "" }))),
+        /llm-platform:gpuSharing\.nodeFeatureDiscovery\.chartVersion/,
+      );
     });
   });
 
   describe("the prod plan", () => {
     it("renders the NFD release (chart node-feature-discovery, addons-node-feature-discovery) under DRA, after its CRDs", async () => {
       const { resources } = await planned("prod");
-      assert.deepEqual(releasesOf(resources).filter((r) => r.chart === "node-feature-discovery"), [{ name: "addons-node-feature-discovery", chart: "node-feature-discovery" }]);
+      assert.deepEqual(
+        releasesOf(resources).filter((r) => r.chart === "node-feature-discovery"),
+        [{ name: "addons-node-feature-discovery", chart: "node-feature-discovery" }],
+      );
       const release = resources.find((r) => r.type === RELEASE && r.props.name === "addons-node-feature-discovery")!;
       assert.equal(release.props.namespace, "nvidia-device-plugin");
       assert.deepEqual(release.props.values.worker.config.sources.pci.deviceLabelFields, ["vendor"]);
@@ -100,7 +110,9 @@ describe("Node Feature Discovery under DRA (gpuSharing.nodeFeatureDiscovery)", f
       const plan = platformFlows(config);
       const touching = plan.flows.filter((f) => JSON.stringify([f.from, f.to]).includes(release));
       assert.equal(touching.length, 1, JSON.stringify(touching));
-      assert.deepEqual(touching[0]!.from, { pods: { namespace: "nvidia-device-plugin", pods: { "app.kubernetes.io/instance": release }, name: "node-feature-discovery pods" } });
+      assert.deepEqual(touching[0]!.from, {
+        pods: { namespace: "nvidia-device-plugin", pods: { "app.kubernetes.io/instance": release }, name: "node-feature-discovery pods" },
+      });
       assert.ok("external" in touching[0]!.to && touching[0]!.to.external === "kube-apiserver", JSON.stringify(touching[0]!.to));
       assert.deepEqual(touching[0]!.ports, config.network.apiServer.ports);
       assert.ok(plan.releases.some((r) => r.release === release && r.chart === "node-feature-discovery"));
@@ -111,7 +123,10 @@ describe("Node Feature Discovery under DRA (gpuSharing.nodeFeatureDiscovery)", f
       const ns = config.namespaces.devicePlugin;
       const policies = resources.filter((r) => r.type === NP && r.props.metadata.namespace === ns);
       for (const { role, labels } of nfdPods("addons-node-feature-discovery")) {
-        const selecting = policies.filter((p) => selectorMatches(p.props.spec.podSelector, labels)).map((p) => p.props.metadata.name).sort();
+        const selecting = policies
+          .filter((p) => selectorMatches(p.props.spec.podSelector, labels))
+          .map((p) => p.props.metadata.name)
+          .sort();
         assert.deepEqual(selecting, ["allow-dns", "allow-nfd-api-server", "default-deny"], role);
       }
       const allow = policies.find((p) => p.props.metadata.name === "allow-nfd-api-server")!.props.spec;
@@ -126,7 +141,10 @@ describe("Node Feature Discovery under DRA (gpuSharing.nodeFeatureDiscovery)", f
       assert.deepEqual(evaluateReachability(resources, platformFlows(config)).violations, []);
       const without = structuredClone(resources).filter((r) => !(r.type === NP && r.props.metadata.name === "allow-nfd-api-server"));
       const messages = evaluateReachability(without, platformFlows(config)).violations.map((v) => v.message);
-      assert.ok(messages.some((m) => m.startsWith("needed flow nvidia-device-plugin/node-feature-discovery pods → kube-apiserver")), messages.join("\n"));
+      assert.ok(
+        messages.some((m) => m.startsWith("needed flow nvidia-device-plugin/node-feature-discovery pods → kube-apiserver")),
+        messages.join("\n"),
+      );
     });
 
     it("a shared cluster prefixes the release, and the policy follows it", () => {

@@ -32,19 +32,32 @@ describe("one explicit Kubernetes provider per stack (llm-platform:cluster)", fu
 
   it("its inputs are the context alone: no kubeconfig (credentials stay out of the state) and no clusterIdentifier (an identity edit never replaces the stack)", () => {
     assert.deepEqual(clusterProviderArgs(parsePlatformConfig(stackConfig("prod"))), { context: "llm-prod" });
-    assert.deepEqual(clusterProviderArgs(parsePlatformConfig(variant(stackConfig("dev"), (c) => delete c.cluster))), {}, "no context: kubectl's current one, still through the explicit provider");
+    assert.deepEqual(
+      clusterProviderArgs(parsePlatformConfig(variant(stackConfig("dev"), (c) => delete c.cluster))),
+      {},
+      "no context: kubectl's current one, still through the explicit provider",
+    );
   });
 
   it("a stack with platform.protectStatefulData must name its context and identity", () => {
     const noCluster = variant(stackConfig("prod"), (c) => delete c.cluster);
-    assert.throws(() => parsePlatformConfig(noCluster), (e: any) => {
-      const paths = e.issues.map((i: any) => i.path);
-      assert.deepEqual(paths, ["llm-platform:cluster.context", "llm-platform:cluster.identity"]);
-      assert.match(e.issues[1].message, /kubectl --context <context> get namespace kube-system -o jsonpath='\{\.metadata\.uid\}'/);
-      return true;
-    });
-    assert.throws(() => parsePlatformConfig(variant(stackConfig("prod"), (c) => (c.cluster.identity = {}))), /llm-platform:cluster\.identity: needs kubeSystemUid \(recommended\) or server/);
-    assert.throws(() => parsePlatformConfig(variant(stackConfig("prod"), (c) => (c.cluster.identity = { kubeSystemUid: "kube-system" }))), /"kube-system" is not a Kubernetes UID/);
+    assert.throws(
+      () => parsePlatformConfig(noCluster),
+      (e: any) => {
+        const paths = e.issues.map((i: any) => i.path);
+        assert.deepEqual(paths, ["llm-platform:cluster.context", "llm-platform:cluster.identity"]);
+        assert.match(e.issues[1].message, /kubectl --context <context> get namespace kube-system -o jsonpath='\{\.metadata\.uid\}'/);
+        return true;
+      },
+    );
+    assert.throws(
+      () => parsePlatformConfig(variant(stackConfig("prod"), (c) => (c.cluster.identity = {}))),
+      /llm-platform:cluster\.identity: needs kubeSystemUid \(recommended\) or server/,
+    );
+    assert.throws(
+      () => parsePlatformConfig(variant(stackConfig("prod"), (c) => (c.cluster.identity = { kubeSystemUid: "kube-system" }))),
+      /"kube-system" is not a Kubernetes UID/,
+    );
     assert.doesNotThrow(() => parsePlatformConfig(variant(stackConfig("prod"), (c) => (c.cluster.identity = { server: "https://192.168.1.10:6443" }))));
     assert.doesNotThrow(() => parsePlatformConfig(variant(stackConfig("dev"), (c) => delete c.cluster)), "dev (no protectStatefulData) may leave it out");
   });

@@ -9,7 +9,16 @@ import { stackConfig, variant } from "../fixtures/stacks";
 import { planned } from "../plan/planned";
 
 /** Cluster-scoped kinds the plans contain: their names are cluster-wide. */
-const CLUSTER_SCOPED = new Set(["Namespace", "ClusterIssuer", "ClusterSecretStore", "ClusterRole", "ClusterRoleBinding", "GatewayClass", "IngressClass", "StorageClass"]);
+const CLUSTER_SCOPED = new Set([
+  "Namespace",
+  "ClusterIssuer",
+  "ClusterSecretStore",
+  "ClusterRole",
+  "ClusterRoleBinding",
+  "GatewayClass",
+  "IngressClass",
+  "StorageClass",
+]);
 
 /**
  * What two stacks' objects cannot share in one cluster: a namespaced object's kind, namespace and name;
@@ -36,7 +45,8 @@ function clusterNames(resources: SynthesizedResource[]): Set<string> {
   return names;
 }
 
-const charts = (resources: SynthesizedResource[]) => new Set(resources.filter((r) => r.type === "kubernetes:helm.sh/v3:Release").map((r) => String(r.props.chart).split("/").pop()!));
+const charts = (resources: SynthesizedResource[]) =>
+  new Set(resources.filter((r) => r.type === "kubernetes:helm.sh/v3:Release").map((r) => String(r.props.chart).split("/").pop()!));
 const both = <T>(a: Set<T>, b: Set<T>) => [...a].filter((x) => b.has(x)).sort();
 
 describe("two stacks in one cluster (llm-platform:cluster.shared)", function () {
@@ -53,19 +63,32 @@ describe("two stacks in one cluster (llm-platform:cluster.shared)", function () 
     assert.equal(stackScopedName("dev", "llm-gateway"), "dev-llm-gateway");
     assert.equal(stackScopedName("dev", "dev-llm-gateway"), "dev-llm-gateway");
     const config = parsePlatformConfig(shared("dev"));
-    assert.deepEqual(Object.values(config.namespaces).filter((n) => !n.startsWith("dev-")), []);
+    assert.deepEqual(
+      Object.values(config.namespaces).filter((n) => !n.startsWith("dev-")),
+      [],
+    );
     assert.equal(config.edge!.ingressNginx.ingressClass, "dev-nginx");
     assert.equal(parsePlatformConfig(shared("prod")).edge!.gatewayApi.gatewayClass, "prod-nginx");
     const unshared = parsePlatformConfig(stackConfig("dev"));
     assert.equal(stackScoped(unshared), unshared);
     assert.equal(unshared.namespaces.gateway, "llm-gateway");
-    assert.throws(() => parsePlatformConfig(variant(shared("dev"), (c) => (c.namespaces = { gateway: "g".repeat(60) }))), /llm-platform:namespaces\.gateway: "dev-g+" \(prefixed with platform\.environment for cluster\.shared\) is longer than 63 characters/);
+    assert.throws(
+      () => parsePlatformConfig(variant(shared("dev"), (c) => (c.namespaces = { gateway: "g".repeat(60) }))),
+      /llm-platform:namespaces\.gateway: "dev-g+" \(prefixed with platform\.environment for cluster\.shared\) is longer than 63 characters/,
+    );
   });
 
   it("side by side, prod and dev share no object, release or class name; unshared they collide on every namespace", async () => {
     assert.deepEqual(both(clusterNames(prod), clusterNames(dev)), []);
     const unshared = both(clusterNames((await planned("prod")).resources), clusterNames((await planned("dev")).resources));
-    for (const name of ["Namespace llm-gateway", "Namespace llm-data", "Release addons-cert-manager", "ClusterIssuer edge-acme", "ClusterSecretStore secrets-bitwarden", "Deployment llm-gateway/gateway-litellm"]) {
+    for (const name of [
+      "Namespace llm-gateway",
+      "Namespace llm-data",
+      "Release addons-cert-manager",
+      "ClusterIssuer edge-acme",
+      "ClusterSecretStore secrets-bitwarden",
+      "Deployment llm-gateway/gateway-litellm",
+    ]) {
       assert.ok(unshared.includes(name), `${name} in ${unshared.join(", ")}`);
     }
     assert.ok(clusterNames(prod).has("Release prod-addons-cert-manager"));
@@ -79,9 +102,16 @@ describe("two stacks in one cluster (llm-platform:cluster.shared)", function () 
   });
 
   it("the flows and NetworkPolicies follow the prefixed namespaces and release names: nothing blocked", () => {
-    for (const [resources, stack] of [[prod, "prod"], [dev, "dev"]] as const) {
+    for (const [resources, stack] of [
+      [prod, "prod"],
+      [dev, "dev"],
+    ] as const) {
       const reachability = evaluateReachability(resources, platformFlows(parsePlatformConfig(shared(stack))));
-      assert.deepEqual(reachability.violations.map((v) => v.message), [], stack);
+      assert.deepEqual(
+        reachability.violations.map((v) => v.message),
+        [],
+        stack,
+      );
     }
   });
 });

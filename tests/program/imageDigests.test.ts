@@ -15,7 +15,15 @@ describe("image digests (images.pinning: resolve)", () => {
     const resolve = async (image: string) => `${image}@${digestOf(image)}`;
 
     it("pins init and app containers of a CronJob's pod template", async () => {
-      const cron = { spec: { jobTemplate: { spec: { template: { spec: { initContainers: [{ name: "i", image: "busybox:1.37" }], containers: [{ name: "c", image: "curlimages/curl:8.16.0" }] } } } } } };
+      const cron = {
+        spec: {
+          jobTemplate: {
+            spec: {
+              template: { spec: { initContainers: [{ name: "i", image: "busybox:1.37" }], containers: [{ name: "c", image: "curlimages/curl:8.16.0" }] } },
+            },
+          },
+        },
+      };
       const pinned = await pinWorkloadImages("kubernetes:batch/v1:CronJob", cron, resolve);
       const pod = pinned!.spec.jobTemplate.spec.template.spec;
       assert.equal(pod.initContainers[0].image, `busybox:1.37@${digestOf("busybox:1.37")}`);
@@ -79,8 +87,14 @@ describe("image digests (images.pinning: resolve)", () => {
   });
 
   it("keeps tags when no registry answers (the offline plan), so the plan still fits", async () => {
-    const plan = await planStack("prod", variant(stackConfig("prod"), (c) => (c.images = { ...c.images, pinning: "resolve" })));
+    const plan = await planStack(
+      "prod",
+      variant(stackConfig("prod"), (c) => (c.images = { ...c.images, pinning: "resolve" })),
+    );
     assert.ok(imagesOf(plan).every((i) => !i.includes("@sha256:")));
-    assert.deepEqual((await evaluate(plan)).filter((v) => v.level === "mandatory"), []);
+    assert.deepEqual(
+      (await evaluate(plan)).filter((v) => v.level === "mandatory"),
+      [],
+    );
   });
 });

@@ -80,10 +80,18 @@ describe("program (prod stack under mocks)", () => {
     const charts = ofType(recorded, "kubernetes:helm.sh/v3:Release").map((r) => String(r.inputs.chart).split("/").pop());
     assert.ok(charts.includes("dra-driver-nvidia-gpu"));
     assert.ok(!charts.includes("nvidia-device-plugin"));
-    const claims = ofType(recorded, "kubernetes:resource.k8s.io/v1:ResourceClaim").map((c) => c.inputs.metadata.name).sort();
+    const claims = ofType(recorded, "kubernetes:resource.k8s.io/v1:ResourceClaim")
+      .map((c) => c.inputs.metadata.name)
+      .sort();
     assert.deepEqual(claims, ["gpu-gpu-node-gpu0", "gpu-gpu-node-gpu1"]);
-    const claimOf = (name: string) => recorded.find((d) => d.type === "kubernetes:apps/v1:Deployment" && d.inputs.metadata.name === name)!.inputs.spec.template.spec.resourceClaims.map((c: any) => c.resourceClaimName);
-    assert.deepEqual([claimOf("vllm-llm"), claimOf("vllm-embedding"), claimOf("vllm-reranker")], [["gpu-gpu-node-gpu0"], ["gpu-gpu-node-gpu1"], ["gpu-gpu-node-gpu1"]]);
+    const claimOf = (name: string) =>
+      recorded
+        .find((d) => d.type === "kubernetes:apps/v1:Deployment" && d.inputs.metadata.name === name)!
+        .inputs.spec.template.spec.resourceClaims.map((c: any) => c.resourceClaimName);
+    assert.deepEqual(
+      [claimOf("vllm-llm"), claimOf("vllm-embedding"), claimOf("vllm-reranker")],
+      [["gpu-gpu-node-gpu0"], ["gpu-gpu-node-gpu1"], ["gpu-gpu-node-gpu1"]],
+    );
   });
 });
 
@@ -102,7 +110,9 @@ describe("program (day-night example: serving modes on KEDA, under mocks)", () =
   });
 
   it("gives every namespace it creates a default-deny NetworkPolicy", () => {
-    const namespaces = ofType(recorded, "kubernetes:core/v1:Namespace").map((n) => n.inputs.metadata.name).sort();
+    const namespaces = ofType(recorded, "kubernetes:core/v1:Namespace")
+      .map((n) => n.inputs.metadata.name)
+      .sort();
     assert.ok(namespaces.includes("keda") && namespaces.includes("nvidia-device-plugin"), namespaces.join());
     const denied = ofType(recorded, "kubernetes:networking.k8s.io/v1:NetworkPolicy")
       .filter((p) => Object.keys(p.inputs.spec.podSelector ?? {}).length === 0 && !p.inputs.spec.ingress && !p.inputs.spec.egress)
@@ -117,11 +127,14 @@ describe("program config errors", () => {
     const bad = variant(stackConfig("prod"), (c) => (c.servers.llm.gpus = 0.5));
     const recorded = installMocks("prod", pulumiConfigMap(bad));
     delete require.cache[INDEX];
-    assert.throws(() => require(INDEX), (error: unknown) => {
-      assert.ok(error instanceof ConfigError);
-      assert.match(error.message, /llm-platform:servers\.llm\.gpus: must be a whole number/);
-      return true;
-    });
+    assert.throws(
+      () => require(INDEX),
+      (error: unknown) => {
+        assert.ok(error instanceof ConfigError);
+        assert.match(error.message, /llm-platform:servers\.llm\.gpus: must be a whole number/);
+        return true;
+      },
+    );
     await settle();
     assert.equal(recorded.length, 0);
   });
@@ -146,7 +159,10 @@ describe("program (dev stack under mocks)", () => {
   it("runs no GPU workloads and no device plugin on a cluster without GPUs", () => {
     assert.equal(ofType(recorded, "kubernetes:helm.sh/v3:Release").filter((r) => r.inputs.chart === "nvidia-device-plugin").length, 0);
     assert.equal(ofType(recorded, "kubernetes:apps/v1:Deployment").filter((d) => d.inputs.metadata.name.startsWith("vllm-")).length, 0);
-    assert.equal(ofType(recorded, "kubernetes:core/v1:Namespace").some((ns) => ns.inputs.metadata.name === "nvidia-device-plugin"), false);
+    assert.equal(
+      ofType(recorded, "kubernetes:core/v1:Namespace").some((ns) => ns.inputs.metadata.name === "nvidia-device-plugin"),
+      false,
+    );
   });
 
   it("sends every adapter to the gateway's default provider", () => {

@@ -92,13 +92,19 @@ describe("pin-digests", () => {
     });
 
     it("names the image and the tag a registry does not have", async () => {
-      await assert.rejects(lookupDigest("redis:0.0.0", { endpoint: () => registry.url }), /^Error: redis:0\.0\.0: no tag 0\.0\.0 in docker\.io\/library\/redis \(404 from /);
+      await assert.rejects(
+        lookupDigest("redis:0.0.0", { endpoint: () => registry.url }),
+        /^Error: redis:0\.0\.0: no tag 0\.0\.0 in docker\.io\/library\/redis \(404 from /,
+      );
     });
 
     it("writes every image as repo:tag@digest with images.pinning digest, keeping comments, and --check then holds", async () => {
       const before = await run("--config", stackFile, "--check");
       assert.equal(before.code, 1);
-      assert.match(before.output, /images\.pinning is "resolve"; pinned by tag: llm-platform:images\.vllm, .*llm-platform:qdrant\.image\. Deploys take reviewed digests/);
+      assert.match(
+        before.output,
+        /images\.pinning is "resolve"; pinned by tag: llm-platform:images\.vllm, .*llm-platform:qdrant\.image\. Deploys take reviewed digests/,
+      );
 
       const { code, output } = await run("--config", stackFile, "--write", ...endpointArgs());
       assert.equal(code, 0, output);
@@ -119,7 +125,10 @@ describe("pin-digests", () => {
       for (const [path, image] of Object.entries(PROD_IMAGES)) assert.equal(written[path], `${image}@${sha256(MANIFESTS[CONFIG_OF[path]!]!)}`, path);
       assert.equal(config["llm-platform:qdrant"].snapshotStorage, "20Gi", "other keys of a touched section stay");
       assert.match(output, /wrote 6 digests and images\.pinning: digest/);
-      assert.deepEqual(await run("--config", stackFile, "--check"), { code: 0, output: `${stackFile}: all 6 images pinned by reviewed digests (images.pinning: digest)\n` });
+      assert.deepEqual(await run("--config", stackFile, "--check"), {
+        code: 0,
+        output: `${stackFile}: all 6 images pinned by reviewed digests (images.pinning: digest)\n`,
+      });
     });
 
     it("looks tags up again on the next run and writes the digest a moved tag points at", async () => {
@@ -128,7 +137,10 @@ describe("pin-digests", () => {
       const { output } = await run("--config", stackFile, "--write", ...endpointArgs());
       assert.match(output, new RegExp(`llm-platform:gateway\\.postgres\\.image  postgres:17\\.6@${sha256('{"manifests":["postgres-rebuilt"]}')}\\n`));
       assert.match(output, /llm-platform:gateway\.redis\.image {2}redis:7\.4\.6@sha256:[a-f0-9]{64} {2}\(unchanged\)/);
-      assert.equal(parse(readFileSync(stackFile, "utf8")).config["llm-platform:gateway"].postgres.image, `postgres:17.6@${sha256('{"manifests":["postgres-rebuilt"]}')}`);
+      assert.equal(
+        parse(readFileSync(stackFile, "utf8")).config["llm-platform:gateway"].postgres.image,
+        `postgres:17.6@${sha256('{"manifests":["postgres-rebuilt"]}')}`,
+      );
     });
 
     it("writes nothing when one lookup fails, naming the key", async () => {

@@ -13,7 +13,12 @@ import { KEY, QDRANT_TOKEN, fakePulumi, resultOf, row, smoke, variantStackFile }
 const PROD_PATH_ROUTES = ["/chat/v1", "/rag/v1", "/code/v1", "/microservices/v1"];
 
 function exercised(double: EdgeDouble): Set<string> {
-  return new Set(double.calls.map((c) => `${c.method} ${c.path}${c.model ? ` ${c.model}` : ""}${c.origin ? ` ${c.origin}` : ""}${c.client === "none" ? " (no key)" : c.client === "unknown" ? " (unknown key)" : ""}`));
+  return new Set(
+    double.calls.map(
+      (c) =>
+        `${c.method} ${c.path}${c.model ? ` ${c.model}` : ""}${c.origin ? ` ${c.origin}` : ""}${c.client === "none" ? " (no key)" : c.client === "unknown" ? " (unknown key)" : ""}`,
+    ),
+  );
 }
 
 describe("npm run smoke (post-deploy smoke test)", function () {
@@ -33,11 +38,15 @@ describe("npm run smoke (post-deploy smoke test)", function () {
     const d = await start();
     // The Qdrant token comes from the stack output, as in the deploy workflow: a pulumi CLI on PATH.
     const pulumi = fakePulumi({ qdrantClientTokens: { n8n: "eyJ.n8n.rw", webui: QDRANT_TOKEN } });
-    const run = await promisify(execFile)("npm", ["run", "-s", "smoke", "--", "--stack", "prod", "--config", fixtureStackFile("prod"), "--url", d.url, "--api-key", KEY], {
-      cwd: PROJECT_ROOT,
-      env: { ...process.env, PATH: `${pulumi.dir}${delimiter}${process.env.PATH}` },
-      encoding: "utf8",
-    }).catch((error) => error as { code: number; stdout: string; stderr: string });
+    const run = await promisify(execFile)(
+      "npm",
+      ["run", "-s", "smoke", "--", "--stack", "prod", "--config", fixtureStackFile("prod"), "--url", d.url, "--api-key", KEY],
+      {
+        cwd: PROJECT_ROOT,
+        env: { ...process.env, PATH: `${pulumi.dir}${delimiter}${process.env.PATH}` },
+        encoding: "utf8",
+      },
+    ).catch((error) => error as { code: number; stdout: string; stderr: string });
     assert.equal((run as { code?: number }).code ?? 0, 0, run.stdout + run.stderr);
     assert.match(run.stdout, /0 failed/);
     assert.equal(readFileSync(pulumi.log, "utf8").trim(), "stack output --show-secrets --json qdrantClientTokens --stack prod");
@@ -63,12 +72,16 @@ describe("npm run smoke (post-deploy smoke test)", function () {
     assert.deepEqual([...new Set(d.calls.map((c) => c.host))], [EDGE_HOST]);
     for (const c of d.calls.filter((c) => c.path.endsWith("/chat/completions") && c.method === "POST")) assert.ok(c.maxTokens! <= 8, JSON.stringify(c));
     for (const [i, adapter] of PROD_ADAPTERS.entries()) {
-      assert.match(row(run.stdout, `adapter ${adapter} on its path route`), new RegExp(`^PASS .* 200 +\\d+ ms {2}answered "ok" in 1 token\\(s\\) via ${PROD_PATH_ROUTES[i]} → /v1$`));
+      assert.match(
+        row(run.stdout, `adapter ${adapter} on its path route`),
+        new RegExp(`^PASS .* 200 +\\d+ ms {2}answered "ok" in 1 token\\(s\\) via ${PROD_PATH_ROUTES[i]} → /v1$`),
+      );
       assert.match(row(run.stdout, `adapter ${adapter} through /v1`), /^PASS /);
     }
     // The prod fixture serves a reranker (servers.reranker, task score): ranked on /v1/rerank.
     assert.match(row(run.stdout, "reranker reranker"), /^PASS .*POST \/v1\/rerank model=reranker .* 200 .*the relevant document first/);
-    for (const https of ["certificate valid for the host", "plain HTTP redirects to HTTPS", "HSTS header on HTTPS answers"]) assert.match(row(run.stdout, https), /^SKIP .*https only/);
+    for (const https of ["certificate valid for the host", "plain HTTP redirects to HTTPS", "HSTS header on HTTPS answers"])
+      assert.match(row(run.stdout, https), /^SKIP .*https only/);
     assert.ok(!run.stdout.includes(KEY) && !run.stderr.includes(KEY), "the key is printed");
     assert.ok(!run.stdout.includes(QDRANT_TOKEN) && !run.stderr.includes(QDRANT_TOKEN), "the Qdrant token is printed");
   });
@@ -104,7 +117,10 @@ describe("npm run smoke (post-deploy smoke test)", function () {
     assert.match(row(run.stdout, "adapter code through /v1"), /^FAIL .* 502 /);
     for (const other of ["chatbot", "rag", "microservices"]) assert.equal(resultOf(run.stdout, `adapter ${other} on its path route`), "PASS");
     assert.match(run.stdout, /FAIL adapter code on its path route \[chat-path:code\]/);
-    assert.match(run.stdout, /next: the edge could not reach a healthy backend: kubectl logs -n llm-gateway -l app\.kubernetes\.io\/name=litellm --tail=200; kubectl logs -n llm-inference -l llm-platform\.io\/server=llm --tail=200; npm run doctor -- --stack prod/);
+    assert.match(
+      run.stdout,
+      /next: the edge could not reach a healthy backend: kubectl logs -n llm-gateway -l app\.kubernetes\.io\/name=litellm --tail=200; kubectl logs -n llm-inference -l llm-platform\.io\/server=llm --tail=200; npm run doctor -- --stack prod/,
+    );
     assert.match(run.stdout, /2 failed/);
   });
 
@@ -144,9 +160,15 @@ describe("npm run smoke (post-deploy smoke test)", function () {
     let d = await start({ faults: { preflightWithoutHeaders: true } });
     let run = await smoke(base(d));
     assert.equal(run.code, 1);
-    assert.match(row(run.stdout, "preflight from https://chat.example.com is allowed"), /^FAIL .* 200 .*access-control-allow-origin missing, expected "https:\/\/chat\.example\.com"/);
+    assert.match(
+      row(run.stdout, "preflight from https://chat.example.com is allowed"),
+      /^FAIL .* 200 .*access-control-allow-origin missing, expected "https:\/\/chat\.example\.com"/,
+    );
     assert.equal(resultOf(run.stdout, "preflight from an unlisted origin is refused"), "PASS");
-    assert.match(run.stdout, /edge\.cors \(the HTTPRoutes' CORS filter; NGINX Gateway Fabric answers every preflight itself\): kubectl describe httproute -n llm-gateway -l llm-platform\.io\/route=v1/);
+    assert.match(
+      run.stdout,
+      /edge\.cors \(the HTTPRoutes' CORS filter; NGINX Gateway Fabric answers every preflight itself\): kubectl describe httproute -n llm-gateway -l llm-platform\.io\/route=v1/,
+    );
     await d.close();
     // No CORS at the edge at all: the preflight reaches the gateway, whose CORS allows no origin.
     d = await start({ faults: { noCors: true } });
@@ -178,8 +200,14 @@ describe("npm run smoke (post-deploy smoke test)", function () {
     });
     const run = await smoke(["--stack", "prod", "--config", file, "--url", d.url, "--api-key", KEY, "--qdrant-token", QDRANT_TOKEN]);
     assert.equal(run.code, 1);
-    assert.match(row(run.stdout, "preflight from an unlisted origin is refused"), /^FAIL .*access-control-allow-origin "https:\/\/smoke-refused-origin\.invalid"/);
-    assert.match(row(run.stdout, "answers carry allow-origin once, for listed origins only"), /^FAIL .*access-control-allow-origin "https:\/\/smoke-refused-origin\.invalid" on an answer to https:\/\/smoke-refused-origin\.invalid/);
+    assert.match(
+      row(run.stdout, "preflight from an unlisted origin is refused"),
+      /^FAIL .*access-control-allow-origin "https:\/\/smoke-refused-origin\.invalid"/,
+    );
+    assert.match(
+      row(run.stdout, "answers carry allow-origin once, for listed origins only"),
+      /^FAIL .*access-control-allow-origin "https:\/\/smoke-refused-origin\.invalid" on an answer to https:\/\/smoke-refused-origin\.invalid/,
+    );
     assert.equal(resultOf(run.stdout, "preflight from https://chat.example.com is allowed"), "PASS");
   });
 
@@ -203,7 +231,10 @@ describe("npm run smoke (post-deploy smoke test)", function () {
     const d = await start({ faults: { unlistedModel: "rag" } });
     const run = await smoke(base(d));
     assert.equal(run.code, 1);
-    assert.match(row(run.stdout, "model list names every adapter"), /^FAIL .*missing rag \(listed: chatbot, code, microservices, embedding, reranker, default\)/);
+    assert.match(
+      row(run.stdout, "model list names every adapter"),
+      /^FAIL .*missing rag \(listed: chatbot, code, microservices, embedding, reranker, default\)/,
+    );
   });
 
   it("fails embeddings whose size differs from the collection's", async () => {
@@ -225,7 +256,10 @@ describe("npm run smoke (post-deploy smoke test)", function () {
     const d = await start();
     const run = await smoke(base(d));
     assert.equal(run.code, 0, run.stdout);
-    assert.match(row(run.stdout, "vector search in rag"), /^PASS +vector search in rag +POST \/vector-search\/query \(1024-dim unit vector\) +200 .*the collection is empty/);
+    assert.match(
+      row(run.stdout, "vector search in rag"),
+      /^PASS +vector search in rag +POST \/vector-search\/query \(1024-dim unit vector\) +200 .*the collection is empty/,
+    );
     assert.ok(d.calls.some((c) => c.path === "/vector-search/query" && c.client === "webui"));
   });
 
@@ -291,7 +325,10 @@ describe("npm run smoke (post-deploy smoke test)", function () {
     assert.equal((xml.match(/<testcase /g) ?? []).length, 22);
     assert.equal((xml.match(/<failure /g) ?? []).length, 2);
     assert.equal((xml.match(/<skipped /g) ?? []).length, 4);
-    assert.match(xml, /<testcase classname="smoke\.prod\.gateway" name="adapter rag on its path route \[chat-path:rag\]" time="\d+\.\d{3}">\n {6}<failure message="HTTP 502: /);
+    assert.match(
+      xml,
+      /<testcase classname="smoke\.prod\.gateway" name="adapter rag on its path route \[chat-path:rag\]" time="\d+\.\d{3}">\n {6}<failure message="HTTP 502: /,
+    );
   });
 
   it("answers within the per-request deadline or fails naming the server's logs", async () => {
@@ -299,7 +336,10 @@ describe("npm run smoke (post-deploy smoke test)", function () {
     const run = await smoke([...base(d), "--timeout-ms", "300"]);
     assert.equal(run.code, 1);
     assert.match(row(run.stdout, "adapter rag on its path route"), /^FAIL .*no answer within 300 ms/);
-    assert.match(run.stdout, /no answer in time \(--timeout-ms 300\): kubectl logs -n llm-gateway .*kubectl logs -n llm-inference -l llm-platform\.io\/server=llm/);
+    assert.match(
+      run.stdout,
+      /no answer in time \(--timeout-ms 300\): kubectl logs -n llm-gateway .*kubectl logs -n llm-inference -l llm-platform\.io\/server=llm/,
+    );
     // A timeout is not retried: one request per route.
     assert.equal(d.calls.filter((c) => c.path === "/rag/v1/chat/completions").length, 1);
   });
@@ -318,8 +358,14 @@ describe("npm run smoke (post-deploy smoke test)", function () {
       const run = await smoke(["--stack", "prod", "--url", redirect.url, "--api-key", KEY, "--qdrant-token", QDRANT_TOKEN]);
       assert.equal(run.code, 1);
       assert.match(row(run.stdout, "gateway refuses a call without a key"), /^FAIL .* 308 .*HTTP 308 redirect to https:\/\/llm\.example\.com\/v1\/models$/);
-      assert.match(row(run.stdout, "adapter chatbot on its path route"), /^FAIL .*not run: http:\/\/127\.0\.0\.1:\d+ answers with a redirect \(308\) \(see auth-no-key\)/);
-      assert.match(run.stdout, /next: the edge redirects plain HTTP to HTTPS: point --url at its HTTPS side \(https:\/\/llm\.example\.com, or a port-forward of the Gateway's Service port 443\)/);
+      assert.match(
+        row(run.stdout, "adapter chatbot on its path route"),
+        /^FAIL .*not run: http:\/\/127\.0\.0\.1:\d+ answers with a redirect \(308\) \(see auth-no-key\)/,
+      );
+      assert.match(
+        run.stdout,
+        /next: the edge redirects plain HTTP to HTTPS: point --url at its HTTPS side \(https:\/\/llm\.example\.com, or a port-forward of the Gateway's Service port 443\)/,
+      );
     } finally {
       await redirect.close();
     }
@@ -334,7 +380,10 @@ describe("npm run smoke (post-deploy smoke test)", function () {
     assert.equal(run.code, 1);
     assert.match(row(run.stdout, "gateway refuses a call without a key"), /^FAIL .*ECONNREFUSED .*\(after one retry\)/);
     assert.match(row(run.stdout, "model list names every adapter"), /^FAIL .*not run: http:\/\/127\.0\.0\.1:\d+ is unreachable \(see auth-no-key\)/);
-    assert.match(run.stdout, /next: the edge did not answer \(ECONNREFUSED\): DNS and load balancer of llm\.example\.com, the edge's NGINX \(kubectl describe gateway -n ingress-nginx edge; kubectl logs -n ingress-nginx -l llm-platform\.io\/edge=edge --tail=200; kubectl logs -n ingress-nginx -l app\.kubernetes\.io\/name=nginx-gateway-fabric --tail=200\)/);
+    assert.match(
+      run.stdout,
+      /next: the edge did not answer \(ECONNREFUSED\): DNS and load balancer of llm\.example\.com, the edge's NGINX \(kubectl describe gateway -n ingress-nginx edge; kubectl logs -n ingress-nginx -l llm-platform\.io\/edge=edge --tail=200; kubectl logs -n ingress-nginx -l app\.kubernetes\.io\/name=nginx-gateway-fabric --tail=200\)/,
+    );
   });
 });
 
@@ -362,7 +411,10 @@ describe("npm run smoke: keys and clients", function () {
       "stack output --show-secrets --json clientKeys --stack prod",
       "stack output --show-secrets --json qdrantClientTokens --stack prod",
     ]);
-    assert.ok(double.calls.some((c) => c.path === "/vector-search/query" && c.client === "webui"), "the gateway client's own Qdrant token");
+    assert.ok(
+      double.calls.some((c) => c.path === "/vector-search/query" && c.client === "webui"),
+      "the gateway client's own Qdrant token",
+    );
     for (const key of Object.values(clients)) assert.ok(!run.stdout.includes(key));
   });
 
@@ -386,7 +438,9 @@ describe("npm run smoke: keys and clients", function () {
 
   it("refuses a --client that has no key, naming those that do", async () => {
     const pulumi = fakePulumi({ clientKeys: clients });
-    const run = await smoke(["--stack", "prod", "--config", withClients(), "--url", "http://127.0.0.1:9", "--client", "grafana"], { env: { PATH: pulumi.dir } });
+    const run = await smoke(["--stack", "prod", "--config", withClients(), "--url", "http://127.0.0.1:9", "--client", "grafana"], {
+      env: { PATH: pulumi.dir },
+    });
     assert.equal(run.code, 2);
     assert.match(run.stderr, /--client grafana: no such key in clientKeys of prod \(have: webui, n8n\)/);
   });

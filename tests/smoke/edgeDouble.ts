@@ -169,7 +169,14 @@ export async function startEdgeDouble(options: EdgeDoubleOptions): Promise<EdgeD
     } catch {
       json = undefined;
     }
-    const call: RecordedCall = { method: req.method!, path, host: req.headers.host, client, ...(origin ? { origin } : {}), ...(json?.model ? { model: json.model } : {}) };
+    const call: RecordedCall = {
+      method: req.method!,
+      path,
+      host: req.headers.host,
+      client,
+      ...(origin ? { origin } : {}),
+      ...(json?.model ? { model: json.model } : {}),
+    };
     if (typeof json?.max_tokens === "number") call.maxTokens = json.max_tokens;
     calls.push(call);
 
@@ -215,7 +222,8 @@ export async function startEdgeDouble(options: EdgeDoubleOptions): Promise<EdgeD
       if (f.backendCorsAnyOrigin && origin) Object.assign(headers, { "access-control-allow-origin": origin, "access-control-allow-credentials": "true" });
       if (edgeCors && listed) {
         // add_header appends: a second header line beside the backend's.
-        if (kind === "gateway-api" && headers["access-control-allow-origin"] !== undefined) (headers as Record<string, string | string[]>)["access-control-allow-origin"] = [String(headers["access-control-allow-origin"]), origin!];
+        if (kind === "gateway-api" && headers["access-control-allow-origin"] !== undefined)
+          (headers as Record<string, string | string[]>)["access-control-allow-origin"] = [String(headers["access-control-allow-origin"]), origin!];
         else headers["access-control-allow-origin"] = origin!;
       }
       return { ...a, headers };
@@ -223,24 +231,30 @@ export async function startEdgeDouble(options: EdgeDoubleOptions): Promise<EdgeD
 
     if (backend === "qdrant") {
       if (req.method === "OPTIONS") return withCors({ status: 405 });
-      if (!f.openVectorSearch && client === "none") return withCors({ status: 401, json: { status: { error: "Must provide an API key or an Authorization bearer token" }, time: 0 } });
+      if (!f.openVectorSearch && client === "none")
+        return withCors({ status: 401, json: { status: { error: "Must provide an API key or an Authorization bearer token" }, time: 0 } });
       if (!f.openVectorSearch && client === "unknown") return withCors({ status: 403, json: { status: { error: "Invalid API key or JWT" }, time: 0 } });
       const vector = rest === "query" ? json?.query : json?.vector;
       if (!Array.isArray(vector)) return withCors({ status: 400, json: { status: { error: "Format error in JSON body" }, time: 0 } });
       if (vector.length !== COLLECTION_DIM) {
-        return withCors({ status: 400, json: { status: { error: `Wrong input: Vector dimension error: expected dim: ${COLLECTION_DIM}, got ${vector.length}` }, time: 0 } });
+        return withCors({
+          status: 400,
+          json: { status: { error: `Wrong input: Vector dimension error: expected dim: ${COLLECTION_DIM}, got ${vector.length}` }, time: 0 },
+        });
       }
       return withCors({ status: 200, json: { result: rest === "query" ? { points: [] } : [], status: "ok", time: 0.0004 } });
     }
 
     if (req.method === "OPTIONS") {
       // Starlette's CORSMiddleware in front of LiteLLM: a preflight from an origin it does not allow is a 400.
-      if (f.backendCorsAnyOrigin && origin) return { status: 200, headers: { ...corsHeaders, "access-control-allow-origin": origin, "access-control-allow-credentials": "true" } };
+      if (f.backendCorsAnyOrigin && origin)
+        return { status: 200, headers: { ...corsHeaders, "access-control-allow-origin": origin, "access-control-allow-credentials": "true" } };
       return { status: 400, headers: { "content-type": "text/plain" }, json: "Disallowed CORS origin" };
     }
     const echo = f.echoKey && token ? ` (key ${token})` : "";
     if (token === undefined && !f.openGateway) return withCors(liteLLMError(401, "Authentication Error, No api key passed in.", "auth_error"));
-    if (token !== undefined && client === "unknown" && !f.anyKey) return withCors(liteLLMError(401, `Authentication Error, Invalid proxy server token passed.${echo}`, "auth_error"));
+    if (token !== undefined && client === "unknown" && !f.anyKey)
+      return withCors(liteLLMError(401, `Authentication Error, Invalid proxy server token passed.${echo}`, "auth_error"));
     const allowed = options.clientModels?.[client];
     const may = (model: string) => !allowed || allowed.includes(model);
 
@@ -252,13 +266,23 @@ export async function startEdgeDouble(options: EdgeDoubleOptions): Promise<EdgeD
     if (req.method !== "POST") return withCors({ status: 405, json: { detail: "Method Not Allowed" } });
     // On /v1 the body's model is the one LiteLLM authorizes and serves, whichever path the edge rewrote.
     const model: string = json?.model;
-    if (!served.includes(model)) return withCors(liteLLMError(400, `Invalid model name passed in model=${model}. Call /v1/models to view available models for your key.`));
-    if (!may(model)) return withCors(liteLLMError(401, `key not allowed to access model. This key can only access models=${JSON.stringify(allowed)}. Tried to access ${model}${echo}`, "key_model_access_denied"));
+    if (!served.includes(model))
+      return withCors(liteLLMError(400, `Invalid model name passed in model=${model}. Call /v1/models to view available models for your key.`));
+    if (!may(model))
+      return withCors(
+        liteLLMError(
+          401,
+          `key not allowed to access model. This key can only access models=${JSON.stringify(allowed)}. Tried to access ${model}${echo}`,
+          "key_model_access_denied",
+        ),
+      );
 
     if (rest === "chat/completions") {
       if (!PROD_ADAPTERS.includes(model) && model !== "default") return withCors(liteLLMError(400, `${model} does not support chat`));
-      if (typeof json.max_tokens !== "number" || json.max_tokens > 8) return withCors(liteLLMError(400, "the double only serves tiny requests (max_tokens <= 8)"));
-      if (model === f.failAdapter) return withCors(liteLLMError(502, `litellm.APIConnectionError: Hosted_vllmException - Connection refused to vllm-llm:8000${echo}`));
+      if (typeof json.max_tokens !== "number" || json.max_tokens > 8)
+        return withCors(liteLLMError(400, "the double only serves tiny requests (max_tokens <= 8)"));
+      if (model === f.failAdapter)
+        return withCors(liteLLMError(502, `litellm.APIConnectionError: Hosted_vllmException - Connection refused to vllm-llm:8000${echo}`));
       if (model === f.slowAdapter?.name) await new Promise((r) => setTimeout(r, f.slowAdapter!.ms));
       if (model === f.malformedAdapter) return withCors({ status: 200, json: { id: "x", object: "chat.completion", choices: [] } });
       const completion = Math.min(1, json.max_tokens);
@@ -279,7 +303,12 @@ export async function startEdgeDouble(options: EdgeDoubleOptions): Promise<EdgeD
       const dim = f.embeddingDim ?? COLLECTION_DIM;
       return withCors({
         status: 200,
-        json: { object: "list", model, data: [{ object: "embedding", index: 0, embedding: Array.from({ length: dim }, (_, i) => ((i % 7) - 3) / 10) }], usage: { prompt_tokens: 3, total_tokens: 3 } },
+        json: {
+          object: "list",
+          model,
+          data: [{ object: "embedding", index: 0, embedding: Array.from({ length: dim }, (_, i) => ((i % 7) - 3) / 10) }],
+          usage: { prompt_tokens: 3, total_tokens: 3 },
+        },
       });
     }
     if (rest === "rerank") {
@@ -299,7 +328,10 @@ export async function startEdgeDouble(options: EdgeDoubleOptions): Promise<EdgeD
       answer(req, body)
         .then((a) => {
           const text = typeof a.json === "string" ? a.json : a.json !== undefined ? JSON.stringify(a.json) : undefined;
-          const headers: OutgoingHttpHeaders = { ...(a.json !== undefined && typeof a.json !== "string" ? { "content-type": "application/json" } : {}), ...a.headers };
+          const headers: OutgoingHttpHeaders = {
+            ...(a.json !== undefined && typeof a.json !== "string" ? { "content-type": "application/json" } : {}),
+            ...a.headers,
+          };
           if (options.tls && !f.noHsts && a.status < 400) headers["strict-transport-security"] = HSTS;
           res.writeHead(a.status, headers).end(text);
         })
@@ -318,7 +350,9 @@ export async function startEdgeDouble(options: EdgeDoubleOptions): Promise<EdgeD
 }
 
 /** The edge's plain-HTTP side: a permanent redirect to the same path on https://<host> (or a fault). */
-export async function startRedirectDouble(answer?: (path: string, host: string) => { status: number; location?: string }): Promise<{ url: string; close: () => Promise<void> }> {
+export async function startRedirectDouble(
+  answer?: (path: string, host: string) => { status: number; location?: string },
+): Promise<{ url: string; close: () => Promise<void> }> {
   const server = createHttpServer((req, res) => {
     const host = (req.headers.host ?? "").split(":")[0]!;
     const a = answer ? answer(req.url ?? "/", host) : { status: 308, location: `https://${host}${req.url}` };

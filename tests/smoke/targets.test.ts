@@ -52,7 +52,11 @@ describe("smoke targets from the stack config", () => {
     assert.equal(t.vectorSearch?.vectorSize, 1024);
     assert.deepEqual(t.rateLimits?.perReplica, { rps: undefined, rpm: 600 });
     assert.equal(t.edgeImplementation, "ingress-nginx");
-    assert.deepEqual(t.certificate?.namespaces, ["llm-gateway", "llm-data"], "an Ingress reads only Secrets of its namespace: one certificate per route namespace");
+    assert.deepEqual(
+      t.certificate?.namespaces,
+      ["llm-gateway", "llm-data"],
+      "an Ingress reads only Secrets of its namespace: one certificate per route namespace",
+    );
     assert.deepEqual(t.clientModels, { webui: undefined, n8n: ["microservices", "code"] });
     assert.equal(t.acme, "staging");
   });
@@ -96,7 +100,10 @@ describe("the reranker, detected from servers.<name>.task", function () {
     assert.deepEqual(t.reranker, { model: "reranker", server: "reranker" });
     const double = await startEdgeDouble({ keys: { [KEY]: "webui" }, qdrantTokens: { [QDRANT_TOKEN]: "webui" }, reranker: "reranker" });
     try {
-      const records = await runChecks(planChecks(t, settings(new URL(double.url))), settings(new URL(double.url)), { budgetMs: 30_000, redact: redactor([KEY]) });
+      const records = await runChecks(planChecks(t, settings(new URL(double.url))), settings(new URL(double.url)), {
+        budgetMs: 30_000,
+        redact: redactor([KEY]),
+      });
       const rerank = records.find((r) => r.id === "rerank")!;
       assert.equal(rerank.result, "pass", JSON.stringify(rerank));
       assert.equal(rerank.request, "POST /v1/rerank model=reranker");
@@ -111,7 +118,10 @@ describe("the reranker, detected from servers.<name>.task", function () {
     const double = await startEdgeDouble({ keys: { [KEY]: "webui" }, qdrantTokens: { [QDRANT_TOKEN]: "webui" }, reranker: null });
     try {
       const t = smokeTargets(withReranker());
-      const records = await runChecks(planChecks(t, settings(new URL(double.url))), settings(new URL(double.url)), { budgetMs: 30_000, redact: redactor([KEY]) });
+      const records = await runChecks(planChecks(t, settings(new URL(double.url))), settings(new URL(double.url)), {
+        budgetMs: 30_000,
+        redact: redactor([KEY]),
+      });
       const rerank = records.find((r) => r.id === "rerank")!;
       assert.equal(rerank.result, "fail");
       assert.match(rerank.detail, /HTTP 400: Invalid model name passed in model=reranker/);
@@ -142,9 +152,15 @@ describe("smoke HTTP client: bounded retries and deadlines", function () {
       assert.equal(res.attempts, 2);
       assert.deepEqual(res.json, { ok: true });
       connections = -10; // every request is reset from now on
-      await assert.rejects(send(endpointOf(port), { method: "GET", path: "/v1/models", timeoutMs: 2000, retry: true }), (e: unknown) => e instanceof TransportError && e.attempts === 2 && e.code === "ECONNRESET");
+      await assert.rejects(
+        send(endpointOf(port), { method: "GET", path: "/v1/models", timeoutMs: 2000, retry: true }),
+        (e: unknown) => e instanceof TransportError && e.attempts === 2 && e.code === "ECONNRESET",
+      );
       assert.equal(connections, -8);
-      await assert.rejects(send(endpointOf(port), { method: "GET", path: "/v1/models", timeoutMs: 2000 }), (e: unknown) => e instanceof TransportError && e.attempts === 1);
+      await assert.rejects(
+        send(endpointOf(port), { method: "GET", path: "/v1/models", timeoutMs: 2000 }),
+        (e: unknown) => e instanceof TransportError && e.attempts === 1,
+      );
     } finally {
       server.close();
     }
@@ -159,7 +175,10 @@ describe("smoke HTTP client: bounded retries and deadlines", function () {
     const port = (server.address() as AddressInfo).port;
     try {
       const started = Date.now();
-      await assert.rejects(send(endpointOf(port), { method: "GET", path: "/v1/models", timeoutMs: 250, retry: true }), (e: unknown) => e instanceof TransportError && e.code === "TIMEOUT" && e.attempts === 1);
+      await assert.rejects(
+        send(endpointOf(port), { method: "GET", path: "/v1/models", timeoutMs: 250, retry: true }),
+        (e: unknown) => e instanceof TransportError && e.code === "TIMEOUT" && e.attempts === 1,
+      );
       assert.ok(Date.now() - started < 2000);
       assert.equal(requests, 1);
     } finally {

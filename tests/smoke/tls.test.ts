@@ -15,10 +15,29 @@ const hasOpenssl = spawnSync("openssl", ["version"]).status === 0;
 function selfSigned(dir: string, name: string, days: number): { key: string; cert: string; file: string } {
   const key = join(dir, `${name}-${days}.key`);
   const file = join(dir, `${name}-${days}.pem`);
-  const made = spawnSync("openssl", [
-    "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
-    "-keyout", key, "-out", file, "-days", String(days), "-subj", `/CN=${name}`, "-addext", `subjectAltName=DNS:${name}`,
-  ], { encoding: "utf8" });
+  const made = spawnSync(
+    "openssl",
+    [
+      "req",
+      "-x509",
+      "-newkey",
+      "ec",
+      "-pkeyopt",
+      "ec_paramgen_curve:prime256v1",
+      "-nodes",
+      "-keyout",
+      key,
+      "-out",
+      file,
+      "-days",
+      String(days),
+      "-subj",
+      `/CN=${name}`,
+      "-addext",
+      `subjectAltName=DNS:${name}`,
+    ],
+    { encoding: "utf8" },
+  );
   assert.equal(made.status, 0, made.stderr);
   return { key: readFileSync(key, "utf8"), cert: readFileSync(file, "utf8"), file };
 }
@@ -53,7 +72,12 @@ describe("npm run smoke over HTTPS: certificate, redirect, HSTS", function () {
     assert.equal(run.code, 0, run.stdout);
     const daysLeft = Math.floor((new Date(new X509Certificate(good.cert).validTo).getTime() - Date.now()) / DAY);
     assert.ok(daysLeft === 89 || daysLeft === 90);
-    assert.match(row(run.stdout, "certificate valid for the host"), new RegExp(`^PASS .*CN=${EDGE_HOST.replace(/\./g, "\\.")}, issuer ${EDGE_HOST.replace(/\./g, "\\.")}, valid until \\d{4}-\\d\\d-\\d\\d \\(${daysLeft} days left\\)`));
+    assert.match(
+      row(run.stdout, "certificate valid for the host"),
+      new RegExp(
+        `^PASS .*CN=${EDGE_HOST.replace(/\./g, "\\.")}, issuer ${EDGE_HOST.replace(/\./g, "\\.")}, valid until \\d{4}-\\d\\d-\\d\\d \\(${daysLeft} days left\\)`,
+      ),
+    );
     assert.match(row(run.stdout, "plain HTTP redirects to HTTPS"), /^PASS .* 308 .*HTTP 308 → https:\/\/llm\.example\.com\/v1\/models$/);
     assert.match(row(run.stdout, "HSTS header on HTTPS answers"), /^PASS .*max-age=31536000; includeSubDomains$/);
     assert.deepEqual([...new Set(edge!.calls.map((c) => c.host))], [EDGE_HOST]);
@@ -78,7 +102,10 @@ describe("npm run smoke over HTTPS: certificate, redirect, HSTS", function () {
     const d = await https(other);
     const run = await smoke(args(d, "--ca", other.file));
     assert.equal(run.code, 1);
-    assert.match(row(run.stdout, "certificate valid for the host"), /^FAIL .*CN=other\.example\.com, issuer other\.example\.com does not cover llm\.example\.com/);
+    assert.match(
+      row(run.stdout, "certificate valid for the host"),
+      /^FAIL .*CN=other\.example\.com, issuer other\.example\.com does not cover llm\.example\.com/,
+    );
   });
 
   it("warns, exit 0, when the certificate has fewer days left than --cert-warn-days", async () => {
@@ -87,7 +114,10 @@ describe("npm run smoke over HTTPS: certificate, redirect, HSTS", function () {
     const run = await smoke(args(d, "--ca", short.file));
     assert.equal(run.code, 0, run.stdout);
     const daysLeft = Math.floor((new Date(new X509Certificate(short.cert).validTo).getTime() - Date.now()) / DAY);
-    assert.match(row(run.stdout, "certificate valid for the host"), new RegExp(`^WARN .*${daysLeft} day\\(s\\) left \\(under 14\\): cert-manager should have renewed it by now`));
+    assert.match(
+      row(run.stdout, "certificate valid for the host"),
+      new RegExp(`^WARN .*${daysLeft} day\\(s\\) left \\(under 14\\): cert-manager should have renewed it by now`),
+    );
     assert.match(run.stdout, /WARN certificate valid for the host \[tls-certificate\]/);
     const relaxed = await smoke(args(d, "--ca", short.file, "--cert-warn-days", "2"));
     assert.equal(resultOf(relaxed.stdout, "certificate valid for the host"), "PASS");
@@ -105,7 +135,10 @@ describe("npm run smoke over HTTPS: certificate, redirect, HSTS", function () {
     redirect = await startRedirectDouble(() => ({ status: 200 }));
     const run = await smoke(args(d, "--ca", good.file, "--http-url", redirect.url));
     assert.equal(run.code, 1);
-    assert.match(row(run.stdout, "plain HTTP redirects to HTTPS"), /^FAIL .* 200 .*HTTP 200, expected 308 \(or 301\) → https:\/\/llm\.example\.com\/v1\/models/);
+    assert.match(
+      row(run.stdout, "plain HTTP redirects to HTTPS"),
+      /^FAIL .* 200 .*HTTP 200, expected 308 \(or 301\) → https:\/\/llm\.example\.com\/v1\/models/,
+    );
   });
 
   it("skips the redirect for a port-forwarded https URL without --http-url, saying what to pass", async () => {
@@ -157,11 +190,17 @@ describe("certificate judgement (boundaries)", () => {
   it("fails an untrusted chain, and names Let's Encrypt staging's roots for a staging stack", () => {
     const untrusted = info({ chainTrusted: false, chainError: "UNABLE_TO_GET_ISSUER_CERT_LOCALLY" });
     assert.match(judgeCertificate(untrusted, ctx).detail, /is not trusted: UNABLE_TO_GET_ISSUER_CERT_LOCALLY$/);
-    assert.match(judgeCertificate(untrusted, { ...ctx, acme: "staging" }).detail, /Let's Encrypt staging, whose roots are untrusted by design: pass --ca with them/);
+    assert.match(
+      judgeCertificate(untrusted, { ...ctx, acme: "staging" }).detail,
+      /Let's Encrypt staging, whose roots are untrusted by design: pass --ca with them/,
+    );
   });
 
   it("recognises ingress-nginx's fake default certificate (TLS Secret missing or not issued)", () => {
-    const j = judgeCertificate(info({ subject: "Kubernetes Ingress Controller Fake Certificate", chainTrusted: false, chainError: "DEPTH_ZERO_SELF_SIGNED_CERT" }), ctx);
+    const j = judgeCertificate(
+      info({ subject: "Kubernetes Ingress Controller Fake Certificate", chainTrusted: false, chainError: "DEPTH_ZERO_SELF_SIGNED_CERT" }),
+      ctx,
+    );
     assert.equal(j.result, "fail");
     assert.match(j.detail, /the controller's fake default certificate is served for llm\.example\.com/);
   });

@@ -9,8 +9,14 @@ import { PROJECT_ROOT, stackConfig } from "../fixtures/stacks";
 const WORKFLOWS = join(PROJECT_ROOT, ".github", "workflows");
 const text = (file: string) => readFileSync(join(WORKFLOWS, file), "utf8");
 const load = (file: string) => parse(text(file), { uniqueKeys: true });
-const workflowFiles = () => readdirSync(WORKFLOWS).filter((f) => /\.ya?ml$/.test(f)).sort();
-const stacks = readdirSync(PROJECT_ROOT).map((f) => /^Pulumi\.(.+)\.yaml$/.exec(f)?.[1]).filter((s): s is string => s !== undefined).sort();
+const workflowFiles = () =>
+  readdirSync(WORKFLOWS)
+    .filter((f) => /\.ya?ml$/.test(f))
+    .sort();
+const stacks = readdirSync(PROJECT_ROOT)
+  .map((f) => /^Pulumi\.(.+)\.yaml$/.exec(f)?.[1])
+  .filter((s): s is string => s !== undefined)
+  .sort();
 /** Stacks that hold production: the fixture stack files say which (platform.environment prod). */
 const productionStacks = stacks.filter((s) => (stackConfig(s).platform as { environment?: string } | undefined)?.environment === "prod");
 
@@ -20,7 +26,10 @@ const planOf = (stack: string) => plans.get(stack) ?? plans.set(stack, planStack
 
 const steps = (job: any) => (job.steps ?? []) as any[];
 const uses = (job: any, action: string) => steps(job).filter((s) => String(s.uses ?? "").startsWith(`${action}@`));
-const runs = (job: any) => steps(job).filter((s) => s.run).map((s) => String(s.run));
+const runs = (job: any) =>
+  steps(job)
+    .filter((s) => s.run)
+    .map((s) => String(s.run));
 const triggers = (wf: any): string[] => (typeof wf.on === "string" ? [wf.on] : Array.isArray(wf.on) ? wf.on : Object.keys(wf.on ?? {}));
 const needsOf = (job: any): string[] => (job.needs === undefined ? [] : [job.needs].flat());
 const runsOn = (job: any): string[] => [job["runs-on"]].flat().map(String);
@@ -50,7 +59,9 @@ describe("CI workflows", () => {
   it("pin every action to a full commit SHA, with its version in a comment, one SHA per action", () => {
     const shaOf = new Map<string, string>();
     for (const file of workflowFiles()) {
-      for (const line of text(file).split("\n").filter((l) => /^\s*(-\s*)?uses:/.test(l))) {
+      for (const line of text(file)
+        .split("\n")
+        .filter((l) => /^\s*(-\s*)?uses:/.test(l))) {
         const m = /uses:\s*([\w.-]+\/[\w.-]+)@([0-9a-f]{40}) # v\d+\.\d+\.\d+$/.exec(line);
         assert.ok(m, `${file}: ${line.trim()} is not pinned as <action>@<40-hex sha> # vX.Y.Z`);
         const [, action, sha] = m;
@@ -69,7 +80,8 @@ describe("CI workflows", () => {
       assert.ok(!/secrets\./.test(JSON.stringify(wf.env ?? {})), `${file}: secrets in the workflow-wide env reach every job`);
       for (const [name, job] of Object.entries<any>(wf.jobs)) {
         const where = `${file} ${name}`;
-        for (const secret of secretsOf(job)) assert.ok(secret === "GITHUB_TOKEN" || secret.startsWith("PREVIEW_"), `${where}: secrets.${secret} on pull requests`);
+        for (const secret of secretsOf(job))
+          assert.ok(secret === "GITHUB_TOKEN" || secret.startsWith("PREVIEW_"), `${where}: secrets.${secret} on pull requests`);
         if (job.environment) assert.match(String(job.environment.name ?? job.environment), /^preview-/, where);
         for (const stack of pulumiStacks(job)) assert.ok(!productionStacks.includes(stack), `${where}: touches production stack ${stack} on pull requests`);
         assert.ok(!isSelfHosted(job), `${where}: pull-request code on a self-hosted runner`);
@@ -84,7 +96,11 @@ describe("CI workflows", () => {
       for (const [name, job] of Object.entries<any>(wf.jobs)) {
         if (!pulumiStacks(job, "preview").some((s) => productionStacks.includes(s))) continue;
         previewed++;
-        assert.deepEqual(triggers(wf).filter((t) => t !== "workflow_dispatch"), ["push"], `${file} ${name}`);
+        assert.deepEqual(
+          triggers(wf).filter((t) => t !== "workflow_dispatch"),
+          ["push"],
+          `${file} ${name}`,
+        );
         assert.deepEqual(wf.on.push.branches, ["main"], `${file} ${name}`);
         assert.match(String(job.environment), /^preview-/, `${file} ${name}`);
         assert.deepEqual(secretsOf(job), ["PREVIEW_KUBECONFIG", "PREVIEW_PULUMI_ACCESS_TOKEN"], `${file} ${name}`);
@@ -96,7 +112,10 @@ describe("CI workflows", () => {
   it("preview the other stacks on pull requests with the read-only preview identity, leaving LAN-only targets out", async () => {
     const preview = ci.jobs.preview;
     assert.deepEqual(ci.on.pull_request.branches, ["main"]);
-    assert.deepEqual(pulumiStacks(preview, "preview").sort(), stacks.filter((s) => !productionStacks.includes(s)));
+    assert.deepEqual(
+      pulumiStacks(preview, "preview").sort(),
+      stacks.filter((s) => !productionStacks.includes(s)),
+    );
     const step = uses(preview, "pulumi/actions")[0];
     assert.equal(step.with.policyPacks, "policies");
     assert.equal(step.with["comment-on-pr"], true);
@@ -323,8 +342,14 @@ describe("the preview identity (.github/preview-identity.yaml)", () => {
     const sa = kind("ServiceAccount");
     const policy = kind("ValidatingAdmissionPolicy");
     const binding = kind("ValidatingAdmissionPolicyBinding");
-    assert.equal(policy.spec.matchConditions[0].expression, `request.userInfo.username == "system:serviceaccount:${sa.metadata.namespace}:${sa.metadata.name}"`);
-    assert.deepEqual(policy.spec.validations.map((v: any) => v.expression), ["request.dryRun == true"]);
+    assert.equal(
+      policy.spec.matchConditions[0].expression,
+      `request.userInfo.username == "system:serviceaccount:${sa.metadata.namespace}:${sa.metadata.name}"`,
+    );
+    assert.deepEqual(
+      policy.spec.validations.map((v: any) => v.expression),
+      ["request.dryRun == true"],
+    );
     assert.deepEqual(policy.spec.matchConstraints.resourceRules[0].operations, ["CREATE", "UPDATE", "DELETE", "CONNECT"]);
     assert.equal(policy.spec.failurePolicy, "Fail");
     assert.equal(binding.spec.policyName, policy.metadata.name);

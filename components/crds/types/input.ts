@@ -30,7 +30,10 @@ export namespace certmanager {
       isCA?: pulumi.Input<boolean>;
       usages?: pulumi.Input<pulumi.Input<string>[]>;
       privateKey?: pulumi.Input<CertificatePrivateKeyArgs>;
-      secretTemplate?: pulumi.Input<{ annotations?: pulumi.Input<Record<string, pulumi.Input<string>>>; labels?: pulumi.Input<Record<string, pulumi.Input<string>>> }>;
+      secretTemplate?: pulumi.Input<{
+        annotations?: pulumi.Input<Record<string, pulumi.Input<string>>>;
+        labels?: pulumi.Input<Record<string, pulumi.Input<string>>>;
+      }>;
       revisionHistoryLimit?: pulumi.Input<number>;
     }
     export interface ACMEChallengeSolverHTTP01IngressArgs {
@@ -55,7 +58,10 @@ export namespace certmanager {
       labels?: pulumi.Input<Record<string, pulumi.Input<string>>>;
     }
     export interface ACMEChallengeSolverArgs {
-      http01?: pulumi.Input<{ ingress?: pulumi.Input<ACMEChallengeSolverHTTP01IngressArgs>; gatewayHTTPRoute?: pulumi.Input<ACMEChallengeSolverHTTP01GatewayHTTPRouteArgs> }>;
+      http01?: pulumi.Input<{
+        ingress?: pulumi.Input<ACMEChallengeSolverHTTP01IngressArgs>;
+        gatewayHTTPRoute?: pulumi.Input<ACMEChallengeSolverHTTP01GatewayHTTPRouteArgs>;
+      }>;
       selector?: pulumi.Input<{ dnsNames?: pulumi.Input<pulumi.Input<string>[]>; dnsZones?: pulumi.Input<pulumi.Input<string>[]> }>;
     }
     export interface ACMEIssuerArgs {
@@ -104,7 +110,10 @@ export namespace gateway {
     }
     export interface RouteNamespacesArgs {
       from?: pulumi.Input<"All" | "Selector" | "Same" | "None">;
-      selector?: pulumi.Input<{ matchLabels?: pulumi.Input<Record<string, pulumi.Input<string>>>; matchExpressions?: pulumi.Input<pulumi.Input<LabelSelectorRequirementArgs>[]> }>;
+      selector?: pulumi.Input<{
+        matchLabels?: pulumi.Input<Record<string, pulumi.Input<string>>>;
+        matchExpressions?: pulumi.Input<pulumi.Input<LabelSelectorRequirementArgs>[]>;
+      }>;
     }
     export interface AllowedRoutesArgs {
       namespaces?: pulumi.Input<RouteNamespacesArgs>;
@@ -121,7 +130,10 @@ export namespace gateway {
     export interface GatewaySpecArgs {
       gatewayClassName: pulumi.Input<string>;
       listeners: pulumi.Input<pulumi.Input<ListenerArgs>[]>;
-      infrastructure?: pulumi.Input<{ labels?: pulumi.Input<Record<string, pulumi.Input<string>>>; annotations?: pulumi.Input<Record<string, pulumi.Input<string>>> }>;
+      infrastructure?: pulumi.Input<{
+        labels?: pulumi.Input<Record<string, pulumi.Input<string>>>;
+        annotations?: pulumi.Input<Record<string, pulumi.Input<string>>>;
+      }>;
     }
     export interface HTTPPathMatchArgs {
       type?: pulumi.Input<"Exact" | "PathPrefix" | "RegularExpression">;
@@ -156,7 +168,13 @@ export namespace gateway {
     export interface HTTPRouteFilterArgs {
       type: pulumi.Input<"RequestHeaderModifier" | "ResponseHeaderModifier" | "RequestMirror" | "RequestRedirect" | "URLRewrite" | "ExtensionRef" | "CORS">;
       urlRewrite?: pulumi.Input<{ hostname?: pulumi.Input<string>; path?: pulumi.Input<HTTPPathModifierArgs> }>;
-      requestRedirect?: pulumi.Input<{ scheme?: pulumi.Input<"http" | "https">; hostname?: pulumi.Input<string>; port?: pulumi.Input<number>; statusCode?: pulumi.Input<301 | 302 | 303 | 307 | 308>; path?: pulumi.Input<HTTPPathModifierArgs> }>;
+      requestRedirect?: pulumi.Input<{
+        scheme?: pulumi.Input<"http" | "https">;
+        hostname?: pulumi.Input<string>;
+        port?: pulumi.Input<number>;
+        statusCode?: pulumi.Input<301 | 302 | 303 | 307 | 308>;
+        path?: pulumi.Input<HTTPPathModifierArgs>;
+      }>;
       requestHeaderModifier?: pulumi.Input<HTTPHeaderFilterArgs>;
       responseHeaderModifier?: pulumi.Input<HTTPHeaderFilterArgs>;
       cors?: pulumi.Input<HTTPCORSFilterArgs>;
@@ -219,7 +237,12 @@ export namespace gateway {
     }
     export interface ProxySettingsPolicySpecArgs {
       targetRefs: pulumi.Input<pulumi.Input<LocalPolicyTargetReferenceArgs>[]>;
-      buffering?: pulumi.Input<{ disable?: pulumi.Input<boolean>; bufferSize?: pulumi.Input<string>; busyBuffersSize?: pulumi.Input<string>; buffers?: pulumi.Input<{ number: pulumi.Input<number>; size: pulumi.Input<string> }> }>;
+      buffering?: pulumi.Input<{
+        disable?: pulumi.Input<boolean>;
+        bufferSize?: pulumi.Input<string>;
+        busyBuffersSize?: pulumi.Input<string>;
+        buffers?: pulumi.Input<{ number: pulumi.Input<number>; size: pulumi.Input<string> }>;
+      }>;
       timeout?: pulumi.Input<{ connect?: pulumi.Input<string>; read?: pulumi.Input<string>; send?: pulumi.Input<string> }>;
     }
   }

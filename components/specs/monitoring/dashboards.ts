@@ -115,7 +115,10 @@ class Layout {
         },
         overrides: [],
       },
-      options: p.type === "stat" ? { reduceOptions: { calcs: ["lastNotNull"] } } : { legend: { displayMode: "list", placement: "bottom" }, tooltip: { mode: "multi" } },
+      options:
+        p.type === "stat"
+          ? { reduceOptions: { calcs: ["lastNotNull"] } }
+          : { legend: { displayMode: "list", placement: "bottom" }, tooltip: { mode: "multi" } },
     }));
   }
 
@@ -277,8 +280,14 @@ function ingressRoutePanels(l: Layout, plan: MonitoringPlan, r: EdgeRoutePlan): 
     min: 0,
     threshold: plan.thresholds.gateway5xxRatio,
     queries: [
-      { expr: `sum(rate(nginx_ingress_controller_requests{${sel},status=~"5.."}[5m])) / sum(rate(nginx_ingress_controller_requests{${sel}}[5m]))`, legend: "5xx" },
-      { expr: `sum(rate(nginx_ingress_controller_requests{${sel},status="429"}[5m])) / sum(rate(nginx_ingress_controller_requests{${sel}}[5m]))`, legend: "429" },
+      {
+        expr: `sum(rate(nginx_ingress_controller_requests{${sel},status=~"5.."}[5m])) / sum(rate(nginx_ingress_controller_requests{${sel}}[5m]))`,
+        legend: "5xx",
+      },
+      {
+        expr: `sum(rate(nginx_ingress_controller_requests{${sel},status="429"}[5m])) / sum(rate(nginx_ingress_controller_requests{${sel}}[5m]))`,
+        legend: "429",
+      },
     ],
   });
 }
@@ -327,10 +336,26 @@ function gatewayDashboard(prefix: string, plan: MonitoringPlan): Dashboard | und
     const others = gw.models.filter((m) => !gw.adapters.some((a) => a.name === m));
     for (const m of others) modelPanels(l, plan, gw, `Model ${m}`, m);
     l.row("Per client (LiteLLM virtual keys)");
-    l.add({ title: "Requests /s per client", min: 0, queries: [{ expr: `sum by (api_key_alias) (rate(litellm_proxy_total_requests_metric_total{${sel}}[5m]))`, legend: "{{api_key_alias}}" }] });
-    l.add({ title: "Tokens /s per client", min: 0, queries: [{ expr: `sum by (api_key_alias) (rate(litellm_total_tokens_metric_total{${sel}}[5m]))`, legend: "{{api_key_alias}}" }] });
-    l.add({ title: "Spend per client (USD, 24 h)", min: 0, queries: [{ expr: `sum by (api_key_alias) (increase(litellm_spend_metric_total{${sel}}[1d]))`, legend: "{{api_key_alias}}" }] });
-    l.add({ title: "Budget left per client (USD)", min: 0, queries: [{ expr: `max by (api_key_alias) (litellm_remaining_api_key_budget_metric{${sel}})`, legend: "{{api_key_alias}}" }] });
+    l.add({
+      title: "Requests /s per client",
+      min: 0,
+      queries: [{ expr: `sum by (api_key_alias) (rate(litellm_proxy_total_requests_metric_total{${sel}}[5m]))`, legend: "{{api_key_alias}}" }],
+    });
+    l.add({
+      title: "Tokens /s per client",
+      min: 0,
+      queries: [{ expr: `sum by (api_key_alias) (rate(litellm_total_tokens_metric_total{${sel}}[5m]))`, legend: "{{api_key_alias}}" }],
+    });
+    l.add({
+      title: "Spend per client (USD, 24 h)",
+      min: 0,
+      queries: [{ expr: `sum by (api_key_alias) (increase(litellm_spend_metric_total{${sel}}[1d]))`, legend: "{{api_key_alias}}" }],
+    });
+    l.add({
+      title: "Budget left per client (USD)",
+      min: 0,
+      queries: [{ expr: `max by (api_key_alias) (litellm_remaining_api_key_budget_metric{${sel}})`, legend: "{{api_key_alias}}" }],
+    });
     l.row("Deployments (the servers and providers behind the models)");
     l.add({
       title: "Deployment state (0 healthy, 1 partial outage, 2 outage)",
@@ -341,7 +366,12 @@ function gatewayDashboard(prefix: string, plan: MonitoringPlan): Dashboard | und
     l.add({
       title: "Failed calls to deployments /s",
       min: 0,
-      queries: [{ expr: `sum by (litellm_model_name, exception_status) (rate(litellm_deployment_failure_responses_total{${sel}}[5m]))`, legend: "{{litellm_model_name}} {{exception_status}}" }],
+      queries: [
+        {
+          expr: `sum by (litellm_model_name, exception_status) (rate(litellm_deployment_failure_responses_total{${sel}}[5m]))`,
+          legend: "{{litellm_model_name}} {{exception_status}}",
+        },
+      ],
     });
   } else {
     l.text(
@@ -360,8 +390,19 @@ function vectorStoreDashboard(prefix: string, plan: MonitoringPlan): Dashboard |
   const l = new Layout();
   l.add({ title: "Up", type: "stat", width: 6, height: 4, queries: [{ expr: `sum(up{${sel}})`, legend: "up" }] });
   l.add({ title: "Vectors", type: "stat", width: 6, height: 4, queries: [{ expr: `sum(collections_vector_total{${sel}})`, legend: "vectors" }] });
-  l.add({ title: "Resident memory", type: "stat", width: 12, height: 4, unit: "bytes", queries: [{ expr: `sum(memory_resident_bytes{${sel}})`, legend: "resident" }] });
-  l.add({ title: "REST requests /s by endpoint", min: 0, queries: [{ expr: `sum by (endpoint) (rate(rest_responses_total{${sel}}[5m]))`, legend: "{{endpoint}}" }] });
+  l.add({
+    title: "Resident memory",
+    type: "stat",
+    width: 12,
+    height: 4,
+    unit: "bytes",
+    queries: [{ expr: `sum(memory_resident_bytes{${sel}})`, legend: "resident" }],
+  });
+  l.add({
+    title: "REST requests /s by endpoint",
+    min: 0,
+    queries: [{ expr: `sum by (endpoint) (rate(rest_responses_total{${sel}}[5m]))`, legend: "{{endpoint}}" }],
+  });
   l.add({ title: "REST failures /s", min: 0, queries: [{ expr: `sum by (endpoint) (rate(rest_responses_fail_total{${sel}}[5m]))`, legend: "{{endpoint}}" }] });
   l.add({
     title: "REST latency p95",
@@ -378,13 +419,24 @@ function certificatePanel(l: Layout, plan: MonitoringPlan): void {
     title: "Certificate days left",
     unit: "d",
     threshold: plan.thresholds.certificateExpiryDays,
-    queries: [{ expr: `(min by (namespace, name) (certmanager_certificate_expiration_timestamp_seconds{namespace=~${anyOf(plan.certificates.namespaces)}}) - time()) / 86400`, legend: "{{namespace}}/{{name}}" }],
+    queries: [
+      {
+        expr: `(min by (namespace, name) (certmanager_certificate_expiration_timestamp_seconds{namespace=~${anyOf(plan.certificates.namespaces)}}) - time()) / 86400`,
+        legend: "{{namespace}}/{{name}}",
+      },
+    ],
   });
 }
 
 function ingressNginxPanels(l: Layout, e: EdgePlan): void {
   const sel = targetSelector(e.controller);
-  l.add({ title: "Requests /s by status (all routes)", min: 0, queries: [{ expr: `sum by (status) (rate(nginx_ingress_controller_requests{controller_namespace=${q(e.controller.namespace)}}[5m]))`, legend: "{{status}}" }] });
+  l.add({
+    title: "Requests /s by status (all routes)",
+    min: 0,
+    queries: [
+      { expr: `sum by (status) (rate(nginx_ingress_controller_requests{controller_namespace=${q(e.controller.namespace)}}[5m]))`, legend: "{{status}}" },
+    ],
+  });
   l.add({
     title: "Latency p95 per route",
     unit: "s",
@@ -397,8 +449,18 @@ function ingressNginxPanels(l: Layout, e: EdgePlan): void {
     ],
   });
   l.add({ title: `Controller replicas answering (of ${e.replicas})`, type: "stat", width: 6, height: 4, queries: [{ expr: `sum(up{${sel}})`, legend: "up" }] });
-  l.add({ title: "Last config reload successful", type: "stat", width: 6, height: 4, queries: [{ expr: `min(nginx_ingress_controller_config_last_reload_successful{${sel}})`, legend: "reload ok" }] });
-  l.add({ title: "Active connections", min: 0, queries: [{ expr: `sum by (pod) (nginx_ingress_controller_nginx_connections{${sel},state="active"})`, legend: "{{pod}}" }] });
+  l.add({
+    title: "Last config reload successful",
+    type: "stat",
+    width: 6,
+    height: 4,
+    queries: [{ expr: `min(nginx_ingress_controller_config_last_reload_successful{${sel}})`, legend: "reload ok" }],
+  });
+  l.add({
+    title: "Active connections",
+    min: 0,
+    queries: [{ expr: `sum by (pod) (nginx_ingress_controller_nginx_connections{${sel},state="active"})`, legend: "{{pod}}" }],
+  });
 }
 
 function gatewayApiPanels(l: Layout, e: EdgePlan): void {
@@ -407,7 +469,13 @@ function gatewayApiPanels(l: Layout, e: EdgePlan): void {
     const sel = targetSelector(data);
     const connections = (outcome: string) => `sum(rate(nginx_http_connections_total{${sel},nginx_connections_outcome=${q(outcome)}}[5m]))`;
     l.add({ title: `NGINX replicas answering (of ${e.replicas})`, type: "stat", width: 6, height: 4, queries: [{ expr: `sum(up{${sel}})`, legend: "up" }] });
-    l.add({ title: "Requests /s (every route, every status)", width: 18, height: 4, min: 0, queries: [{ expr: `sum by (pod) (rate(nginx_http_requests_total{${sel}}[5m]))`, legend: "{{pod}}" }] });
+    l.add({
+      title: "Requests /s (every route, every status)",
+      width: 18,
+      height: 4,
+      min: 0,
+      queries: [{ expr: `sum by (pod) (rate(nginx_http_requests_total{${sel}}[5m]))`, legend: "{{pod}}" }],
+    });
     l.add({
       title: "Connections /s: accepted, handled, dropped",
       min: 0,
@@ -423,7 +491,9 @@ function gatewayApiPanels(l: Layout, e: EdgePlan): void {
   l.add({
     title: "Control plane: configuration batches p95 (ms)",
     min: 0,
-    queries: [{ expr: `histogram_quantile(0.95, sum by (le) (rate(nginx_gateway_fabric_event_batch_processing_milliseconds_bucket{${control}}[5m])))`, legend: "p95" }],
+    queries: [
+      { expr: `histogram_quantile(0.95, sum by (le) (rate(nginx_gateway_fabric_event_batch_processing_milliseconds_bucket{${control}}[5m])))`, legend: "p95" },
+    ],
   });
 }
 
@@ -449,7 +519,9 @@ function edgeDashboard(prefix: string, plan: MonitoringPlan): Dashboard | undefi
 
 /** One dashboard per layer the plan has: GPUs, vLLM servers, gateway, Qdrant, edge. */
 export function dashboards(prefix: string, plan: MonitoringPlan): Dashboard[] {
-  return [gpuDashboard, inferenceDashboard, gatewayDashboard, vectorStoreDashboard, edgeDashboard].map((build) => build(prefix, plan)).filter((d): d is Dashboard => d !== undefined);
+  return [gpuDashboard, inferenceDashboard, gatewayDashboard, vectorStoreDashboard, edgeDashboard]
+    .map((build) => build(prefix, plan))
+    .filter((d): d is Dashboard => d !== undefined);
 }
 
 /** Every PromQL expression of a dashboard, with the panel it belongs to. */
@@ -465,7 +537,11 @@ export interface DashboardConfigMap {
 /** The ConfigMap Grafana's sidecar loads a dashboard from (one JSON file per ConfigMap). */
 export function dashboardConfigMap(d: Dashboard, namespace: string, label: { key: string; value: string }): DashboardConfigMap {
   return {
-    metadata: { name: `${d.uid}-dashboard`, namespace, labels: { [label.key]: label.value, "app.kubernetes.io/part-of": PART_OF, "app.kubernetes.io/managed-by": "pulumi" } },
+    metadata: {
+      name: `${d.uid}-dashboard`,
+      namespace,
+      labels: { [label.key]: label.value, "app.kubernetes.io/part-of": PART_OF, "app.kubernetes.io/managed-by": "pulumi" },
+    },
     data: { [`${d.uid}.json`]: JSON.stringify(d, null, 1) },
   };
 }

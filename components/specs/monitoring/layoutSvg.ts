@@ -36,7 +36,9 @@ function panelSvg(p: Panel, ox: number, oy: number): string {
   parts.push(`<text x="${x + 7}" y="${y + 15}" class="panel">${escape(fit(p.title, w - 10))}</text>`);
   if (p.type === "timeseries") {
     const base = y + h - 10;
-    parts.push(`<polyline points="${x + 8},${base} ${x + w * 0.35},${base - h * 0.25} ${x + w * 0.6},${base - h * 0.15} ${x + w - 10},${base - h * 0.4}" fill="none" stroke="#3274d9" stroke-width="1.5"/>`);
+    parts.push(
+      `<polyline points="${x + 8},${base} ${x + w * 0.35},${base - h * 0.25} ${x + w * 0.6},${base - h * 0.15} ${x + w - 10},${base - h * 0.4}" fill="none" stroke="#3274d9" stroke-width="1.5"/>`,
+    );
   }
   if (hasThreshold(p)) {
     const ty = y + 24;

@@ -106,7 +106,16 @@ export function deploymentPods(deployment: string): string {
 
 const minutes = (seconds: number) => `${Math.max(1, Math.ceil(seconds / 60))}m`;
 
-function rule(plan: MonitoringPlan, alert: AlertName, severity: string, expr: string, forDuration: string | undefined, summary: string, description: string, labels: Record<string, string> = {}): AlertRule {
+function rule(
+  plan: MonitoringPlan,
+  alert: AlertName,
+  severity: string,
+  expr: string,
+  forDuration: string | undefined,
+  summary: string,
+  description: string,
+  labels: Record<string, string> = {},
+): AlertRule {
   return {
     alert,
     expr,
@@ -451,7 +460,11 @@ export function prometheusRuleSpec(prefix: string, namespace: string, selectorLa
   return {
     apiVersion: MONITORING_API,
     kind: "PrometheusRule",
-    metadata: { name: `${prefix}-alerts`, namespace, labels: { ...selectorLabels, "app.kubernetes.io/part-of": PART_OF, "app.kubernetes.io/managed-by": "pulumi" } },
+    metadata: {
+      name: `${prefix}-alerts`,
+      namespace,
+      labels: { ...selectorLabels, "app.kubernetes.io/part-of": PART_OF, "app.kubernetes.io/managed-by": "pulumi" },
+    },
     spec: { groups },
   };
 }

@@ -66,7 +66,9 @@ function scrapeEndpoint(e: MetricsEndpoint, interval: string): ScrapeEndpoint {
     path: e.path ?? "/metrics",
     interval,
     ...(e.honorLabels ? { honorLabels: true } : {}),
-    ...(e.bearerTokenSecret ? { authorization: { type: "Bearer" as const, credentials: { name: e.bearerTokenSecret.name, key: e.bearerTokenSecret.key } } } : {}),
+    ...(e.bearerTokenSecret
+      ? { authorization: { type: "Bearer" as const, credentials: { name: e.bearerTokenSecret.name, key: e.bearerTokenSecret.key } } }
+      : {}),
     ...(relabelings.length > 0 ? { relabelings } : {}),
   };
 }
@@ -85,8 +87,19 @@ export function monitorSpec(prefix: string, target: ScrapeTarget, selectorLabels
   };
   const namespaceSelector = { matchNames: [e.namespace] };
   if (e.pods) {
-    return { apiVersion: MONITORING_API, kind: "PodMonitor", metadata, spec: { namespaceSelector, selector: { matchLabels: { ...e.pods.labels } }, podMetricsEndpoints: [scrapeEndpoint(e, interval)] } };
+    return {
+      apiVersion: MONITORING_API,
+      kind: "PodMonitor",
+      metadata,
+      spec: { namespaceSelector, selector: { matchLabels: { ...e.pods.labels } }, podMetricsEndpoints: [scrapeEndpoint(e, interval)] },
+    };
   }
-  if (!e.service || !e.serviceLabels) throw new Error(`metrics endpoint ${target.key} in ${e.namespace} names neither a Service (service, serviceLabels) nor pods`);
-  return { apiVersion: MONITORING_API, kind: "ServiceMonitor", metadata, spec: { namespaceSelector, selector: { matchLabels: { ...e.serviceLabels } }, endpoints: [scrapeEndpoint(e, interval)] } };
+  if (!e.service || !e.serviceLabels)
+    throw new Error(`metrics endpoint ${target.key} in ${e.namespace} names neither a Service (service, serviceLabels) nor pods`);
+  return {
+    apiVersion: MONITORING_API,
+    kind: "ServiceMonitor",
+    metadata,
+    spec: { namespaceSelector, selector: { matchLabels: { ...e.serviceLabels } }, endpoints: [scrapeEndpoint(e, interval)] },
+  };
 }

@@ -28,23 +28,34 @@ function celErrors(obj: Record<string, any>): string[] {
   const spec = obj.spec ?? {};
   if (obj.kind === "HTTPRoute") {
     const rules: any[] = spec.rules ?? [];
-    if (rules.reduce((n, r) => n + (r.matches?.length ?? 1), 0) > 128) errors.push("the total number of matches across all rules in a route must be less than 128");
+    if (rules.reduce((n, r) => n + (r.matches?.length ?? 1), 0) > 128)
+      errors.push("the total number of matches across all rules in a route must be less than 128");
     rules.forEach((rule, i) => {
       const filters: any[] = rule.filters ?? [];
       const types = filters.map((f) => f.type);
       for (const t of NOT_REPEATED) if (types.filter((x) => x === t).length > 1) errors.push(`rules[${i}]: ${t} filter cannot be repeated`);
-      if (types.includes("RequestRedirect") && types.includes("URLRewrite")) errors.push(`rules[${i}]: May specify either httpRouteFilterRequestRedirect or httpRouteFilterRequestRewrite, but not both`);
-      if (types.includes("RequestRedirect") && (rule.backendRefs?.length ?? 0) > 0) errors.push(`rules[${i}]: RequestRedirect filter must not be used together with backendRefs`);
+      if (types.includes("RequestRedirect") && types.includes("URLRewrite"))
+        errors.push(`rules[${i}]: May specify either httpRouteFilterRequestRedirect or httpRouteFilterRequestRewrite, but not both`);
+      if (types.includes("RequestRedirect") && (rule.backendRefs?.length ?? 0) > 0)
+        errors.push(`rules[${i}]: RequestRedirect filter must not be used together with backendRefs`);
       for (const f of filters) {
-        const key = { CORS: "cors", RequestHeaderModifier: "requestHeaderModifier", ResponseHeaderModifier: "responseHeaderModifier", RequestRedirect: "requestRedirect", URLRewrite: "urlRewrite" }[f.type as string];
+        const key = {
+          CORS: "cors",
+          RequestHeaderModifier: "requestHeaderModifier",
+          ResponseHeaderModifier: "responseHeaderModifier",
+          RequestRedirect: "requestRedirect",
+          URLRewrite: "urlRewrite",
+        }[f.type as string];
         if (key && f[key] === undefined) errors.push(`rules[${i}]: filter.${key} must be specified for ${f.type} filter.type`);
         const path = f.urlRewrite?.path ?? f.requestRedirect?.path;
         if (path?.replacePrefixMatch !== undefined) {
           const prefixMatches = (rule.matches ?? []).filter((m: any) => m.path?.type === "PathPrefix");
-          if ((rule.matches ?? []).length !== 1 || prefixMatches.length !== 1) errors.push(`rules[${i}]: When using ${f.type} filter with path.replacePrefixMatch, exactly one PathPrefix match must be specified`);
+          if ((rule.matches ?? []).length !== 1 || prefixMatches.length !== 1)
+            errors.push(`rules[${i}]: When using ${f.type} filter with path.replacePrefixMatch, exactly one PathPrefix match must be specified`);
           if (path.type !== "ReplacePrefixMatch") errors.push(`rules[${i}]: type must be 'ReplacePrefixMatch' when replacePrefixMatch is set`);
         }
-        if (path?.replaceFullPath !== undefined && path.type !== "ReplaceFullPath") errors.push(`rules[${i}]: type must be 'ReplaceFullPath' when replaceFullPath is set`);
+        if (path?.replaceFullPath !== undefined && path.type !== "ReplaceFullPath")
+          errors.push(`rules[${i}]: type must be 'ReplaceFullPath' when replaceFullPath is set`);
         const cors = f.cors;
         for (const list of ["allowOrigins", "allowMethods", "allowHeaders"]) {
           if (cors?.[list]?.includes("*") && cors[list].length > 1) errors.push(`rules[${i}]: ${list} cannot contain '*' alongside other values`);
@@ -59,7 +70,9 @@ function celErrors(obj: Record<string, any>): string[] {
         if (v.endsWith("/..") || v.endsWith("/.")) errors.push(`rules[${i}].matches[${j}]: must not end with '/..' or '/.'`);
         if (!PATH_CHARS.test(v)) errors.push(`rules[${i}].matches[${j}]: must only contain valid characters`);
       });
-      for (const b of rule.backendRefs ?? []) if ((b.kind ?? "Service") === "Service" && (b.group ?? "") === "" && b.port === undefined) errors.push(`rules[${i}]: Must have port for Service reference`);
+      for (const b of rule.backendRefs ?? [])
+        if ((b.kind ?? "Service") === "Service" && (b.group ?? "") === "" && b.port === undefined)
+          errors.push(`rules[${i}]: Must have port for Service reference`);
     });
   }
   if (obj.kind === "Gateway") {
@@ -69,9 +82,12 @@ function celErrors(obj: Record<string, any>): string[] {
     const combos = listeners.map((l) => `${l.port}/${l.protocol}/${l.hostname ?? ""}`);
     if (new Set(combos).size !== combos.length) errors.push("Combination of port, protocol and hostname must be unique for each listener");
     for (const l of listeners) {
-      if (["HTTP", "TCP", "UDP"].includes(l.protocol) && l.tls) errors.push(`listener ${l.name}: tls must not be specified for protocols ['HTTP', 'TCP', 'UDP']`);
-      if (l.protocol === "HTTPS" && (l.tls?.mode ?? "Terminate") !== "Terminate") errors.push(`listener ${l.name}: tls mode must be Terminate for protocol HTTPS`);
-      if (l.tls && (l.tls.mode ?? "Terminate") === "Terminate" && !(l.tls.certificateRefs?.length || l.tls.options)) errors.push(`listener ${l.name}: certificateRefs or options must be specified when mode is Terminate`);
+      if (["HTTP", "TCP", "UDP"].includes(l.protocol) && l.tls)
+        errors.push(`listener ${l.name}: tls must not be specified for protocols ['HTTP', 'TCP', 'UDP']`);
+      if (l.protocol === "HTTPS" && (l.tls?.mode ?? "Terminate") !== "Terminate")
+        errors.push(`listener ${l.name}: tls mode must be Terminate for protocol HTTPS`);
+      if (l.tls && (l.tls.mode ?? "Terminate") === "Terminate" && !(l.tls.certificateRefs?.length || l.tls.options))
+        errors.push(`listener ${l.name}: certificateRefs or options must be specified when mode is Terminate`);
     }
   }
   if (String(obj.apiVersion).startsWith("gateway.nginx.org/")) {
@@ -80,8 +96,10 @@ function celErrors(obj: Record<string, any>): string[] {
       if (!["Gateway", "HTTPRoute", "GRPCRoute"].includes(t.kind)) errors.push("TargetRef Kind must be one of: Gateway, HTTPRoute, or GRPCRoute");
       if (t.group !== "gateway.networking.k8s.io") errors.push("TargetRef Group must be gateway.networking.k8s.io");
     }
-    if (targets.some((t) => t.kind === "Gateway") && targets.some((t) => t.kind !== "Gateway")) errors.push("Cannot mix Gateway kind with HTTPRoute or GRPCRoute kinds");
-    for (const r of spec.rateLimit?.local?.rules ?? []) if (r.noDelay === true && r.delay !== undefined) errors.push("NoDelay cannot be true when Delay is also set");
+    if (targets.some((t) => t.kind === "Gateway") && targets.some((t) => t.kind !== "Gateway"))
+      errors.push("Cannot mix Gateway kind with HTTPRoute or GRPCRoute kinds");
+    for (const r of spec.rateLimit?.local?.rules ?? [])
+      if (r.noDelay === true && r.delay !== undefined) errors.push("NoDelay cannot be true when Delay is also set");
   }
   return errors;
 }

@@ -38,7 +38,10 @@ const valid = {
     apiVersion: "gateway.nginx.org/v1alpha1",
     kind: "RateLimitPolicy",
     metadata: { name: "limits", namespace: "edge" },
-    spec: { targetRefs: [target], rateLimit: { local: { rules: [{ key: "$binary_remote_addr", rate: "10r/s", burst: 50, noDelay: true, zoneSize: "10m" }] }, rejectCode: 429 } },
+    spec: {
+      targetRefs: [target],
+      rateLimit: { local: { rules: [{ key: "$binary_remote_addr", rate: "10r/s", burst: 50, noDelay: true, zoneSize: "10m" }] }, rejectCode: 429 },
+    },
   },
   client: {
     apiVersion: "gateway.nginx.org/v1alpha1",
@@ -100,7 +103,9 @@ describe("upstream CRD schemas (components/crds/schemas)", () => {
       const [group, version, kind] = key.split("/") as [string, string, string];
       const crd = crdSchema(`${group}/${version}`, kind)!;
       assert.deepEqual([crd.group, crd.version, crd.kind], [group, version, kind]);
-      const source = { "gateway.nginx.org": /nginx\/nginx-gateway-fabric tag v2\.6\.7/, "keda.sh": /kedacore\/keda tag v2\.20\.2/ }[group] ?? /kubernetes-sigs\/gateway-api tag v1\.5\.1/;
+      const source =
+        { "gateway.nginx.org": /nginx\/nginx-gateway-fabric tag v2\.6\.7/, "keda.sh": /kedacore\/keda tag v2\.20\.2/ }[group] ??
+        /kubernetes-sigs\/gateway-api tag v1\.5\.1/;
       assert.match(crd.source, source, key);
       assert.equal((crd.openAPIV3Schema as any).type, "object");
     }
@@ -116,16 +121,41 @@ describe("upstream CRD schemas (components/crds/schemas)", () => {
     ["a zone size in MB", "rateLimit", (o) => (o.spec.rateLimit.local.rules[0].zoneSize = "10MB"), /zoneSize must match pattern/],
     ["a 200 reject code", "rateLimit", (o) => (o.spec.rateLimit.rejectCode = 200), /rejectCode must be >= 400/],
     ["noDelay with delay", "rateLimit", (o) => (o.spec.rateLimit.local.rules[0].delay = 5), /NoDelay cannot be true when Delay is also set/],
-    ["a target outside the Gateway API group", "rateLimit", (o) => (o.spec.targetRefs[0].group = "networking.k8s.io"), /TargetRef Group must be gateway\.networking\.k8s\.io/],
+    [
+      "a target outside the Gateway API group",
+      "rateLimit",
+      (o) => (o.spec.targetRefs[0].group = "networking.k8s.io"),
+      /TargetRef Group must be gateway\.networking\.k8s\.io/,
+    ],
     ["a body size in MB", "client", (o) => (o.spec.body.maxSize = "10MB"), /maxSize must match pattern/],
     ["a body timeout of five digits", "client", (o) => (o.spec.body.timeout = "10000s"), /timeout must match pattern/],
     ["a read timeout in days", "proxy", (o) => (o.spec.timeout.read = "1d"), /read must match pattern/],
-    ["ReplacePrefixMatch on an Exact match", "route", (o) => (o.spec.rules[0].matches[0].path.type = "Exact"), /exactly one PathPrefix match must be specified/],
-    ["a redirect with backends", "route", (o) => o.spec.rules[0].filters.push({ type: "RequestRedirect", requestRedirect: { scheme: "https" } }), /must not be used together with backendRefs/],
+    [
+      "ReplacePrefixMatch on an Exact match",
+      "route",
+      (o) => (o.spec.rules[0].matches[0].path.type = "Exact"),
+      /exactly one PathPrefix match must be specified/,
+    ],
+    [
+      "a redirect with backends",
+      "route",
+      (o) => o.spec.rules[0].filters.push({ type: "RequestRedirect", requestRedirect: { scheme: "https" } }),
+      /must not be used together with backendRefs/,
+    ],
     ["a path with a dot segment", "route", (o) => (o.spec.rules[0].matches[0].path.value = "/chat/../v1"), /must not contain '\/\.\.\/'/],
     ["an unknown filter type", "route", (o) => (o.spec.rules[0].filters[0].type = "Rewrite"), /type must be equal to one of the allowed values/],
-    ["a redirect code the spec has not", "route", (o) => (o.spec.rules[0].filters = [{ type: "RequestRedirect", requestRedirect: { statusCode: 399 } }]), /statusCode must be equal to one of the allowed values/],
-    ["an HTTPS listener without certificate", "gateway", (o) => (o.spec.listeners[1].tls = { mode: "Terminate" }), /certificateRefs or options must be specified/],
+    [
+      "a redirect code the spec has not",
+      "route",
+      (o) => (o.spec.rules[0].filters = [{ type: "RequestRedirect", requestRedirect: { statusCode: 399 } }]),
+      /statusCode must be equal to one of the allowed values/,
+    ],
+    [
+      "an HTTPS listener without certificate",
+      "gateway",
+      (o) => (o.spec.listeners[1].tls = { mode: "Terminate" }),
+      /certificateRefs or options must be specified/,
+    ],
     ["TLS on the HTTP listener", "gateway", (o) => (o.spec.listeners[0].tls = valid.gateway.spec.listeners[1]!.tls), /tls must not be specified for protocols/],
     ["two listeners of one name", "gateway", (o) => (o.spec.listeners[1].name = "http"), /Listener name must be unique/],
     ["a port above 65535", "gateway", (o) => (o.spec.listeners[1].port = 70000), /port must be <= 65535/],
@@ -133,7 +163,10 @@ describe("upstream CRD schemas (components/crds/schemas)", () => {
   for (const [what, which, mutate, message] of refused) {
     it(`refuses ${what}`, () => {
       const errors = crdSchemaErrors(changed(which, mutate));
-      assert.ok(errors.some((e) => message.test(e)), errors.join("\n") || "no error");
+      assert.ok(
+        errors.some((e) => message.test(e)),
+        errors.join("\n") || "no error",
+      );
     });
   }
 });

@@ -3,7 +3,14 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { parser } from "@prometheus-io/lezer-promql";
 import { observabilityPlan } from "../../../components/observability";
-import { dashboardConfigMap, dashboardExpressions, dashboardUid, dashboards, type Dashboard, type Panel } from "../../../components/specs/monitoring/dashboards";
+import {
+  dashboardConfigMap,
+  dashboardExpressions,
+  dashboardUid,
+  dashboards,
+  type Dashboard,
+  type Panel,
+} from "../../../components/specs/monitoring/dashboards";
 import { dashboardLayoutSvg } from "../../../components/specs/monitoring/layoutSvg";
 import { parsePlatformConfig } from "../../../config/load";
 import { planGpus } from "../../../policies/gpuPlan";
@@ -35,7 +42,10 @@ describe("Observability dashboards", function () {
   const prod = boardsFor(prodRaw);
 
   it("renders one dashboard per layer of the prod plan: GPUs, vLLM servers, gateway, Qdrant, edge", () => {
-    assert.deepEqual(prod.map((d) => d.uid), ["monitoring-gpus", "monitoring-vllm", "monitoring-gateway", "monitoring-qdrant", "monitoring-edge"]);
+    assert.deepEqual(
+      prod.map((d) => d.uid),
+      ["monitoring-gpus", "monitoring-vllm", "monitoring-gateway", "monitoring-qdrant", "monitoring-edge"],
+    );
   });
 
   it("is valid dashboard JSON: schema version, unique ids, panels on the 24-column grid without overlap, Prometheus datasource and targets", () => {
@@ -43,7 +53,10 @@ describe("Observability dashboards", function () {
       const json = JSON.parse(dashboardConfigMap(d, "monitoring", { key: "grafana_dashboard", value: "1" }).data[`${d.uid}.json`]!) as Dashboard;
       assert.ok(Number.isInteger(json.schemaVersion) && json.schemaVersion >= 36, `${d.uid} schemaVersion`);
       assert.ok(json.uid.length <= 40 && json.title.length > 0);
-      assert.deepEqual(json.templating.list.find((v: any) => v.name === "datasource"), { name: "datasource", label: "Prometheus", type: "datasource", query: "prometheus", current: {}, hide: 0, refresh: 1, options: [] });
+      assert.deepEqual(
+        json.templating.list.find((v: any) => v.name === "datasource"),
+        { name: "datasource", label: "Prometheus", type: "datasource", query: "prometheus", current: {}, hide: 0, refresh: 1, options: [] },
+      );
       assert.equal(new Set(json.panels.map((p) => p.id)).size, json.panels.length, `${d.uid}: panel ids unique`);
       const cells = new Set<string>();
       for (const p of json.panels) {
@@ -123,14 +136,23 @@ describe("Observability dashboards", function () {
       }),
     );
     const rows = (b: Dashboard) => b.panels.filter((p) => p.type === "row").map((p) => p.title);
-    assert.ok(rows(board(grown, "vllm")).some((t) => t.startsWith("coder — coder, sql")), rows(board(grown, "vllm")).join("; "));
+    assert.ok(
+      rows(board(grown, "vllm")).some((t) => t.startsWith("coder — coder, sql")),
+      rows(board(grown, "vllm")).join("; "),
+    );
     assert.ok(rows(board(grown, "gateway")).includes("Adapter sql — /sql/v1"));
     assert.ok(!rows(board(prod, "gateway")).includes("Adapter sql — /sql/v1"));
     // The adapter's row reads LiteLLM's series for the model the client asks for.
     const sqlRow = board(grown, "gateway").panels.findIndex((p) => p.title === "Adapter sql — /sql/v1");
-    assert.match(board(grown, "gateway").panels[sqlRow + 1]!.targets![0]!.expr, /litellm_proxy_total_requests_metric_total\{namespace="llm-gateway",service="gateway-litellm",requested_model="sql"\}/);
+    assert.match(
+      board(grown, "gateway").panels[sqlRow + 1]!.targets![0]!.expr,
+      /litellm_proxy_total_requests_metric_total\{namespace="llm-gateway",service="gateway-litellm",requested_model="sql"\}/,
+    );
     const perClient = ["Requests /s per client", "Tokens /s per client", "Spend per client (USD, 24 h)", "Budget left per client (USD)"];
-    assert.deepEqual(titled(board(prod, "gateway"), /per client/).map((p) => p.title), perClient);
+    assert.deepEqual(
+      titled(board(prod, "gateway"), /per client/).map((p) => p.title),
+      perClient,
+    );
     const unscraped = boardsFor(variant(prodRaw, (c) => void (c.monitoring.gateway = { litellmMetrics: false })));
     assert.equal(titled(board(unscraped, "gateway"), /per client/).length, 0);
     assert.match((board(unscraped, "gateway").panels.find((p) => p.title === "Per client and per model")!.options as any).content, /litellmMetrics: false/);
@@ -138,7 +160,9 @@ describe("Observability dashboards", function () {
 
   it("shows the edge its implementation has: NGINX Gateway Fabric's data and control planes, or ingress-nginx's per-route series", () => {
     const gatewayApi = board(prod, "edge");
-    const exprs = dashboardExpressions(gatewayApi).map((e) => e.expr).join("\n");
+    const exprs = dashboardExpressions(gatewayApi)
+      .map((e) => e.expr)
+      .join("\n");
     assert.match(exprs, /nginx_http_requests_total\{namespace="ingress-nginx",job="edge-nginx"\}/);
     assert.match(exprs, /nginx_http_connections_total\{namespace="ingress-nginx",job="edge-nginx",nginx_connections_outcome="ACCEPTED"\}/);
     assert.match(exprs, /nginx_gateway_fabric_event_batch_processing_milliseconds_bucket\{namespace="ingress-nginx",job="nginx-gateway-fabric"\}/);
@@ -154,7 +178,12 @@ describe("Observability dashboards", function () {
       ),
       "edge",
     );
-    assert.match(dashboardExpressions(ingress).map((e) => e.expr).join("\n"), /nginx_ingress_controller_requests/);
+    assert.match(
+      dashboardExpressions(ingress)
+        .map((e) => e.expr)
+        .join("\n"),
+      /nginx_ingress_controller_requests/,
+    );
     assert.ok(ingress.panels.some((p) => p.title === "Ingress edge-adapter-chatbot"));
   });
 
@@ -180,6 +209,10 @@ describe("Observability dashboards", function () {
     if (process.env.UPDATE_DOCS === "1") writeFileSync(file, svg);
     assert.equal(readFileSync(file, "utf8"), svg);
     for (const d of prod) assert.ok(svg.includes(d.title.replace(/&/g, "&amp;")), d.title);
-    assert.equal((svg.match(/stroke="#d44a3a"/g) ?? []).length, prod.flatMap((d) => d.panels).filter((p) => p.fieldConfig && thresholdOf(p) !== undefined).length, "one red line per threshold");
+    assert.equal(
+      (svg.match(/stroke="#d44a3a"/g) ?? []).length,
+      prod.flatMap((d) => d.panels).filter((p) => p.fieldConfig && thresholdOf(p) !== undefined).length,
+      "one red line per threshold",
+    );
   });
 });

@@ -52,10 +52,17 @@ describe("monitoring config and platform wiring", () => {
       assert.match(bad((m) => (m.alerts = { queueFor: "5 minutes" }))[0]!, /^llm-platform:monitoring\.alerts\.queueFor: "5 minutes" is not a duration/);
       assert.match(bad((m) => (m.alerts = { gateway5xxRatio: 1 }))[0]!, /^llm-platform:monitoring\.alerts\.gateway5xxRatio: must be less than 1/);
       assert.match(bad((m) => (m.alerts = { kvCacheUsage: 0 }))[0]!, /^llm-platform:monitoring\.alerts\.kvCacheUsage: must be more than 0/);
-      assert.match(bad((m) => (m.dashboardLabel = { key: "grafana dashboard", value: "1" }))[0]!, /^llm-platform:monitoring\.dashboardLabel\.key: "grafana dashboard" is not a Kubernetes label key/);
+      assert.match(
+        bad((m) => (m.dashboardLabel = { key: "grafana dashboard", value: "1" }))[0]!,
+        /^llm-platform:monitoring\.dashboardLabel\.key: "grafana dashboard" is not a Kubernetes label key/,
+      );
       assert.match(bad((m) => (m.stack = "helm"))[0]!, /^llm-platform:monitoring\.stack: must be "install"/);
       assert.match(bad((m) => (m.grafana = true))[0]!, /^llm-platform:monitoring: unknown key "grafana"/);
-      assert.deepEqual(bad((m) => (m.alerts = { gateway5xxRatio: 0.999, queueFor: "90s" })), [], "the limits themselves are fine");
+      assert.deepEqual(
+        bad((m) => (m.alerts = { gateway5xxRatio: 0.999, queueFor: "90s" })),
+        [],
+        "the limits themselves are fine",
+      );
     });
   });
 
@@ -94,16 +101,29 @@ describe("monitoring config and platform wiring", () => {
     });
 
     it("gives kube-prometheus-stack values that select monitors by its release label everywhere and load dashboards by the configured label", () => {
-      const v = kubePrometheusStackValues({ retention: "7d", storage: { size: "50Gi" }, grafana: true, nodeExporter: false, dashboardLabel: { key: "dash", value: "yes" } }) as any;
+      const v = kubePrometheusStackValues({
+        retention: "7d",
+        storage: { size: "50Gi" },
+        grafana: true,
+        nodeExporter: false,
+        dashboardLabel: { key: "dash", value: "yes" },
+      }) as any;
       assert.equal(v.prometheus.prometheusSpec.serviceMonitorSelectorNilUsesHelmValues, true);
       assert.equal(v.prometheus.prometheusSpec.ruleSelectorNilUsesHelmValues, true);
       assert.deepEqual(v.prometheus.prometheusSpec.serviceMonitorNamespaceSelector, {});
       assert.equal(v.prometheus.prometheusSpec.retention, "7d");
-      assert.deepEqual(v.prometheus.prometheusSpec.storageSpec.volumeClaimTemplate.spec, { accessModes: ["ReadWriteOnce"], resources: { requests: { storage: "50Gi" } } });
+      assert.deepEqual(v.prometheus.prometheusSpec.storageSpec.volumeClaimTemplate.spec, {
+        accessModes: ["ReadWriteOnce"],
+        resources: { requests: { storage: "50Gi" } },
+      });
       assert.deepEqual(v.grafana.sidecar.dashboards, { enabled: true, label: "dash", labelValue: "yes", searchNamespace: "ALL" });
       assert.equal(v.nodeExporter.enabled, false);
       assert.equal(v.kubeStateMetrics.enabled, true, "restart alerts need kube-state-metrics");
-      assert.equal((kubePrometheusStackValues({ retention: "7d", grafana: false, nodeExporter: true, dashboardLabel: { key: "a", value: "b" } }) as any).prometheus.prometheusSpec.storageSpec, undefined);
+      assert.equal(
+        (kubePrometheusStackValues({ retention: "7d", grafana: false, nodeExporter: true, dashboardLabel: { key: "a", value: "b" } }) as any).prometheus
+          .prometheusSpec.storageSpec,
+        undefined,
+      );
       const d = dcgmExporterValues({ runtimeClassName: "nvidia" }, { resources: { limits: { memory: "1Gi" } } }) as any;
       assert.deepEqual(d, { serviceMonitor: { enabled: false }, runtimeClassName: "nvidia", resources: { limits: { memory: "1Gi" } } });
     });
@@ -117,13 +137,10 @@ describe("monitoring config and platform wiring", () => {
           }),
       );
       const releases = rendering.ofType(RELEASE).map((r) => unwrap(r.inputs));
-      assert.deepEqual(
-        releases.map((r) => [r.name, r.chart, r.version, r.repositoryOpts.repo, r.namespace]).sort(),
-        [
-          ["addons-dcgm-exporter", "dcgm-exporter", "4.8.2", "https://nvidia.github.io/dcgm-exporter/helm-charts", "gpu"],
-          ["addons-kube-prometheus-stack", "kube-prometheus-stack", "88.5.3", "https://prometheus-community.github.io/helm-charts", "monitoring"],
-        ],
-      );
+      assert.deepEqual(releases.map((r) => [r.name, r.chart, r.version, r.repositoryOpts.repo, r.namespace]).sort(), [
+        ["addons-dcgm-exporter", "dcgm-exporter", "4.8.2", "https://nvidia.github.io/dcgm-exporter/helm-charts", "gpu"],
+        ["addons-kube-prometheus-stack", "kube-prometheus-stack", "88.5.3", "https://prometheus-community.github.io/helm-charts", "monitoring"],
+      ]);
       assert.equal(releases.find((r) => r.chart === "dcgm-exporter").values.nodeSelector.gpu, "yes");
     });
 

@@ -37,10 +37,19 @@ describe("Observability in the prod plan", function () {
     assert.equal(servers.length, 3, "llm, embedding, reranker");
     assert.deepEqual(
       monitors.map((m) => `${m.metadata.namespace}/${m.metadata.name}`).sort(),
-      ["cert-manager/monitoring-cert-manager", "llm-data/monitoring-qdrant", "llm-gateway/monitoring-litellm", ...servers, "nvidia-device-plugin/monitoring-dcgm-exporter"].sort(),
+      [
+        "cert-manager/monitoring-cert-manager",
+        "llm-data/monitoring-qdrant",
+        "llm-gateway/monitoring-litellm",
+        ...servers,
+        "nvidia-device-plugin/monitoring-dcgm-exporter",
+      ].sort(),
     );
     // No Service exposes NGF's metrics ports (its Service has only the agent's gRPC port; the data plane's only the listeners).
-    assert.deepEqual(podMonitors.map((m) => `${m.metadata.namespace}/${m.metadata.name}`).sort(), ["ingress-nginx/monitoring-ngf-control-plane", "ingress-nginx/monitoring-ngf-data-plane"]);
+    assert.deepEqual(podMonitors.map((m) => `${m.metadata.namespace}/${m.metadata.name}`).sort(), [
+      "ingress-nginx/monitoring-ngf-control-plane",
+      "ingress-nginx/monitoring-ngf-data-plane",
+    ]);
   });
 
   it("selects real pods and ports: each platform ServiceMonitor matches exactly one rendered Service, which has the named port, whose pods name the container port", () => {
@@ -56,10 +65,15 @@ describe("Observability in the prod plan", function () {
       const port = m.spec.endpoints[0].port as string;
       const servicePort = service.spec.ports.find((p: any) => p.name === port);
       assert.ok(servicePort, `${service.metadata.name} has a port named ${port}`);
-      const pods = workloads.filter((w) => w.props.metadata.namespace === ns && matches(podSpecIn(w.type, w.props) && w.props.spec.template.metadata.labels, service.spec.selector));
+      const pods = workloads.filter(
+        (w) => w.props.metadata.namespace === ns && matches(podSpecIn(w.type, w.props) && w.props.spec.template.metadata.labels, service.spec.selector),
+      );
       assert.equal(pods.length, 1, `${service.metadata.name} selects one workload`);
       const containerPorts = podSpecIn(pods[0]!.type, pods[0]!.props)!.containers.flatMap((c: any) => c.ports ?? []);
-      assert.ok(containerPorts.some((p: any) => p.name === servicePort.targetPort), `${pods[0]!.props.metadata.name} names container port ${servicePort.targetPort}`);
+      assert.ok(
+        containerPorts.some((p: any) => p.name === servicePort.targetPort),
+        `${pods[0]!.props.metadata.name} names container port ${servicePort.targetPort}`,
+      );
       checked++;
     }
     assert.equal(checked, 5, "vllm-llm, vllm-embedding, vllm-reranker, gateway-litellm, qdrant");
@@ -120,7 +134,11 @@ describe("Observability in the prod plan", function () {
     assert.equal(claims.access, "r");
     assert.ok(Number.isInteger(claims.exp) && claims.exp > Date.now() / 1000, String(claims.exp));
     const apiKey = secret("llm-data", "qdrant-api-keys")!.stringData["api-key"];
-    assert.equal(createHmac("sha256", apiKey).update(`${header}.${payload}`).digest("base64url"), signature, "signed with the API key Qdrant verifies tokens with");
+    assert.equal(
+      createHmac("sha256", apiKey).update(`${header}.${payload}`).digest("base64url"),
+      signature,
+      "signed with the API key Qdrant verifies tokens with",
+    );
     assert.ok(!Object.values(secret("llm-data", auth.credentials.name)!.stringData).includes(apiKey), "the API key itself is not handed over");
   });
 
@@ -129,11 +147,17 @@ describe("Observability in the prod plan", function () {
     const auth = litellm.spec.endpoints[0].authorization;
     assert.equal(auth.credentials.name, "gateway-litellm-metrics");
     assert.notEqual(auth.credentials.name, "gateway-litellm-keys", "not the Secret of the master key");
-    const clients = objects("kubernetes:core/v1:ConfigMap").find((c) => c.metadata.namespace === "llm-gateway" && c.metadata.name.startsWith("gateway-litellm-clients-"))!;
+    const clients = objects("kubernetes:core/v1:ConfigMap").find(
+      (c) => c.metadata.namespace === "llm-gateway" && c.metadata.name.startsWith("gateway-litellm-clients-"),
+    )!;
     assert.deepEqual(JSON.parse(clients.data["metrics-reader.json"]).allowed_routes, ["/metrics"]);
     const job = objects("kubernetes:batch/v1:Job").find((j) => j.metadata.name === clients.metadata.name)!;
     const sources = job.spec.template.spec.volumes.find((v: any) => v.name === "keys").projected.sources;
-    assert.ok(sources.some((s: any) => s.secret.name === auth.credentials.name && s.secret.items[0].key === auth.credentials.key && s.secret.items[0].path === "metrics-reader"));
+    assert.ok(
+      sources.some(
+        (s: any) => s.secret.name === auth.credentials.name && s.secret.items[0].key === auth.credentials.key && s.secret.items[0].path === "metrics-reader",
+      ),
+    );
     const config = parse(objects("kubernetes:core/v1:ConfigMap").find((c) => c.metadata.name === "gateway-litellm-config")!.data["config.yaml"]);
     assert.ok(config.litellm_settings.callbacks.includes("prometheus"), "the Prometheus callback records the metrics");
     assert.equal(config.litellm_settings.require_auth_for_metrics_endpoint, true);
@@ -145,14 +169,24 @@ describe("Observability in the prod plan", function () {
     const ns = objects("kubernetes:core/v1:Namespace").find((n) => n.metadata.name === kps.namespace)!;
     assert.equal(ns.metadata.labels["pod-security.kubernetes.io/enforce"], "restricted", "node-exporter is off");
     const rule = objects("kubernetes:monitoring.coreos.com/v1:PrometheusRule")[0];
-    for (const obj of [...monitors, ...podMonitors, rule]) assert.equal(obj.metadata.labels.release, kps.name, `${obj.metadata.name}: the chart's serviceMonitorSelector/podMonitorSelector/ruleSelector is release: <release name>`);
+    for (const obj of [...monitors, ...podMonitors, rule])
+      assert.equal(
+        obj.metadata.labels.release,
+        kps.name,
+        `${obj.metadata.name}: the chart's serviceMonitorSelector/podMonitorSelector/ruleSelector is release: <release name>`,
+      );
     assert.equal(kps.values.grafana.sidecar.dashboards.label, "grafana_dashboard");
-    const dashboards = objects("kubernetes:core/v1:ConfigMap").filter((c) => c.metadata.labels?.grafana_dashboard === kps.values.grafana.sidecar.dashboards.labelValue);
+    const dashboards = objects("kubernetes:core/v1:ConfigMap").filter(
+      (c) => c.metadata.labels?.grafana_dashboard === kps.values.grafana.sidecar.dashboards.labelValue,
+    );
     assert.equal(dashboards.length, 5);
   });
 
   it("renders objects the Kubernetes and prometheus-operator schemas accept, and the policy pack accepts the plan", async () => {
-    const mine = plan.resources.filter((r) => r.type.startsWith("kubernetes:monitoring.coreos.com/") || (r.type === "kubernetes:core/v1:ConfigMap" && r.props.metadata.name.endsWith("-dashboard")));
+    const mine = plan.resources.filter(
+      (r) =>
+        r.type.startsWith("kubernetes:monitoring.coreos.com/") || (r.type === "kubernetes:core/v1:ConfigMap" && r.props.metadata.name.endsWith("-dashboard")),
+    );
     assert.equal(mine.length, 7 + 2 + 1 + 5, "7 ServiceMonitors, 2 PodMonitors, 1 PrometheusRule, 5 dashboards");
     assert.deepEqual(await validateObjects(mine.map((r) => kubernetesObject(r)!)), []);
     const mandatory = (await evaluate(plan)).filter((v) => v.level === "mandatory");

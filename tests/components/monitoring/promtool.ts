@@ -16,7 +16,9 @@ export function promtoolVersion(): string | undefined {
 
 export function skipWithoutPromtool(ctx: Mocha.Context): void {
   if (promtoolVersion()) return;
-  console.warn("\n  !!! promtool is not installed: the Prometheus rule tests are SKIPPED. Install it with `apt-get install -y prometheus` (.ci/run does). !!!\n");
+  console.warn(
+    "\n  !!! promtool is not installed: the Prometheus rule tests are SKIPPED. Install it with `apt-get install -y prometheus` (.ci/run does). !!!\n",
+  );
   ctx.skip();
 }
 
@@ -60,7 +62,9 @@ export interface RuleTest {
 
 /** A rule's annotations as Prometheus expands them for an alert with these labels (the rules use only `{{ $labels.x }}`). */
 export function expandAnnotations(rule: AlertRule, labels: Record<string, string>): Record<string, string> {
-  return Object.fromEntries(Object.entries(rule.annotations).map(([k, v]) => [k, v.replace(/\{\{ \$labels\.([a-zA-Z_]+) \}\}/g, (_, name: string) => labels[name] ?? "")]));
+  return Object.fromEntries(
+    Object.entries(rule.annotations).map(([k, v]) => [k, v.replace(/\{\{ \$labels\.([a-zA-Z_]+) \}\}/g, (_, name: string) => labels[name] ?? "")]),
+  );
 }
 
 /** The rule an expected alert comes from: same name, and rule labels that the alert carries. */

@@ -55,7 +55,10 @@ describe("Observability alert rules under Prometheus's own tools", function () {
     // DRA: the claims' cards are not known by NVML index, so every card of the node is held to its fullest planned card.
     assert.equal(plan.host.sharing.mode, "dra");
     plannedMiB = Math.max(...cards.map((c) => c.totalGiB)) * 1024;
-    assert.ok(cards.some((c) => c.totalGiB * 1024 < plannedMiB), "the cards' own plans differ");
+    assert.ok(
+      cards.some((c) => c.totalGiB * 1024 < plannedMiB),
+      "the cards' own plans differ",
+    );
   });
 
   it("defines at least 10 distinct alerts, each with a severity, a summary, a description and a runbook anchor in docs/observability.md", () => {
@@ -102,7 +105,11 @@ describe("Observability alert rules under Prometheus's own tools", function () {
         ],
         checks: [
           { evalTime: "3m", alertname: "GpuMemoryBeyondPlan", expect: [] },
-          { evalTime: "10m", alertname: "GpuMemoryBeyondPlan", expect: [{ labels: { node: "gpu-node", gpu: "0", severity: "warning", card: "gpu-node/gpu0" } }] },
+          {
+            evalTime: "10m",
+            alertname: "GpuMemoryBeyondPlan",
+            expect: [{ labels: { node: "gpu-node", gpu: "0", severity: "warning", card: "gpu-node/gpu0" } }],
+          },
         ],
       },
       {
@@ -110,11 +117,18 @@ describe("Observability alert rules under Prometheus's own tools", function () {
         name: "card 1 holding the fullest plan, then above it",
         series: [
           { series: `DCGM_FI_DEV_FB_USED{node="gpu-node",gpu="0",UUID="GPU-0",modelName="NVIDIA GeForce RTX 3080"}`, values: `0+0x20` },
-          { series: `DCGM_FI_DEV_FB_USED{node="gpu-node",gpu="1",UUID="GPU-1",modelName="NVIDIA GeForce RTX 3080"}`, values: `${plannedMiB}+0x5 ${above}+0x15` },
+          {
+            series: `DCGM_FI_DEV_FB_USED{node="gpu-node",gpu="1",UUID="GPU-1",modelName="NVIDIA GeForce RTX 3080"}`,
+            values: `${plannedMiB}+0x5 ${above}+0x15`,
+          },
         ],
         checks: [
           { evalTime: "4m", alertname: "GpuMemoryBeyondPlan", expect: [] },
-          { evalTime: "15m", alertname: "GpuMemoryBeyondPlan", expect: [{ labels: { node: "gpu-node", gpu: "1", severity: "warning", card: "gpu-node/gpu1" } }] },
+          {
+            evalTime: "15m",
+            alertname: "GpuMemoryBeyondPlan",
+            expect: [{ labels: { node: "gpu-node", gpu: "1", severity: "warning", card: "gpu-node/gpu1" } }],
+          },
         ],
       },
     ]);
@@ -158,9 +172,18 @@ describe("Observability alert rules under Prometheus's own tools", function () {
       {
         name: "one restart each",
         series: [
-          { series: `kube_pod_container_status_restarts_total{namespace="llm-inference",container="vllm",pod="vllm-llm-7c9d8-abcde"}`, values: "0 0 0 1 1 1 1" },
-          { series: `kube_pod_container_status_restarts_total{namespace="llm-inference",container="vllm",pod="vllm-embedding-5f6b7-fghij"}`, values: "2 2 2 3 3 3 3" },
-          { series: `kube_pod_container_status_restarts_total{namespace="llm-gateway",container="litellm",pod="litellm-6d5c4-klmno"}`, values: "0 0 0 5 5 5 5" },
+          {
+            series: `kube_pod_container_status_restarts_total{namespace="llm-inference",container="vllm",pod="vllm-llm-7c9d8-abcde"}`,
+            values: "0 0 0 1 1 1 1",
+          },
+          {
+            series: `kube_pod_container_status_restarts_total{namespace="llm-inference",container="vllm",pod="vllm-embedding-5f6b7-fghij"}`,
+            values: "2 2 2 3 3 3 3",
+          },
+          {
+            series: `kube_pod_container_status_restarts_total{namespace="llm-gateway",container="litellm",pod="litellm-6d5c4-klmno"}`,
+            values: "0 0 0 5 5 5 5",
+          },
         ],
         checks: [
           {
@@ -187,7 +210,11 @@ describe("Observability alert rules under Prometheus's own tools", function () {
         ],
         checks: [
           { evalTime: "3m", alertname: "VllmRequestsQueued", expect: [] },
-          { evalTime: "6m", alertname: "VllmRequestsQueued", expect: [{ labels: { namespace: "llm-inference", pod: "vllm-llm-a-1", severity: "warning", server: "llm" } }] },
+          {
+            evalTime: "6m",
+            alertname: "VllmRequestsQueued",
+            expect: [{ labels: { namespace: "llm-inference", pod: "vllm-llm-a-1", severity: "warning", server: "llm" } }],
+          },
         ],
       },
     ]);
@@ -203,7 +230,13 @@ describe("Observability alert rules under Prometheus's own tools", function () {
       {
         name: "full and queueing, full but idle queue, at the threshold",
         series: [...s("p-full", 0.95, 2), ...s("p-idle", 0.95, 0), ...s("p-edge", usage, 3)],
-        checks: [{ evalTime: "12m", alertname: "VllmKvCachePressure", expect: [{ labels: { namespace: "llm-inference", pod: "p-full", severity: "warning", server: "llm" } }] }],
+        checks: [
+          {
+            evalTime: "12m",
+            alertname: "VllmKvCachePressure",
+            expect: [{ labels: { namespace: "llm-inference", pod: "p-full", severity: "warning", server: "llm" } }],
+          },
+        ],
       },
     ]);
   });
@@ -216,7 +249,11 @@ describe("Observability alert rules under Prometheus's own tools", function () {
         values: Number(le) >= Number(inBucket) || le === "+Inf" ? "0+10x30" : "0+0x30",
       }));
     passes(prod, [
-      { name: "slow", series: buckets("5"), checks: [{ evalTime: "20m", alertname: "VllmTimeToFirstTokenSlo", expect: [{ labels: { severity: "warning", server: "llm" } }] }] },
+      {
+        name: "slow",
+        series: buckets("5"),
+        checks: [{ evalTime: "20m", alertname: "VllmTimeToFirstTokenSlo", expect: [{ labels: { severity: "warning", server: "llm" } }] }],
+      },
       { name: "fast", series: buckets("1"), checks: [{ evalTime: "20m", alertname: "VllmTimeToFirstTokenSlo", expect: [] }] },
     ]);
   });
@@ -278,7 +315,9 @@ describe("Observability alert rules under Prometheus's own tools", function () {
           litellm("not-served", "200", 1),
           litellm("not-served", "500", 1),
         ],
-        checks: [{ evalTime: "20m", alertname: "GatewayHigh5xxRate", expect: [{ labels: { requested_model: "chatbot", severity: "critical", source: "litellm" } }] }],
+        checks: [
+          { evalTime: "20m", alertname: "GatewayHigh5xxRate", expect: [{ labels: { requested_model: "chatbot", severity: "critical", source: "litellm" } }] },
+        ],
       },
     ]);
   });
@@ -287,8 +326,16 @@ describe("Observability alert rules under Prometheus's own tools", function () {
     passes(prod, [
       {
         name: "embedding 20% 429 over two clients, rag 5%",
-        series: [litellm("embedding", "200", 80, "n8n"), litellm("embedding", "429", 10, "n8n"), litellm("embedding", "429", 10, "webui"), litellm("rag", "200", 95), litellm("rag", "429", 5)],
-        checks: [{ evalTime: "20m", alertname: "GatewayHigh429Rate", expect: [{ labels: { requested_model: "embedding", severity: "warning", source: "litellm" } }] }],
+        series: [
+          litellm("embedding", "200", 80, "n8n"),
+          litellm("embedding", "429", 10, "n8n"),
+          litellm("embedding", "429", 10, "webui"),
+          litellm("rag", "200", 95),
+          litellm("rag", "429", 5),
+        ],
+        checks: [
+          { evalTime: "20m", alertname: "GatewayHigh429Rate", expect: [{ labels: { requested_model: "embedding", severity: "warning", source: "litellm" } }] },
+        ],
       },
     ]);
   });
@@ -302,8 +349,19 @@ describe("Observability alert rules under Prometheus's own tools", function () {
     passes(behindIngressNginx, [
       {
         name: "chatbot 6% 5xx, code 4%",
-        series: [requests("edge-adapter-chatbot", "200", 94), requests("edge-adapter-chatbot", "502", 6), requests("edge-adapter-code", "200", 96), requests("edge-adapter-code", "503", 4)],
-        checks: [{ evalTime: "20m", alertname: "GatewayHigh5xxRate", expect: [{ labels: { namespace: "llm-gateway", ingress: "edge-adapter-chatbot", severity: "critical", source: "ingress-nginx" } }] }],
+        series: [
+          requests("edge-adapter-chatbot", "200", 94),
+          requests("edge-adapter-chatbot", "502", 6),
+          requests("edge-adapter-code", "200", 96),
+          requests("edge-adapter-code", "503", 4),
+        ],
+        checks: [
+          {
+            evalTime: "20m",
+            alertname: "GatewayHigh5xxRate",
+            expect: [{ labels: { namespace: "llm-gateway", ingress: "edge-adapter-chatbot", severity: "critical", source: "ingress-nginx" } }],
+          },
+        ],
       },
     ]);
   });
@@ -317,9 +375,18 @@ describe("Observability alert rules under Prometheus's own tools", function () {
           requests("edge-v1", "429", 20),
           requests("edge-adapter-rag", "200", 95),
           requests("edge-adapter-rag", "429", 5),
-          { series: `nginx_ingress_controller_requests{namespace="llm-data",ingress="edge-vector-search",service="qdrant",status="429",method="POST",path="/",controller_namespace="ingress-nginx"}`, values: "0+50x30" },
+          {
+            series: `nginx_ingress_controller_requests{namespace="llm-data",ingress="edge-vector-search",service="qdrant",status="429",method="POST",path="/",controller_namespace="ingress-nginx"}`,
+            values: "0+50x30",
+          },
         ],
-        checks: [{ evalTime: "20m", alertname: "GatewayHigh429Rate", expect: [{ labels: { namespace: "llm-gateway", ingress: "edge-v1", severity: "warning", source: "ingress-nginx" } }] }],
+        checks: [
+          {
+            evalTime: "20m",
+            alertname: "GatewayHigh429Rate",
+            expect: [{ labels: { namespace: "llm-gateway", ingress: "edge-v1", severity: "warning", source: "ingress-nginx" } }],
+          },
+        ],
       },
     ]);
     const perIngress = prod.flatMap((g) => g.rules).filter((r) => r.expr.includes("nginx_ingress_controller_requests"));
@@ -332,25 +399,52 @@ describe("Observability alert rules under Prometheus's own tools", function () {
       {
         name: "webui below, n8n at the floor",
         series: [
-          { series: `litellm_remaining_api_key_budget_metric{namespace="llm-gateway",service="gateway-litellm",api_key_alias="webui",hashed_api_key="h1"}`, values: "4.9+0x30" },
-          { series: `litellm_remaining_api_key_budget_metric{namespace="llm-gateway",service="gateway-litellm",api_key_alias="n8n",hashed_api_key="h2"}`, values: "10+0x30" },
+          {
+            series: `litellm_remaining_api_key_budget_metric{namespace="llm-gateway",service="gateway-litellm",api_key_alias="webui",hashed_api_key="h1"}`,
+            values: "4.9+0x30",
+          },
+          {
+            series: `litellm_remaining_api_key_budget_metric{namespace="llm-gateway",service="gateway-litellm",api_key_alias="n8n",hashed_api_key="h2"}`,
+            values: "10+0x30",
+          },
         ],
-        checks: [{ evalTime: "20m", alertname: "ClientBudgetNearlySpent", expect: [{ labels: { api_key_alias: "webui", severity: "warning", client: "webui" } }] }],
+        checks: [
+          { evalTime: "20m", alertname: "ClientBudgetNearlySpent", expect: [{ labels: { api_key_alias: "webui", severity: "warning", client: "webui" } }] },
+        ],
       },
     ]);
     const unscraped = groupsFor(variant(budgetRaw, (c) => void (c.monitoring.gateway = { litellmMetrics: false })));
-    assert.equal(unscraped.flatMap((g) => g.rules).filter((r) => r.alert === "ClientBudgetNearlySpent").length, 0, "without LiteLLM's metrics there is nothing to alert on");
+    assert.equal(
+      unscraped.flatMap((g) => g.rules).filter((r) => r.alert === "ClientBudgetNearlySpent").length,
+      0,
+      "without LiteLLM's metrics there is nothing to alert on",
+    );
   });
 
   it("EdgeReplicasDown: fires when fewer NGINX data-plane pods (gateway-api) or controllers (ingress-nginx) answer than the edge runs", () => {
     const dataPlane = (pod: string, up: number) => ({ series: `up{namespace="ingress-nginx",job="edge-nginx",pod="${pod}"}`, values: `${up}+0x20` });
     passes(prod, [
-      { name: "one of two", series: [dataPlane("edge-nginx-7f-a", 1), dataPlane("edge-nginx-7f-b", 0)], checks: [{ evalTime: "12m", alertname: "EdgeReplicasDown", expect: [{ labels: { severity: "critical" } }] }] },
-      { name: "both", series: [dataPlane("edge-nginx-7f-a", 1), dataPlane("edge-nginx-7f-b", 1)], checks: [{ evalTime: "12m", alertname: "EdgeReplicasDown", expect: [] }] },
+      {
+        name: "one of two",
+        series: [dataPlane("edge-nginx-7f-a", 1), dataPlane("edge-nginx-7f-b", 0)],
+        checks: [{ evalTime: "12m", alertname: "EdgeReplicasDown", expect: [{ labels: { severity: "critical" } }] }],
+      },
+      {
+        name: "both",
+        series: [dataPlane("edge-nginx-7f-a", 1), dataPlane("edge-nginx-7f-b", 1)],
+        checks: [{ evalTime: "12m", alertname: "EdgeReplicasDown", expect: [] }],
+      },
     ]);
-    const controller = (pod: string, up: number) => ({ series: `up{namespace="ingress-nginx",service="addons-ingress-nginx-controller-metrics",pod="${pod}"}`, values: `${up}+0x20` });
+    const controller = (pod: string, up: number) => ({
+      series: `up{namespace="ingress-nginx",service="addons-ingress-nginx-controller-metrics",pod="${pod}"}`,
+      values: `${up}+0x20`,
+    });
     passes(behindIngressNginx, [
-      { name: "one of two", series: [controller("c-a", 1), controller("c-b", 0)], checks: [{ evalTime: "12m", alertname: "EdgeReplicasDown", expect: [{ labels: { severity: "critical" } }] }] },
+      {
+        name: "one of two",
+        series: [controller("c-a", 1), controller("c-b", 0)],
+        checks: [{ evalTime: "12m", alertname: "EdgeReplicasDown", expect: [{ labels: { severity: "critical" } }] }],
+      },
       { name: "both", series: [controller("c-a", 1), controller("c-b", 1)], checks: [{ evalTime: "12m", alertname: "EdgeReplicasDown", expect: [] }] },
     ]);
   });
@@ -366,7 +460,11 @@ describe("Observability alert rules under Prometheus's own tools", function () {
         ],
       },
     ]);
-    assert.equal(behindIngressNginx.flatMap((g) => g.rules).filter((r) => r.alert === "EdgeControllerDown").length, 0, "ingress-nginx's controller is its data plane: EdgeReplicasDown");
+    assert.equal(
+      behindIngressNginx.flatMap((g) => g.rules).filter((r) => r.alert === "EdgeControllerDown").length,
+      0,
+      "ingress-nginx's controller is its data plane: EdgeReplicasDown",
+    );
   });
 
   it("QdrantDown: fires when Qdrant does not answer", () => {
@@ -388,11 +486,26 @@ describe("Observability alert rules under Prometheus's own tools", function () {
       {
         name: "20 days left vs 22",
         series: [
-          { series: `certmanager_certificate_expiration_timestamp_seconds{namespace="ingress-nginx",name="edge-tls",issuer_name="edge-acme",issuer_kind="ClusterIssuer",issuer_group="cert-manager.io"}`, values: `${20 * day}+0x90` },
-          { series: `certmanager_certificate_expiration_timestamp_seconds{namespace="external-secrets",name="bitwarden-sdk-server",issuer_name="x",issuer_kind="Issuer",issuer_group="cert-manager.io"}`, values: `${22 * day}+0x90` },
-          { series: `certmanager_certificate_expiration_timestamp_seconds{namespace="other",name="someone-elses",issuer_name="x",issuer_kind="Issuer",issuer_group="cert-manager.io"}`, values: `${1 * day}+0x90` },
+          {
+            series: `certmanager_certificate_expiration_timestamp_seconds{namespace="ingress-nginx",name="edge-tls",issuer_name="edge-acme",issuer_kind="ClusterIssuer",issuer_group="cert-manager.io"}`,
+            values: `${20 * day}+0x90`,
+          },
+          {
+            series: `certmanager_certificate_expiration_timestamp_seconds{namespace="external-secrets",name="bitwarden-sdk-server",issuer_name="x",issuer_kind="Issuer",issuer_group="cert-manager.io"}`,
+            values: `${22 * day}+0x90`,
+          },
+          {
+            series: `certmanager_certificate_expiration_timestamp_seconds{namespace="other",name="someone-elses",issuer_name="x",issuer_kind="Issuer",issuer_group="cert-manager.io"}`,
+            values: `${1 * day}+0x90`,
+          },
         ],
-        checks: [{ evalTime: "70m", alertname: "CertificateExpiringSoon", expect: [{ labels: { namespace: "ingress-nginx", name: "edge-tls", severity: "warning" } }] }],
+        checks: [
+          {
+            evalTime: "70m",
+            alertname: "CertificateExpiringSoon",
+            expect: [{ labels: { namespace: "ingress-nginx", name: "edge-tls", severity: "warning" } }],
+          },
+        ],
       },
     ]);
   });
@@ -402,10 +515,18 @@ describe("Observability alert rules under Prometheus's own tools", function () {
       {
         name: "not ready",
         series: [
-          { series: `certmanager_certificate_ready_status{namespace="ingress-nginx",name="edge-tls",condition="False",issuer_name="i",issuer_kind="ClusterIssuer",issuer_group="cert-manager.io"}`, values: "1+0x30" },
-          { series: `certmanager_certificate_ready_status{namespace="external-secrets",name="bitwarden-sdk-server",condition="True",issuer_name="i",issuer_kind="ClusterIssuer",issuer_group="cert-manager.io"}`, values: "1+0x30" },
+          {
+            series: `certmanager_certificate_ready_status{namespace="ingress-nginx",name="edge-tls",condition="False",issuer_name="i",issuer_kind="ClusterIssuer",issuer_group="cert-manager.io"}`,
+            values: "1+0x30",
+          },
+          {
+            series: `certmanager_certificate_ready_status{namespace="external-secrets",name="bitwarden-sdk-server",condition="True",issuer_name="i",issuer_kind="ClusterIssuer",issuer_group="cert-manager.io"}`,
+            values: "1+0x30",
+          },
         ],
-        checks: [{ evalTime: "20m", alertname: "CertificateNotReady", expect: [{ labels: { namespace: "ingress-nginx", name: "edge-tls", severity: "warning" } }] }],
+        checks: [
+          { evalTime: "20m", alertname: "CertificateNotReady", expect: [{ labels: { namespace: "ingress-nginx", name: "edge-tls", severity: "warning" } }] },
+        ],
       },
     ]);
   });
@@ -419,7 +540,13 @@ describe("Observability alert rules under Prometheus's own tools", function () {
       {
         name: "9% free, 11% free, and someone else's volume",
         series: [...pvc("llm-data", "storage-qdrant-0", 9), ...pvc("llm-inference", "base-models", 11), ...pvc("kube-system", "etcd", 1)],
-        checks: [{ evalTime: "20m", alertname: "PersistentVolumeFillingUp", expect: [{ labels: { namespace: "llm-data", persistentvolumeclaim: "storage-qdrant-0", severity: "warning" } }] }],
+        checks: [
+          {
+            evalTime: "20m",
+            alertname: "PersistentVolumeFillingUp",
+            expect: [{ labels: { namespace: "llm-data", persistentvolumeclaim: "storage-qdrant-0", severity: "warning" } }],
+          },
+        ],
       },
     ]);
   });
@@ -429,7 +556,13 @@ describe("Observability alert rules under Prometheus's own tools", function () {
       {
         name: "at the plan",
         series: [{ series: `DCGM_FI_DEV_FB_USED{node="gpu-node",gpu="0"}`, values: `${plannedMiB}+0x20` }],
-        checks: [{ evalTime: "10m", alertname: "GpuMemoryBeyondPlan", expect: [{ labels: { node: "gpu-node", gpu: "0", severity: "warning", card: "gpu-node/gpu0" } }] }],
+        checks: [
+          {
+            evalTime: "10m",
+            alertname: "GpuMemoryBeyondPlan",
+            expect: [{ labels: { node: "gpu-node", gpu: "0", severity: "warning", card: "gpu-node/gpu0" } }],
+          },
+        ],
       },
     ]);
     assert.equal(result.ok, false, result.output);
