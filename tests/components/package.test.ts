@@ -285,7 +285,7 @@ describe("@llm-platform/components as a Pulumi component package", function () {
   it("uses the package's type tokens (llm-platform:index:<Class>), as the component provider constructs them", () => {
     for (const name of exported) {
       const source = readFileSync(join(DIR, `${name[0]!.toLowerCase()}${name.slice(1)}.ts`), "utf8");
-      assert.match(source, new RegExp(`super\\("llm-platform:index:${name}"`), name);
+      assert.match(source, new RegExp(`super\\(\\s*"llm-platform:index:${name}"`), name);
     }
   });
 });
