@@ -10,7 +10,8 @@ const HPA = "kubernetes:autoscaling/v2:HorizontalPodAutoscaler";
 
 describe("budget policies", () => {
   let prod: StackPlan;
-  before(async () => {
+  // Per test: the synthesis is memoized (tests/fixtures/plans.ts); the host config is derived inside the test.
+  beforeEach(async () => {
     prod = await planStack("prod");
   });
 

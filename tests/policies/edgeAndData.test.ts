@@ -52,7 +52,8 @@ const HTTPROUTE = "kubernetes:gateway.networking.k8s.io/v1:HTTPRoute";
 describe("edge policies on the Gateway API (prod's edge)", function () {
   this.timeout(60_000);
   let prod: StackPlan;
-  before(async () => {
+  // Per test: the synthesis is memoized (tests/fixtures/plans.ts); the host config is derived inside the test.
+  beforeEach(async () => {
     prod = await planStack("prod");
   });
   const edgePolicies = (v: { policy: string }[]) => v.filter((x) => x.policy === "gateway-tls" || x.policy.startsWith("cors"));
@@ -132,7 +133,8 @@ describe("edge policies on the Gateway API (prod's edge)", function () {
 
 describe("data protection and network policies", () => {
   let prod: StackPlan;
-  before(async () => {
+  // Per test: the synthesis is memoized (tests/fixtures/plans.ts); the host config is derived inside the test.
+  beforeEach(async () => {
     prod = await planStack("prod");
   });
 

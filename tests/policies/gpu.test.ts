@@ -58,7 +58,8 @@ const sumOf = (pods: GpuPod[]) => pods.reduce((s, p) => s + p.footprintGiB, 0);
 
 describe("GPU policies", () => {
   let prod: StackPlan;
-  before(async () => {
+  // Per test: the synthesis is memoized (tests/fixtures/plans.ts); the host config is derived inside the test.
+  beforeEach(async () => {
     prod = await planStack("prod");
   });
 
@@ -158,7 +159,7 @@ describe("GPU policies", () => {
   describe("the seed's literal plan (time-slicing 4 on 2 RTX 3080, 9.78 GiB each)", () => {
     let seed: StackPlan;
     let violations: Awaited<ReturnType<typeof evaluate>>;
-    before(async () => {
+    beforeEach(async () => {
       seed = await planStack("seed-literal", exampleConfig("examples/Pulumi.seed-literal.yaml"));
       violations = await evaluate(seed);
     });

@@ -19,7 +19,8 @@ function asStack(plan: StackPlan, stack: string): StackPlan {
 describe("security policies (#21)", () => {
   let prod: StackPlan;
   let downloadJob: string;
-  before(async () => {
+  // Per test: the synthesis is memoized (tests/fixtures/plans.ts); the host config is derived inside the test.
+  beforeEach(async () => {
     prod = await planStack("prod", stackConfig("prod"));
     downloadJob = prod.resources.find((r) => r.type === JOB && r.props.spec.template.spec.containers.some((c: any) => (c.env ?? []).some((e: any) => e.name === "MODEL_ID")))!.props.metadata.name;
   });

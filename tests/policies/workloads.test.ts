@@ -12,7 +12,8 @@ async function messageOf(plan: StackPlan, policy: string): Promise<string> {
 
 describe("workload policies", () => {
   let prod: StackPlan;
-  before(async () => {
+  // Per test: the synthesis is memoized (tests/fixtures/plans.ts); the host config is derived inside the test.
+  beforeEach(async () => {
     prod = await planStack("prod");
   });
   const change = (fn: (p: any) => void) => mutate(prod, DEPLOYMENT, "vllm-llm", fn);
