@@ -8,7 +8,7 @@ const vllm = (p: any) => p.spec.template.spec.containers[0];
 const COMMIT = "0123456789abcdef0123456789abcdef01234567";
 
 async function messages(plan: StackPlan, policy: string): Promise<string[]> {
-  return violationsOf(await evaluate(plan), policy).map((v) => v.message);
+  return violationsOf(await evaluate(plan, policy), policy).map((v) => v.message);
 }
 
 /** A stack named `staging` (not protected by default) with the same resources. */

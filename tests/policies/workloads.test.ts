@@ -5,7 +5,7 @@ const DEPLOYMENT = "kubernetes:apps/v1:Deployment";
 const container = (p: any) => p.spec.template.spec.containers[0];
 
 async function messageOf(plan: StackPlan, policy: string): Promise<string> {
-  const found = violationsOf(await evaluate(plan), policy);
+  const found = violationsOf(await evaluate(plan, policy), policy);
   assert.equal(found.length, 1, `expected one ${policy} violation, got ${found.length}`);
   return found[0]!.message;
 }
@@ -62,7 +62,7 @@ describe("workload policies", () => {
       assert.ok(advisory.length >= 2);
       assert.equal(advisory[0]!.level, "advisory");
       assert.match(advisory[0]!.message, /pinned by tag, not digest, in stack prod\. Pin it by digest: `npm run pin-digests -- --stack <stack> --write` commits repo:tag@sha256:<digest> for every image with llm-platform:images\.pinning digest/);
-      const dev = await evaluate({ ...prod, resources: prod.resources.map((r) => ({ ...r, urn: r.urn.replace(":prod::", ":dev::") })) });
+      const dev = await evaluate({ ...prod, resources: prod.resources.map((r) => ({ ...r, urn: r.urn.replace(":prod::", ":dev::") })) }, "prod-image-digests");
       assert.deepEqual(violationsOf(dev, "prod-image-digests"), []);
     });
   });
@@ -102,10 +102,13 @@ describe("workload policies", () => {
       });
     }
     it("exempts the device-plugin namespace", async () => {
-      const v = await evaluate(change((p) => {
-        p.metadata.namespace = "nvidia-device-plugin";
-        container(p).securityContext.privileged = true;
-      }));
+      const v = await evaluate(
+        change((p) => {
+          p.metadata.namespace = "nvidia-device-plugin";
+          container(p).securityContext.privileged = true;
+        }),
+        "pod-security-restricted",
+      );
       assert.deepEqual(violationsOf(v, "pod-security-restricted"), []);
     });
   });
