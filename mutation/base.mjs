@@ -9,6 +9,7 @@
  *   area: string;
  *   mutate: string[];
  *   tests: string[];
+ *   ignoreTests?: string[];
  *   thresholds: Thresholds;
  *   timeoutMS?: number;
  * }} area
@@ -21,7 +22,7 @@ export function areaConfig(area) {
     testRunner: "mocha",
     // Only this area's tests (the spec overrides .mocharc.json's; its `require: ts-node/register` and
     // `extension: ts` still apply, and ts-node runs transpile-only per tsconfig.json).
-    mochaOptions: { spec: area.tests },
+    mochaOptions: { spec: area.tests, ...(area.ignoreTests ? { ignore: area.ignoreTests } : {}) },
     mutate: area.mutate,
     // Mutate the files where they are. In a sandbox copy (the default), tests import the capacity model as
     // `@llm-platform/capacity`, which resolves through the symlinked node_modules/@llm-platform/capacity ->
