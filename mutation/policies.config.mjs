@@ -1,7 +1,9 @@
 // StrykerJS config for policies/ (issue #23): the CrossGuard policy pack, scored with tests/policies/** only.
 // Run: `npm run test:mutation -- --area policies` (or `npx stryker run mutation/policies.config.mjs`).
 //
-// Tests: every tests/policies file but grpc.test.ts. That one runs the pack in a child process over the
+// Tests: every tests/policies file but grpc.test.ts, and the two files of tests/plan that test policies/
+// code: ordering.test.ts (policies/ordering.ts) and gpuModes.test.ts (serving modes: policies/cron.ts and
+// the modes of policies/gpuPlan.ts). That one runs the pack in a child process over the
 // Analyzer protocol (Stryker sees no coverage there, and the child runs the unmutated pack: it was
 // started before any mutant was active); its in-process half evaluates the whole pack on prod and the
 // seed plan, which the other files do policy by policy. Kept, it made every mutant of the pack's shared
@@ -13,7 +15,7 @@ import { areaConfig } from "./base.mjs";
 export default areaConfig({
   area: "policies",
   mutate: ["policies/**/*.ts"],
-  tests: ["tests/policies/**/*.test.ts"],
+  tests: ["tests/policies/**/*.test.ts", "tests/plan/ordering.test.ts", "tests/plan/gpuModes.test.ts"],
   ignoreTests: ["tests/policies/grpc.test.ts"],
   thresholds: { high: 90, low: 80, break: null },
 });
