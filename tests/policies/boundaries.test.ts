@@ -1,0 +1,176 @@
+import { strict as assert } from "node:assert";
+import { lookupGpu } from "@llm-platform/capacity";
+import { DEFAULT_POLICY_CONFIG, type HostPolicyConfig } from "../../policies/config";
+import { computeBudget } from "../../policies/compute";
+import { evaluatePolicies, type PlannedResource } from "../../policies/evaluate";
+import { gpuMemoryPerCard, gpuSlicesWithinHost, vllmKvCacheFits } from "../../policies/gpu";
+import { computeWithinHost } from "../../policies/compute";
+import { planGpus } from "../../policies/gpuPlan";
+
+/**
+ * The pack's comparisons exactly at their limits (#23), on small hand-made plans: a limit met passes,
+ * one unit over fails, and each expected figure is worked out here from the inputs (not read back from
+ * the pack). Non-vLLM GPU containers stand for a whole card (their footprint is the card's usable memory),
+ * which keeps the GPU arithmetic exact.
+ */
+const RTX_3090 = "NVIDIA-GeForce-RTX-3090";
+const CARD = lookupGpu(RTX_3090).usableMemoryGiB;
+
+function host(change: Partial<HostPolicyConfig> = {}): HostPolicyConfig {
+  return {
+    ...structuredClone(DEFAULT_POLICY_CONFIG),
+    nodes: [{ name: "n1", gpus: 1, gpuProduct: RTX_3090, cpu: 10, memoryGiB: 20 }],
+    systemReserved: { cpu: 2, memoryGiB: 4 },
+    overcommit: { cpu: 2, memory: 1.5 },
+    sharing: { mode: "none", replicas: 1 },
+    ...change,
+  };
+}
+
+interface PodShape {
+  replicas?: number;
+  cpu?: string;
+  memory?: string;
+  limitsCpu?: string;
+  limitsMemory?: string;
+  gpus?: number;
+  kind?: "Deployment" | "DaemonSet";
+  args?: string[];
+}
+
+let serial = 0;
+function workload(name: string, shape: PodShape): PlannedResource {
+  const kind = shape.kind ?? "Deployment";
+  const type = kind === "Deployment" ? "kubernetes:apps/v1:Deployment" : "kubernetes:apps/v1:DaemonSet";
+  const limits: Record<string, string> = { cpu: shape.limitsCpu ?? shape.cpu ?? "0", memory: shape.limitsMemory ?? shape.memory ?? "0" };
+  if (shape.gpus) limits["nvidia.com/gpu"] = String(shape.gpus);
+  const container = shape.args
+    ? { name: "vllm", image: "vllm/vllm-openai:v0.19.0", args: shape.args, resources: { requests: { cpu: shape.cpu ?? "0", memory: shape.memory ?? "0" }, limits } }
+    : { name: "main", image: "acme/worker:1.0", resources: { requests: { cpu: shape.cpu ?? "0", memory: shape.memory ?? "0" }, limits } };
+  return {
+    type,
+    name: `${name}-${serial++}`,
+    urn: `urn:pulumi:test::llm-platform::${type}::${name}`,
+    props: {
+      metadata: { name, namespace: "apps" },
+      spec: {
+        ...(kind === "Deployment" ? { replicas: shape.replicas ?? 1, strategy: { type: "Recreate" } } : {}),
+        template: { spec: { containers: [container] } },
+      },
+    },
+  };
+}
+
+const messages = async (resources: PlannedResource[], h: HostPolicyConfig, policies = [computeWithinHost]) => (await evaluatePolicies(resources, h, policies)).map((v) => v.message);
+
+describe("policy limits, exactly at each (#23)", () => {
+  describe("compute-within-host", () => {
+    it("CPU requests exactly at allocatable pass, 1 millicore more fails", async () => {
+      // Allocatable: 10 cores − 2 reserved = 8; two replicas of 4 cores use it exactly.
+      assert.deepEqual(await messages([workload("a", { replicas: 2, cpu: "4" })], host()), []);
+      const over = await messages([workload("a", { replicas: 2, cpu: "4001m" })], host());
+      assert.equal(over.length, 1, over.join("\n"));
+      assert.match(over[0]!, /^CPU requests 8\.0 cores > allocatable 8 \(nodes minus systemReserved\); largest: Deployment apps\/a ×2 8\.0\. /);
+    });
+
+    it("memory requests exactly at allocatable pass, 1 MiB more fails", async () => {
+      // Allocatable: 20 GiB − 4 reserved = 16 = two replicas of 8 GiB.
+      assert.deepEqual(await messages([workload("a", { replicas: 2, memory: "8Gi", limitsMemory: "8Gi" })], host()), []);
+      const over = await messages([workload("a", { replicas: 2, memory: "8193Mi", limitsMemory: "8193Mi" })], host());
+      assert.equal(over.length, 1, over.join("\n"));
+      assert.match(over[0]!, /^memory requests 16\.0 GiB \(incl\. \/dev\/shm\) > allocatable 16 GiB; largest: Deployment apps\/a ×2 16\.0\. /);
+    });
+
+    it("limits within the overcommit factor: exactly at it pass, over it fail (the factor multiplies allocatable)", async () => {
+      // CPU: 2 × 8 = 16 cores of limits allowed. Memory: 1.5 × 16 = 24 GiB.
+      assert.deepEqual(await messages([workload("a", { cpu: "1", limitsCpu: "16", memory: "1Gi", limitsMemory: "24Gi" })], host()), []);
+      const cpu = await messages([workload("a", { cpu: "1", limitsCpu: "16001m", memory: "1Gi" })], host());
+      assert.deepEqual(cpu, ["CPU limits 16.0 cores > 2 × allocatable 8. Lower limits or raise overcommit.cpu."]);
+      const memory = await messages([workload("a", { cpu: "1", memory: "1Gi", limitsMemory: "24577Mi" })], host());
+      assert.equal(memory.length, 1);
+      assert.match(memory[0]!, /^memory limits 24\.0 GiB > 1\.5 × allocatable 16 GiB: the node can run out of memory/);
+      // The factor is not inverted: at 1 / 1.5 × 16 ≈ 10.7 GiB of limits nothing is refused.
+      assert.deepEqual(await messages([workload("a", { cpu: "1", memory: "1Gi", limitsMemory: "20Gi" })], host()), []);
+    });
+
+    it("counts a DaemonSet once per node, not per replica, and the nodes' allocatable together", () => {
+      const three = host({ nodes: ["n1", "n2", "n3"].map((name) => ({ name, gpus: 0, cpu: 10, memoryGiB: 20 })) });
+      const budget = computeBudget([workload("agent", { kind: "DaemonSet", cpu: "500m", memory: "1Gi" })], three);
+      // 3 nodes × 0.5 cores, 3 × 1 GiB; allocatable 3 × (10 − 2) cores and 3 × (20 − 4) GiB.
+      assert.deepEqual(budget.requests, { cpu: 1.5, memoryGiB: 3 });
+      assert.deepEqual(budget.allocatable, { cpu: 24, memoryGiB: 48 });
+      assert.deepEqual(budget.top, [{ label: "DaemonSet apps/agent ×3", cpu: 1.5, memoryGiB: 3 }]);
+    });
+
+    it("names the largest contributors, largest first, three at most", async () => {
+      const resources = [workload("a", { cpu: "1" }), workload("b", { cpu: "4" }), workload("c", { cpu: "2" }), workload("d", { cpu: "3" })];
+      const [m] = await messages(resources, host({ nodes: [{ name: "n1", gpus: 0, cpu: 11, memoryGiB: 20 }] }));
+      // 1 + 4 + 2 + 3 = 10 > 11 − 2 = 9.
+      assert.equal(m, "CPU requests 10 cores > allocatable 9 (nodes minus systemReserved); largest: Deployment apps/b ×1 4, Deployment apps/d ×1 3, Deployment apps/c ×1 2. Lower replicas or requests, or raise the host inventory in the policy config.");
+    });
+  });
+
+  describe("GPU slices and cards per sharing mode", () => {
+    const gpuHost = (sharing: HostPolicyConfig["sharing"], gpus = 1) => host({ sharing, nodes: [{ name: "n1", gpus, gpuProduct: RTX_3090, cpu: 64, memoryGiB: 128 }] });
+    const gpuPods = (n: number) => Array.from({ length: n }, (_, i) => workload(`g${i}`, { gpus: 1 }));
+    const gpuMessages = (resources: PlannedResource[], h: HostPolicyConfig) => messages(resources, h, [gpuSlicesWithinHost, gpuMemoryPerCard]);
+
+    it("none: one pod per GPU passes, one pod more than GPUs fails", async () => {
+      assert.deepEqual(await gpuMessages(gpuPods(2), gpuHost({ mode: "none", replicas: 1 }, 2)), []);
+      const over = await gpuMessages(gpuPods(3), gpuHost({ mode: "none", replicas: 1 }, 2));
+      assert.equal(over.length, 1, over.join("\n"));
+      assert.match(over[0]!, /^GPU slices: Deployment apps\/g0 1 \+ Deployment apps\/g1 1 \+ Deployment apps\/g2 1 = 3 > 2 \(2 GPUs × 1 slices\)\. /);
+      const plan = planGpus(gpuPods(2), gpuHost({ mode: "none", replicas: 1 }, 2));
+      // Each card holds one whole-card pod: exactly full, and it fits.
+      assert.deepEqual(plan.cards.map((c) => [c.card, c.worstCase.length, c.totalGiB, c.fits]), [["n1/gpu0", 1, CARD, true], ["n1/gpu1", 1, CARD, true]]);
+    });
+
+    it("time-slicing: as many pods as slices per card pass the slice count, one more fails; the card holds the largest that share it", async () => {
+      const slicing = gpuHost({ mode: "time-slicing", replicas: 2 });
+      const plan = planGpus(gpuPods(2), slicing);
+      assert.deepEqual([plan.slicesRequested, plan.slicesTotal], [2, 2]);
+      // Two whole-card pods on one card: 2 × card > card.
+      assert.equal(plan.cards[0]!.worstCase.length, 2);
+      assert.equal(plan.cards[0]!.fits, false);
+      const over = await gpuMessages(gpuPods(3), slicing);
+      assert.ok(over.some((m) => /= 3 > 2 \(1 GPUs × 2 slices\)/.test(m)), over.join("\n"));
+      // The suggested replica count: how many of the largest footprints fit the card together, at least 1.
+      const memory = over.find((m) => m.startsWith("gpu card"))!;
+      assert.match(memory, new RegExp(`^gpu card n1/gpu0 \\(${CARD.toFixed(2)} GiB\\): g\\d-0 ${CARD.toFixed(2)} GiB \\+ g\\d-0 ${CARD.toFixed(2)} GiB can share it under time-slicing = ${(2 * CARD).toFixed(2)} GiB\\..* or set time-slicing replicas to 1\\.$`));
+    });
+
+    it("MPS: each client within card / replicas passes; a whole-card client fails naming the cap", async () => {
+      const mps = gpuHost({ mode: "mps", replicas: 2 });
+      const over = await gpuMessages(gpuPods(1), mps);
+      assert.deepEqual(over, [`gpu card n1/gpu0 (${CARD.toFixed(2)} GiB): MPS caps each of 2 clients at ${(CARD / 2).toFixed(2)} GiB; g0-0 ${CARD.toFixed(2)} GiB exceed it. Lower --gpu-memory-utilization or use fewer MPS replicas.`]);
+      // With one client per card (replicas 1) the whole card is the cap: exactly full passes.
+      assert.deepEqual(await gpuMessages(gpuPods(1), gpuHost({ mode: "mps", replicas: 1 })), []);
+    });
+
+    it("none: a pod larger than its card is refused with the fix for one GPU", async () => {
+      const big = workload("big", { gpus: 1, args: ["hugging-quants/Meta-Llama-3.1-8B-Instruct-AWQ-INT4", "--gpu-memory-utilization", "1", "--max-model-len", "4096"] });
+      const plan = planGpus([big], gpuHost({ mode: "none", replicas: 1 }));
+      // util 1 reserves the whole card for vLLM's pool; the CUDA context and graphs come on top of it.
+      assert.ok(plan.cards[0]!.totalGiB > CARD, String(plan.cards[0]!.totalGiB));
+      assert.equal(plan.cards[0]!.fits, false);
+      const [m] = await gpuMessages([big], gpuHost({ mode: "none", replicas: 1 }));
+      assert.match(m!, /^gpu card n1\/gpu0 \(23\.\d\d GiB\): big-0 \d+\.\d\d GiB does not fit one GPU\. Use a smaller or 4-bit model, or tensor parallelism over more GPUs\.$/);
+    });
+  });
+
+  describe("vllm-kv-cache-fits-max-model-len", () => {
+    it("is silent for a server whose KV cache holds --max-model-len and reports each workload once", async () => {
+      const args = (len: number) => ["hugging-quants/Meta-Llama-3.1-8B-Instruct-AWQ-INT4", "--gpu-memory-utilization", "0.9", "--max-model-len", String(len)];
+      const h = host({ sharing: { mode: "none", replicas: 1 }, nodes: [{ name: "n1", gpus: 2, gpuProduct: RTX_3090, cpu: 64, memoryGiB: 128 }] });
+      const ok = planGpus([workload("s", { gpus: 1, args: args(4096) })], h).pods[0]!;
+      assert.ok(ok.kvCacheTokensGuaranteed! >= 4096, String(ok.kvCacheTokensGuaranteed));
+      assert.deepEqual(await messages([workload("s", { gpus: 1, args: args(4096) })], h, [vllmKvCacheFits]), []);
+      // At exactly the guaranteed tokens it passes, one more it fails; two replicas are one report.
+      const exact = ok.kvCacheTokensGuaranteed!;
+      assert.deepEqual(await messages([workload("s", { gpus: 1, replicas: 2, args: args(exact) })], h, [vllmKvCacheFits]), []);
+      const over = await messages([workload("s", { gpus: 1, replicas: 2, args: args(exact + 1) })], h, [vllmKvCacheFits]);
+      assert.equal(over.length, 1, over.join("\n"));
+      assert.match(over[0]!, new RegExp(`^Deployment apps/s: KV cache holds ${exact} tokens at the pessimistic end \\(\\d+ expected\\) < --max-model-len ${exact + 1}; vLLM will refuse to start\\.`));
+    });
+  });
+});
