@@ -1,7 +1,7 @@
 import { strict as assert } from "node:assert";
 import { ConfigError } from "../../config/load";
 import type { PlatformConfig } from "../../config/schema";
-import { freshConfig } from "../fixtures/freshConfig";
+import { freshConfig, SCHEMA_MODULES } from "../fixtures/freshConfig";
 import { stackConfig, variant } from "../fixtures/stacks";
 
 /**
@@ -12,7 +12,7 @@ import { stackConfig, variant } from "../fixtures/stacks";
 let fresh: typeof import("../../config/load") | undefined;
 
 function parse(raw: Record<string, unknown>): PlatformConfig {
-  const config = fresh ?? (fresh = freshConfig<typeof import("../../config/load")>());
+  const config = fresh ?? (fresh = freshConfig<typeof import("../../config/load")>("config/load", [...SCHEMA_MODULES, "config/gatewaySchema.ts"]));
   try {
     return config.parsePlatformConfig(raw);
   } catch (error) {

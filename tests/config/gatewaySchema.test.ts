@@ -1,9 +1,8 @@
 import { strict as assert } from "node:assert";
 import { plainTextCredentialWarnings } from "../../config/gatewayChecks";
 import { cronProblem, goDurationSeconds, httpUrlProblem, litellmDurationSeconds } from "../../config/formats";
-import { ConfigError } from "../../config/load";
-// Each parse builds config/ afresh inside the test (tests/fixtures/freshConfig.ts), so a mutation run sees its schemas' rules.
-import { parsePlatformConfigFresh as parsePlatformConfig } from "../fixtures/freshConfig";
+import { ConfigError, parsePlatformConfig } from "../../config/load";
+
 import { stackConfig, variant } from "../fixtures/stacks";
 
 function issuesOf(raw: Record<string, unknown>): { path: string; message: string }[] {

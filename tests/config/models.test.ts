@@ -1,7 +1,6 @@
 import { strict as assert } from "node:assert";
-import { ConfigError } from "../../config/load";
-// Each parse builds config/ afresh inside the test (tests/fixtures/freshConfig.ts), so a mutation run sees its schemas' rules.
-import { parsePlatformConfigFresh as parsePlatformConfig } from "../fixtures/freshConfig";
+import { ConfigError, parsePlatformConfig } from "../../config/load";
+
 import { stackConfig, variant } from "../fixtures/stacks";
 
 const SHA = "db1f81ad4b8c7e39777509fac66c652eb0a52f91";

@@ -1,7 +1,6 @@
 import { strict as assert } from "node:assert";
-import { ConfigError, fromPulumiConfig } from "../../config/load";
-// Each parse builds config/ afresh inside the test (tests/fixtures/freshConfig.ts), so a mutation run sees its schemas' rules.
-import { parsePlatformConfigFresh as parsePlatformConfig } from "../fixtures/freshConfig";
+import { ConfigError, fromPulumiConfig, parsePlatformConfig } from "../../config/load";
+
 import { pulumiConfigMap, stackConfig, variant } from "../fixtures/stacks";
 
 function issuesOf(raw: Record<string, unknown>): { path: string; message: string }[] {

@@ -1,8 +1,7 @@
 import { strict as assert } from "node:assert";
 import { MODEL_CATALOG } from "@llm-platform/capacity";
-import { ConfigError } from "../../config/load";
-// Each parse builds config/ afresh inside the test (tests/fixtures/freshConfig.ts), so a mutation run sees its schemas' rules.
-import { parsePlatformConfigFresh as parsePlatformConfig } from "../fixtures/freshConfig";
+import { ConfigError, parsePlatformConfig } from "../../config/load";
+
 import { serverConfigIssues } from "../../config/serverChecks";
 import { stackConfig, variant } from "../fixtures/stacks";
 
