@@ -6,6 +6,7 @@ import { evaluatePolicies, type PlannedResource } from "../../policies/evaluate"
 import { gpuMemoryPerCard, gpuSlicesWithinHost, vllmKvCacheFits } from "../../policies/gpu";
 import { computeWithinHost } from "../../policies/compute";
 import { planGpus } from "../../policies/gpuPlan";
+import { sharedVolumesRwx, storageBudget, storageWithinClasses } from "../../policies/storage";
 
 /**
  * The pack's comparisons exactly at their limits (#23), on small hand-made plans: a limit met passes,
@@ -171,6 +172,58 @@ describe("policy limits, exactly at each (#23)", () => {
       const over = await messages([workload("s", { gpus: 1, replicas: 2, args: args(exact + 1) })], h, [vllmKvCacheFits]);
       assert.equal(over.length, 1, over.join("\n"));
       assert.match(over[0]!, new RegExp(`^Deployment apps/s: KV cache holds ${exact} tokens at the pessimistic end \\(\\d+ expected\\) < --max-model-len ${exact + 1}; vLLM will refuse to start\\.`));
+    });
+  });
+
+  describe("storage", () => {
+    const PVC = "kubernetes:core/v1:PersistentVolumeClaim";
+    const claim = (name: string, size: string, storageClassName?: string, accessModes = ["ReadWriteOnce"]): PlannedResource => ({
+      type: PVC,
+      name,
+      urn: `urn:pulumi:test::llm-platform::${PVC}::${name}`,
+      props: { metadata: { name, namespace: "apps" }, spec: { accessModes, ...(storageClassName ? { storageClassName } : {}), resources: { requests: { storage: size } } } },
+    });
+    const statefulSet = (name: string, replicas: number, size: string, storageClassName?: string): PlannedResource => ({
+      type: "kubernetes:apps/v1:StatefulSet",
+      name,
+      urn: `urn:pulumi:test::llm-platform::StatefulSet::${name}`,
+      props: {
+        metadata: { name, namespace: "apps" },
+        spec: { replicas, template: { spec: { containers: [{ name: "db", image: "postgres:17.6" }] } }, volumeClaimTemplates: [{ spec: { ...(storageClassName ? { storageClassName } : {}), resources: { requests: { storage: size } } } }] },
+      },
+    });
+    const mounting = (name: string, claimName: string, replicas = 1): PlannedResource => {
+      const w = workload(name, { replicas });
+      w.props.spec.template.spec.volumes = [{ name: "data", persistentVolumeClaim: { claimName } }];
+      return w;
+    };
+
+    it("adds claims and one claim per StatefulSet replica per class; a class exactly full passes, 1 GiB more fails", async () => {
+      const resources = [claim("a", "30Gi", "fast"), claim("b", "10Gi"), statefulSet("db", 3, "10Gi", "fast")];
+      // fast: 30 + 3 × 10 = 60 GiB; the default class: 10 GiB.
+      assert.deepEqual(storageBudget(resources), { fast: 60, default: 10 });
+      const h = (fast: number) => host({ storageGiB: { default: 10, fast } });
+      assert.deepEqual(await messages(resources, h(60), [storageWithinClasses]), []);
+      assert.deepEqual(await messages(resources, h(59), [storageWithinClasses]), ['storage class "fast": 60 GiB requested > 59 GiB available. Shrink volumes or add capacity (storageGiB.fast).']);
+      // A class the config does not list falls back to its default capacity; with no default it is refused.
+      assert.deepEqual(await messages([claim("c", "10Gi", "other")], host({ storageGiB: { default: 10 } }), [storageWithinClasses]), []);
+      assert.deepEqual(await messages([claim("c", "10Gi", "other")], host({ storageGiB: { fast: 10 } }), [storageWithinClasses]), [
+        'storage class "other": 10 GiB requested but the policy config lists no capacity for it (storageGiB.other). Add it or use a known class.',
+      ]);
+    });
+
+    it("a ReadWriteOnce claim mounted by two pods is refused on two nodes, not on one; one pod or RWX/ROX passes", async () => {
+      const twoNodes = host({ nodes: ["n1", "n2"].map((name) => ({ name, gpus: 0, cpu: 10, memoryGiB: 20 })) });
+      const shared = [claim("data", "1Gi"), mounting("a", "data"), mounting("b", "data")];
+      assert.deepEqual(await messages(shared, twoNodes, [sharedVolumesRwx]), [
+        "PVC apps/data (ReadWriteOnce) is mounted by 2 pods (Deployment apps/a, Deployment apps/b) on a 2-node cluster: pods on another node cannot attach it. Use ReadWriteMany or one claim per pod.",
+      ]);
+      assert.deepEqual(await messages(shared, host(), [sharedVolumesRwx]), []);
+      assert.deepEqual(await messages([claim("data", "1Gi"), mounting("a", "data")], twoNodes, [sharedVolumesRwx]), []);
+      assert.match((await messages([claim("data", "1Gi"), mounting("a", "data", 2)], twoNodes, [sharedVolumesRwx]))[0]!, /is mounted by 2 pods \(Deployment apps\/a\)/);
+      for (const mode of ["ReadWriteMany", "ReadOnlyMany"]) {
+        assert.deepEqual(await messages([claim("data", "1Gi", undefined, [mode]), mounting("a", "data"), mounting("b", "data")], twoNodes, [sharedVolumesRwx]), [], mode);
+      }
     });
   });
 });
