@@ -65,7 +65,7 @@ describe("GPU policies", () => {
 
   describe("prod (DRA: one ResourceClaim per card)", () => {
     it("passes: the llm alone on gpu0, embeddings and the reranker together on gpu1, each card within its 9.78 GiB at the pessimistic end", async () => {
-      const violations = await evaluate(prod);
+      const violations = await evaluate(prod, ...GPU_POLICIES.map((p) => p.name), "vllm-startup-probe");
       assert.deepEqual(violations.filter((v) => /gpu|vllm/.test(v.policy)), []);
       const plan = planGpus(prod.resources, prod.host);
       assert.equal(plan.sharing.mode, "dra");
