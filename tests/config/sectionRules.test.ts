@@ -164,3 +164,51 @@ describe("cluster config (#23)", () => {
     accepts((c) => (c.cluster.identity = { server: "https://192.168.1.10:6443" }));
   });
 });
+
+describe("workstation config (#23)", () => {
+  const { reset, parse } = parserFor("config/workstationSchema.ts");
+  beforeEach(reset);
+  const DEV = stackConfig("dev");
+  const dev = () => structuredClone(DEV);
+  const refuses = (change: (c: any) => void, path: string, message: string) => {
+    let issues: { path: string; message: string }[] = [];
+    try {
+      parse(variant(dev(), change));
+    } catch (error) {
+      assert.ok(error instanceof ConfigError, String(error));
+      issues = error.issues;
+    }
+    assert.deepEqual(issues.filter((i) => i.path === `llm-platform:${path}`).map((i) => i.message), [message], JSON.stringify(issues));
+  };
+
+  it("defaults and rules", () => {
+    const w = parse(variant(dev(), (c) => (c.workstation = { dockerHost: "ssh://dev@gpu-box.lan", address: "gpu-box.lan", bindAddress: "192.168.1.50", model: "m" }))).workstation!;
+    assert.deepEqual(w, {
+      dockerHost: "ssh://dev@gpu-box.lan",
+      address: "gpu-box.lan",
+      bindAddress: "192.168.1.50",
+      allowAllInterfaces: false,
+      engine: "vllm",
+      image: "vllm/vllm-openai:v0.19.0",
+      model: "m",
+      gpus: "all",
+      gpuMemoryUtilization: 0.9,
+      maxModelLen: 8192,
+      modelCacheVolume: "llm-platform-models",
+      extraArgs: [],
+    });
+    refuses((c) => (c.workstation.dockerHost = "gpu-box.lan"), "workstation.dockerHost", 'must be a Docker host URL such as "ssh://user@gpu-box" or "tcp://gpu-box:2376"');
+    refuses((c) => (c.workstation.dockerHost = "xssh://gpu-box"), "workstation.dockerHost", 'must be a Docker host URL such as "ssh://user@gpu-box" or "tcp://gpu-box:2376"');
+    for (const bad of ["192.168.1.256", "192.168.1", "a192.168.1.50", "192.168.1.50a"]) {
+      refuses((c) => (c.workstation.bindAddress = bad), "workstation.bindAddress", `"${bad}" must be an IPv4 address of the workstation (the one the cluster reaches)`);
+    }
+    assert.doesNotThrow(() => parse(variant(dev(), (c) => (c.workstation.bindAddress = "255.255.255.255"))));
+    refuses(
+      (c) => (c.workstation.bindAddress = "0.0.0.0"),
+      "workstation.bindAddress",
+      "0.0.0.0 publishes the model server on every interface of the workstation; give the address the cluster reaches (e.g. its LAN address), or set llm-platform:workstation.allowAllInterfaces: true to accept that",
+    );
+    assert.doesNotThrow(() => parse(variant(dev(), (c) => ((c.workstation.bindAddress = "0.0.0.0"), (c.workstation.allowAllInterfaces = true)))));
+    refuses((c) => (c.workstation.engine = "ollama"), "workstation.image", 'engine "ollama" needs an ollama/ollama image (pinned), e.g. ollama/ollama:0.12.3');
+  });
+});
