@@ -5,7 +5,7 @@ import { computeBudget } from "../../policies/compute";
 import { evaluatePolicies, type PlannedResource } from "../../policies/evaluate";
 import { gpuMemoryPerCard, gpuSlicesWithinHost, vllmKvCacheFits } from "../../policies/gpu";
 import { computeWithinHost } from "../../policies/compute";
-import { planGpus } from "../../policies/gpuPlan";
+import { estimateInputOf, exactFootprint, planGpus } from "../../policies/gpuPlan";
 import { sharedVolumesRwx, storageBudget, storageWithinClasses } from "../../policies/storage";
 
 /**
@@ -224,6 +224,58 @@ describe("policy limits, exactly at each (#23)", () => {
       for (const mode of ["ReadWriteMany", "ReadOnlyMany"]) {
         assert.deepEqual(await messages([claim("data", "1Gi", undefined, [mode]), mounting("a", "data"), mounting("b", "data")], twoNodes, [sharedVolumesRwx]), [], mode);
       }
+    });
+  });
+
+  describe("the GPU plan's pods and suggestions", () => {
+    it("takes the attention backend a command line pins, and only vLLM's backends", () => {
+      const base = ["hugging-quants/Meta-Llama-3.1-8B-Instruct-AWQ-INT4", "--max-model-len", "4096"];
+      for (const backend of ["FLASH_ATTN", "FLASHINFER", "TRITON_ATTN", "FLEX_ATTENTION"]) {
+        assert.equal(estimateInputOf([...base, "--attention-backend", backend], CARD, RTX_3090).vllm.attentionBackend, backend);
+      }
+      const unpinned = estimateInputOf(base, CARD, RTX_3090).vllm.attentionBackend;
+      assert.equal(estimateInputOf([...base, "--attention-backend", "XFORMERS"], CARD, RTX_3090).vllm.attentionBackend, unpinned);
+    });
+
+    it("counts a GPU DaemonSet once per GPU node, and a KEDA-scaled Deployment at its maxReplicaCount", () => {
+      const h = host({
+        sharing: { mode: "time-slicing", replicas: 8 },
+        nodes: [
+          { name: "n1", gpus: 1, gpuProduct: RTX_3090, cpu: 64, memoryGiB: 128 },
+          { name: "n2", gpus: 2, gpuProduct: RTX_3090, cpu: 64, memoryGiB: 128 },
+          { name: "cpu-only", gpus: 0, cpu: 64, memoryGiB: 128 },
+        ],
+      });
+      const agent = workload("agent", { kind: "DaemonSet", gpus: 1 });
+      // Two of the three nodes have GPUs: two pods, one slice each.
+      assert.deepEqual(planGpus([agent], h).pods.map((p) => [p.pod, p.slices]), [["agent-0", 1], ["agent-1", 1]]);
+      const scaled = workload("s", { gpus: 1, replicas: 1 });
+      const keda = {
+        type: "kubernetes:keda.sh/v1alpha1:ScaledObject",
+        name: "s-scaler",
+        urn: "urn:pulumi:test::llm-platform::ScaledObject::s",
+        props: { metadata: { name: "s", namespace: "apps" }, spec: { scaleTargetRef: { name: "s" }, maxReplicaCount: 3, triggers: [] } },
+      };
+      assert.deepEqual(planGpus([scaled, keda], h).pods.map((p) => p.pod), ["s-0", "s-1", "s-2"]);
+      // A trigger-less ScaledObject of another kind does not count.
+      const other = structuredClone(keda);
+      other.props.spec.scaleTargetRef = { name: "s", kind: "StatefulSet" } as any;
+      assert.deepEqual(planGpus([scaled, other], h).pods.map((p) => p.pod), ["s-0"]);
+    });
+
+    it("suggests as many time-slicing replicas as the largest footprints that fit a card together", async () => {
+      const args = (util: number) => ["hugging-quants/Meta-Llama-3.1-8B-Instruct-AWQ-INT4", "--gpu-memory-utilization", String(util), "--max-model-len", "1024", "--enforce-eager"];
+      const resources = [0.3, 0.3, 0.3, 0.3].map((util, i) => workload(`v${i}`, { gpus: 1, args: args(util) }));
+      const h = host({ sharing: { mode: "time-slicing", replicas: 4 }, nodes: [{ name: "n1", gpus: 1, gpuProduct: RTX_3090, cpu: 64, memoryGiB: 128 }] });
+      const plan = planGpus(resources, h);
+      const footprints = plan.cards[0]!.worstCase.map(exactFootprint).sort((a, b) => b - a);
+      assert.equal(footprints.length, 4);
+      // Largest first, add while the sum stays within the card.
+      let fit = 0;
+      for (let used = 0; fit < footprints.length && used + footprints[fit]! <= CARD; fit++) used += footprints[fit]!;
+      assert.ok(fit >= 2 && fit < 4, `${fit} of ${footprints.join(", ")}`);
+      const [m] = await messages(resources, h, [gpuMemoryPerCard]);
+      assert.match(m!, new RegExp(`or set time-slicing replicas to ${fit}\\.$`));
     });
   });
 });
