@@ -278,4 +278,45 @@ describe("policy limits, exactly at each (#23)", () => {
       assert.match(m!, new RegExp(`or set time-slicing replicas to ${fit}\\.$`));
     });
   });
+
+  describe("DRA: cards from ResourceClaims", () => {
+    const claim = (name: string, labels: Record<string, string>, namespace = "apps"): PlannedResource => ({
+      type: "kubernetes:resource.k8s.io/v1:ResourceClaim",
+      name: `claim-${name}`,
+      urn: `urn:pulumi:test::p::ResourceClaim::${name}`,
+      props: { metadata: { name, namespace, labels }, spec: {} },
+    });
+    const card = (node: string, index: string) => ({ "llm-platform.io/gpu-node": node, "llm-platform.io/gpu-index": index });
+    const claimed = (name: string, claims: string[]) => {
+      const w = workload(name, {});
+      const spec = w.props.spec.template.spec;
+      spec.resourceClaims = claims.map((c) => ({ name: c, resourceClaimName: c }));
+      spec.containers = [{ name: "main", image: "acme/worker:1.0", resources: { claims: claims.map((c) => ({ name: c })) } }, { name: "sidecar", image: "acme/side:1.0" }];
+      return w;
+    };
+    const dra = (gpus = 2) => host({ sharing: { mode: "dra", replicas: 1 }, nodes: [{ name: "n1", gpus, gpuProduct: RTX_3090, cpu: 64, memoryGiB: 128 }] });
+
+    it("a pod's cards are its claims' labels in its namespace; only the containers that use a claim count", () => {
+      const plan = planGpus([claim("c0", card("n1", "0")), claim("c1", card("n1", "1")), claimed("tp", ["c0", "c1"])], dra());
+      assert.deepEqual(plan.pods.map((p) => [p.pod, p.slices, p.cards, p.footprintGiB]), [["tp-0", 2, ["n1/gpu0", "n1/gpu1"], CARD]]);
+      assert.deepEqual([plan.slicesRequested, plan.slicesTotal], [2, 2]);
+      assert.deepEqual(plan.cards.map((c) => [c.card, c.worstCase.map((p) => p.pod), c.fits, c.product]), [["n1/gpu0", ["tp-0"], true, RTX_3090], ["n1/gpu1", ["tp-0"], true, RTX_3090]]);
+    });
+
+    it("a claim without both card labels, or in another namespace, stands for no card", async () => {
+      for (const c of [claim("c0", { "llm-platform.io/gpu-node": "n1" }), claim("c0", { "llm-platform.io/gpu-index": "0" }), claim("c0", card("n1", "0"), "other")]) {
+        assert.deepEqual(planGpus([c, claimed("p", ["c0"])], dra()).pods, [], JSON.stringify(c.props.metadata));
+      }
+      // A claim for a card the inventory does not have is refused, naming the cards there are.
+      const v = await messages([claim("c9", card("n1", "9")), claimed("p", ["c9"])], dra(), [gpuSlicesWithinHost]);
+      assert.deepEqual(v, ["Deployment apps/p: its ResourceClaim stands for n1/gpu9, which is not a card of the host inventory (n1/gpu0, n1/gpu1)"]);
+    });
+
+    it("two pods on one card must fit it together: two whole-card pods do not", async () => {
+      const resources = [claim("c0", card("n1", "0")), claimed("a", ["c0"]), claimed("b", ["c0"])];
+      const v = await messages(resources, dra(1), [gpuMemoryPerCard]);
+      assert.equal(v.length, 1);
+      assert.match(v[0]!, new RegExp(`^gpu card n1/gpu0 \\(${CARD.toFixed(2)} GiB usable\\): a-0 ${CARD.toFixed(2)} GiB \\+ b-0 ${CARD.toFixed(2)} GiB are placed on it \\(their ResourceClaim\\) = ${(2 * CARD).toFixed(2)} GiB at the pessimistic end\\.`));
+    });
+  });
 });
