@@ -3,7 +3,7 @@ import { lookupGpu } from "@llm-platform/capacity";
 import { DEFAULT_POLICY_CONFIG, type HostPolicyConfig } from "../../policies/config";
 import { computeBudget } from "../../policies/compute";
 import { evaluatePolicies, type PlannedResource } from "../../policies/evaluate";
-import { gpuMemoryPerCard, gpuSlicesWithinHost, vllmKvCacheFits } from "../../policies/gpu";
+import { gpuMemoryPerCard, gpuSlicesWithinHost, servingModeSwitchGap, servingModesDoNotOverlap, vllmKvCacheFits } from "../../policies/gpu";
 import { computeWithinHost } from "../../policies/compute";
 import { estimateInputOf, exactFootprint, planGpus } from "../../policies/gpuPlan";
 import { sharedVolumesRwx, storageBudget, storageWithinClasses } from "../../policies/storage";
@@ -317,6 +317,52 @@ describe("policy limits, exactly at each (#23)", () => {
       const v = await messages(resources, dra(1), [gpuMemoryPerCard]);
       assert.equal(v.length, 1);
       assert.match(v[0]!, new RegExp(`^gpu card n1/gpu0 \\(${CARD.toFixed(2)} GiB usable\\): a-0 ${CARD.toFixed(2)} GiB \\+ b-0 ${CARD.toFixed(2)} GiB are placed on it \\(their ResourceClaim\\) = ${(2 * CARD).toFixed(2)} GiB at the pessimistic end\\.`));
+    });
+  });
+
+  describe("serving modes on hand-made ScaledObjects", () => {
+    const scaler = (target: string, mode: string, start: string, end: string, extra: Record<string, unknown> = {}): PlannedResource => ({
+      type: "kubernetes:keda.sh/v1alpha1:ScaledObject",
+      name: `${target}-scaler`,
+      urn: `urn:pulumi:test::p::ScaledObject::${target}`,
+      props: { metadata: { name: target, namespace: "apps" }, spec: { scaleTargetRef: { name: target }, maxReplicaCount: 1, triggers: [{ type: "cron", name: mode, metadata: { start, end, timezone: "UTC", desiredReplicas: "1" } }], ...extra } },
+    });
+    const h = host({ sharing: { mode: "time-slicing", replicas: 1 }, nodes: [{ name: "n1", gpus: 1, gpuProduct: RTX_3090, cpu: 64, memoryGiB: 128 }] });
+    const gpu = (name: string) => workload(name, { gpus: 1 });
+
+    it("modes that never overlap each fit the card; their phases and minutes per week", () => {
+      const resources = [gpu("day"), gpu("night"), scaler("day", "day", "0 8 * * *", "0 20 * * *"), scaler("night", "night", "0 21 * * *", "0 7 * * *")];
+      const plan = planGpus(resources, h);
+      // 12 h and 10 h a day, 7 days.
+      assert.deepEqual(plan.modes.map((m) => [m.name, m.minutesPerWeek, m.fits, m.cards.map((c) => c.pods)]), [["day", 7 * 12 * 60, true, [["day-0"]]], ["night", 7 * 10 * 60, true, [["night-0"]]]]);
+      assert.deepEqual(plan.overlaps, []);
+      // Each card's worst case is one whole-card pod: the modes are never on together.
+      assert.deepEqual(plan.cards.map((c) => [c.worstCase.length, c.fits]), [[1, true]]);
+    });
+
+    it("overlapping modes on one card are refused, naming both and the first minute", async () => {
+      const resources = [gpu("day"), gpu("late"), scaler("day", "day", "0 8 * * *", "0 20 * * *"), scaler("late", "late", "0 19 * * *", "0 23 * * *")];
+      const plan = planGpus(resources, h);
+      assert.deepEqual(plan.overlaps, [{ modes: ["day", "late"], cards: ["n1/gpu0"], at: "Mon 19:00 UTC" }]);
+      const v = await messages(resources, h, [servingModesDoNotOverlap]);
+      assert.equal(v[0], `modes "day" and "late" both hold n1/gpu0 and are on at the same time (first at Mon 19:00 UTC): their servers would share the cards' memory. Change one schedule so its window ends before the other's starts (modes.<name>.schedule), or place them on different cards.`);
+    });
+
+    it("a switch sooner than polling + cooldown + grace + margin is refused; exactly at it passes", async () => {
+      // day ends 20:00; night starts N minutes later. Required: 30 s polling + 300 s cooldown (KEDA's defaults) + 30 s grace + 30 s margin = 390 s, 6.5 min.
+      const at = (minute: number) => [gpu("day"), gpu("night"), scaler("day", "day", "0 8 * * *", "0 20 * * *"), scaler("night", "night", `${minute} 20 * * *`, "0 7 * * *")];
+      const short = planGpus(at(6), h);
+      assert.deepEqual(short.gaps.map((g) => [g.from, g.to, g.gapSeconds, g.requiredSeconds, g.at]), [["day", "night", 360, 390, "Mon 20:00 UTC"]]);
+      assert.deepEqual(await messages(at(7), h, [servingModeSwitchGap]), []);
+      const [m] = await messages(at(6), h, [servingModeSwitchGap]);
+      assert.equal(m, `mode "night" starts 360 s after mode "day" ends (Mon 20:00 UTC) on n1/gpu0, but "day"'s pods may hold the memory for 390 s (KEDA polling interval + cooldownPeriod + terminationGracePeriodSeconds + 30 s): vLLM's start-up free-memory check would fail. Start "night" at least 7 minute(s) after "day" ends, or lower keda.cooldownPeriodSeconds.`);
+      // The ScaledObject's own polling and cooldown count, and the pods' grace period.
+      const tuned = at(6);
+      (tuned[2]!.props.spec as any).pollingInterval = 10;
+      (tuned[2]!.props.spec as any).cooldownPeriod = 60;
+      tuned[0]!.props.spec.template.spec.terminationGracePeriodSeconds = 120;
+      // 10 + 60 + 120 + 30 = 220 s < 360 s.
+      assert.deepEqual(planGpus(tuned, h).gaps, []);
     });
   });
 });
