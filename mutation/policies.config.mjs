@@ -17,8 +17,15 @@ export default areaConfig({
   mutate: ["policies/**/*.ts"],
   tests: ["tests/policies/**/*.test.ts", "tests/plan/ordering.test.ts", "tests/plan/gpuModes.test.ts"],
   ignoreTests: ["tests/policies/grpc.test.ts"],
-  thresholds: { high: 90, low: 80, break: null },
+  // Measured 81.20 % (2371 of 2920 detected, 464 static ignored) in 11 min 17 s on 2 cores under a load of
+  // 5-7 from other work (6 min 38 s at a lower load with fewer tests). Raise `break` as the tests improve.
+  thresholds: { high: 90, low: 80, break: 79 },
 });
 
-/** Surviving mutants no test could distinguish, each with the reason (see mutation/capacity.config.mjs for the shape). */
+/**
+ * Surviving mutants no test could distinguish, each with the reason (see mutation/capacity.config.mjs for
+ * the shape). Not yet sorted: the 549 undetected mutants of the last run (470 survived, 79 without
+ * coverage) are listed by mutation/run.mjs as "not documented"; most are message text and the serving
+ * modes' gap search (policies/gpuPlan.ts), see docs/testing.md.
+ */
 export const equivalentMutants = [];
