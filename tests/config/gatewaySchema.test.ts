@@ -2,6 +2,7 @@ import { strict as assert } from "node:assert";
 import { plainTextCredentialWarnings } from "../../config/gatewayChecks";
 import { cronProblem, goDurationSeconds, httpUrlProblem, litellmDurationSeconds } from "../../config/formats";
 import { ConfigError, parsePlatformConfig } from "../../config/load";
+
 import { stackConfig, variant } from "../fixtures/stacks";
 
 function issuesOf(raw: Record<string, unknown>): { path: string; message: string }[] {

@@ -1,5 +1,6 @@
 import { strict as assert } from "node:assert";
 import { ConfigError, parsePlatformConfig } from "../../config/load";
+
 import { stackConfig, variant } from "../fixtures/stacks";
 
 const SHA = "db1f81ad4b8c7e39777509fac66c652eb0a52f91";

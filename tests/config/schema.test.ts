@@ -1,5 +1,6 @@
 import { strict as assert } from "node:assert";
 import { ConfigError, fromPulumiConfig, parsePlatformConfig } from "../../config/load";
+
 import { pulumiConfigMap, stackConfig, variant } from "../fixtures/stacks";
 
 function issuesOf(raw: Record<string, unknown>): { path: string; message: string }[] {

@@ -1,6 +1,7 @@
 import { strict as assert } from "node:assert";
 import { MODEL_CATALOG } from "@llm-platform/capacity";
 import { ConfigError, parsePlatformConfig } from "../../config/load";
+
 import { serverConfigIssues } from "../../config/serverChecks";
 import { stackConfig, variant } from "../fixtures/stacks";
 

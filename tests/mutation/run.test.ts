@@ -34,15 +34,16 @@ describe("each area's Stryker config", () => {
   const passes = [
     { pass: "capacity", folder: "capacity" },
     { pass: "capacity-static", folder: "kube" },
-    { pass: "policies", folder: "policies" },
+    // Two files of tests/plan test policies code (the ordering policies, the serving modes' cron and GPU plan).
+    { pass: "policies", folder: "policies", alsoTests: ["tests/plan/ordering.test.ts", "tests/plan/gpuModes.test.ts"] },
     { pass: "config", folder: "config" },
   ];
-  for (const { pass, folder } of passes) {
+  for (const { pass, folder, alsoTests = [] } of passes as { pass: string; folder: string; alsoTests?: string[] }[]) {
     it(`${pass}: mutates only ${folder}/ with only tests/${folder}/, in place, with a break threshold slot and its own reports`, async () => {
       const { default: config, equivalentMutants } = await load(`${pass}.config.mjs`);
       assert.ok(config.mutate.length > 0);
       for (const glob of config.mutate as string[]) assert.ok(glob.replace(/^!/, "").startsWith(`${folder}/`), glob);
-      for (const spec of config.mochaOptions.spec as string[]) assert.ok(spec.startsWith(`tests/${folder}/`), spec);
+      for (const spec of config.mochaOptions.spec as string[]) assert.ok(spec.startsWith(`tests/${folder}/`) || alsoTests.includes(spec), spec);
       assert.equal(config.inPlace, true, "the workspace packages are symlinked: a sandbox copy would test the original files");
       assert.equal(config.testRunner, "mocha");
       assert.equal(config.coverageAnalysis, "perTest");

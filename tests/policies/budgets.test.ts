@@ -10,7 +10,8 @@ const HPA = "kubernetes:autoscaling/v2:HorizontalPodAutoscaler";
 
 describe("budget policies", () => {
   let prod: StackPlan;
-  before(async () => {
+  // Per test: the synthesis is memoized (tests/fixtures/plans.ts); the host config is derived inside the test.
+  beforeEach(async () => {
     prod = await planStack("prod");
   });
 
@@ -49,40 +50,40 @@ describe("budget policies", () => {
     // A host whose allocatable CPU is exactly the plan's requests (nothing reserved).
     const exact = { ...prod.host, nodes: [{ ...prod.host.nodes[0]!, cpu: requests }], systemReserved: { cpu: 0, memoryGiB: 0 } };
     const cpuRequests = (v: Awaited<ReturnType<typeof evaluate>>) => violationsOf(v, "compute-within-host").filter((x) => /^CPU requests/.test(x.message));
-    assert.deepEqual(cpuRequests(await evaluate({ resources: prod.resources, host: exact })), []);
+    assert.deepEqual(cpuRequests(await evaluate({ resources: prod.resources, host: exact }, "compute-within-host")), []);
     const more = mutate(prod, HPA, "gateway-litellm", (p) => (p.spec.maxReplicas += 1));
     const gatewayPod = prod.resources.find((r) => r.type === DEPLOYMENT && r.props.metadata.name === "gateway-litellm")!.props.spec.template.spec;
     const perPod = effectivePodResource(gatewayPod, "requests", "cpu");
     assert.ok(perPod > 0);
-    const [v] = cpuRequests(await evaluate({ resources: more.resources, host: exact }));
+    const [v] = cpuRequests(await evaluate({ resources: more.resources, host: exact }, "compute-within-host"));
     assert.match(v!.message, new RegExp(`^CPU requests ${fmt(requests + perPod)} cores > allocatable ${fmt(requests)}`));
   });
 
   it("pass the prod plan", async () => {
-    const v = await evaluate(prod);
+    const v = await evaluate(prod, "compute-within-host", "storage-within-classes", "shared-volumes-rwx");
     for (const policy of ["compute-within-host", "storage-within-classes", "shared-volumes-rwx"]) assert.deepEqual(violationsOf(v, policy), [], policy);
   });
 
   it("refuses memory requests above allocatable", async () => {
-    const v = await evaluate(mutate(prod, DEPLOYMENT, "vllm-llm", (p) => (p.spec.template.spec.containers[0].resources.requests.memory = "120Gi")));
+    const v = await evaluate(mutate(prod, DEPLOYMENT, "vllm-llm", (p) => (p.spec.template.spec.containers[0].resources.requests.memory = "120Gi")), "compute-within-host");
     const expected = fmt(base().requests.memoryGiB + 96);
     assert.match(violationsOf(v, "compute-within-host")[0]!.message, new RegExp(`memory requests ${expected} GiB \\(incl\\. /dev/shm\\) > allocatable 116 GiB; largest: Deployment llm-inference/vllm-llm ×1 122`));
   });
 
   it("refuses CPU requests above allocatable", async () => {
-    const v = await evaluate(mutate(prod, DEPLOYMENT, "vllm-embedding", (p) => (p.spec.replicas = 0, p.spec.template.spec.containers[0].resources.requests.cpu = "1", (p.spec.replicas = 70))));
+    const v = await evaluate(mutate(prod, DEPLOYMENT, "vllm-embedding", (p) => (p.spec.replicas = 0, p.spec.template.spec.containers[0].resources.requests.cpu = "1", (p.spec.replicas = 70))), "compute-within-host");
     const messages = violationsOf(v, "compute-within-host").map((x) => x.message);
     const expected = fmt(base().requests.cpu - 2 + 70);
     assert.ok(messages.some((m) => new RegExp(`^CPU requests ${expected} cores > allocatable 60`).test(m)), messages.join("\n"));
   });
 
   it("refuses memory limits beyond the overcommit factor", async () => {
-    const v = await evaluate(mutate(prod, DEPLOYMENT, "vllm-llm", (p) => (p.spec.template.spec.containers[0].resources.limits.memory = "200Gi")));
+    const v = await evaluate(mutate(prod, DEPLOYMENT, "vllm-llm", (p) => (p.spec.template.spec.containers[0].resources.limits.memory = "200Gi")), "compute-within-host");
     assert.match(violationsOf(v, "compute-within-host")[0]!.message, new RegExp(`memory limits ${fmt(base().limits.memoryGiB + 168)} GiB > 1\\.25 × allocatable 116 GiB`));
   });
 
   it("refuses CPU limits beyond the overcommit factor", async () => {
-    const v = await evaluate(mutate(prod, DEPLOYMENT, "vllm-llm", (p) => (p.spec.template.spec.containers[0].resources.limits.cpu = "200")));
+    const v = await evaluate(mutate(prod, DEPLOYMENT, "vllm-llm", (p) => (p.spec.template.spec.containers[0].resources.limits.cpu = "200")), "compute-within-host");
     assert.match(violationsOf(v, "compute-within-host")[0]!.message, new RegExp(`CPU limits ${fmt(base().limits.cpu + 184)} cores > 2 × allocatable 60`));
   });
 
@@ -93,19 +94,19 @@ describe("budget policies", () => {
   });
 
   it("refuses a class over its capacity", async () => {
-    const v = await evaluate(mutate(prod, PVC, "base-models", (p) => (p.spec.resources.requests.storage = "300Gi")));
+    const v = await evaluate(mutate(prod, PVC, "base-models", (p) => (p.spec.resources.requests.storage = "300Gi")), "storage-within-classes");
     assert.match(violationsOf(v, "storage-within-classes")[0]!.message, /storage class "nfs-rwx": 350 GiB requested > 200 GiB available/);
   });
 
   it("refuses a class the config does not know", async () => {
-    const v = await evaluate(mutate(prod, PVC, "base-models", (p) => (p.spec.storageClassName = "fast-ssd")));
+    const v = await evaluate(mutate(prod, PVC, "base-models", (p) => (p.spec.storageClassName = "fast-ssd")), "storage-within-classes");
     assert.match(violationsOf(v, "storage-within-classes")[0]!.message, /storage class "fast-ssd": 50 GiB requested but the policy config lists no capacity/);
   });
 
   it("refuses a shared RWO claim on a multi-node cluster", async () => {
     const twoNodes = { ...prod.host, nodes: [...prod.host.nodes, { ...prod.host.nodes[0]!, name: "gpu-node-2" }] };
     const rwo = mutate(prod, PVC, "base-models", (p) => (p.spec.accessModes = ["ReadWriteOnce"]));
-    const v = await evaluate({ ...rwo, host: twoNodes });
+    const v = await evaluate({ ...rwo, host: twoNodes }, "shared-volumes-rwx");
     // Every download Job and every vLLM server mounts the model cache.
     const mounting = prod.resources.filter((r) => (r.props.spec?.template?.spec?.volumes ?? []).some((vol: any) => vol.persistentVolumeClaim?.claimName === "base-models")).length;
     assert.equal(mounting, Object.keys((stackConfig("prod") as any).models).length + Object.keys((stackConfig("prod") as any).servers).length);

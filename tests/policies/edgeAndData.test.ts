@@ -52,15 +52,16 @@ const HTTPROUTE = "kubernetes:gateway.networking.k8s.io/v1:HTTPRoute";
 describe("edge policies on the Gateway API (prod's edge)", function () {
   this.timeout(60_000);
   let prod: StackPlan;
-  before(async () => {
+  // Per test: the synthesis is memoized (tests/fixtures/plans.ts); the host config is derived inside the test.
+  beforeEach(async () => {
     prod = await planStack("prod");
   });
   const edgePolicies = (v: { policy: string }[]) => v.filter((x) => x.policy === "gateway-tls" || x.policy.startsWith("cors"));
-  const messages = async (plan: StackPlan, policy: string) => violationsOf(await evaluate(plan), policy).map((x) => x.message);
+  const messages = async (plan: StackPlan, policy: string) => violationsOf(await evaluate(plan, policy), policy).map((x) => x.message);
 
   it("accept prod's Gateway: HTTPS listener with the edge certificate for every host, routes on it, the redirect alone on plain HTTP, explicit CORS origins", async () => {
     assert.ok(prod.resources.some((r) => r.type === GATEWAY) && prod.resources.filter((r) => r.type === HTTPROUTE).length >= 7, "the plan has the Gateway API edge");
-    assert.deepEqual(edgePolicies(await evaluate(prod)), []);
+    assert.deepEqual(edgePolicies(await evaluate(prod, "gateway-tls", "cors-no-wildcard-with-credentials")), []);
   });
 
   it("refuse an HTTPS listener without a certificate, or one that does not terminate TLS", async () => {
@@ -132,24 +133,25 @@ describe("edge policies on the Gateway API (prod's edge)", function () {
 
 describe("data protection and network policies", () => {
   let prod: StackPlan;
-  before(async () => {
+  // Per test: the synthesis is memoized (tests/fixtures/plans.ts); the host config is derived inside the test.
+  beforeEach(async () => {
     prod = await planStack("prod");
   });
 
   it("protect prod volumes", async () => {
-    const v = await evaluate(prod);
+    const v = await evaluate(prod, "stateful-protected-in-prod", "pvc-backup-tier");
     assert.deepEqual(violationsOf(v, "stateful-protected-in-prod"), []);
     assert.deepEqual(violationsOf(v, "pvc-backup-tier"), []);
   });
 
   it("refuse an unprotected volume in prod", async () => {
     const resources = prod.resources.map((r) => (r.name === "base-models" ? { ...r, opts: { ...r.opts, protect: false } } : r));
-    const v = await evaluate({ ...prod, resources });
+    const v = await evaluate({ ...prod, resources }, "stateful-protected-in-prod");
     assert.match(violationsOf(v, "stateful-protected-in-prod")[0]!.message, /PersistentVolumeClaim base-models in stack prod: not protected/);
   });
 
   it("advise a backup-tier label on every PVC", async () => {
-    const v = await evaluate(mutate(prod, "kubernetes:core/v1:PersistentVolumeClaim", "base-models", (p) => delete p.metadata.labels["backup-tier"]));
+    const v = await evaluate(mutate(prod, "kubernetes:core/v1:PersistentVolumeClaim", "base-models", (p) => delete p.metadata.labels["backup-tier"]), "pvc-backup-tier");
     const found = violationsOf(v, "pvc-backup-tier");
     assert.equal(found[0]!.level, "advisory");
     assert.match(found[0]!.message, /PVC base-models: backup-tier label is missing/);
@@ -157,7 +159,7 @@ describe("data protection and network policies", () => {
 
   it("refuse app namespaces without a NetworkPolicy", async () => {
     const resources = prod.resources.filter((r) => r.type !== "kubernetes:networking.k8s.io/v1:NetworkPolicy");
-    const v = await evaluate({ ...prod, resources });
+    const v = await evaluate({ ...prod, resources }, "network-policy-per-namespace");
     const messages = violationsOf(v, "network-policy-per-namespace").map((x) => x.message);
     assert.equal(messages.length, 3, messages.join("\n"));
     assert.ok(messages.some((m) => /^namespace llm-inference: runs pods but has no NetworkPolicy/.test(m)));

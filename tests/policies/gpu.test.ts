@@ -58,13 +58,14 @@ const sumOf = (pods: GpuPod[]) => pods.reduce((s, p) => s + p.footprintGiB, 0);
 
 describe("GPU policies", () => {
   let prod: StackPlan;
-  before(async () => {
+  // Per test: the synthesis is memoized (tests/fixtures/plans.ts); the host config is derived inside the test.
+  beforeEach(async () => {
     prod = await planStack("prod");
   });
 
   describe("prod (DRA: one ResourceClaim per card)", () => {
     it("passes: the llm alone on gpu0, embeddings and the reranker together on gpu1, each card within its 9.78 GiB at the pessimistic end", async () => {
-      const violations = await evaluate(prod);
+      const violations = await evaluate(prod, ...GPU_POLICIES.map((p) => p.name), "vllm-startup-probe");
       assert.deepEqual(violations.filter((v) => /gpu|vllm/.test(v.policy)), []);
       const plan = planGpus(prod.resources, prod.host);
       assert.equal(plan.sharing.mode, "dra");
@@ -85,7 +86,7 @@ describe("GPU policies", () => {
     });
 
     it("refuses a second llm replica: both pods hold gpu0's claim", async () => {
-      const v = await evaluate(mutate(prod, DEPLOYMENT, "vllm-llm", (p) => (p.spec.replicas = 2)));
+      const v = await evaluate(mutate(prod, DEPLOYMENT, "vllm-llm", (p) => (p.spec.replicas = 2)), "gpu-memory-per-card");
       const each = footprint(argsOf(prod.resources, "vllm-llm"), RTX_3080);
       assert.match(
         only(v, "gpu-memory-per-card"),
@@ -99,19 +100,19 @@ describe("GPU policies", () => {
       const plan = planGpus(alone.resources, alone.host);
       assert.equal(plan.cards[0]!.totalGiB, 9.78);
       assert.equal(plan.cards[0]!.fits, true);
-      assert.deepEqual(violationsOf(await evaluate(alone), "gpu-memory-per-card"), []);
+      assert.deepEqual(violationsOf(await evaluate(alone, "gpu-memory-per-card"), "gpu-memory-per-card"), []);
       // One change: the same pod on gpu1, beside embeddings and the reranker.
       const shared = mutate(prod, DEPLOYMENT, "vllm-embedding", (p) => (p.spec.template.spec.containers[0].image = "ghcr.io/acme/trainer:1.0"));
       const reranker = footprint(argsOf(prod.resources, "vllm-reranker"), RTX_3080);
-      assert.match(only(await evaluate(shared), "gpu-memory-per-card"), new RegExp(`gpu-node/gpu1 \\(9\\.78 GiB usable\\): vllm-embedding-0 9\\.78 GiB \\+ vllm-reranker-0 ${esc(gib(reranker))}`));
+      assert.match(only(await evaluate(shared, "gpu-memory-per-card"), "gpu-memory-per-card"), new RegExp(`gpu-node/gpu1 \\(9\\.78 GiB usable\\): vllm-embedding-0 9\\.78 GiB \\+ vllm-reranker-0 ${esc(gib(reranker))}`));
     });
 
     it("refuses a RollingUpdate with surge on a DRA Deployment (the surge pod meets the old one on its card), accepts maxSurge 0", async () => {
-      const surge = await evaluate(mutate(prod, DEPLOYMENT, "vllm-llm", (p) => (p.spec.strategy = { type: "RollingUpdate" })));
+      const surge = await evaluate(mutate(prod, DEPLOYMENT, "vllm-llm", (p) => (p.spec.strategy = { type: "RollingUpdate" })), "gpu-rollout-no-deadlock", "gpu-memory-per-card");
       assert.match(only(surge, "gpu-rollout-no-deadlock"), /Deployment llm-inference\/vllm-llm: rolling update adds 1 GPU pod\(s\) while the old ones still hold their GPU \(slices or ResourceClaim\).*maxSurge: 0/);
       // The surge pod also overflows gpu0 (9.70 + 9.70 GiB) and fails vLLM's start-up check.
       assert.match(only(surge, "gpu-memory-per-card"), /vllm-llm-0 .* \+ vllm-llm-surge-0/);
-      const noSurge = await evaluate(mutate(prod, DEPLOYMENT, "vllm-llm", (p) => (p.spec.strategy = { type: "RollingUpdate", rollingUpdate: { maxSurge: 0, maxUnavailable: 1 } })));
+      const noSurge = await evaluate(mutate(prod, DEPLOYMENT, "vllm-llm", (p) => (p.spec.strategy = { type: "RollingUpdate", rollingUpdate: { maxSurge: 0, maxUnavailable: 1 } })), "gpu-rollout-no-deadlock", "gpu-memory-per-card");
       assert.deepEqual(violationsOf(noSurge, "gpu-rollout-no-deadlock"), []);
       assert.deepEqual(violationsOf(noSurge, "gpu-memory-per-card"), []);
     });
@@ -122,6 +123,7 @@ describe("GPU policies", () => {
           delete p.spec.template.spec.resourceClaims;
           p.spec.template.spec.containers[0].resources.limits["nvidia.com/gpu"] = "1";
         }),
+        "gpu-slices-within-host",
       );
       assert.match(only(v, "gpu-slices-within-host"), /Deployment llm-inference\/vllm-reranker: asks for GPU slices \(1\) but the host shares GPUs with DRA/);
     });
@@ -137,9 +139,9 @@ describe("GPU policies", () => {
           const a: string[] = p.spec.template.spec.containers[0].args;
           a[a.indexOf("--max-model-len") + 1] = String(n);
         });
-      assert.deepEqual(violationsOf(await evaluate(withLen(guaranteed)), "vllm-kv-cache-fits-max-model-len"), []);
+      assert.deepEqual(violationsOf(await evaluate(withLen(guaranteed), "vllm-kv-cache-fits-max-model-len"), "vllm-kv-cache-fits-max-model-len"), []);
       assert.match(
-        only(await evaluate(withLen(guaranteed + 1)), "vllm-kv-cache-fits-max-model-len"),
+        only(await evaluate(withLen(guaranteed + 1), "vllm-kv-cache-fits-max-model-len"), "vllm-kv-cache-fits-max-model-len"),
         new RegExp(`Deployment llm-inference/vllm-llm: KV cache holds ${guaranteed} tokens at the pessimistic end \\(\\d+ expected\\) < --max-model-len ${guaranteed + 1}`),
       );
     });
@@ -150,6 +152,7 @@ describe("GPU policies", () => {
           const args: string[] = p.spec.template.spec.containers[0].args;
           args[args.indexOf("--gpu-memory-utilization") + 1] = "0.6";
         }),
+        "vllm-kv-cache-fits-max-model-len",
       );
       assert.match(only(v, "vllm-kv-cache-fits-max-model-len"), /Deployment llm-inference\/vllm-llm: util 0\.6 × 9\.78 GiB leaves no KV cache at the pessimistic end after weights 5\.\d\d GiB/);
     });
@@ -158,9 +161,9 @@ describe("GPU policies", () => {
   describe("the seed's literal plan (time-slicing 4 on 2 RTX 3080, 9.78 GiB each)", () => {
     let seed: StackPlan;
     let violations: Awaited<ReturnType<typeof evaluate>>;
-    before(async () => {
+    beforeEach(async () => {
       seed = await planStack("seed-literal", exampleConfig("examples/Pulumi.seed-literal.yaml"));
-      violations = await evaluate(seed);
+      violations = await evaluate(seed, "gpu-slices-within-host", "gpu-memory-per-card", "vllm-kv-cache-fits-max-model-len", "gpu-rollout-no-deadlock");
     });
 
     it("needs more slices than the host has, counting rollout surge pods", () => {

@@ -5,10 +5,10 @@ import { parsePlatformConfig } from "../../config/load";
 import { evaluatePolicies } from "../../policies/evaluate";
 import { allPolicies, PACK_NAME } from "../../policies/pack";
 import { policyConfigFromPlatform, policyPackConfigFile } from "../../plan/policyConfig";
-import { exampleConfig, planStack, type StackPlan } from "../fixtures/plans";
+import { exampleConfig, planStack, synthesizeStack, type StackPlan } from "../fixtures/plans";
 import { reconcilePolicyConfig } from "../fixtures/policyEngine";
 import { analyzePlan, asWire, configure, getAnalyzerInfo, startPolicyPack, type AnalyzerInfo, type RunningPack, type WireDiagnostic } from "../fixtures/policyPackHost";
-import { PROJECT_ROOT } from "../fixtures/stacks";
+import { PROJECT_ROOT, stackConfig } from "../fixtures/stacks";
 
 const PACK_DIR = join(PROJECT_ROOT, "policies");
 const key = (d: Pick<WireDiagnostic, "policy" | "level" | "urn" | "message">) => JSON.stringify([d.policy, d.level, d.urn, d.message]);
@@ -31,10 +31,15 @@ describe("policy pack over the Analyzer gRPC protocol", function () {
   before(async () => {
     // The pack starts (ts-node type-checks it) while the plans run; plans run one at a time (one mock runtime per process).
     starting = startPolicyPack(PACK_DIR);
-    prod = await planStack("prod");
-    seed = await planStack("seed", exampleConfig("examples/Pulumi.seed-literal.yaml"));
+    await synthesizeStack("prod", stackConfig("prod"));
+    await synthesizeStack("seed", exampleConfig("examples/Pulumi.seed-literal.yaml"));
     pack = await starting;
     info = await getAnalyzerInfo(pack.client);
+  });
+  // Per test (the synthesis above is memoized): the in-process host config is derived inside the test.
+  beforeEach(async () => {
+    prod = await planStack("prod");
+    seed = await planStack("seed", exampleConfig("examples/Pulumi.seed-literal.yaml"));
   });
   after(async () => (await starting?.catch(() => undefined))?.stop());
 

@@ -119,7 +119,8 @@ describe("policy pack config", () => {
 
 describe("pack defaults and the program's prod plan", () => {
   let prod: StackPlan;
-  before(async () => {
+  // Per test: the synthesis is memoized (tests/fixtures/plans.ts); the host config is derived inside the test.
+  beforeEach(async () => {
     prod = await planStack("prod");
   });
 

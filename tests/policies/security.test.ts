@@ -8,7 +8,7 @@ const vllm = (p: any) => p.spec.template.spec.containers[0];
 const COMMIT = "0123456789abcdef0123456789abcdef01234567";
 
 async function messages(plan: StackPlan, policy: string): Promise<string[]> {
-  return violationsOf(await evaluate(plan), policy).map((v) => v.message);
+  return violationsOf(await evaluate(plan, policy), policy).map((v) => v.message);
 }
 
 /** A stack named `staging` (not protected by default) with the same resources. */
@@ -19,7 +19,8 @@ function asStack(plan: StackPlan, stack: string): StackPlan {
 describe("security policies (#21)", () => {
   let prod: StackPlan;
   let downloadJob: string;
-  before(async () => {
+  // Per test: the synthesis is memoized (tests/fixtures/plans.ts); the host config is derived inside the test.
+  beforeEach(async () => {
     prod = await planStack("prod", stackConfig("prod"));
     downloadJob = prod.resources.find((r) => r.type === JOB && r.props.spec.template.spec.containers.some((c: any) => (c.env ?? []).some((e: any) => e.name === "MODEL_ID")))!.props.metadata.name;
   });
