@@ -18,7 +18,9 @@ export const clusterIdentitySchema = z
      */
     kubeSystemUid: z
       .string()
-      .regex(UID, { error: (i) => `"${String(i.input)}" is not a Kubernetes UID: use the output of kubectl get namespace kube-system -o jsonpath='{.metadata.uid}'` })
+      .regex(UID, {
+        error: (i) => `"${String(i.input)}" is not a Kubernetes UID: use the output of kubectl get namespace kube-system -o jsonpath='{.metadata.uid}'`,
+      })
       .optional(),
     /**
      * The API server URL the context's cluster entry must name (`kubectl config view --minify -o
@@ -80,7 +82,10 @@ export function clusterConfigIssues(config: {
     for (const [path, name] of names) {
       const scoped = stackScopedName(config.platform.environment, name);
       if (scoped.length > 63) {
-        issues.push({ path, message: `"${scoped}" (prefixed with platform.environment for cluster.shared) is longer than 63 characters: shorten the namespace or the environment` });
+        issues.push({
+          path,
+          message: `"${scoped}" (prefixed with platform.environment for cluster.shared) is longer than 63 characters: shorten the namespace or the environment`,
+        });
       }
     }
   }
@@ -112,7 +117,9 @@ export function stackScoped<T extends Scopable>(config: T): T {
   return {
     ...config,
     namespaces: Object.fromEntries(Object.entries(config.namespaces).map(([key, name]) => [key, scope(name)])),
-    ...(config.monitoring ? { monitoring: { ...config.monitoring, ...(config.monitoring.namespace ? { namespace: scope(config.monitoring.namespace) } : {}) } } : {}),
+    ...(config.monitoring
+      ? { monitoring: { ...config.monitoring, ...(config.monitoring.namespace ? { namespace: scope(config.monitoring.namespace) } : {}) } }
+      : {}),
     ...(config.edge
       ? {
           edge: {

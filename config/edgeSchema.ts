@@ -89,7 +89,10 @@ const origin = z.string().superRefine((value, ctx) => {
   if (value === "*") return;
   const m = /^(https?):\/\/([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*)(:(\d{1,5}))?$/.exec(value);
   if (!m || (m[7] !== undefined && (Number(m[7]) < 1 || Number(m[7]) > 65535))) {
-    ctx.addIssue({ code: "custom", message: `"${value}" is not an origin: scheme://host[:port] in lower case, no path or trailing slash (e.g. https://chat.example.com), or "*"` });
+    ctx.addIssue({
+      code: "custom",
+      message: `"${value}" is not an origin: scheme://host[:port] in lower case, no path or trailing slash (e.g. https://chat.example.com), or "*"`,
+    });
   }
 });
 
@@ -118,7 +121,11 @@ export const corsSchema = z
       });
     }
     if (cors.origins.includes("*") && cors.origins.length > 1) {
-      ctx.addIssue({ code: "custom", path: ["origins"], message: '"*" must stand alone: it already allows every origin (Gateway API refuses it beside others)' });
+      ctx.addIssue({
+        code: "custom",
+        path: ["origins"],
+        message: '"*" must stand alone: it already allows every origin (Gateway API refuses it beside others)',
+      });
     }
     for (const [key, list] of [
       ["origins", cors.origins],
@@ -164,8 +171,10 @@ const hstsSchema = z
   })
   .superRefine((hsts, ctx) => {
     // hstspreload.org's submission requirements: a preload request without them is rejected.
-    if (hsts.preload && !hsts.includeSubdomains) ctx.addIssue({ code: "custom", path: ["includeSubdomains"], message: "must be true when preload is true (the preload list requires includeSubDomains)" });
-    if (hsts.preload && hsts.maxAgeSeconds < 31536000) ctx.addIssue({ code: "custom", path: ["maxAgeSeconds"], message: `is ${hsts.maxAgeSeconds}; the preload list requires at least 31536000 (1 year)` });
+    if (hsts.preload && !hsts.includeSubdomains)
+      ctx.addIssue({ code: "custom", path: ["includeSubdomains"], message: "must be true when preload is true (the preload list requires includeSubDomains)" });
+    if (hsts.preload && hsts.maxAgeSeconds < 31536000)
+      ctx.addIssue({ code: "custom", path: ["maxAgeSeconds"], message: `is ${hsts.maxAgeSeconds}; the preload list requires at least 31536000 (1 year)` });
   })
   .prefault({});
 
@@ -198,7 +207,10 @@ const gatewayApiSchema = z
     /** NGINX Gateway Fabric chart (oci://ghcr.io/nginx/charts/nginx-gateway-fabric). */
     chartVersion: chartVersion("2.6.7").default("2.6.7"),
     /** Gateway API CRDs (standard channel) the chart's release is tested with: NGF 2.6.7 → v1.5.1. */
-    gatewayApiVersion: z.string().regex(/^v1\.\d+\.\d+$/, { error: (i) => `"${String(i.input)}" is not a Gateway API release tag (e.g. "v1.5.1")` }).default("v1.5.1"),
+    gatewayApiVersion: z
+      .string()
+      .regex(/^v1\.\d+\.\d+$/, { error: (i) => `"${String(i.input)}" is not a Gateway API release tag (e.g. "v1.5.1")` })
+      .default("v1.5.1"),
     /** NGINX data-plane replicas; per-client limits are divided by this. */
     replicas: positive("data-plane replicas", 50).default(2),
     /** How the data plane is exposed (LoadBalancer keeps client addresses with externalTrafficPolicy Local). */
@@ -239,7 +251,8 @@ export const edgeConfigSchema = z
     }
     const seen = new Map<string, number>();
     edge.hosts.forEach((host, i) => {
-      if (seen.has(host)) ctx.addIssue({ code: "custom", path: ["hosts", i], message: `"${host}" is listed twice (also hosts[${seen.get(host)}]); remove the repeat` });
+      if (seen.has(host))
+        ctx.addIssue({ code: "custom", path: ["hosts", i], message: `"${host}" is listed twice (also hosts[${seen.get(host)}]); remove the repeat` });
       else seen.set(host, i);
     });
     const limits = edge.rateLimits;
@@ -256,7 +269,8 @@ export const edgeConfigSchema = z
       ctx.addIssue({
         code: "custom",
         path: ["rateLimits", "allowlist"],
-        message: "is not supported on NGINX Gateway Fabric (its RateLimitPolicy keys every client); remove it — per-key limits in the gateway are the per-client control",
+        message:
+          "is not supported on NGINX Gateway Fabric (its RateLimitPolicy keys every client); remove it — per-key limits in the gateway are the per-client control",
       });
     }
     if (!gatewayApi && limits.perApiKey !== undefined) {

@@ -59,7 +59,8 @@ export function cronProblem(schedule: string): string | undefined {
   if (/^(CRON_)?TZ=/.test(trimmed)) return "a time zone prefix (TZ=...) is not allowed in the schedule; Kubernetes takes it in the CronJob's timeZone field";
   if (trimmed.startsWith("@")) return CRON_MACROS.includes(trimmed) ? undefined : `"${trimmed}" is not one of ${CRON_MACROS.join(", ")}`;
   const fields = trimmed.split(/\s+/);
-  if (fields.length !== 5) return `has ${fields.length} field${fields.length === 1 ? "" : "s"}; a schedule has five: minute hour day-of-month month day-of-week`;
+  if (fields.length !== 5)
+    return `has ${fields.length} field${fields.length === 1 ? "" : "s"}; a schedule has five: minute hour day-of-month month day-of-week`;
   for (const [i, field] of CRON_FIELDS.entries()) {
     const problem = cronFieldProblem(field, fields[i]!);
     if (problem) return problem;
@@ -76,7 +77,7 @@ export function litellmDurationSeconds(text: string): number | undefined {
   return Number(m[1]) * LITELLM_UNITS[m[2]!]!;
 }
 
-const GO_UNITS: Record<string, number> = { ns: 1e-9, us: 1e-6, "µs": 1e-6, ms: 1e-3, s: 1, m: 60, h: 3600 };
+const GO_UNITS: Record<string, number> = { ns: 1e-9, us: 1e-6, µs: 1e-6, ms: 1e-3, s: 1, m: 60, h: 3600 };
 
 /** Seconds in a Go duration (`1h`, `30m`, `1h30m`, `0`), as External Secrets parses refreshInterval. */
 export function goDurationSeconds(text: string): number | undefined {
@@ -94,7 +95,8 @@ export function httpUrlProblem(text: string, schemes: string[] = ["http", "https
   if (!schemes.includes(scheme)) return `"${text}" uses ${scheme}://; use ${schemes.map((s) => `${s}://`).join(" or ")}`;
   const port = /^[a-z][a-z0-9+.-]*:\/\/(?:[^/@]*@)?(\[[^\]]*\]|[^/:?#]*)(?::([^/?#]*))?/i.exec(text);
   if (!port || port[1] === "") return `"${text}" has no host`;
-  if (port[2] !== undefined && !(/^\d{1,5}$/.test(port[2]) && Number(port[2]) >= 1 && Number(port[2]) <= 65535)) return `"${text}" has port "${port[2]}"; a port is a number from 1 to 65535`;
+  if (port[2] !== undefined && !(/^\d{1,5}$/.test(port[2]) && Number(port[2]) >= 1 && Number(port[2]) <= 65535))
+    return `"${text}" has port "${port[2]}"; a port is a number from 1 to 65535`;
   let url: URL;
   try {
     url = new URL(text);

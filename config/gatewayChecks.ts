@@ -31,11 +31,17 @@ function requestsAboveLimits(path: (string | number)[], r: Resources): GatewayIs
   const issues: GatewayIssue[] = [];
   const cpu = [parseQuantity(r.requests.cpu), parseQuantity(r.limits.cpu)];
   if (cpu[0] !== undefined && cpu[1] !== undefined && cpu[0] > cpu[1]) {
-    issues.push({ path: [...path, "requests", "cpu"], message: `${r.requests.cpu} is above the limit ${r.limits.cpu}; Kubernetes refuses a request above its limit: lower the request or raise limits.cpu` });
+    issues.push({
+      path: [...path, "requests", "cpu"],
+      message: `${r.requests.cpu} is above the limit ${r.limits.cpu}; Kubernetes refuses a request above its limit: lower the request or raise limits.cpu`,
+    });
   }
   const memory = [parseByteQuantity(r.requests.memory), parseByteQuantity(r.limits.memory)];
   if (memory[0] !== undefined && memory[1] !== undefined && memory[0] > memory[1]) {
-    issues.push({ path: [...path, "requests", "memory"], message: `${r.requests.memory} is above the limit ${r.limits.memory}; Kubernetes refuses a request above its limit: lower the request or raise limits.memory` });
+    issues.push({
+      path: [...path, "requests", "memory"],
+      message: `${r.requests.memory} is above the limit ${r.limits.memory}; Kubernetes refuses a request above its limit: lower the request or raise limits.memory`,
+    });
   }
   return issues;
 }
@@ -54,7 +60,10 @@ export function gatewayConfigIssues(config: Checked): GatewayIssue[] {
       if (!known.includes(model)) issues.push({ path: ["gateway", "clients", name, "models", i], message: unknownModel(model, known) });
     }
     if (c.maxTokens !== undefined && c.maxTokens > g.limits.maxTokens) {
-      issues.push({ path: ["gateway", "clients", name, "maxTokens"], message: `${c.maxTokens} is above gateway.limits.maxTokens (${g.limits.maxTokens}); a client cap can only lower the gateway's` });
+      issues.push({
+        path: ["gateway", "clients", name, "maxTokens"],
+        message: `${c.maxTokens} is above gateway.limits.maxTokens (${g.limits.maxTokens}); a client cap can only lower the gateway's`,
+      });
     }
   }
   for (const key of ["fallbacks", "contextWindowFallbacks"] as const) {

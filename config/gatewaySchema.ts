@@ -16,9 +16,7 @@ const bytes = z.union([z.string(), z.number()]).refine((v) => parseByteQuantity(
   error: 'must be a memory/storage quantity with a binary suffix ("512Mi", "8Gi")',
 });
 const resources = (requests: { cpu: string; memory: string }, limits: { cpu: string; memory: string }) =>
-  z
-    .strictObject({ requests: z.strictObject({ cpu, memory: bytes }), limits: z.strictObject({ cpu, memory: bytes }) })
-    .default({ requests, limits });
+  z.strictObject({ requests: z.strictObject({ cpu, memory: bytes }), limits: z.strictObject({ cpu, memory: bytes }) }).default({ requests, limits });
 
 /** A CronJob schedule, checked as Kubernetes' CronJob controller parses it. */
 export const cronSchedule = z.string().superRefine((value, ctx) => {
@@ -94,12 +92,16 @@ const providers = z.strictObject({
 /** An S3-compatible bucket backups are shipped to (credentials from Bitwarden; give them write access only). */
 const s3Target = z.strictObject({
   endpoint: httpUrl(),
-  bucket: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, { error: (i) => `"${String(i.input)}" is not an S3 bucket name (3-63 lower-case letters, digits, '.', '-')` }),
+  bucket: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, { error: (i) => `"${String(i.input)}" is not an S3 bucket name (3-63 lower-case letters, digits, '.', '-')` }),
   region: z.string().min(1).default("us-east-1"),
   /** Key prefix inside the bucket, without leading or trailing slash. */
   prefix: z
     .string()
-    .regex(/^([A-Za-z0-9_.-]+(\/[A-Za-z0-9_.-]+)*)?$/, { error: (i) => `"${String(i.input)}" is not a key prefix: letters, digits, '_', '.', '-' separated by single '/', no leading or trailing '/'` })
+    .regex(/^([A-Za-z0-9_.-]+(\/[A-Za-z0-9_.-]+)*)?$/, {
+      error: (i) => `"${String(i.input)}" is not a key prefix: letters, digits, '_', '.', '-' separated by single '/', no leading or trailing '/'`,
+    })
     .default(""),
   accessKeyId: credential,
   secretAccessKey: credential,
@@ -158,9 +160,7 @@ export const gatewayConfigSchema = z.strictObject({
     })
     .prefault({}),
   /** Raise a number by one to rotate that credential (the salt key is never rotated). */
-  rotation: z
-    .strictObject({ masterKey: rotation, postgresPassword: rotation, postgresAdminPassword: rotation, redisPassword: rotation })
-    .prefault({}),
+  rotation: z.strictObject({ masterKey: rotation, postgresPassword: rotation, postgresAdminPassword: rotation, redisPassword: rotation }).prefault({}),
   postgres: z
     .strictObject({
       image: pinnedImage("postgres:17.6"),
@@ -196,7 +196,8 @@ const qdrantClient = z.strictObject({
   /** How long each issued token stays valid (d, w or mo). */
   validFor: litellmDuration
     .refine((v) => (litellmDurationSeconds(v) ?? 0) >= MIN_TOKEN_VALIDITY_DAYS * 86400, {
-      error: (i) => `"${String(i.input)}" is too short: tokens are re-issued on the first deploy of each calendar month, so they must stay valid at least ${MIN_TOKEN_VALIDITY_DAYS}d`,
+      error: (i) =>
+        `"${String(i.input)}" is too short: tokens are re-issued on the first deploy of each calendar month, so they must stay valid at least ${MIN_TOKEN_VALIDITY_DAYS}d`,
     })
     .default("90d"),
 });
@@ -206,7 +207,10 @@ export const qdrantConfigSchema = z.strictObject({
   resources: resources({ cpu: "1", memory: "2Gi" }, { cpu: "2", memory: "4Gi" }),
   collection: z
     .strictObject({
-      name: z.string().regex(/^[a-z0-9_-]+$/).default("rag"),
+      name: z
+        .string()
+        .regex(/^[a-z0-9_-]+$/)
+        .default("rag"),
       distance: z.enum(["Cosine", "Dot", "Euclid"]).default("Cosine"),
       /** Needed only when no in-cluster embedding server gives it (e.g. embeddings from a cloud provider). */
       vectorSize: z.number().int().positive().optional(),

@@ -143,7 +143,9 @@ export function parseStackConfig(all: Record<string, string>): PlatformConfig {
     issues.push(...error.issues);
   }
   const raw = fromPulumiConfig(all);
-  issues.push(...foreignNamespaceIssues(all, knownConfigNamespaces({ workstation: (config?.workstation ?? raw.workstation) as PlatformConfig["workstation"] })));
+  issues.push(
+    ...foreignNamespaceIssues(all, knownConfigNamespaces({ workstation: (config?.workstation ?? raw.workstation) as PlatformConfig["workstation"] })),
+  );
   if (issues.length > 0) throw new ConfigError(issues);
   return config!;
 }

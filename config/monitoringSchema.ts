@@ -10,9 +10,14 @@ const labelValue = z.string().regex(/^([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-
 const labels = z.record(labelKey, labelValue);
 
 /** A Prometheus duration as rules take it: `30s`, `5m`, `1h`. */
-const duration = z.string().regex(/^[1-9][0-9]*(s|m|h|d)$/, { error: (i) => `"${String(i.input)}" is not a duration: a whole number with s, m, h or d ("30s", "5m")` });
+const duration = z
+  .string()
+  .regex(/^[1-9][0-9]*(s|m|h|d)$/, { error: (i) => `"${String(i.input)}" is not a duration: a whole number with s, m, h or d ("30s", "5m")` });
 const ratio = (what: string) =>
-  z.number({ error: `must be a fraction in (0, 1): ${what}` }).gt(0, { error: `must be more than 0: ${what}` }).lt(1, { error: `must be less than 1: ${what}` });
+  z
+    .number({ error: `must be a fraction in (0, 1): ${what}` })
+    .gt(0, { error: `must be more than 0: ${what}` })
+    .lt(1, { error: `must be less than 1: ${what}` });
 
 const kubePrometheusStackSchema = z.strictObject({
   /** kube-prometheus-stack chart (prometheus-community); default 88.5.3 (prometheus-operator v0.93.1). */
@@ -20,7 +25,9 @@ const kubePrometheusStackSchema = z.strictObject({
   /** How long Prometheus keeps samples. */
   retention: duration.default("15d"),
   /** Prometheus' volume; absent: an emptyDir (samples are lost when the pod moves). */
-  storage: z.strictObject({ size: z.string().regex(/^[0-9]+(Mi|Gi|Ti)$/, { error: 'must be a size such as "50Gi"' }), storageClass: z.string().min(1).optional() }).optional(),
+  storage: z
+    .strictObject({ size: z.string().regex(/^[0-9]+(Mi|Gi|Ti)$/, { error: 'must be a size such as "50Gi"' }), storageClass: z.string().min(1).optional() })
+    .optional(),
   /** Grafana with its dashboard sidecar (the dashboards below need one). */
   grafana: z.boolean().default(true),
   /**
@@ -69,13 +76,19 @@ const alertsSchema = z.strictObject({
  */
 export const monitoringConfigSchema = z
   .strictObject({
-    stack: z.enum(["install", "existing"], { error: 'must be "install" (kube-prometheus-stack as an add-on) or "existing" (a Prometheus operator the cluster runs)' }),
+    stack: z.enum(["install", "existing"], {
+      error: 'must be "install" (kube-prometheus-stack as an add-on) or "existing" (a Prometheus operator the cluster runs)',
+    }),
     /** Labels the Prometheus selects ServiceMonitors and PrometheusRules by; default with `install`: `release: addons-kube-prometheus-stack`. */
     selectorLabels: labels.optional(),
     /** Label Grafana's dashboard sidecar selects ConfigMaps by. */
     dashboardLabel: z.strictObject({ key: labelKey, value: labelValue }).default({ key: "grafana_dashboard", value: "1" }),
     /** Where rules and dashboards go (and kube-prometheus-stack with `install`); default: namespaces.monitoring. */
-    namespace: z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/).max(63).optional(),
+    namespace: z
+      .string()
+      .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/)
+      .max(63)
+      .optional(),
     scrapeInterval: duration.default("30s"),
     /** Where the alerts' runbook links point: docs/observability.md in your copy of this repository. */
     runbookUrl: z.string().min(1).default("docs/observability.md"),

@@ -19,8 +19,7 @@ export const dnsName = z
   .string()
   .max(63, { error: "must be at most 63 characters (a DNS-1123 label)" })
   .regex(DNS_1123_LABEL, {
-    error: (issue) =>
-      `"${String(issue.input)}" is not a DNS-1123 label: use lower-case letters, digits and '-', starting and ending with a letter or digit`,
+    error: (issue) => `"${String(issue.input)}" is not a DNS-1123 label: use lower-case letters, digits and '-', starting and ending with a letter or digit`,
   });
 
 const cpuQuantity = z.union([z.string(), z.number()]).refine((v) => parseQuantity(v) !== undefined, {
@@ -39,9 +38,12 @@ const wholeCount = (what: string) =>
     .min(0, { error: `must be 0 or more ${what}` });
 
 const positiveInt = (what: string) =>
-  z.number({ error: `must be a whole number (${what})` }).int({ error: `must be a whole number (${what})` }).min(1, {
-    error: `must be at least 1 (${what})`,
-  });
+  z
+    .number({ error: `must be a whole number (${what})` })
+    .int({ error: `must be a whole number (${what})` })
+    .min(1, {
+      error: `must be at least 1 (${what})`,
+    });
 
 const labels = z.record(z.string(), z.string());
 
@@ -77,10 +79,7 @@ const hostNode = z.strictObject({
    * print(torch.cuda.mem_get_info()[1] / 2**30)'` on the node). Absent: the catalog's usable memory.
    * A value above the catalog's is warned about: vLLM's utilization is a fraction of the CUDA total.
    */
-  gpuMemoryGiB: z
-    .number({ error: "must be the CUDA-reported memory of one GPU in GiB (e.g. 9.78)" })
-    .positive({ error: "must be more than 0 GiB" })
-    .optional(),
+  gpuMemoryGiB: z.number({ error: "must be the CUDA-reported memory of one GPU in GiB (e.g. 9.78)" }).positive({ error: "must be more than 0 GiB" }).optional(),
   cpu: cpuQuantity,
   memory: byteQuantity,
 });
@@ -201,8 +200,7 @@ const kedaSchema = z.strictObject({
 const modelSchema = z.strictObject({
   /** Hugging Face id; must be in the capacity model's catalog so its memory can be planned. */
   id: z.string().refine((id) => id in MODEL_CATALOG, {
-    error: (issue) =>
-      `"${String(issue.input)}" is not in the model catalog (capacity/catalog); known: ${Object.keys(MODEL_CATALOG).join(", ")}`,
+    error: (issue) => `"${String(issue.input)}" is not in the model catalog (capacity/catalog); known: ${Object.keys(MODEL_CATALOG).join(", ")}`,
   }),
   /** Commit SHA (40 hex; required with platform.protectStatefulData), branch or tag the download Job fetches and vLLM serves. */
   revision: z.string().min(1).optional(),
@@ -273,7 +271,9 @@ const adapterSchema = z.strictObject({
   path: z
     .string()
     .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, { error: (i) => `"${String(i.input)}" is not a path segment: lower-case letters, digits and '-'` })
-    .refine((p) => !["v1", "vector-search", "openai", "health", "metrics"].includes(p), { error: (i) => `"${String(i.input)}" is reserved by another public route` })
+    .refine((p) => !["v1", "vector-search", "openai", "health", "metrics"].includes(p), {
+      error: (i) => `"${String(i.input)}" is reserved by another public route`,
+    })
     .optional(),
   /** Serve a LoRA fine-tune: a Hugging Face repo id or a path on the adapter's volume (/adapters/<name>/...). */
   lora: z.strictObject({ source: z.string().min(1) }).optional(),
@@ -337,7 +337,9 @@ const networkSchema = z.strictObject({
     })
     .prefault({}),
   /** Labels of the Prometheus pods in the monitoring namespace (the Prometheus operator sets app.kubernetes.io/name=prometheus). */
-  prometheusPodLabels: labels.refine((l) => Object.keys(l).length > 0, { error: "needs at least one label: an empty selector would admit every pod of the namespace" }).default({ "app.kubernetes.io/name": "prometheus" }),
+  prometheusPodLabels: labels
+    .refine((l) => Object.keys(l).length > 0, { error: "needs at least one label: an empty selector would admit every pod of the namespace" })
+    .default({ "app.kubernetes.io/name": "prometheus" }),
 });
 
 const imagesSchema = z.strictObject({
@@ -351,8 +353,7 @@ const imagesSchema = z.strictObject({
   pinning: z.enum(["tag", "digest", "resolve"]).default("tag"),
 });
 
-const chartSchema = (repo: string, version: string) =>
-  z.strictObject({ repo: z.string().url().default(repo), version: z.string().min(1).default(version) });
+const chartSchema = (repo: string, version: string) => z.strictObject({ repo: z.string().url().default(repo), version: z.string().min(1).default(version) });
 
 const chartsSchema = z.strictObject({
   nvidiaDevicePlugin: chartSchema("https://nvidia.github.io/k8s-device-plugin", "0.17.4").default({
@@ -434,7 +435,10 @@ function placementIssues(config: ParsedShape): SchemaIssue[] {
       nodes.add(node!);
       const have = config.host.nodes[node!]?.gpus ?? 0;
       if (!(Number(gpu) < have)) {
-        issues.push({ path, message: `"${card}" is not a card of host.nodes (node "${node}" has ${have} GPU(s): ${Array.from({ length: have }, (_, i) => `${node}/gpu${i}`).join(", ") || "none"})` });
+        issues.push({
+          path,
+          message: `"${card}" is not a card of host.nodes (node "${node}" has ${have} GPU(s): ${Array.from({ length: have }, (_, i) => `${node}/gpu${i}`).join(", ") || "none"})`,
+        });
       }
     }
     if (nodes.size > 1) issues.push({ path, message: `spans nodes ${[...nodes].join(", ")}: tensor parallelism runs on the cards of one node` });
@@ -448,10 +452,16 @@ function modeIssues(config: ParsedShape): SchemaIssue[] {
   const serverNames = Object.keys(config.servers);
   for (const [name, mode] of Object.entries(config.modes)) {
     for (const [i, server] of mode.servers.entries()) {
-      if (!(server in config.servers)) issues.push({ path: ["modes", name, "servers", i], message: `"${server}" is not a key of servers (have: ${serverNames.join(", ") || "none"})` });
+      if (!(server in config.servers))
+        issues.push({ path: ["modes", name, "servers", i], message: `"${server}" is not a key of servers (have: ${serverNames.join(", ") || "none"})` });
     }
     if (new Set(mode.servers).size !== mode.servers.length) issues.push({ path: ["modes", name, "servers"], message: "lists a server twice" });
-    const only = mode.servers.filter((s) => s in config.servers && config.servers[s]!.task === "generate" && Object.entries(config.modes).every(([other, m]) => other === name || !m.servers.includes(s)));
+    const only = mode.servers.filter(
+      (s) =>
+        s in config.servers &&
+        config.servers[s]!.task === "generate" &&
+        Object.entries(config.modes).every(([other, m]) => other === name || !m.servers.includes(s)),
+    );
     if (mode.fallback === undefined) {
       if (only.length > 0) {
         issues.push({
@@ -467,7 +477,10 @@ function modeIssues(config: ParsedShape): SchemaIssue[] {
     if (!fallbackServer && !provider && !(fallback in config.adapters)) {
       issues.push({ path: ["modes", name, "fallback"], message: `"${fallback}" is neither an adapter, a server nor a configured provider` });
     } else if (fallbackServer && mode.servers.includes(fallbackServer)) {
-      issues.push({ path: ["modes", name, "fallback"], message: `"${fallback}" is served by "${fallbackServer}", which runs only in this mode's window; name a model of another mode, an always-on server or a provider` });
+      issues.push({
+        path: ["modes", name, "fallback"],
+        message: `"${fallback}" is served by "${fallbackServer}", which runs only in this mode's window; name a model of another mode, an always-on server or a provider`,
+      });
     }
   }
   return issues;
@@ -520,7 +533,11 @@ export const platformConfigSchema = z
       const model = config.models[server.model];
       const task = model && model.id in MODEL_CATALOG ? lookupModel(model.id).task : undefined;
       if (task !== undefined && task !== server.task) {
-        ctx.addIssue({ code: "custom", path: ["servers", name, "task"], message: `is ${server.task} but ${model!.id} is a ${task} model (capacity/catalog): set task: ${task}` });
+        ctx.addIssue({
+          code: "custom",
+          path: ["servers", name, "task"],
+          message: `is ${server.task} but ${model!.id} is a ${task} model (capacity/catalog): set task: ${task}`,
+        });
       }
       if (!(server.model in config.models)) {
         ctx.addIssue({
@@ -609,7 +626,11 @@ export const platformConfigSchema = z
       ];
       for (const [path, image] of images) {
         if (!isDigestPinned(image)) {
-          ctx.addIssue({ code: "custom", path, message: `"${image}" is pinned by tag but images.pinning is "digest": use repo@sha256:<digest> (docker buildx imagetools inspect <image>)` });
+          ctx.addIssue({
+            code: "custom",
+            path,
+            message: `"${image}" is pinned by tag but images.pinning is "digest": use repo@sha256:<digest> (docker buildx imagetools inspect <image>)`,
+          });
         }
       }
     }
@@ -618,7 +639,11 @@ export const platformConfigSchema = z
       const path = adapter.path ?? name;
       const other = byPath.get(path);
       if (other) {
-        ctx.addIssue({ code: "custom", path: ["adapters", name, "path"], message: `public path "/${path}" is already adapter "${other}"'s; give one of them another adapters.<name>.path` });
+        ctx.addIssue({
+          code: "custom",
+          path: ["adapters", name, "path"],
+          message: `public path "/${path}" is already adapter "${other}"'s; give one of them another adapters.<name>.path`,
+        });
       }
       byPath.set(path, name);
     }

@@ -23,10 +23,16 @@ export const workstationConfigSchema = z
     model: z.string().min(1),
     port: z.number().int().min(1).max(65535).optional(),
     /** `all`, or device indices such as "0,1". */
-    gpus: z.string().regex(/^(all|\d+(,\d+)*)$/).default("all"),
+    gpus: z
+      .string()
+      .regex(/^(all|\d+(,\d+)*)$/)
+      .default("all"),
     gpuMemoryUtilization: z.number().gt(0).lte(1).default(0.9),
     maxModelLen: z.number().int().positive().default(8192),
-    modelCacheVolume: z.string().regex(/^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/).default("llm-platform-models"),
+    modelCacheVolume: z
+      .string()
+      .regex(/^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/)
+      .default("llm-platform-models"),
     extraArgs: z.array(z.string()).default([]),
   })
   .superRefine((w, ctx) => {

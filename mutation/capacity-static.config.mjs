@@ -27,7 +27,8 @@ export default {
 export const equivalentMutants = [
   {
     file: "kube/quantity.ts",
-    reason: "Of the valid quantities only the milli suffix contains a lower-case m, always at the end; strings with an m elsewhere are refused by parseQuantity anyway.",
+    reason:
+      "Of the valid quantities only the milli suffix contains a lower-case m, always at the end; strings with an m elsewhere are refused by parseQuantity anyway.",
     mutants: [["Regex", "/m$/", "/m/"]],
   },
   {

@@ -22,10 +22,7 @@ export const IGNORE_RULES = [
   {
     file: "capacity/cli.ts",
     reason: "`if (require.main === module)` only starts main() when the file is run as a program (child process in tests/capacity/cli.test.ts).",
-    matches: (path) =>
-      path.isIfStatement() &&
-      path.get("test").isBinaryExpression({ operator: "===" }) &&
-      path.get("test.left").matchesPattern("require.main"),
+    matches: (path) => path.isIfStatement() && path.get("test").isBinaryExpression({ operator: "===" }) && path.get("test.left").matchesPattern("require.main"),
   },
 ];
 

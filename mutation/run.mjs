@@ -77,7 +77,9 @@ export function summarize(report, documented) {
       if (DETECTED.has(m.status) || UNDETECTED.has(m.status)) v++;
       if (!UNDETECTED.has(m.status)) continue;
       const original = originalText(source, m.location);
-      const entry = documented.find((e) => e.file === file && e.mutator === m.mutatorName && e.original === original && e.replacement === m.replacement && !matched.has(e));
+      const entry = documented.find(
+        (e) => e.file === file && e.mutator === m.mutatorName && e.original === original && e.replacement === m.replacement && !matched.has(e),
+      );
       if (entry) matched.add(entry);
       else undocumented.push({ file, line: m.location.start.line, mutator: m.mutatorName, status: m.status, original, replacement: m.replacement });
     }
@@ -131,10 +133,14 @@ async function main() {
           `${summary.undocumented.length} not documented\n`,
       );
       for (const u of summary.undocumented) {
-        process.stdout.write(`  ${u.status}, not documented: ${u.file}:${u.line} ${u.mutator} ${JSON.stringify(u.original)} -> ${JSON.stringify(u.replacement)}\n`);
+        process.stdout.write(
+          `  ${u.status}, not documented: ${u.file}:${u.line} ${u.mutator} ${JSON.stringify(u.original)} -> ${JSON.stringify(u.replacement)}\n`,
+        );
       }
       for (const s of summary.stale) {
-        process.stdout.write(`  documented but no longer surviving (remove it from the config): ${s.file} ${s.mutator} ${JSON.stringify(s.original)} -> ${JSON.stringify(s.replacement)}\n`);
+        process.stdout.write(
+          `  documented but no longer surviving (remove it from the config): ${s.file} ${s.mutator} ${JSON.stringify(s.original)} -> ${JSON.stringify(s.replacement)}\n`,
+        );
       }
     }
     results.push(result);

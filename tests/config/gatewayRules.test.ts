@@ -32,7 +32,11 @@ function refuses(change: (c: any) => void, path: string, message: string): void 
     assert.ok(error instanceof ConfigError, String(error));
     issues = error.issues;
   }
-  assert.deepEqual(issues.filter((i) => i.path === `llm-platform:${path}`).map((i) => i.message), [message], JSON.stringify(issues));
+  assert.deepEqual(
+    issues.filter((i) => i.path === `llm-platform:${path}`).map((i) => i.message),
+    [message],
+    JSON.stringify(issues),
+  );
 }
 
 const accepts = (change: (c: any) => void) => assert.doesNotThrow(() => parse(variant(prod(), change)));
@@ -65,7 +69,9 @@ describe("gateway, Qdrant and External Secrets config (#23)", () => {
   });
 
   it("defaults of Qdrant and External Secrets", () => {
-    const config = parse(variant(prod(), (c) => (delete c.qdrant, (c.externalSecrets = { bitwarden: { ...c.externalSecrets.bitwarden, accessTokenSecret: { name: "bw" } } }))));
+    const config = parse(
+      variant(prod(), (c) => (delete c.qdrant, (c.externalSecrets = { bitwarden: { ...c.externalSecrets.bitwarden, accessTokenSecret: { name: "bw" } } }))),
+    );
     assert.deepEqual(config.qdrant, {
       image: "qdrant/qdrant:v1.15.4-unprivileged",
       resources: { requests: { cpu: "1", memory: "2Gi" }, limits: { cpu: "2", memory: "4Gi" } },
@@ -79,7 +85,10 @@ describe("gateway, Qdrant and External Secrets config (#23)", () => {
     });
     const { bitwarden, ...externalSecrets } = config.externalSecrets;
     assert.deepEqual(externalSecrets, { chartVersion: "2.9.0", refreshInterval: "1h" });
-    assert.deepEqual([bitwarden!.accessTokenSecret, bitwarden!.apiUrl, bitwarden!.identityUrl], [{ name: "bw", key: "token" }, "https://api.bitwarden.com", "https://identity.bitwarden.com"]);
+    assert.deepEqual(
+      [bitwarden!.accessTokenSecret, bitwarden!.apiUrl, bitwarden!.identityUrl],
+      [{ name: "bw", key: "token" }, "https://api.bitwarden.com", "https://identity.bitwarden.com"],
+    );
     const client = parse(variant(prod(), (c) => (c.qdrant = { clients: { n8n: {} } }))).qdrant.clients.n8n;
     assert.deepEqual(client, { access: "r", validFor: "90d" });
     const gatewayClient = parse(variant(prod(), (c) => (c.gateway = { clients: { webui: {} } }))).gateway.clients.webui;
@@ -98,12 +107,32 @@ describe("gateway, Qdrant and External Secrets config (#23)", () => {
   });
 
   it("quantities, schedules and durations", () => {
-    refuses((c) => (c.gateway = { resources: { requests: { cpu: "lots", memory: "1Gi" }, limits: { cpu: "2", memory: "2Gi" } } }), "gateway.resources.requests.cpu", 'must be a CPU quantity ("500m", "2")');
-    refuses((c) => (c.gateway = { resources: { requests: { cpu: "1", memory: "1GB" }, limits: { cpu: "2", memory: "2Gi" } } }), "gateway.resources.requests.memory", 'must be a memory/storage quantity with a binary suffix ("512Mi", "8Gi")');
-    refuses((c) => (c.qdrant = { snapshotSchedule: "every hour" }), "qdrant.snapshotSchedule", '"every hour" is not a CronJob schedule: has 2 fields; a schedule has five: minute hour day-of-month month day-of-week');
-    refuses((c) => (c.gateway = { clients: { webui: { budgetDuration: "30 days" } } }), "gateway.clients.webui.budgetDuration", '"30 days" is not a duration LiteLLM reads: a whole number and s, m, h, d, w or mo ("30d", "1h", "1mo")');
-    refuses((c) => (c.externalSecrets = { refreshInterval: "1 hour" }), "externalSecrets.refreshInterval", '"1 hour" is not a Go duration: numbers with units ns, us, ms, s, m, h ("1h", "30m", "1h30m")');
-    refuses((c) => (c.gateway = { clients: { WebUI: {} } }), "gateway.clients.WebUI", '"WebUI" is not a client name: lower-case letters, digits and \'-\'');
+    refuses(
+      (c) => (c.gateway = { resources: { requests: { cpu: "lots", memory: "1Gi" }, limits: { cpu: "2", memory: "2Gi" } } }),
+      "gateway.resources.requests.cpu",
+      'must be a CPU quantity ("500m", "2")',
+    );
+    refuses(
+      (c) => (c.gateway = { resources: { requests: { cpu: "1", memory: "1GB" }, limits: { cpu: "2", memory: "2Gi" } } }),
+      "gateway.resources.requests.memory",
+      'must be a memory/storage quantity with a binary suffix ("512Mi", "8Gi")',
+    );
+    refuses(
+      (c) => (c.qdrant = { snapshotSchedule: "every hour" }),
+      "qdrant.snapshotSchedule",
+      '"every hour" is not a CronJob schedule: has 2 fields; a schedule has five: minute hour day-of-month month day-of-week',
+    );
+    refuses(
+      (c) => (c.gateway = { clients: { webui: { budgetDuration: "30 days" } } }),
+      "gateway.clients.webui.budgetDuration",
+      '"30 days" is not a duration LiteLLM reads: a whole number and s, m, h, d, w or mo ("30d", "1h", "1mo")',
+    );
+    refuses(
+      (c) => (c.externalSecrets = { refreshInterval: "1 hour" }),
+      "externalSecrets.refreshInterval",
+      '"1 hour" is not a Go duration: numbers with units ns, us, ms, s, m, h ("1h", "30m", "1h30m")',
+    );
+    refuses((c) => (c.gateway = { clients: { WebUI: {} } }), "gateway.clients.WebUI", "\"WebUI\" is not a client name: lower-case letters, digits and '-'");
   });
 
   it("counts: rotations whole and 0 or more, autoscaling bounds", () => {
@@ -113,19 +142,31 @@ describe("gateway, Qdrant and External Secrets config (#23)", () => {
   });
 
   it("Qdrant tokens stay valid past the monthly re-issue: at least 32 days", () => {
-    refuses((c) => (c.qdrant = { clients: { n8n: { validFor: "31d" } } }), "qdrant.clients.n8n.validFor", '"31d" is too short: tokens are re-issued on the first deploy of each calendar month, so they must stay valid at least 32d');
+    refuses(
+      (c) => (c.qdrant = { clients: { n8n: { validFor: "31d" } } }),
+      "qdrant.clients.n8n.validFor",
+      '"31d" is too short: tokens are re-issued on the first deploy of each calendar month, so they must stay valid at least 32d',
+    );
     accepts((c) => (c.qdrant = { clients: { n8n: { validFor: "32d" } } }));
   });
 
   it("moved keys name where they went", () => {
     refuses((c) => (c.gateway = { postgres: { storage: "10Gi" } }), "gateway.postgres.storage", "has moved: set llm-platform:storage.postgres.size instead");
-    refuses((c) => (c.gateway = { postgres: { storageClass: "fast" } }), "gateway.postgres.storageClass", "has moved: set llm-platform:storage.postgres.storageClass instead");
+    refuses(
+      (c) => (c.gateway = { postgres: { storageClass: "fast" } }),
+      "gateway.postgres.storageClass",
+      "has moved: set llm-platform:storage.postgres.storageClass instead",
+    );
   });
 
   it("Bitwarden: UUIDs, a credential is a reference never the secret itself", () => {
     const bitwarden = { organizationId: "x", projectId: "y", accessTokenSecret: { name: "bw" } };
     refuses((c) => (c.externalSecrets = { bitwarden }), "externalSecrets.bitwarden.organizationId", "must be the Bitwarden organization UUID");
     refuses((c) => (c.externalSecrets = { bitwarden }), "externalSecrets.bitwarden.projectId", "must be the Bitwarden Secrets Manager project UUID");
-    refuses((c) => ((c.providers = { default: "openai", openai: { apiKey: "sk-123" } }), Object.values(c.adapters).forEach((a: any) => delete a.server)), "providers.openai.apiKey", "must be a Bitwarden reference {bitwardenSecret: <secret id>}, not the credential itself");
+    refuses(
+      (c) => ((c.providers = { default: "openai", openai: { apiKey: "sk-123" } }), Object.values(c.adapters).forEach((a: any) => delete a.server)),
+      "providers.openai.apiKey",
+      "must be a Bitwarden reference {bitwardenSecret: <secret id>}, not the credential itself",
+    );
   });
 });

@@ -19,7 +19,11 @@ function issuesOf(raw: Record<string, unknown>): { path: string; message: string
 function expectIssue(raw: Record<string, unknown>, path: string, message: string): void {
   const issues = issuesOf(raw);
   const at = issues.filter((i) => i.path === path);
-  assert.deepEqual(at.map((i) => i.message), [message], `issues: ${JSON.stringify(issues)}`);
+  assert.deepEqual(
+    at.map((i) => i.message),
+    [message],
+    `issues: ${JSON.stringify(issues)}`,
+  );
 }
 
 const prod = stackConfig("prod");
@@ -34,7 +38,8 @@ describe("gateway, Qdrant and secrets config", () => {
 
   describe("cron schedules, as Kubernetes' CronJob controller parses them", () => {
     const schedule = (s: string) => variant(prod, (c) => (c.qdrant.snapshotSchedule = s));
-    const refused = (s: string, reason: string) => expectIssue(schedule(s), "llm-platform:qdrant.snapshotSchedule", `"${s}" is not a CronJob schedule: ${reason}`);
+    const refused = (s: string, reason: string) =>
+      expectIssue(schedule(s), "llm-platform:qdrant.snapshotSchedule", `"${s}" is not a CronJob schedule: ${reason}`);
 
     it("accepts every field at its bounds, names, lists, ranges, steps and the @ macros", () => {
       for (const s of ["59 23 31 12 6", "0 0 1 1 0", "*/15 0-6,22 * JAN-MAR mon-fri", "5/10 * ? * *", "@daily", "@hourly", "@annually"]) {
@@ -65,7 +70,11 @@ describe("gateway, Qdrant and secrets config", () => {
     });
 
     it("checks the Postgres backup schedule too", () => {
-      expectIssue(variant(prod, (c) => (c.gateway.postgres = { backup: { schedule: "30 2 * *" } })), "llm-platform:gateway.postgres.backup.schedule", '"30 2 * *" is not a CronJob schedule: has 4 fields; a schedule has five: minute hour day-of-month month day-of-week');
+      expectIssue(
+        variant(prod, (c) => (c.gateway.postgres = { backup: { schedule: "30 2 * *" } })),
+        "llm-platform:gateway.postgres.backup.schedule",
+        '"30 2 * *" is not a CronJob schedule: has 4 fields; a schedule has five: minute hour day-of-month month day-of-week',
+      );
     });
   });
 
@@ -75,14 +84,26 @@ describe("gateway, Qdrant and secrets config", () => {
       assert.equal(litellmDurationSeconds("1mo"), 30 * 86400);
       assert.equal(litellmDurationSeconds("2w"), 14 * 86400);
       assert.equal(litellmDurationSeconds("0d"), undefined);
-      expectIssue(variant(prod, (c) => (c.gateway.clients.webui.budgetDuration = "30 days")), "llm-platform:gateway.clients.webui.budgetDuration", '"30 days" is not a duration LiteLLM reads: a whole number and s, m, h, d, w or mo ("30d", "1h", "1mo")');
+      expectIssue(
+        variant(prod, (c) => (c.gateway.clients.webui.budgetDuration = "30 days")),
+        "llm-platform:gateway.clients.webui.budgetDuration",
+        '"30 days" is not a duration LiteLLM reads: a whole number and s, m, h, d, w or mo ("30d", "1h", "1mo")',
+      );
     });
 
     it("reads Go durations as External Secrets does", () => {
       assert.equal(goDurationSeconds("1h30m"), 5400);
       assert.equal(goDurationSeconds("0"), 0);
-      expectIssue(variant(prod, (c) => (c.externalSecrets.refreshInterval = "1 hour")), "llm-platform:externalSecrets.refreshInterval", '"1 hour" is not a Go duration: numbers with units ns, us, ms, s, m, h ("1h", "30m", "1h30m")');
-      expectIssue(variant(prod, (c) => (c.externalSecrets.refreshInterval = "1d")), "llm-platform:externalSecrets.refreshInterval", '"1d" is not a Go duration: numbers with units ns, us, ms, s, m, h ("1h", "30m", "1h30m")');
+      expectIssue(
+        variant(prod, (c) => (c.externalSecrets.refreshInterval = "1 hour")),
+        "llm-platform:externalSecrets.refreshInterval",
+        '"1 hour" is not a Go duration: numbers with units ns, us, ms, s, m, h ("1h", "30m", "1h30m")',
+      );
+      expectIssue(
+        variant(prod, (c) => (c.externalSecrets.refreshInterval = "1d")),
+        "llm-platform:externalSecrets.refreshInterval",
+        '"1d" is not a Go duration: numbers with units ns, us, ms, s, m, h ("1h", "30m", "1h30m")',
+      );
     });
 
     it("keeps Qdrant tokens valid past the next monthly re-issue: 32d accepted, 31d refused", () => {
@@ -98,7 +119,8 @@ describe("gateway, Qdrant and secrets config", () => {
   describe("URLs, with scheme and port", () => {
     const apiBase = (url: string) => variant(dev, (c) => (c.providers["vllm-local"].apiBase = url));
     it("accepts http(s) base URLs with or without a port", () => {
-      for (const url of ["http://gpu-box.lan:8000/v1", "https://ollama.example.com", "http://[fd00::1]:11434"]) assert.equal(httpUrlProblem(url), undefined, url);
+      for (const url of ["http://gpu-box.lan:8000/v1", "https://ollama.example.com", "http://[fd00::1]:11434"])
+        assert.equal(httpUrlProblem(url), undefined, url);
       accepts(apiBase("http://gpu-box.lan:8000/v1"));
     });
 
@@ -114,23 +136,44 @@ describe("gateway, Qdrant and secrets config", () => {
     });
 
     it("requires HTTPS for Bitwarden", () => {
-      expectIssue(variant(prod, (c) => (c.externalSecrets.bitwarden.apiUrl = "http://api.bitwarden.com")), "llm-platform:externalSecrets.bitwarden.apiUrl", '"http://api.bitwarden.com" uses http://; use https://');
+      expectIssue(
+        variant(prod, (c) => (c.externalSecrets.bitwarden.apiUrl = "http://api.bitwarden.com")),
+        "llm-platform:externalSecrets.bitwarden.apiUrl",
+        '"http://api.bitwarden.com" uses http://; use https://',
+      );
     });
   });
 
   describe("model names in client allowlists and fallbacks", () => {
     // Prod's adapters, its embedding and rerank servers, its provider and default.
     const known = "have: chatbot, rag, code, microservices, embedding, reranker, openai, default";
-    const unknown = (name: string) => `"${name}" is not a model the gateway serves (${known}); name an adapter, an embedding or rerank server, a configured provider or default`;
+    const unknown = (name: string) =>
+      `"${name}" is not a model the gateway serves (${known}); name an adapter, an embedding or rerank server, a configured provider or default`;
 
     it("refuses a client model that names nothing the gateway serves", () => {
-      expectIssue(variant(prod, (c) => (c.gateway.clients.n8n.models = ["code", "gpt-5"])), "llm-platform:gateway.clients.n8n.models[1]", unknown("gpt-5"));
+      expectIssue(
+        variant(prod, (c) => (c.gateway.clients.n8n.models = ["code", "gpt-5"])),
+        "llm-platform:gateway.clients.n8n.models[1]",
+        unknown("gpt-5"),
+      );
     });
 
     it("refuses fallbacks from or to an unknown model, or to itself", () => {
-      expectIssue(variant(prod, (c) => (c.gateway.fallbacks = { chatbot: ["anthropic"] })), "llm-platform:gateway.fallbacks.chatbot[0]", unknown("anthropic"));
-      expectIssue(variant(prod, (c) => (c.gateway.contextWindowFallbacks = { chatbott: ["openai"] })), "llm-platform:gateway.contextWindowFallbacks.chatbott", unknown("chatbott"));
-      expectIssue(variant(prod, (c) => (c.gateway.fallbacks = { chatbot: ["chatbot"] })), "llm-platform:gateway.fallbacks.chatbot[0]", '"chatbot" falls back to itself; name another model');
+      expectIssue(
+        variant(prod, (c) => (c.gateway.fallbacks = { chatbot: ["anthropic"] })),
+        "llm-platform:gateway.fallbacks.chatbot[0]",
+        unknown("anthropic"),
+      );
+      expectIssue(
+        variant(prod, (c) => (c.gateway.contextWindowFallbacks = { chatbott: ["openai"] })),
+        "llm-platform:gateway.contextWindowFallbacks.chatbott",
+        unknown("chatbott"),
+      );
+      expectIssue(
+        variant(prod, (c) => (c.gateway.fallbacks = { chatbot: ["chatbot"] })),
+        "llm-platform:gateway.fallbacks.chatbot[0]",
+        '"chatbot" falls back to itself; name another model',
+      );
     });
 
     it("accepts a provider once it is configured", () => {
@@ -145,7 +188,11 @@ describe("gateway, Qdrant and secrets config", () => {
   describe("limits", () => {
     it("refuses a client cap above the gateway's", () => {
       accepts(variant(prod, (c) => (c.gateway.clients.n8n.maxTokens = 4096)));
-      expectIssue(variant(prod, (c) => (c.gateway.clients.n8n.maxTokens = 4097)), "llm-platform:gateway.clients.n8n.maxTokens", "4097 is above gateway.limits.maxTokens (4096); a client cap can only lower the gateway's");
+      expectIssue(
+        variant(prod, (c) => (c.gateway.clients.n8n.maxTokens = 4097)),
+        "llm-platform:gateway.clients.n8n.maxTokens",
+        "4097 is above gateway.limits.maxTokens (4096); a client cap can only lower the gateway's",
+      );
     });
 
     it("refuses resource requests above their limits, at each of the gateway's and Qdrant's containers", () => {
@@ -170,12 +217,24 @@ describe("gateway, Qdrant and secrets config", () => {
 
   describe("moved and refused keys", () => {
     it("points the old Postgres volume keys at storage.postgres", () => {
-      expectIssue(variant(prod, (c) => (c.gateway.postgres = { storage: "20Gi" })), "llm-platform:gateway.postgres.storage", "has moved: set llm-platform:storage.postgres.size instead");
-      expectIssue(variant(prod, (c) => (c.gateway.postgres = { storageClass: "x" })), "llm-platform:gateway.postgres.storageClass", "has moved: set llm-platform:storage.postgres.storageClass instead");
+      expectIssue(
+        variant(prod, (c) => (c.gateway.postgres = { storage: "20Gi" })),
+        "llm-platform:gateway.postgres.storage",
+        "has moved: set llm-platform:storage.postgres.size instead",
+      );
+      expectIssue(
+        variant(prod, (c) => (c.gateway.postgres = { storageClass: "x" })),
+        "llm-platform:gateway.postgres.storageClass",
+        "has moved: set llm-platform:storage.postgres.storageClass instead",
+      );
     });
 
     it("refuses a credential given as a value instead of a Bitwarden reference", () => {
-      expectIssue(variant(prod, (c) => (c.providers.openai.apiKey = "sk-live-abc")), "llm-platform:providers.openai.apiKey", "must be a Bitwarden reference {bitwardenSecret: <secret id>}, not the credential itself");
+      expectIssue(
+        variant(prod, (c) => (c.providers.openai.apiKey = "sk-live-abc")),
+        "llm-platform:providers.openai.apiKey",
+        "must be a Bitwarden reference {bitwardenSecret: <secret id>}, not the credential itself",
+      );
     });
 
     it("requires a Bitwarden project for backup bucket credentials", () => {
@@ -183,9 +242,15 @@ describe("gateway, Qdrant and secrets config", () => {
         delete c.externalSecrets;
         delete c.providers.openai;
         c.gateway.fallbacks = {};
-        c.qdrant.backup = { s3: { endpoint: "https://s3.example.com", bucket: "snaps", accessKeyId: { bitwardenSecret: "a" }, secretAccessKey: { bitwardenSecret: "b" } } };
+        c.qdrant.backup = {
+          s3: { endpoint: "https://s3.example.com", bucket: "snaps", accessKeyId: { bitwardenSecret: "a" }, secretAccessKey: { bitwardenSecret: "b" } },
+        };
       });
-      expectIssue(raw, "llm-platform:externalSecrets.bitwarden", "is required: qdrant.backup.s3 credentials come from Bitwarden Secrets Manager (organizationId, projectId, accessTokenSecret)");
+      expectIssue(
+        raw,
+        "llm-platform:externalSecrets.bitwarden",
+        "is required: qdrant.backup.s3 credentials come from Bitwarden Secrets Manager (organizationId, projectId, accessTokenSecret)",
+      );
     });
 
     it("separates retention from protection, and Postgres' volume from Qdrant's", () => {
@@ -212,7 +277,13 @@ describe("gateway, Qdrant and secrets config", () => {
     it("warns about a key that looks like one, at any depth, naming the command", () => {
       const raw = variant(prod, (c) => (c.providers.openai.apiKey = "sk-proj-0123456789abcdefghij"));
       assert.deepEqual(plainTextCredentialWarnings(raw, never), [warning("llm-platform:providers.openai.apiKey")]);
-      const deep = variant(prod, (c) => (c.gateway.postgres = { backup: { s3: { endpoint: "https://s3", bucket: "b", accessKeyId: "AKIAABCDEFGHIJKLMNOP", secretAccessKey: { bitwardenSecret: "x" } } } }));
+      const deep = variant(
+        prod,
+        (c) =>
+          (c.gateway.postgres = {
+            backup: { s3: { endpoint: "https://s3", bucket: "b", accessKeyId: "AKIAABCDEFGHIJKLMNOP", secretAccessKey: { bitwardenSecret: "x" } } },
+          }),
+      );
       assert.deepEqual(plainTextCredentialWarnings(deep, never), [warning("llm-platform:gateway.postgres.backup.s3.accessKeyId")]);
     });
 
@@ -223,7 +294,10 @@ describe("gateway, Qdrant and secrets config", () => {
 
     it("stays quiet for keys the stack encrypts (pulumi config set --secret)", () => {
       const raw = variant(prod, (c) => (c.providers.openai.apiKey = "sk-proj-0123456789abcdefghij"));
-      assert.deepEqual(plainTextCredentialWarnings(raw, (key) => key === "llm-platform:providers"), []);
+      assert.deepEqual(
+        plainTextCredentialWarnings(raw, (key) => key === "llm-platform:providers"),
+        [],
+      );
     });
   });
 });

@@ -28,7 +28,8 @@ describe("config namespaces: keys nobody reads are refused (#15)", () => {
     assert.deepEqual(issuesOf({ ...prod, "llm-platfrom:qdrant": "{}" }), [
       {
         path: "llm-platfrom:qdrant",
-        message: 'is in config namespace "llm-platfrom", which this program does not read (it reads llm-platform:, kubernetes:, pulumi:); did you mean "llm-platform:qdrant"?',
+        message:
+          'is in config namespace "llm-platfrom", which this program does not read (it reads llm-platform:, kubernetes:, pulumi:); did you mean "llm-platform:qdrant"?',
       },
     ]);
   });
@@ -52,7 +53,10 @@ describe("config namespaces: keys nobody reads are refused (#15)", () => {
   });
 
   it("suggests only namespaces within two edits", () => {
-    assert.equal(foreignNamespaceIssues({ "kubernets:context": "x" }, ["llm-platform", "kubernetes"])[0]!.message.endsWith('did you mean "kubernetes:context"?'), true);
+    assert.equal(
+      foreignNamespaceIssues({ "kubernets:context": "x" }, ["llm-platform", "kubernetes"])[0]!.message.endsWith('did you mean "kubernetes:context"?'),
+      true,
+    );
     assert.match(foreignNamespaceIssues({ "kube:context": "x" }, ["llm-platform", "kubernetes"])[0]!.message, /remove it or move it/);
   });
 

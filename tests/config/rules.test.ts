@@ -40,7 +40,11 @@ const at = (key: string) => `llm-platform:${key}`;
 /** The refusal of `change` at `path` is exactly `message` (other keys may have their own issues). */
 function refuses(change: (c: any) => void, path: string, message: string): void {
   const found = issues(variant(prod(), change)).filter((i) => i.path === at(path));
-  assert.deepEqual(found.map((i) => i.message), [message], `at ${path}`);
+  assert.deepEqual(
+    found.map((i) => i.message),
+    [message],
+    `at ${path}`,
+  );
 }
 
 function accepts(change: (c: any) => void): void {
@@ -62,12 +66,16 @@ describe("config schema rules, each with its exact message (#23)", () => {
     refuses((c) => (c.namespaces = { inference: "a".repeat(64) }), "namespaces.inference", "must be at most 63 characters (a DNS-1123 label)");
     // Map keys (node, server, model, adapter, mode names) are labels too: the key's own check is reported.
     const issuesOfKey = issues(variant(prod(), (c) => (c.adapters["Chat_Bot"] = { server: "llm" })));
-    assert.ok(issuesOfKey.some((i) => i.message === DNS("Chat_Bot")), JSON.stringify(issuesOfKey));
+    assert.ok(
+      issuesOfKey.some((i) => i.message === DNS("Chat_Bot")),
+      JSON.stringify(issuesOfKey),
+    );
   });
 
   it("CPU and memory quantities", () => {
     const cpu = (v: string) => `"${v}" is not a CPU quantity: use cores ("4", "0.5") or millicores ("500m")`;
-    const mem = (v: string) => `"${v}" is not a memory/storage quantity: use a whole number of bytes with a binary suffix ("8Gi", "512Mi"); "GB" and "m" are not valid here`;
+    const mem = (v: string) =>
+      `"${v}" is not a memory/storage quantity: use a whole number of bytes with a binary suffix ("8Gi", "512Mi"); "GB" and "m" are not valid here`;
     for (const bad of ["4x", "four", "4 cores", "-1"]) refuses((c) => (c.host.nodes["gpu-node"].cpu = bad), "host.nodes.gpu-node.cpu", cpu(bad));
     for (const good of ["64", 64, "500m", "0.5"]) accepts((c) => (c.host.nodes["gpu-node"].cpu = good));
     for (const bad of ["128GB", "500m", "lots"]) refuses((c) => (c.host.nodes["gpu-node"].memory = bad), "host.nodes.gpu-node.memory", mem(bad));
@@ -81,7 +89,11 @@ describe("config schema rules, each with its exact message (#23)", () => {
 
   it("whole counts: GPUs and replicas are whole numbers, 0 or more", () => {
     refuses((c) => (c.host.nodes["gpu-node"].gpus = "2"), "host.nodes.gpu-node.gpus", "must be a whole number of GPUs");
-    refuses((c) => (c.host.nodes["gpu-node"].gpus = 1.5), "host.nodes.gpu-node.gpus", "must be a whole number of GPUs (fractions such as 0.5 are not schedulable)");
+    refuses(
+      (c) => (c.host.nodes["gpu-node"].gpus = 1.5),
+      "host.nodes.gpu-node.gpus",
+      "must be a whole number of GPUs (fractions such as 0.5 are not schedulable)",
+    );
     refuses((c) => (c.host.nodes["gpu-node"].gpus = -1), "host.nodes.gpu-node.gpus", "must be 0 or more GPUs");
     refuses((c) => (c.servers.llm.replicas = -1), "servers.llm.replicas", "must be 0 or more replicas");
     accepts((c) => (c.servers.llm.replicas = 0));
@@ -107,8 +119,13 @@ describe("config schema rules, each with its exact message (#23)", () => {
 
   it("the host: at least one node, a known GPU product where there are GPUs, a positive memory override", () => {
     refuses((c) => (c.host.nodes = {}), "host.nodes", "needs at least one node");
-    const product = issues(variant(prod(), (c) => (c.host.nodes["gpu-node"].gpuProduct = "NVIDIA-GeForce-RTX-9999"))).find((i) => i.path === at("host.nodes.gpu-node.gpuProduct"));
-    assert.match(product!.message, /^"NVIDIA-GeForce-RTX-9999" is not in the GPU catalog \(capacity\/gpus\.ts\); known nvidia\.com\/gpu\.product values: .*NVIDIA-GeForce-RTX-3080/);
+    const product = issues(variant(prod(), (c) => (c.host.nodes["gpu-node"].gpuProduct = "NVIDIA-GeForce-RTX-9999"))).find(
+      (i) => i.path === at("host.nodes.gpu-node.gpuProduct"),
+    );
+    assert.match(
+      product!.message,
+      /^"NVIDIA-GeForce-RTX-9999" is not in the GPU catalog \(capacity\/gpus\.ts\); known nvidia\.com\/gpu\.product values: .*NVIDIA-GeForce-RTX-3080/,
+    );
     // The label matches case-insensitively, as catalog ids do.
     accepts((c) => (c.host.nodes["gpu-node"].gpuProduct = "nvidia-geforce-rtx-3080"));
     refuses(
@@ -117,7 +134,11 @@ describe("config schema rules, each with its exact message (#23)", () => {
       `is required: node "gpu-node" has 2 GPU(s); give their nvidia.com/gpu.product label (kubectl get node gpu-node -o jsonpath='{.metadata.labels.nvidia\\.com/gpu\\.product}'), e.g. NVIDIA-GeForce-RTX-3080`,
     );
     refuses((c) => (c.host.nodes["gpu-node"].gpuMemoryGiB = 0), "host.nodes.gpu-node.gpuMemoryGiB", "must be more than 0 GiB");
-    refuses((c) => (c.host.nodes["gpu-node"].gpuMemoryGiB = "9.78"), "host.nodes.gpu-node.gpuMemoryGiB", "must be the CUDA-reported memory of one GPU in GiB (e.g. 9.78)");
+    refuses(
+      (c) => (c.host.nodes["gpu-node"].gpuMemoryGiB = "9.78"),
+      "host.nodes.gpu-node.gpuMemoryGiB",
+      "must be the CUDA-reported memory of one GPU in GiB (e.g. 9.78)",
+    );
   });
 
   it("the host's defaults", () => {
@@ -135,9 +156,19 @@ describe("config schema rules, each with its exact message (#23)", () => {
 
   it("GPU sharing modes", () => {
     refuses((c) => (c.gpuSharing = { mode: "mig" }), "gpuSharing.mode", 'mode must be one of "time-slicing", "mps", "none", "dra"');
-    refuses((c) => ((c.gpuSharing = { mode: "time-slicing", replicas: 0 }), Object.values(c.servers).forEach((s: any) => delete s.placement)), "gpuSharing.replicas", "must be at least 1 (slices per GPU)");
-    refuses((c) => ((c.gpuSharing = { mode: "mps", replicas: 0 }), Object.values(c.servers).forEach((s: any) => delete s.placement)), "gpuSharing.replicas", "must be at least 1 (MPS clients per GPU)");
-    const slicing = parse(variant(prod(), (c) => ((c.gpuSharing = { mode: "time-slicing", replicas: 2 }), Object.values(c.servers).forEach((s: any) => delete s.placement))));
+    refuses(
+      (c) => ((c.gpuSharing = { mode: "time-slicing", replicas: 0 }), Object.values(c.servers).forEach((s: any) => delete s.placement)),
+      "gpuSharing.replicas",
+      "must be at least 1 (slices per GPU)",
+    );
+    refuses(
+      (c) => ((c.gpuSharing = { mode: "mps", replicas: 0 }), Object.values(c.servers).forEach((s: any) => delete s.placement)),
+      "gpuSharing.replicas",
+      "must be at least 1 (MPS clients per GPU)",
+    );
+    const slicing = parse(
+      variant(prod(), (c) => ((c.gpuSharing = { mode: "time-slicing", replicas: 2 }), Object.values(c.servers).forEach((s: any) => delete s.placement))),
+    );
     assert.deepEqual(slicing.gpuSharing, { mode: "time-slicing", replicas: 2, renameByDefault: false });
   });
 
@@ -147,13 +178,20 @@ describe("config schema rules, each with its exact message (#23)", () => {
       refuses((c) => (c.servers.llm.placement = [bad]), "servers.llm.placement[0]", card(bad));
     }
     const empty = issues(variant(prod(), (c) => (c.servers.llm.placement = []))).filter((i) => i.path === at("servers.llm.placement"));
-    assert.deepEqual(empty.map((i) => i.message), ["Too small: expected array to have >=1 items", "lists 0 card(s) but the server has gpus: 1; give one card per GPU"]);
+    assert.deepEqual(
+      empty.map((i) => i.message),
+      ["Too small: expected array to have >=1 items", "lists 0 card(s) but the server has gpus: 1; give one card per GPU"],
+    );
   });
 
   it("serving modes: cron fields, IANA time zones, at least one server; KEDA's defaults", () => {
-    const mode = (schedule: Record<string, string>) => (c: any) => (c.modes = { day: { schedule: { start: "0 8 * * *", end: "0 20 * * *", ...schedule }, servers: ["embedding"] } });
+    const mode = (schedule: Record<string, string>) => (c: any) =>
+      (c.modes = { day: { schedule: { start: "0 8 * * *", end: "0 20 * * *", ...schedule }, servers: ["embedding"] } });
     const zone = issues(variant(prod(), mode({ timezone: "Mars/Olympus" }))).filter((i) => i.path === at("modes.day.schedule.timezone"));
-    assert.deepEqual(zone.map((i) => i.message), ['"Mars/Olympus" is not an IANA time zone (e.g. Europe/Berlin, UTC)']);
+    assert.deepEqual(
+      zone.map((i) => i.message),
+      ['"Mars/Olympus" is not an IANA time zone (e.g. Europe/Berlin, UTC)'],
+    );
     accepts(mode({ timezone: "Europe/Berlin" }));
     const cron = issues(variant(prod(), mode({ start: "0 25 * * *" }))).filter((i) => i.path === at("modes.day.schedule.start"));
     assert.equal(cron.length, 1);
@@ -181,22 +219,32 @@ describe("config schema rules, each with its exact message (#23)", () => {
   });
 
   it("adapter paths: a path segment, not a reserved route", () => {
-    for (const bad of ["Chat", "-chat", "chat-", "chat/x"]) refuses((c) => (c.adapters.chatbot.path = bad), "adapters.chatbot.path", `"${bad}" is not a path segment: lower-case letters, digits and '-'`);
+    for (const bad of ["Chat", "-chat", "chat-", "chat/x"])
+      refuses((c) => (c.adapters.chatbot.path = bad), "adapters.chatbot.path", `"${bad}" is not a path segment: lower-case letters, digits and '-'`);
     for (const reserved of ["v1", "vector-search", "openai", "health", "metrics"]) {
       refuses((c) => (c.adapters.chatbot.path = reserved), "adapters.chatbot.path", `"${reserved}" is reserved by another public route`);
     }
-    refuses((c) => (c.adapters.rag.path = "chat"), "adapters.rag.path", `public path "/chat" is already adapter "chatbot"'s; give one of them another adapters.<name>.path`);
+    refuses(
+      (c) => (c.adapters.rag.path = "chat"),
+      "adapters.rag.path",
+      `public path "/chat" is already adapter "chatbot"'s; give one of them another adapters.<name>.path`,
+    );
   });
 
   it("network: IPv4 CIDRs, at least one API server CIDR and port, ports in range, a non-empty Prometheus selector; its defaults", () => {
     const cidr = (v: string) => `"${v}" is not an IPv4 CIDR such as 10.0.0.0/8`;
-    for (const bad of ["10.0.0.0", "10.0.0/8", "x10.0.0.0/8", "10.0.0.0/8x"]) refuses((c) => (c.network = { privateCidrs: [bad] }), "network.privateCidrs[0]", cidr(bad));
+    for (const bad of ["10.0.0.0", "10.0.0/8", "x10.0.0.0/8", "10.0.0.0/8x"])
+      refuses((c) => (c.network = { privateCidrs: [bad] }), "network.privateCidrs[0]", cidr(bad));
     refuses((c) => (c.network = { apiServer: { cidrs: [] } }), "network.apiServer.cidrs", "Too small: expected array to have >=1 items");
     refuses((c) => (c.network = { apiServer: { ports: [] } }), "network.apiServer.ports", "Too small: expected array to have >=1 items");
     refuses((c) => (c.network = { apiServer: { ports: [0] } }), "network.apiServer.ports[0]", "Too small: expected number to be >=1");
     refuses((c) => (c.network = { apiServer: { ports: [65536] } }), "network.apiServer.ports[0]", "Too big: expected number to be <=65535");
     accepts((c) => (c.network = { apiServer: { ports: [1, 65535] } }));
-    refuses((c) => (c.network = { prometheusPodLabels: {} }), "network.prometheusPodLabels", "needs at least one label: an empty selector would admit every pod of the namespace");
+    refuses(
+      (c) => (c.network = { prometheusPodLabels: {} }),
+      "network.prometheusPodLabels",
+      "needs at least one label: an empty selector would admit every pod of the namespace",
+    );
     const network = parse(variant(prod(), (c) => (c.network = {}))).network;
     assert.deepEqual(network, {
       modelDownloads: true,
@@ -238,16 +286,50 @@ describe("config schema rules, each with its exact message (#23)", () => {
     assert.deepEqual(config.charts, { nvidiaDevicePlugin: { repo: "https://nvidia.github.io/k8s-device-plugin", version: "0.17.4" } });
     const llm = config.servers.llm!;
     assert.deepEqual(
-      { task: llm.task, replicas: llm.replicas, gpus: llm.gpus, maxNumSeqs: llm.maxNumSeqs, util: llm.gpuMemoryUtilization, full: llm.fullLengthSequences, kv: llm.kvCacheDtype, eager: llm.enforceEager, shm: llm.shmSize, rollout: llm.rollout, startup: llm.startupTimeoutSeconds, extra: llm.extraArgs },
-      { task: "generate", replicas: 1, gpus: 1, maxNumSeqs: 16, util: "auto", full: 1, kv: "auto", eager: false, shm: "2Gi", rollout: "Recreate", startup: 1800, extra: [] },
+      {
+        task: llm.task,
+        replicas: llm.replicas,
+        gpus: llm.gpus,
+        maxNumSeqs: llm.maxNumSeqs,
+        util: llm.gpuMemoryUtilization,
+        full: llm.fullLengthSequences,
+        kv: llm.kvCacheDtype,
+        eager: llm.enforceEager,
+        shm: llm.shmSize,
+        rollout: llm.rollout,
+        startup: llm.startupTimeoutSeconds,
+        extra: llm.extraArgs,
+      },
+      {
+        task: "generate",
+        replicas: 1,
+        gpus: 1,
+        maxNumSeqs: 16,
+        util: "auto",
+        full: 1,
+        kv: "auto",
+        eager: false,
+        shm: "2Gi",
+        rollout: "Recreate",
+        startup: 1800,
+        extra: [],
+      },
     );
-    assert.deepEqual(parse(variant(prod(), (c) => (c.gpuSharing = { mode: "dra" }))).gpuSharing, { mode: "dra", deviceClass: "gpu.nvidia.com", install: true, chartVersion: "0.4.1" });
+    assert.deepEqual(parse(variant(prod(), (c) => (c.gpuSharing = { mode: "dra" }))).gpuSharing, {
+      mode: "dra",
+      deviceClass: "gpu.nvidia.com",
+      install: true,
+      chartVersion: "0.4.1",
+    });
   });
 
   it("platform, Hugging Face and chart fields", () => {
     refuses((c) => (c.platform.environment = "Prod"), "platform.environment", DNS("Prod"));
     refuses((c) => (c.huggingFace = { tokenSecret: { name: "hf_token" } }), "huggingFace.tokenSecret.name", DNS("hf_token"));
-    assert.deepEqual(parse(variant(prod(), (c) => (c.huggingFace = { tokenSecret: { name: "hf-token" } }))).huggingFace, { tokenSecret: { name: "hf-token", key: "token" }, downloadTimeoutSeconds: 3600 });
+    assert.deepEqual(parse(variant(prod(), (c) => (c.huggingFace = { tokenSecret: { name: "hf-token" } }))).huggingFace, {
+      tokenSecret: { name: "hf-token", key: "token" },
+      downloadTimeoutSeconds: 3600,
+    });
     assert.deepEqual(parse(variant(prod(), (c) => delete c.platform.protectStatefulData)).platform.protectStatefulData, false);
     const platform = parse(variant(prod(), (c) => (c.platform = { environment: "prod" }))).platform;
     assert.deepEqual(platform, { environment: "prod", protectStatefulData: false, retainStatefulData: false });
@@ -256,8 +338,16 @@ describe("config schema rules, each with its exact message (#23)", () => {
   it("cross-key rules: the server's model, an adapter's server, task and LoRA", () => {
     refuses((c) => (c.servers.llm.model = "llama"), "servers.llm.model", `"llama" is not a key of models (have: llama-8b-awq, bge-m3, bge-reranker)`);
     refuses((c) => (c.adapters.chatbot.server = "gpt"), "adapters.chatbot.server", `"gpt" is not a key of servers (have: llm, embedding, reranker)`);
-    refuses((c) => (c.servers.embedding.task = "generate"), "servers.embedding.task", "is generate but BAAI/bge-m3 is a embed model (capacity/catalog): set task: embed");
-    refuses((c) => (c.adapters.search = { server: "embedding", lora: { source: "acme/lora" } }), "adapters.search.lora", `LoRA adapters need a generate server; "embedding" has task embed`);
+    refuses(
+      (c) => (c.servers.embedding.task = "generate"),
+      "servers.embedding.task",
+      "is generate but BAAI/bge-m3 is a embed model (capacity/catalog): set task: embed",
+    );
+    refuses(
+      (c) => (c.adapters.search = { server: "embedding", lora: { source: "acme/lora" } }),
+      "adapters.search.lora",
+      `LoRA adapters need a generate server; "embedding" has task embed`,
+    );
     refuses((c) => (c.adapters.llm = { server: "embedding" }), "adapters.llm", `adapter "llm" has the name of another server ("llm"); rename one of them`);
     accepts((c) => (c.adapters.llm = { server: "llm" }));
   });

@@ -22,11 +22,18 @@ describe("server checks the schema alone cannot see (#15)", () => {
 
   it("accepts maxModelLen exactly at the model's context", () => {
     assert.equal(bgeContext, 8192);
-    assert.deepEqual(serverConfigIssues({ models: { m: { id: "BAAI/bge-m3" } }, servers: { e: { model: "m", task: "embed", maxModelLen: bgeContext } }, adapters: {} }), []);
+    assert.deepEqual(
+      serverConfigIssues({ models: { m: { id: "BAAI/bge-m3" } }, servers: { e: { model: "m", task: "embed", maxModelLen: bgeContext } }, adapters: {} }),
+      [],
+    );
   });
 
   it("refuses one token beyond it, naming the model's context", () => {
-    const issues = serverConfigIssues({ models: { m: { id: "BAAI/bge-m3" } }, servers: { e: { model: "m", task: "embed", maxModelLen: bgeContext + 1 } }, adapters: {} });
+    const issues = serverConfigIssues({
+      models: { m: { id: "BAAI/bge-m3" } },
+      servers: { e: { model: "m", task: "embed", maxModelLen: bgeContext + 1 } },
+      adapters: {},
+    });
     assert.deepEqual(issues, [
       {
         path: ["servers", "e", "maxModelLen"],
@@ -38,14 +45,21 @@ describe("server checks the schema alone cannot see (#15)", () => {
   it("refuses it in a stack, at the key path", () => {
     const server = Object.entries((prod as any).servers).find(([, s]: [string, any]) => s.task === "embed")![0];
     const found = problems(variant(prod, (c) => (c.servers[server].maxModelLen = bgeContext + 1)));
-    assert.ok(found.some((p) => p.startsWith(`llm-platform:servers.${server}.maxModelLen: 8193 tokens is beyond the context`)), found.join("\n"));
+    assert.ok(
+      found.some((p) => p.startsWith(`llm-platform:servers.${server}.maxModelLen: 8193 tokens is beyond the context`)),
+      found.join("\n"),
+    );
   });
 
   it("refuses a chat adapter routed to an embedding server", () => {
     const server = Object.entries((prod as any).servers).find(([, s]: [string, any]) => s.task === "embed")![0];
     const found = problems(variant(prod, (c) => (c.adapters.rag.server = server)));
     assert.ok(
-      found.some((p) => p.startsWith(`llm-platform:adapters.rag.server: "${server}" serves task embed (BAAI/bge-m3): adapters are chat/completion endpoints and need a generate server; embeddings are served under the server's own name`)),
+      found.some((p) =>
+        p.startsWith(
+          `llm-platform:adapters.rag.server: "${server}" serves task embed (BAAI/bge-m3): adapters are chat/completion endpoints and need a generate server; embeddings are served under the server's own name`,
+        ),
+      ),
       found.join("\n"),
     );
   });

@@ -46,7 +46,12 @@ function workload(name: string, shape: PodShape): PlannedResource {
   const limits: Record<string, string> = { cpu: shape.limitsCpu ?? shape.cpu ?? "0", memory: shape.limitsMemory ?? shape.memory ?? "0" };
   if (shape.gpus) limits["nvidia.com/gpu"] = String(shape.gpus);
   const container = shape.args
-    ? { name: "vllm", image: "vllm/vllm-openai:v0.19.0", args: shape.args, resources: { requests: { cpu: shape.cpu ?? "0", memory: shape.memory ?? "0" }, limits } }
+    ? {
+        name: "vllm",
+        image: "vllm/vllm-openai:v0.19.0",
+        args: shape.args,
+        resources: { requests: { cpu: shape.cpu ?? "0", memory: shape.memory ?? "0" }, limits },
+      }
     : { name: "main", image: "acme/worker:1.0", resources: { requests: { cpu: shape.cpu ?? "0", memory: shape.memory ?? "0" }, limits } };
   return {
     type,
@@ -62,7 +67,8 @@ function workload(name: string, shape: PodShape): PlannedResource {
   };
 }
 
-const messages = async (resources: PlannedResource[], h: HostPolicyConfig, policies = [computeWithinHost]) => (await evaluatePolicies(resources, h, policies)).map((v) => v.message);
+const messages = async (resources: PlannedResource[], h: HostPolicyConfig, policies = [computeWithinHost]) =>
+  (await evaluatePolicies(resources, h, policies)).map((v) => v.message);
 
 describe("policy limits, exactly at each (#23)", () => {
   describe("compute-within-host", () => {
@@ -107,12 +113,16 @@ describe("policy limits, exactly at each (#23)", () => {
       const resources = [workload("a", { cpu: "1" }), workload("b", { cpu: "4" }), workload("c", { cpu: "2" }), workload("d", { cpu: "3" })];
       const [m] = await messages(resources, host({ nodes: [{ name: "n1", gpus: 0, cpu: 11, memoryGiB: 20 }] }));
       // 1 + 4 + 2 + 3 = 10 > 11 − 2 = 9.
-      assert.equal(m, "CPU requests 10 cores > allocatable 9 (nodes minus systemReserved); largest: Deployment apps/b ×1 4, Deployment apps/d ×1 3, Deployment apps/c ×1 2. Lower replicas or requests, or raise the host inventory in the policy config.");
+      assert.equal(
+        m,
+        "CPU requests 10 cores > allocatable 9 (nodes minus systemReserved); largest: Deployment apps/b ×1 4, Deployment apps/d ×1 3, Deployment apps/c ×1 2. Lower replicas or requests, or raise the host inventory in the policy config.",
+      );
     });
   });
 
   describe("GPU slices and cards per sharing mode", () => {
-    const gpuHost = (sharing: HostPolicyConfig["sharing"], gpus = 1) => host({ sharing, nodes: [{ name: "n1", gpus, gpuProduct: RTX_3090, cpu: 64, memoryGiB: 128 }] });
+    const gpuHost = (sharing: HostPolicyConfig["sharing"], gpus = 1) =>
+      host({ sharing, nodes: [{ name: "n1", gpus, gpuProduct: RTX_3090, cpu: 64, memoryGiB: 128 }] });
     const gpuPods = (n: number) => Array.from({ length: n }, (_, i) => workload(`g${i}`, { gpus: 1 }));
     const gpuMessages = (resources: PlannedResource[], h: HostPolicyConfig) => messages(resources, h, [gpuSlicesWithinHost, gpuMemoryPerCard]);
 
@@ -123,7 +133,13 @@ describe("policy limits, exactly at each (#23)", () => {
       assert.match(over[0]!, /^GPU slices: Deployment apps\/g0 1 \+ Deployment apps\/g1 1 \+ Deployment apps\/g2 1 = 3 > 2 \(2 GPUs × 1 slices\)\. /);
       const plan = planGpus(gpuPods(2), gpuHost({ mode: "none", replicas: 1 }, 2));
       // Each card holds one whole-card pod: exactly full, and it fits.
-      assert.deepEqual(plan.cards.map((c) => [c.card, c.worstCase.length, c.totalGiB, c.fits]), [["n1/gpu0", 1, CARD, true], ["n1/gpu1", 1, CARD, true]]);
+      assert.deepEqual(
+        plan.cards.map((c) => [c.card, c.worstCase.length, c.totalGiB, c.fits]),
+        [
+          ["n1/gpu0", 1, CARD, true],
+          ["n1/gpu1", 1, CARD, true],
+        ],
+      );
     });
 
     it("time-slicing: as many pods as slices per card pass the slice count, one more fails; the card holds the largest that share it", async () => {
@@ -134,28 +150,44 @@ describe("policy limits, exactly at each (#23)", () => {
       assert.equal(plan.cards[0]!.worstCase.length, 2);
       assert.equal(plan.cards[0]!.fits, false);
       const over = await gpuMessages(gpuPods(3), slicing);
-      assert.ok(over.some((m) => /= 3 > 2 \(1 GPUs × 2 slices\)/.test(m)), over.join("\n"));
+      assert.ok(
+        over.some((m) => /= 3 > 2 \(1 GPUs × 2 slices\)/.test(m)),
+        over.join("\n"),
+      );
       // The suggested replica count: how many of the largest footprints fit the card together, at least 1.
       const memory = over.find((m) => m.startsWith("gpu card"))!;
-      assert.match(memory, new RegExp(`^gpu card n1/gpu0 \\(${CARD.toFixed(2)} GiB\\): g\\d-0 ${CARD.toFixed(2)} GiB \\+ g\\d-0 ${CARD.toFixed(2)} GiB can share it under time-slicing = ${(2 * CARD).toFixed(2)} GiB\\..* or set time-slicing replicas to 1\\.$`));
+      assert.match(
+        memory,
+        new RegExp(
+          `^gpu card n1/gpu0 \\(${CARD.toFixed(2)} GiB\\): g\\d-0 ${CARD.toFixed(2)} GiB \\+ g\\d-0 ${CARD.toFixed(2)} GiB can share it under time-slicing = ${(2 * CARD).toFixed(2)} GiB\\..* or set time-slicing replicas to 1\\.$`,
+        ),
+      );
     });
 
     it("MPS: each client within card / replicas passes; a whole-card client fails naming the cap", async () => {
       const mps = gpuHost({ mode: "mps", replicas: 2 });
       const over = await gpuMessages(gpuPods(1), mps);
-      assert.deepEqual(over, [`gpu card n1/gpu0 (${CARD.toFixed(2)} GiB): MPS caps each of 2 clients at ${(CARD / 2).toFixed(2)} GiB; g0-0 ${CARD.toFixed(2)} GiB exceed it. Lower --gpu-memory-utilization or use fewer MPS replicas.`]);
+      assert.deepEqual(over, [
+        `gpu card n1/gpu0 (${CARD.toFixed(2)} GiB): MPS caps each of 2 clients at ${(CARD / 2).toFixed(2)} GiB; g0-0 ${CARD.toFixed(2)} GiB exceed it. Lower --gpu-memory-utilization or use fewer MPS replicas.`,
+      ]);
       // With one client per card (replicas 1) the whole card is the cap: exactly full passes.
       assert.deepEqual(await gpuMessages(gpuPods(1), gpuHost({ mode: "mps", replicas: 1 })), []);
     });
 
     it("none: a pod larger than its card is refused with the fix for one GPU", async () => {
-      const big = workload("big", { gpus: 1, args: ["hugging-quants/Meta-Llama-3.1-8B-Instruct-AWQ-INT4", "--gpu-memory-utilization", "1", "--max-model-len", "4096"] });
+      const big = workload("big", {
+        gpus: 1,
+        args: ["hugging-quants/Meta-Llama-3.1-8B-Instruct-AWQ-INT4", "--gpu-memory-utilization", "1", "--max-model-len", "4096"],
+      });
       const plan = planGpus([big], gpuHost({ mode: "none", replicas: 1 }));
       // util 1 reserves the whole card for vLLM's pool; the CUDA context and graphs come on top of it.
       assert.ok(plan.cards[0]!.totalGiB > CARD, String(plan.cards[0]!.totalGiB));
       assert.equal(plan.cards[0]!.fits, false);
       const [m] = await gpuMessages([big], gpuHost({ mode: "none", replicas: 1 }));
-      assert.match(m!, /^gpu card n1\/gpu0 \(23\.\d\d GiB\): big-0 \d+\.\d\d GiB does not fit one GPU\. Use a smaller or 4-bit model, or tensor parallelism over more GPUs\.$/);
+      assert.match(
+        m!,
+        /^gpu card n1\/gpu0 \(23\.\d\d GiB\): big-0 \d+\.\d\d GiB does not fit one GPU\. Use a smaller or 4-bit model, or tensor parallelism over more GPUs\.$/,
+      );
     });
   });
 
@@ -171,7 +203,12 @@ describe("policy limits, exactly at each (#23)", () => {
       assert.deepEqual(await messages([workload("s", { gpus: 1, replicas: 2, args: args(exact) })], h, [vllmKvCacheFits]), []);
       const over = await messages([workload("s", { gpus: 1, replicas: 2, args: args(exact + 1) })], h, [vllmKvCacheFits]);
       assert.equal(over.length, 1, over.join("\n"));
-      assert.match(over[0]!, new RegExp(`^Deployment apps/s: KV cache holds ${exact} tokens at the pessimistic end \\(\\d+ expected\\) < --max-model-len ${exact + 1}; vLLM will refuse to start\\.`));
+      assert.match(
+        over[0]!,
+        new RegExp(
+          `^Deployment apps/s: KV cache holds ${exact} tokens at the pessimistic end \\(\\d+ expected\\) < --max-model-len ${exact + 1}; vLLM will refuse to start\\.`,
+        ),
+      );
     });
   });
 
@@ -181,7 +218,10 @@ describe("policy limits, exactly at each (#23)", () => {
       type: PVC,
       name,
       urn: `urn:pulumi:test::llm-platform::${PVC}::${name}`,
-      props: { metadata: { name, namespace: "apps" }, spec: { accessModes, ...(storageClassName ? { storageClassName } : {}), resources: { requests: { storage: size } } } },
+      props: {
+        metadata: { name, namespace: "apps" },
+        spec: { accessModes, ...(storageClassName ? { storageClassName } : {}), resources: { requests: { storage: size } } },
+      },
     });
     const statefulSet = (name: string, replicas: number, size: string, storageClassName?: string): PlannedResource => ({
       type: "kubernetes:apps/v1:StatefulSet",
@@ -189,7 +229,11 @@ describe("policy limits, exactly at each (#23)", () => {
       urn: `urn:pulumi:test::llm-platform::StatefulSet::${name}`,
       props: {
         metadata: { name, namespace: "apps" },
-        spec: { replicas, template: { spec: { containers: [{ name: "db", image: "postgres:17.6" }] } }, volumeClaimTemplates: [{ spec: { ...(storageClassName ? { storageClassName } : {}), resources: { requests: { storage: size } } } }] },
+        spec: {
+          replicas,
+          template: { spec: { containers: [{ name: "db", image: "postgres:17.6" }] } },
+          volumeClaimTemplates: [{ spec: { ...(storageClassName ? { storageClassName } : {}), resources: { requests: { storage: size } } } }],
+        },
       },
     });
     const mounting = (name: string, claimName: string, replicas = 1): PlannedResource => {
@@ -204,7 +248,9 @@ describe("policy limits, exactly at each (#23)", () => {
       assert.deepEqual(storageBudget(resources), { fast: 60, default: 10 });
       const h = (fast: number) => host({ storageGiB: { default: 10, fast } });
       assert.deepEqual(await messages(resources, h(60), [storageWithinClasses]), []);
-      assert.deepEqual(await messages(resources, h(59), [storageWithinClasses]), ['storage class "fast": 60 GiB requested > 59 GiB available. Shrink volumes or add capacity (storageGiB.fast).']);
+      assert.deepEqual(await messages(resources, h(59), [storageWithinClasses]), [
+        'storage class "fast": 60 GiB requested > 59 GiB available. Shrink volumes or add capacity (storageGiB.fast).',
+      ]);
       // A class the config does not list falls back to its default capacity; with no default it is refused.
       assert.deepEqual(await messages([claim("c", "10Gi", "other")], host({ storageGiB: { default: 10 } }), [storageWithinClasses]), []);
       assert.deepEqual(await messages([claim("c", "10Gi", "other")], host({ storageGiB: { fast: 10 } }), [storageWithinClasses]), [
@@ -220,9 +266,16 @@ describe("policy limits, exactly at each (#23)", () => {
       ]);
       assert.deepEqual(await messages(shared, host(), [sharedVolumesRwx]), []);
       assert.deepEqual(await messages([claim("data", "1Gi"), mounting("a", "data")], twoNodes, [sharedVolumesRwx]), []);
-      assert.match((await messages([claim("data", "1Gi"), mounting("a", "data", 2)], twoNodes, [sharedVolumesRwx]))[0]!, /is mounted by 2 pods \(Deployment apps\/a\)/);
+      assert.match(
+        (await messages([claim("data", "1Gi"), mounting("a", "data", 2)], twoNodes, [sharedVolumesRwx]))[0]!,
+        /is mounted by 2 pods \(Deployment apps\/a\)/,
+      );
       for (const mode of ["ReadWriteMany", "ReadOnlyMany"]) {
-        assert.deepEqual(await messages([claim("data", "1Gi", undefined, [mode]), mounting("a", "data"), mounting("b", "data")], twoNodes, [sharedVolumesRwx]), [], mode);
+        assert.deepEqual(
+          await messages([claim("data", "1Gi", undefined, [mode]), mounting("a", "data"), mounting("b", "data")], twoNodes, [sharedVolumesRwx]),
+          [],
+          mode,
+        );
       }
     });
   });
@@ -248,7 +301,13 @@ describe("policy limits, exactly at each (#23)", () => {
       });
       const agent = workload("agent", { kind: "DaemonSet", gpus: 1 });
       // Two of the three nodes have GPUs: two pods, one slice each.
-      assert.deepEqual(planGpus([agent], h).pods.map((p) => [p.pod, p.slices]), [["agent-0", 1], ["agent-1", 1]]);
+      assert.deepEqual(
+        planGpus([agent], h).pods.map((p) => [p.pod, p.slices]),
+        [
+          ["agent-0", 1],
+          ["agent-1", 1],
+        ],
+      );
       const scaled = workload("s", { gpus: 1, replicas: 1 });
       const keda = {
         type: "kubernetes:keda.sh/v1alpha1:ScaledObject",
@@ -256,15 +315,28 @@ describe("policy limits, exactly at each (#23)", () => {
         urn: "urn:pulumi:test::llm-platform::ScaledObject::s",
         props: { metadata: { name: "s", namespace: "apps" }, spec: { scaleTargetRef: { name: "s" }, maxReplicaCount: 3, triggers: [] } },
       };
-      assert.deepEqual(planGpus([scaled, keda], h).pods.map((p) => p.pod), ["s-0", "s-1", "s-2"]);
+      assert.deepEqual(
+        planGpus([scaled, keda], h).pods.map((p) => p.pod),
+        ["s-0", "s-1", "s-2"],
+      );
       // A trigger-less ScaledObject of another kind does not count.
       const other = structuredClone(keda);
       other.props.spec.scaleTargetRef = { name: "s", kind: "StatefulSet" } as any;
-      assert.deepEqual(planGpus([scaled, other], h).pods.map((p) => p.pod), ["s-0"]);
+      assert.deepEqual(
+        planGpus([scaled, other], h).pods.map((p) => p.pod),
+        ["s-0"],
+      );
     });
 
     it("suggests as many time-slicing replicas as the largest footprints that fit a card together", async () => {
-      const args = (util: number) => ["hugging-quants/Meta-Llama-3.1-8B-Instruct-AWQ-INT4", "--gpu-memory-utilization", String(util), "--max-model-len", "1024", "--enforce-eager"];
+      const args = (util: number) => [
+        "hugging-quants/Meta-Llama-3.1-8B-Instruct-AWQ-INT4",
+        "--gpu-memory-utilization",
+        String(util),
+        "--max-model-len",
+        "1024",
+        "--enforce-eager",
+      ];
       const resources = [0.3, 0.3, 0.3, 0.3].map((util, i) => workload(`v${i}`, { gpus: 1, args: args(util) }));
       const h = host({ sharing: { mode: "time-slicing", replicas: 4 }, nodes: [{ name: "n1", gpus: 1, gpuProduct: RTX_3090, cpu: 64, memoryGiB: 128 }] });
       const plan = planGpus(resources, h);
@@ -291,20 +363,36 @@ describe("policy limits, exactly at each (#23)", () => {
       const w = workload(name, {});
       const spec = w.props.spec.template.spec;
       spec.resourceClaims = claims.map((c) => ({ name: c, resourceClaimName: c }));
-      spec.containers = [{ name: "main", image: "acme/worker:1.0", resources: { claims: claims.map((c) => ({ name: c })) } }, { name: "sidecar", image: "acme/side:1.0" }];
+      spec.containers = [
+        { name: "main", image: "acme/worker:1.0", resources: { claims: claims.map((c) => ({ name: c })) } },
+        { name: "sidecar", image: "acme/side:1.0" },
+      ];
       return w;
     };
     const dra = (gpus = 2) => host({ sharing: { mode: "dra", replicas: 1 }, nodes: [{ name: "n1", gpus, gpuProduct: RTX_3090, cpu: 64, memoryGiB: 128 }] });
 
     it("a pod's cards are its claims' labels in its namespace; only the containers that use a claim count", () => {
       const plan = planGpus([claim("c0", card("n1", "0")), claim("c1", card("n1", "1")), claimed("tp", ["c0", "c1"])], dra());
-      assert.deepEqual(plan.pods.map((p) => [p.pod, p.slices, p.cards, p.footprintGiB]), [["tp-0", 2, ["n1/gpu0", "n1/gpu1"], CARD]]);
+      assert.deepEqual(
+        plan.pods.map((p) => [p.pod, p.slices, p.cards, p.footprintGiB]),
+        [["tp-0", 2, ["n1/gpu0", "n1/gpu1"], CARD]],
+      );
       assert.deepEqual([plan.slicesRequested, plan.slicesTotal], [2, 2]);
-      assert.deepEqual(plan.cards.map((c) => [c.card, c.worstCase.map((p) => p.pod), c.fits, c.product]), [["n1/gpu0", ["tp-0"], true, RTX_3090], ["n1/gpu1", ["tp-0"], true, RTX_3090]]);
+      assert.deepEqual(
+        plan.cards.map((c) => [c.card, c.worstCase.map((p) => p.pod), c.fits, c.product]),
+        [
+          ["n1/gpu0", ["tp-0"], true, RTX_3090],
+          ["n1/gpu1", ["tp-0"], true, RTX_3090],
+        ],
+      );
     });
 
     it("a claim without both card labels, or in another namespace, stands for no card", async () => {
-      for (const c of [claim("c0", { "llm-platform.io/gpu-node": "n1" }), claim("c0", { "llm-platform.io/gpu-index": "0" }), claim("c0", card("n1", "0"), "other")]) {
+      for (const c of [
+        claim("c0", { "llm-platform.io/gpu-node": "n1" }),
+        claim("c0", { "llm-platform.io/gpu-index": "0" }),
+        claim("c0", card("n1", "0"), "other"),
+      ]) {
         assert.deepEqual(planGpus([c, claimed("p", ["c0"])], dra()).pods, [], JSON.stringify(c.props.metadata));
       }
       // A claim for a card the inventory does not have is refused, naming the cards there are.
@@ -316,7 +404,12 @@ describe("policy limits, exactly at each (#23)", () => {
       const resources = [claim("c0", card("n1", "0")), claimed("a", ["c0"]), claimed("b", ["c0"])];
       const v = await messages(resources, dra(1), [gpuMemoryPerCard]);
       assert.equal(v.length, 1);
-      assert.match(v[0]!, new RegExp(`^gpu card n1/gpu0 \\(${CARD.toFixed(2)} GiB usable\\): a-0 ${CARD.toFixed(2)} GiB \\+ b-0 ${CARD.toFixed(2)} GiB are placed on it \\(their ResourceClaim\\) = ${(2 * CARD).toFixed(2)} GiB at the pessimistic end\\.`));
+      assert.match(
+        v[0]!,
+        new RegExp(
+          `^gpu card n1/gpu0 \\(${CARD.toFixed(2)} GiB usable\\): a-0 ${CARD.toFixed(2)} GiB \\+ b-0 ${CARD.toFixed(2)} GiB are placed on it \\(their ResourceClaim\\) = ${(2 * CARD).toFixed(2)} GiB at the pessimistic end\\.`,
+        ),
+      );
     });
   });
 
@@ -325,7 +418,15 @@ describe("policy limits, exactly at each (#23)", () => {
       type: "kubernetes:keda.sh/v1alpha1:ScaledObject",
       name: `${target}-scaler`,
       urn: `urn:pulumi:test::p::ScaledObject::${target}`,
-      props: { metadata: { name: target, namespace: "apps" }, spec: { scaleTargetRef: { name: target }, maxReplicaCount: 1, triggers: [{ type: "cron", name: mode, metadata: { start, end, timezone: "UTC", desiredReplicas: "1" } }], ...extra } },
+      props: {
+        metadata: { name: target, namespace: "apps" },
+        spec: {
+          scaleTargetRef: { name: target },
+          maxReplicaCount: 1,
+          triggers: [{ type: "cron", name: mode, metadata: { start, end, timezone: "UTC", desiredReplicas: "1" } }],
+          ...extra,
+        },
+      },
     });
     const h = host({ sharing: { mode: "time-slicing", replicas: 1 }, nodes: [{ name: "n1", gpus: 1, gpuProduct: RTX_3090, cpu: 64, memoryGiB: 128 }] });
     const gpu = (name: string) => workload(name, { gpus: 1 });
@@ -334,10 +435,19 @@ describe("policy limits, exactly at each (#23)", () => {
       const resources = [gpu("day"), gpu("night"), scaler("day", "day", "0 8 * * *", "0 20 * * *"), scaler("night", "night", "0 21 * * *", "0 7 * * *")];
       const plan = planGpus(resources, h);
       // 12 h and 10 h a day, 7 days.
-      assert.deepEqual(plan.modes.map((m) => [m.name, m.minutesPerWeek, m.fits, m.cards.map((c) => c.pods)]), [["day", 7 * 12 * 60, true, [["day-0"]]], ["night", 7 * 10 * 60, true, [["night-0"]]]]);
+      assert.deepEqual(
+        plan.modes.map((m) => [m.name, m.minutesPerWeek, m.fits, m.cards.map((c) => c.pods)]),
+        [
+          ["day", 7 * 12 * 60, true, [["day-0"]]],
+          ["night", 7 * 10 * 60, true, [["night-0"]]],
+        ],
+      );
       assert.deepEqual(plan.overlaps, []);
       // Each card's worst case is one whole-card pod: the modes are never on together.
-      assert.deepEqual(plan.cards.map((c) => [c.worstCase.length, c.fits]), [[1, true]]);
+      assert.deepEqual(
+        plan.cards.map((c) => [c.worstCase.length, c.fits]),
+        [[1, true]],
+      );
     });
 
     it("overlapping modes on one card are refused, naming both and the first minute", async () => {
@@ -345,17 +455,31 @@ describe("policy limits, exactly at each (#23)", () => {
       const plan = planGpus(resources, h);
       assert.deepEqual(plan.overlaps, [{ modes: ["day", "late"], cards: ["n1/gpu0"], at: "Mon 19:00 UTC" }]);
       const v = await messages(resources, h, [servingModesDoNotOverlap]);
-      assert.equal(v[0], `modes "day" and "late" both hold n1/gpu0 and are on at the same time (first at Mon 19:00 UTC): their servers would share the cards' memory. Change one schedule so its window ends before the other's starts (modes.<name>.schedule), or place them on different cards.`);
+      assert.equal(
+        v[0],
+        `modes "day" and "late" both hold n1/gpu0 and are on at the same time (first at Mon 19:00 UTC): their servers would share the cards' memory. Change one schedule so its window ends before the other's starts (modes.<name>.schedule), or place them on different cards.`,
+      );
     });
 
     it("a switch sooner than polling + cooldown + grace + margin is refused; exactly at it passes", async () => {
       // day ends 20:00; night starts N minutes later. Required: 30 s polling + 300 s cooldown (KEDA's defaults) + 30 s grace + 30 s margin = 390 s, 6.5 min.
-      const at = (minute: number) => [gpu("day"), gpu("night"), scaler("day", "day", "0 8 * * *", "0 20 * * *"), scaler("night", "night", `${minute} 20 * * *`, "0 7 * * *")];
+      const at = (minute: number) => [
+        gpu("day"),
+        gpu("night"),
+        scaler("day", "day", "0 8 * * *", "0 20 * * *"),
+        scaler("night", "night", `${minute} 20 * * *`, "0 7 * * *"),
+      ];
       const short = planGpus(at(6), h);
-      assert.deepEqual(short.gaps.map((g) => [g.from, g.to, g.gapSeconds, g.requiredSeconds, g.at]), [["day", "night", 360, 390, "Mon 20:00 UTC"]]);
+      assert.deepEqual(
+        short.gaps.map((g) => [g.from, g.to, g.gapSeconds, g.requiredSeconds, g.at]),
+        [["day", "night", 360, 390, "Mon 20:00 UTC"]],
+      );
       assert.deepEqual(await messages(at(7), h, [servingModeSwitchGap]), []);
       const [m] = await messages(at(6), h, [servingModeSwitchGap]);
-      assert.equal(m, `mode "night" starts 360 s after mode "day" ends (Mon 20:00 UTC) on n1/gpu0, but "day"'s pods may hold the memory for 390 s (KEDA polling interval + cooldownPeriod + terminationGracePeriodSeconds + 30 s): vLLM's start-up free-memory check would fail. Start "night" at least 7 minute(s) after "day" ends, or lower keda.cooldownPeriodSeconds.`);
+      assert.equal(
+        m,
+        `mode "night" starts 360 s after mode "day" ends (Mon 20:00 UTC) on n1/gpu0, but "day"'s pods may hold the memory for 390 s (KEDA polling interval + cooldownPeriod + terminationGracePeriodSeconds + 30 s): vLLM's start-up free-memory check would fail. Start "night" at least 7 minute(s) after "day" ends, or lower keda.cooldownPeriodSeconds.`,
+      );
       // The ScaledObject's own polling and cooldown count, and the pods' grace period.
       const tuned = at(6);
       (tuned[2]!.props.spec as any).pollingInterval = 10;

@@ -27,7 +27,10 @@ describe("budget policies", () => {
     // The gateway counts at its HorizontalPodAutoscaler's maxReplicas, plus the pod its rolling update (maxSurge 1) adds.
     const hpa = prod.resources.find((r) => r.type === HPA && r.props.spec.scaleTargetRef.name === "gateway-litellm")!;
     assert.equal(hpa.props.spec.maxReplicas, (stackConfig("prod") as any).gateway.autoscaling.maxReplicas);
-    assert.ok(b.top.some((t) => t.label === `Deployment llm-gateway/gateway-litellm ×${hpa.props.spec.maxReplicas + 1}`), JSON.stringify(b.top));
+    assert.ok(
+      b.top.some((t) => t.label === `Deployment llm-gateway/gateway-litellm ×${hpa.props.spec.maxReplicas + 1}`),
+      JSON.stringify(b.top),
+    );
     assert.ok(b.requests.cpu > 10 && b.requests.cpu < 30, String(b.requests.cpu));
   });
 
@@ -38,10 +41,16 @@ describe("budget policies", () => {
     assert.equal(effectivePodResource(embedding.props.spec.template.spec, "requests", "cpu"), 2);
     assert.equal(effectivePodResource(embedding.props.spec.template.spec, "requests", "memory"), 6 * 1024 ** 3);
     // An init container larger than the app containers sets the pod's request.
-    const big = { initContainers: [{ resources: { requests: { cpu: "3" } } }], containers: [{ resources: { requests: { cpu: "1" } } }, { resources: { limits: { cpu: "1" } } }] };
+    const big = {
+      initContainers: [{ resources: { requests: { cpu: "3" } } }],
+      containers: [{ resources: { requests: { cpu: "1" } } }, { resources: { limits: { cpu: "1" } } }],
+    };
     assert.equal(effectivePodResource(big, "requests", "cpu"), 3);
     // A sidecar (restartPolicy Always) runs beside the app containers and the later init containers.
-    const sidecar = { initContainers: [{ restartPolicy: "Always", resources: { requests: { cpu: "1" } } }, { resources: { requests: { cpu: "2.5" } } }], containers: [{ resources: { requests: { cpu: "1" } } }] };
+    const sidecar = {
+      initContainers: [{ restartPolicy: "Always", resources: { requests: { cpu: "1" } } }, { resources: { requests: { cpu: "2.5" } } }],
+      containers: [{ resources: { requests: { cpu: "1" } } }],
+    };
     assert.equal(effectivePodResource(sidecar, "requests", "cpu"), 3.5);
   });
 
@@ -65,25 +74,51 @@ describe("budget policies", () => {
   });
 
   it("refuses memory requests above allocatable", async () => {
-    const v = await evaluate(mutate(prod, DEPLOYMENT, "vllm-llm", (p) => (p.spec.template.spec.containers[0].resources.requests.memory = "120Gi")), "compute-within-host");
+    const v = await evaluate(
+      mutate(prod, DEPLOYMENT, "vllm-llm", (p) => (p.spec.template.spec.containers[0].resources.requests.memory = "120Gi")),
+      "compute-within-host",
+    );
     const expected = fmt(base().requests.memoryGiB + 96);
-    assert.match(violationsOf(v, "compute-within-host")[0]!.message, new RegExp(`memory requests ${expected} GiB \\(incl\\. /dev/shm\\) > allocatable 116 GiB; largest: Deployment llm-inference/vllm-llm ×1 122`));
+    assert.match(
+      violationsOf(v, "compute-within-host")[0]!.message,
+      new RegExp(`memory requests ${expected} GiB \\(incl\\. /dev/shm\\) > allocatable 116 GiB; largest: Deployment llm-inference/vllm-llm ×1 122`),
+    );
   });
 
   it("refuses CPU requests above allocatable", async () => {
-    const v = await evaluate(mutate(prod, DEPLOYMENT, "vllm-embedding", (p) => (p.spec.replicas = 0, p.spec.template.spec.containers[0].resources.requests.cpu = "1", (p.spec.replicas = 70))), "compute-within-host");
+    const v = await evaluate(
+      mutate(
+        prod,
+        DEPLOYMENT,
+        "vllm-embedding",
+        (p) => ((p.spec.replicas = 0), (p.spec.template.spec.containers[0].resources.requests.cpu = "1"), (p.spec.replicas = 70)),
+      ),
+      "compute-within-host",
+    );
     const messages = violationsOf(v, "compute-within-host").map((x) => x.message);
     const expected = fmt(base().requests.cpu - 2 + 70);
-    assert.ok(messages.some((m) => new RegExp(`^CPU requests ${expected} cores > allocatable 60`).test(m)), messages.join("\n"));
+    assert.ok(
+      messages.some((m) => new RegExp(`^CPU requests ${expected} cores > allocatable 60`).test(m)),
+      messages.join("\n"),
+    );
   });
 
   it("refuses memory limits beyond the overcommit factor", async () => {
-    const v = await evaluate(mutate(prod, DEPLOYMENT, "vllm-llm", (p) => (p.spec.template.spec.containers[0].resources.limits.memory = "200Gi")), "compute-within-host");
-    assert.match(violationsOf(v, "compute-within-host")[0]!.message, new RegExp(`memory limits ${fmt(base().limits.memoryGiB + 168)} GiB > 1\\.25 × allocatable 116 GiB`));
+    const v = await evaluate(
+      mutate(prod, DEPLOYMENT, "vllm-llm", (p) => (p.spec.template.spec.containers[0].resources.limits.memory = "200Gi")),
+      "compute-within-host",
+    );
+    assert.match(
+      violationsOf(v, "compute-within-host")[0]!.message,
+      new RegExp(`memory limits ${fmt(base().limits.memoryGiB + 168)} GiB > 1\\.25 × allocatable 116 GiB`),
+    );
   });
 
   it("refuses CPU limits beyond the overcommit factor", async () => {
-    const v = await evaluate(mutate(prod, DEPLOYMENT, "vllm-llm", (p) => (p.spec.template.spec.containers[0].resources.limits.cpu = "200")), "compute-within-host");
+    const v = await evaluate(
+      mutate(prod, DEPLOYMENT, "vllm-llm", (p) => (p.spec.template.spec.containers[0].resources.limits.cpu = "200")),
+      "compute-within-host",
+    );
     assert.match(violationsOf(v, "compute-within-host")[0]!.message, new RegExp(`CPU limits ${fmt(base().limits.cpu + 184)} cores > 2 × allocatable 60`));
   });
 
@@ -94,12 +129,18 @@ describe("budget policies", () => {
   });
 
   it("refuses a class over its capacity", async () => {
-    const v = await evaluate(mutate(prod, PVC, "base-models", (p) => (p.spec.resources.requests.storage = "300Gi")), "storage-within-classes");
+    const v = await evaluate(
+      mutate(prod, PVC, "base-models", (p) => (p.spec.resources.requests.storage = "300Gi")),
+      "storage-within-classes",
+    );
     assert.match(violationsOf(v, "storage-within-classes")[0]!.message, /storage class "nfs-rwx": 350 GiB requested > 200 GiB available/);
   });
 
   it("refuses a class the config does not know", async () => {
-    const v = await evaluate(mutate(prod, PVC, "base-models", (p) => (p.spec.storageClassName = "fast-ssd")), "storage-within-classes");
+    const v = await evaluate(
+      mutate(prod, PVC, "base-models", (p) => (p.spec.storageClassName = "fast-ssd")),
+      "storage-within-classes",
+    );
     assert.match(violationsOf(v, "storage-within-classes")[0]!.message, /storage class "fast-ssd": 50 GiB requested but the policy config lists no capacity/);
   });
 
@@ -108,8 +149,13 @@ describe("budget policies", () => {
     const rwo = mutate(prod, PVC, "base-models", (p) => (p.spec.accessModes = ["ReadWriteOnce"]));
     const v = await evaluate({ ...rwo, host: twoNodes }, "shared-volumes-rwx");
     // Every download Job and every vLLM server mounts the model cache.
-    const mounting = prod.resources.filter((r) => (r.props.spec?.template?.spec?.volumes ?? []).some((vol: any) => vol.persistentVolumeClaim?.claimName === "base-models")).length;
+    const mounting = prod.resources.filter((r) =>
+      (r.props.spec?.template?.spec?.volumes ?? []).some((vol: any) => vol.persistentVolumeClaim?.claimName === "base-models"),
+    ).length;
     assert.equal(mounting, Object.keys((stackConfig("prod") as any).models).length + Object.keys((stackConfig("prod") as any).servers).length);
-    assert.match(violationsOf(v, "shared-volumes-rwx")[0]!.message, new RegExp(`PVC llm-inference/base-models \\(ReadWriteOnce\\) is mounted by ${mounting} pods .* on a 2-node cluster`));
+    assert.match(
+      violationsOf(v, "shared-volumes-rwx")[0]!.message,
+      new RegExp(`PVC llm-inference/base-models \\(ReadWriteOnce\\) is mounted by ${mounting} pods .* on a 2-node cluster`),
+    );
   });
 });

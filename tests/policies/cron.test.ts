@@ -14,7 +14,10 @@ describe("cron fields of serving modes (#23)", () => {
     const s = parseCron("0 0 1 1 0");
     assert.deepEqual([sorted(s.minutes), sorted(s.hours), sorted(s.daysOfMonth), sorted(s.months), sorted(s.daysOfWeek)], [[0], [0], [1], [1], [0]]);
     const top = parseCron("59 23 31 12 6");
-    assert.deepEqual([sorted(top.minutes), sorted(top.hours), sorted(top.daysOfMonth), sorted(top.months), sorted(top.daysOfWeek)], [[59], [23], [31], [12], [6]]);
+    assert.deepEqual(
+      [sorted(top.minutes), sorted(top.hours), sorted(top.daysOfMonth), sorted(top.months), sorted(top.daysOfWeek)],
+      [[59], [23], [31], [12], [6]],
+    );
     assert.throws(() => parseCron("60 0 1 1 0"), new CronError("minute 60 is outside 0–59"));
     assert.throws(() => parseCron("0 24 1 1 0"), new CronError("hour 24 is outside 0–23"));
     assert.throws(() => parseCron("0 0 0 1 0"), new CronError("day-of-month 0 is outside 1–31"));
@@ -49,7 +52,10 @@ describe("cron fields of serving modes (#23)", () => {
   });
 
   it("refuses malformed fields with the reason", () => {
-    assert.throws(() => parseCron("0 22 * *"), new CronError(`"0 22 * *" has 4 field(s); KEDA's cron scaler takes 5: minute hour day-of-month month day-of-week (e.g. "0 22 * * *")`));
+    assert.throws(
+      () => parseCron("0 22 * *"),
+      new CronError(`"0 22 * *" has 4 field(s); KEDA's cron scaler takes 5: minute hour day-of-month month day-of-week (e.g. "0 22 * * *")`),
+    );
     assert.throws(() => parseCron("0 22 * * * *"), /has 6 field\(s\)/);
     assert.throws(() => parseCron("x 22 * * *"), new CronError(`"x" is not a value of the minute field`));
     assert.throws(() => parseCron("0 22 * foo *"), new CronError(`"foo" is not a value of the month field`));

@@ -25,7 +25,10 @@ describe("edge policies", () => {
 
   it("accept TLS with listed origins", async () => {
     const v = await evaluatePolicies([ingress({ ...cors, "nginx.ingress.kubernetes.io/cors-allow-origin": "https://app.example.com" })]);
-    assert.deepEqual(v.filter((x) => x.policy === "ingress-tls" || x.policy.startsWith("cors")), []);
+    assert.deepEqual(
+      v.filter((x) => x.policy === "ingress-tls" || x.policy.startsWith("cors")),
+      [],
+    );
   });
 
   it("refuse an Ingress without TLS", async () => {
@@ -39,9 +42,13 @@ describe("edge policies", () => {
   });
 
   it("refuse CORS * with explicit credentials, accept * without them", async () => {
-    const explicit = await evaluatePolicies([ingress({ ...cors, "nginx.ingress.kubernetes.io/cors-allow-origin": "*", "nginx.ingress.kubernetes.io/cors-allow-credentials": "true" })]);
+    const explicit = await evaluatePolicies([
+      ingress({ ...cors, "nginx.ingress.kubernetes.io/cors-allow-origin": "*", "nginx.ingress.kubernetes.io/cors-allow-credentials": "true" }),
+    ]);
     assert.equal(violationsOf(explicit, "cors-no-wildcard-with-credentials").length, 1);
-    const anonymous = await evaluatePolicies([ingress({ ...cors, "nginx.ingress.kubernetes.io/cors-allow-origin": "*", "nginx.ingress.kubernetes.io/cors-allow-credentials": "false" })]);
+    const anonymous = await evaluatePolicies([
+      ingress({ ...cors, "nginx.ingress.kubernetes.io/cors-allow-origin": "*", "nginx.ingress.kubernetes.io/cors-allow-credentials": "false" }),
+    ]);
     assert.deepEqual(violationsOf(anonymous, "cors-no-wildcard-with-credentials"), []);
   });
 });
@@ -60,13 +67,18 @@ describe("edge policies on the Gateway API (prod's edge)", function () {
   const messages = async (plan: StackPlan, policy: string) => violationsOf(await evaluate(plan, policy), policy).map((x) => x.message);
 
   it("accept prod's Gateway: HTTPS listener with the edge certificate for every host, routes on it, the redirect alone on plain HTTP, explicit CORS origins", async () => {
-    assert.ok(prod.resources.some((r) => r.type === GATEWAY) && prod.resources.filter((r) => r.type === HTTPROUTE).length >= 7, "the plan has the Gateway API edge");
+    assert.ok(
+      prod.resources.some((r) => r.type === GATEWAY) && prod.resources.filter((r) => r.type === HTTPROUTE).length >= 7,
+      "the plan has the Gateway API edge",
+    );
     assert.deepEqual(edgePolicies(await evaluate(prod, "gateway-tls", "cors-no-wildcard-with-credentials")), []);
   });
 
   it("refuse an HTTPS listener without a certificate, or one that does not terminate TLS", async () => {
     const noCert = mutate(prod, GATEWAY, "edge", (p) => delete p.spec.listeners.find((l: any) => l.name === "https").tls.certificateRefs);
-    assert.deepEqual(await messages(noCert, "gateway-tls"), ["Gateway ingress-nginx/edge listener https: HTTPS without tls.certificateRefs. Terminate TLS with the edge certificate's Secret (edge-tls)."]);
+    assert.deepEqual(await messages(noCert, "gateway-tls"), [
+      "Gateway ingress-nginx/edge listener https: HTTPS without tls.certificateRefs. Terminate TLS with the edge certificate's Secret (edge-tls).",
+    ]);
     const passthrough = mutate(prod, GATEWAY, "edge", (p) => (p.spec.listeners.find((l: any) => l.name === "https").tls.mode = "Passthrough"));
     assert.match((await messages(passthrough, "gateway-tls"))[0]!, /listener https: HTTPS with tls\.mode Passthrough \(the edge does not terminate TLS\)/);
   });
@@ -97,13 +109,21 @@ describe("edge policies on the Gateway API (prod's edge)", function () {
       "HTTPRoute llm-gateway/edge-v1 on Gateway ingress-nginx/edge listener https: hosts api.example.com are not in the certificate (ingress-nginx/edge-tls: llm.example.com), so clients get a name mismatch. Add them to the Certificate's dnsNames (edge.hosts).",
     ]);
     const wildcard = (hosts: string[]) =>
-      mutate(mutate(prod, "kubernetes:cert-manager.io/v1:Certificate", "edge-tls", (p) => (p.spec.dnsNames = ["*.example.com"])), HTTPROUTE, "edge-v1", (p) => (p.spec.hostnames = hosts));
+      mutate(
+        mutate(prod, "kubernetes:cert-manager.io/v1:Certificate", "edge-tls", (p) => (p.spec.dnsNames = ["*.example.com"])),
+        HTTPROUTE,
+        "edge-v1",
+        (p) => (p.spec.hostnames = hosts),
+      );
     // The other routes still serve llm.example.com: one label under example.com, covered.
     assert.deepEqual(await messages(wildcard(["api.example.com"]), "gateway-tls"), []);
     assert.match((await messages(wildcard(["a.b.example.com"]), "gateway-tls"))[0]!, /hosts a\.b\.example\.com are not in the certificate/);
     assert.match((await messages(wildcard(["example.com"]), "gateway-tls"))[0]!, /hosts example\.com are not in the certificate/);
     const anyHost = mutate(prod, HTTPROUTE, "edge-v1", (p) => delete p.spec.hostnames);
-    assert.match((await messages(anyHost, "gateway-tls"))[0]!, /edge-v1 .* listener https: serves every host name, but its certificate covers only llm\.example\.com/);
+    assert.match(
+      (await messages(anyHost, "gateway-tls"))[0]!,
+      /edge-v1 .* listener https: serves every host name, but its certificate covers only llm\.example\.com/,
+    );
   });
 
   it("check only the listeners a route can attach to (allowedRoutes: Same, or the backends' namespaces by name)", async () => {
@@ -151,7 +171,10 @@ describe("data protection and network policies", () => {
   });
 
   it("advise a backup-tier label on every PVC", async () => {
-    const v = await evaluate(mutate(prod, "kubernetes:core/v1:PersistentVolumeClaim", "base-models", (p) => delete p.metadata.labels["backup-tier"]), "pvc-backup-tier");
+    const v = await evaluate(
+      mutate(prod, "kubernetes:core/v1:PersistentVolumeClaim", "base-models", (p) => delete p.metadata.labels["backup-tier"]),
+      "pvc-backup-tier",
+    );
     const found = violationsOf(v, "pvc-backup-tier");
     assert.equal(found[0]!.level, "advisory");
     assert.match(found[0]!.message, /PVC base-models: backup-tier label is missing/);

@@ -66,7 +66,10 @@ describe("GPU policies", () => {
   describe("prod (DRA: one ResourceClaim per card)", () => {
     it("passes: the llm alone on gpu0, embeddings and the reranker together on gpu1, each card within its 9.78 GiB at the pessimistic end", async () => {
       const violations = await evaluate(prod, ...GPU_POLICIES.map((p) => p.name), "vllm-startup-probe");
-      assert.deepEqual(violations.filter((v) => /gpu|vllm/.test(v.policy)), []);
+      assert.deepEqual(
+        violations.filter((v) => /gpu|vllm/.test(v.policy)),
+        [],
+      );
       const plan = planGpus(prod.resources, prod.host);
       assert.equal(plan.sharing.mode, "dra");
       // DRA counts cards: two claimed of two.
@@ -74,10 +77,13 @@ describe("GPU policies", () => {
       assert.equal(plan.slicesTotal, 2);
       const usable = lookupGpu(RTX_3080).usableMemoryGiB;
       assert.equal(usable, 9.78);
-      assert.deepEqual(plan.cards.map((c) => [c.card, c.memoryGiB, c.worstCase.map((p) => p.server)]), [
-        ["gpu-node/gpu0", usable, ["llm"]],
-        ["gpu-node/gpu1", usable, ["embedding", "reranker"]],
-      ]);
+      assert.deepEqual(
+        plan.cards.map((c) => [c.card, c.memoryGiB, c.worstCase.map((p) => p.server)]),
+        [
+          ["gpu-node/gpu0", usable, ["llm"]],
+          ["gpu-node/gpu1", usable, ["embedding", "reranker"]],
+        ],
+      );
       for (const card of plan.cards) {
         const expected = card.worstCase.reduce((s, p) => s + footprint(argsOf(prod.resources, `vllm-${p.server}`), RTX_3080), 0);
         assert.equal(card.totalGiB, Math.round(expected * 100) / 100, card.card);
@@ -86,11 +92,16 @@ describe("GPU policies", () => {
     });
 
     it("refuses a second llm replica: both pods hold gpu0's claim", async () => {
-      const v = await evaluate(mutate(prod, DEPLOYMENT, "vllm-llm", (p) => (p.spec.replicas = 2)), "gpu-memory-per-card");
+      const v = await evaluate(
+        mutate(prod, DEPLOYMENT, "vllm-llm", (p) => (p.spec.replicas = 2)),
+        "gpu-memory-per-card",
+      );
       const each = footprint(argsOf(prod.resources, "vllm-llm"), RTX_3080);
       assert.match(
         only(v, "gpu-memory-per-card"),
-        new RegExp(`gpu card gpu-node/gpu0 \\(9\\.78 GiB usable\\): vllm-llm-0 ${esc(gib(each))} \\+ vllm-llm-1 ${esc(gib(each))} are placed on it \\(their ResourceClaim\\) = ${esc(gib(Math.round(each * 100) / 50))} at the pessimistic end`),
+        new RegExp(
+          `gpu card gpu-node/gpu0 \\(9\\.78 GiB usable\\): vllm-llm-0 ${esc(gib(each))} \\+ vllm-llm-1 ${esc(gib(each))} are placed on it \\(their ResourceClaim\\) = ${esc(gib(Math.round(each * 100) / 50))} at the pessimistic end`,
+        ),
       );
     });
 
@@ -104,15 +115,29 @@ describe("GPU policies", () => {
       // One change: the same pod on gpu1, beside embeddings and the reranker.
       const shared = mutate(prod, DEPLOYMENT, "vllm-embedding", (p) => (p.spec.template.spec.containers[0].image = "ghcr.io/acme/trainer:1.0"));
       const reranker = footprint(argsOf(prod.resources, "vllm-reranker"), RTX_3080);
-      assert.match(only(await evaluate(shared, "gpu-memory-per-card"), "gpu-memory-per-card"), new RegExp(`gpu-node/gpu1 \\(9\\.78 GiB usable\\): vllm-embedding-0 9\\.78 GiB \\+ vllm-reranker-0 ${esc(gib(reranker))}`));
+      assert.match(
+        only(await evaluate(shared, "gpu-memory-per-card"), "gpu-memory-per-card"),
+        new RegExp(`gpu-node/gpu1 \\(9\\.78 GiB usable\\): vllm-embedding-0 9\\.78 GiB \\+ vllm-reranker-0 ${esc(gib(reranker))}`),
+      );
     });
 
     it("refuses a RollingUpdate with surge on a DRA Deployment (the surge pod meets the old one on its card), accepts maxSurge 0", async () => {
-      const surge = await evaluate(mutate(prod, DEPLOYMENT, "vllm-llm", (p) => (p.spec.strategy = { type: "RollingUpdate" })), "gpu-rollout-no-deadlock", "gpu-memory-per-card");
-      assert.match(only(surge, "gpu-rollout-no-deadlock"), /Deployment llm-inference\/vllm-llm: rolling update adds 1 GPU pod\(s\) while the old ones still hold their GPU \(slices or ResourceClaim\).*maxSurge: 0/);
+      const surge = await evaluate(
+        mutate(prod, DEPLOYMENT, "vllm-llm", (p) => (p.spec.strategy = { type: "RollingUpdate" })),
+        "gpu-rollout-no-deadlock",
+        "gpu-memory-per-card",
+      );
+      assert.match(
+        only(surge, "gpu-rollout-no-deadlock"),
+        /Deployment llm-inference\/vllm-llm: rolling update adds 1 GPU pod\(s\) while the old ones still hold their GPU \(slices or ResourceClaim\).*maxSurge: 0/,
+      );
       // The surge pod also overflows gpu0 (9.70 + 9.70 GiB) and fails vLLM's start-up check.
       assert.match(only(surge, "gpu-memory-per-card"), /vllm-llm-0 .* \+ vllm-llm-surge-0/);
-      const noSurge = await evaluate(mutate(prod, DEPLOYMENT, "vllm-llm", (p) => (p.spec.strategy = { type: "RollingUpdate", rollingUpdate: { maxSurge: 0, maxUnavailable: 1 } })), "gpu-rollout-no-deadlock", "gpu-memory-per-card");
+      const noSurge = await evaluate(
+        mutate(prod, DEPLOYMENT, "vllm-llm", (p) => (p.spec.strategy = { type: "RollingUpdate", rollingUpdate: { maxSurge: 0, maxUnavailable: 1 } })),
+        "gpu-rollout-no-deadlock",
+        "gpu-memory-per-card",
+      );
       assert.deepEqual(violationsOf(noSurge, "gpu-rollout-no-deadlock"), []);
       assert.deepEqual(violationsOf(noSurge, "gpu-memory-per-card"), []);
     });
@@ -142,7 +167,9 @@ describe("GPU policies", () => {
       assert.deepEqual(violationsOf(await evaluate(withLen(guaranteed), "vllm-kv-cache-fits-max-model-len"), "vllm-kv-cache-fits-max-model-len"), []);
       assert.match(
         only(await evaluate(withLen(guaranteed + 1), "vllm-kv-cache-fits-max-model-len"), "vllm-kv-cache-fits-max-model-len"),
-        new RegExp(`Deployment llm-inference/vllm-llm: KV cache holds ${guaranteed} tokens at the pessimistic end \\(\\d+ expected\\) < --max-model-len ${guaranteed + 1}`),
+        new RegExp(
+          `Deployment llm-inference/vllm-llm: KV cache holds ${guaranteed} tokens at the pessimistic end \\(\\d+ expected\\) < --max-model-len ${guaranteed + 1}`,
+        ),
       );
     });
 
@@ -154,7 +181,10 @@ describe("GPU policies", () => {
         }),
         "vllm-kv-cache-fits-max-model-len",
       );
-      assert.match(only(v, "vllm-kv-cache-fits-max-model-len"), /Deployment llm-inference\/vllm-llm: util 0\.6 × 9\.78 GiB leaves no KV cache at the pessimistic end after weights 5\.\d\d GiB/);
+      assert.match(
+        only(v, "vllm-kv-cache-fits-max-model-len"),
+        /Deployment llm-inference\/vllm-llm: util 0\.6 × 9\.78 GiB leaves no KV cache at the pessimistic end after weights 5\.\d\d GiB/,
+      );
     });
   });
 
@@ -174,7 +204,9 @@ describe("GPU policies", () => {
       const each = footprint(argsOf(seed.resources, "vllm-chatbot"), RTX_3080);
       assert.match(
         only(violations, "gpu-memory-per-card"),
-        new RegExp(`gpu card gpu-node/gpu0 \\(9\\.78 GiB\\): vllm-\\w+-\\S+ ${esc(gib(each))} \\+ .* can share it under time-slicing = ${esc(gib(4 * each))}\\. Serve the adapters as LoRA modules.*or set time-slicing replicas to 1\\.`),
+        new RegExp(
+          `gpu card gpu-node/gpu0 \\(9\\.78 GiB\\): vllm-\\w+-\\S+ ${esc(gib(each))} \\+ .* can share it under time-slicing = ${esc(gib(4 * each))}\\. Serve the adapters as LoRA modules.*or set time-slicing replicas to 1\\.`,
+        ),
       );
     });
 
@@ -192,7 +224,10 @@ describe("GPU policies", () => {
   describe("time-slicing (the device plugin picks the card: any pods within the slices may meet)", () => {
     it("passes prod's servers on 2 RTX 3090 time-sliced 4 ways: all three fit one card", async () => {
       const plan = gpuPlanOf(sharedVariant({ mode: "time-slicing", replicas: 4 }, RTX_3090));
-      assert.deepEqual((await evaluateGpu(plan)).filter((v) => v.level === "mandatory"), []);
+      assert.deepEqual(
+        (await evaluateGpu(plan)).filter((v) => v.level === "mandatory"),
+        [],
+      );
       const gpu = planGpus(plan.resources, plan.host);
       assert.equal(gpu.cards[0]!.worstCase.length, 3);
       assert.ok(sumOf(gpu.cards[0]!.worstCase) <= lookupGpu(RTX_3090).usableMemoryGiB);
@@ -207,14 +242,19 @@ describe("GPU policies", () => {
       assert.ok(fp[0]! <= 9.78 && fp[0]! + fp[1]! > 9.78);
       assert.match(
         only(await evaluateGpu(plan), "gpu-memory-per-card"),
-        new RegExp(`gpu card gpu-node/gpu0 \\(9\\.78 GiB\\): vllm-llm-0 ${esc(gib(fp[0]!))} \\+ vllm-embedding-0 ${esc(gib(fp[1]!))} \\+ vllm-reranker-0 ${esc(gib(fp[2]!))} can share it under time-slicing = ${esc(gib(total))}\\..*or set time-slicing replicas to 1\\.`),
+        new RegExp(
+          `gpu card gpu-node/gpu0 \\(9\\.78 GiB\\): vllm-llm-0 ${esc(gib(fp[0]!))} \\+ vllm-embedding-0 ${esc(gib(fp[1]!))} \\+ vllm-reranker-0 ${esc(gib(fp[2]!))} can share it under time-slicing = ${esc(gib(total))}\\..*or set time-slicing replicas to 1\\.`,
+        ),
       );
     });
 
     it("counts only the slices of a card: with 2 slices per card the worst case is the two largest pods", () => {
       const plan = gpuPlanOf(sharedVariant({ mode: "time-slicing", replicas: 2 }, RTX_3090));
       const gpu = planGpus(plan.resources, plan.host);
-      assert.deepEqual(gpu.cards[0]!.worstCase.map((p) => p.pod), ["vllm-llm-0", "vllm-embedding-0"]);
+      assert.deepEqual(
+        gpu.cards[0]!.worstCase.map((p) => p.pod),
+        ["vllm-llm-0", "vllm-embedding-0"],
+      );
     });
 
     it("refuses more pods than slices, and accepts exactly as many", async () => {
@@ -222,7 +262,10 @@ describe("GPU policies", () => {
       const exact = gpuPlanOf(sharedVariant({ mode: "time-slicing", replicas: 3 }, RTX_3090, 1));
       assert.deepEqual(violationsOf(await evaluateGpu(exact), "gpu-slices-within-host"), []);
       const short = gpuPlanOf(sharedVariant({ mode: "time-slicing", replicas: 2 }, RTX_3090, 1));
-      assert.match(only(await evaluateGpu(short), "gpu-slices-within-host"), /vllm-llm 1 \+ Deployment llm-inference\/vllm-embedding 1 \+ Deployment llm-inference\/vllm-reranker 1 = 3 > 2 \(1 GPUs × 2 slices\)/);
+      assert.match(
+        only(await evaluateGpu(short), "gpu-slices-within-host"),
+        /vllm-llm 1 \+ Deployment llm-inference\/vllm-embedding 1 \+ Deployment llm-inference\/vllm-reranker 1 = 3 > 2 \(1 GPUs × 2 slices\)/,
+      );
     });
 
     it("refuses more than one slice per pod", async () => {
@@ -241,7 +284,10 @@ describe("GPU policies", () => {
   describe("MPS (each client capped at card / replicas)", () => {
     it("passes with 2 clients per RTX 3090: every pod within half the card", async () => {
       const plan = gpuPlanOf(sharedVariant({ mode: "mps", replicas: 2 }, RTX_3090));
-      assert.deepEqual((await evaluateGpu(plan)).filter((v) => v.level === "mandatory"), []);
+      assert.deepEqual(
+        (await evaluateGpu(plan)).filter((v) => v.level === "mandatory"),
+        [],
+      );
     });
 
     it("refuses 4 clients (one change): the llm exceeds a quarter of the card", async () => {
@@ -249,14 +295,20 @@ describe("GPU policies", () => {
       const usable = lookupGpu(RTX_3090).usableMemoryGiB;
       const llm = footprint(argsOf(plan.resources, "vllm-llm"), RTX_3090);
       assert.ok(llm > usable / 4 && llm <= usable / 2);
-      assert.match(only(await evaluateGpu(plan), "gpu-memory-per-card"), new RegExp(`MPS caps each of 4 clients at ${esc(gib(usable / 4))}; vllm-llm-0 ${esc(gib(llm))} exceed it`));
+      assert.match(
+        only(await evaluateGpu(plan), "gpu-memory-per-card"),
+        new RegExp(`MPS caps each of 4 clients at ${esc(gib(usable / 4))}; vllm-llm-0 ${esc(gib(llm))} exceed it`),
+      );
     });
   });
 
   describe("sharing none (one pod per GPU)", () => {
     it("passes prod's three servers on three RTX 3080: each alone on its card", async () => {
       const plan = gpuPlanOf(sharedVariant({ mode: "none" }, RTX_3080, 3));
-      assert.deepEqual((await evaluateGpu(plan)).filter((v) => v.level === "mandatory"), []);
+      assert.deepEqual(
+        (await evaluateGpu(plan)).filter((v) => v.level === "mandatory"),
+        [],
+      );
       assert.ok(planGpus(plan.resources, plan.host).cards.every((c) => c.worstCase.length === 1 && c.fits));
     });
 
@@ -291,7 +343,10 @@ describe("GPU policies", () => {
     assert.ok(init.image.includes("vllm"));
     assert.equal(vllmArgsOf(init), undefined);
     assert.ok(vllmArgsOf(embedding.props.spec.template.spec.containers[0])!.includes("--revision"));
-    assert.deepEqual(vllmArgsOf({ image: "acme/runtime:1", command: ["python3", "-m", "vllm.entrypoints.openai.api_server"], args: ["--model", "x"] }), ["--model", "x"]);
+    assert.deepEqual(vllmArgsOf({ image: "acme/runtime:1", command: ["python3", "-m", "vllm.entrypoints.openai.api_server"], args: ["--model", "x"] }), [
+      "--model",
+      "x",
+    ]);
     assert.deepEqual(vllmArgsOf({ image: "acme/runtime:1", command: ["vllm"], args: ["serve", "m"] }), ["m"]);
   });
 });

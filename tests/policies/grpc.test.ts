@@ -7,7 +7,16 @@ import { allPolicies, PACK_NAME } from "../../policies/pack";
 import { policyConfigFromPlatform, policyPackConfigFile } from "../../plan/policyConfig";
 import { exampleConfig, planStack, synthesizeStack, type StackPlan } from "../fixtures/plans";
 import { reconcilePolicyConfig } from "../fixtures/policyEngine";
-import { analyzePlan, asWire, configure, getAnalyzerInfo, startPolicyPack, type AnalyzerInfo, type RunningPack, type WireDiagnostic } from "../fixtures/policyPackHost";
+import {
+  analyzePlan,
+  asWire,
+  configure,
+  getAnalyzerInfo,
+  startPolicyPack,
+  type AnalyzerInfo,
+  type RunningPack,
+  type WireDiagnostic,
+} from "../fixtures/policyPackHost";
 import { PROJECT_ROOT, stackConfig } from "../fixtures/stacks";
 
 const PACK_DIR = join(PROJECT_ROOT, "policies");
@@ -59,7 +68,10 @@ describe("policy pack over the Analyzer gRPC protocol", function () {
     assert.equal(info.name, PACK_NAME);
     assert.equal(info.version, JSON.parse(readFileSync(join(PACK_DIR, "package.json"), "utf8")).version);
     assert.equal(info.supportsConfig, true);
-    assert.deepEqual(info.policies.map((p) => p.name), allPolicies.map((p) => p.name));
+    assert.deepEqual(
+      info.policies.map((p) => p.name),
+      allPolicies.map((p) => p.name),
+    );
     for (const p of allPolicies) {
       const served = info.policies.find((x) => x.name === p.name)!;
       assert.equal(served.enforcementLevel, p.enforcementLevel, p.name);
@@ -73,9 +85,15 @@ describe("policy pack over the Analyzer gRPC protocol", function () {
     const expected = await evaluatePolicies(prod.resources);
     const d = descriptions();
     assert.deepEqual(sorted([...resource, ...stack]), sorted(expected.map((v) => asWire(v, d.get(v.policy)!))));
-    assert.deepEqual([...resource, ...stack].filter((x) => x.level === "mandatory"), []);
+    assert.deepEqual(
+      [...resource, ...stack].filter((x) => x.level === "mandatory"),
+      [],
+    );
     // Prod pins images by tag offline (resolve mode), so the digest advisory is the one that fires.
-    assert.ok(resource.length > 0 && resource.every((x) => x.policy === "prod-image-digests" && x.packName === PACK_NAME), JSON.stringify(resource.map((x) => x.policy)));
+    assert.ok(
+      resource.length > 0 && resource.every((x) => x.policy === "prod-image-digests" && x.packName === PACK_NAME),
+      JSON.stringify(resource.map((x) => x.policy)),
+    );
   });
 
   it("refuses the seed-literal plan under its own host config, with the in-process evaluator's violations", async () => {
@@ -85,7 +103,8 @@ describe("policy pack over the Analyzer gRPC protocol", function () {
     const d = descriptions();
     assert.deepEqual(sorted([...resource, ...stack]), sorted(expected.map((v) => asWire(v, d.get(v.policy)!))));
     const mandatory = new Set([...resource, ...stack].filter((x) => x.level === "mandatory").map((x) => x.policy));
-    for (const p of ["gpu-slices-within-host", "gpu-memory-per-card", "vllm-kv-cache-fits-max-model-len", "gpu-rollout-no-deadlock"]) assert.ok(mandatory.has(p), p);
+    for (const p of ["gpu-slices-within-host", "gpu-memory-per-card", "vllm-kv-cache-fits-max-model-len", "gpu-rollout-no-deadlock"])
+      assert.ok(mandatory.has(p), p);
     // Stack policies come back from AnalyzeStack, resource policies from Analyze.
     assert.ok(stack.length > 0 && stack.every((x) => !resourcePolicies.has(x.policy)));
     assert.ok(resource.every((x) => resourcePolicies.has(x.policy)));
@@ -98,8 +117,17 @@ describe("policy pack over the Analyzer gRPC protocol", function () {
       "compute-within-host": { host: { nodes: [{ name: "big", gpus: 2, gpuMemoryGiB: 10, cpu: 256, memoryGiB: 1024 }] } },
     });
     const all = [...resource, ...stack];
-    assert.ok(all.some((x) => x.policy === "gpu-rollout-no-deadlock") && all.filter((x) => x.policy === "gpu-rollout-no-deadlock").every((x) => x.level === "advisory"));
-    assert.deepEqual(all.filter((x) => x.policy === "gpu-slices-within-host"), []);
-    assert.deepEqual(all.filter((x) => x.policy === "compute-within-host"), [], "1 TiB of RAM holds the seed plan's requests");
+    assert.ok(
+      all.some((x) => x.policy === "gpu-rollout-no-deadlock") && all.filter((x) => x.policy === "gpu-rollout-no-deadlock").every((x) => x.level === "advisory"),
+    );
+    assert.deepEqual(
+      all.filter((x) => x.policy === "gpu-slices-within-host"),
+      [],
+    );
+    assert.deepEqual(
+      all.filter((x) => x.policy === "compute-within-host"),
+      [],
+      "1 TiB of RAM holds the seed plan's requests",
+    );
   });
 });

@@ -1,6 +1,18 @@
 import { strict as assert } from "node:assert";
 import { lookupGpu } from "@llm-platform/capacity";
-import { cardGiB, cardProduct, DEFAULT_POLICY_CONFIG, DEFAULT_SHARED_REPLICAS, flattenSettings, nodeCardGiB, resolvePolicyConfig, settingsFromPackConfig, slicesPerGpu, stackOf, type HostPolicyConfig } from "../../policies/config";
+import {
+  cardGiB,
+  cardProduct,
+  DEFAULT_POLICY_CONFIG,
+  DEFAULT_SHARED_REPLICAS,
+  flattenSettings,
+  nodeCardGiB,
+  resolvePolicyConfig,
+  settingsFromPackConfig,
+  slicesPerGpu,
+  stackOf,
+  type HostPolicyConfig,
+} from "../../policies/config";
 import { autoscaledMaxima, effectivePodResource } from "../../policies/compute";
 
 /** The pack's host settings and the helpers the budgets read them with (#23); expected values from the inputs. */
@@ -19,12 +31,18 @@ describe("policy host settings (#23)", () => {
   });
 
   it("flattens a policy's config: host keys and known settings, nothing unknown or undefined", () => {
-    assert.deepEqual(flattenSettings({ host: { systemReserved: { cpu: 1, memoryGiB: 2 } }, minStartupSeconds: 900, backupTierLabel: undefined, bogus: 1 } as any), {
-      systemReserved: { cpu: 1, memoryGiB: 2 },
-      minStartupSeconds: 900,
-    });
+    assert.deepEqual(
+      flattenSettings({ host: { systemReserved: { cpu: 1, memoryGiB: 2 } }, minStartupSeconds: 900, backupTierLabel: undefined, bogus: 1 } as any),
+      {
+        systemReserved: { cpu: 1, memoryGiB: 2 },
+        minStartupSeconds: 900,
+      },
+    );
     assert.deepEqual(flattenSettings(undefined), {});
-    assert.deepEqual(settingsFromPackConfig({ a: { minStartupSeconds: 900 }, b: { host: { storageGiB: { x: 1 } } }, all: "mandatory", c: [1] } as any), { minStartupSeconds: 900, storageGiB: { x: 1 } });
+    assert.deepEqual(settingsFromPackConfig({ a: { minStartupSeconds: 900 }, b: { host: { storageGiB: { x: 1 } } }, all: "mandatory", c: [1] } as any), {
+      minStartupSeconds: 900,
+      storageGiB: { x: 1 },
+    });
   });
 
   it("a card's memory: the override, else the catalog's usable memory, else 0; the host's smallest card and its product", () => {
@@ -36,7 +54,11 @@ describe("policy host settings (#23)", () => {
     assert.equal(nodeCardGiB(node("a", 1, { gpuProduct: "ACME-X" })), 0);
     const host = {
       ...DEFAULT_POLICY_CONFIG,
-      nodes: [node("big", 1, { gpuProduct: "NVIDIA-GeForce-RTX-3090" }), node("small", 2, { gpuProduct: "NVIDIA-GeForce-RTX-3080" }), node("cpu", 0, { gpuProduct: "ACME-X" })],
+      nodes: [
+        node("big", 1, { gpuProduct: "NVIDIA-GeForce-RTX-3090" }),
+        node("small", 2, { gpuProduct: "NVIDIA-GeForce-RTX-3080" }),
+        node("cpu", 0, { gpuProduct: "ACME-X" }),
+      ],
     };
     assert.equal(cardGiB(host), rtx3080);
     assert.equal(cardProduct(host), "NVIDIA-GeForce-RTX-3080");
@@ -46,7 +68,12 @@ describe("policy host settings (#23)", () => {
   });
 
   it("autoscaled maxima: an HPA's maxReplicas, a ScaledObject's maxReplicaCount (default 100), by namespace, kind and name", () => {
-    const r = (type: string, spec: Record<string, unknown>, namespace?: string) => ({ type, name: "x", urn: "u", props: { metadata: { name: "x", ...(namespace ? { namespace } : {}) }, spec } });
+    const r = (type: string, spec: Record<string, unknown>, namespace?: string) => ({
+      type,
+      name: "x",
+      urn: "u",
+      props: { metadata: { name: "x", ...(namespace ? { namespace } : {}) }, spec },
+    });
     const maxima = autoscaledMaxima([
       r("kubernetes:autoscaling/v2:HorizontalPodAutoscaler", { scaleTargetRef: { name: "gw" }, maxReplicas: 4 }, "gateway"),
       r("kubernetes:autoscaling/v2:HorizontalPodAutoscaler", { scaleTargetRef: { name: "db", kind: "StatefulSet" } }),
@@ -55,12 +82,15 @@ describe("policy host settings (#23)", () => {
       r("kubernetes:keda.sh/v1alpha1:ScaledObject", { scaleTargetRef: {} }, "inference"),
       r("kubernetes:apps/v1:Deployment", { scaleTargetRef: { name: "not-a-scaler" } }),
     ]);
-    assert.deepEqual([...maxima], [
-      ["gateway/Deployment/gw", 4],
-      ["default/StatefulSet/db", 1],
-      ["inference/Deployment/llm", 2],
-      ["inference/Deployment/night", 100],
-    ]);
+    assert.deepEqual(
+      [...maxima],
+      [
+        ["gateway/Deployment/gw", 4],
+        ["default/StatefulSet/db", 1],
+        ["inference/Deployment/llm", 2],
+        ["inference/Deployment/night", 100],
+      ],
+    );
   });
 
   it("a container's request defaults to its limit; limits do not default to requests", () => {

@@ -8,10 +8,19 @@ describe("ordering helpers (#23)", () => {
     assert.equal(producedSecret(r("kubernetes:core/v1:Secret", { metadata: { name: "s", namespace: "a" } })), "a/s");
     assert.equal(producedSecret(r("kubernetes:core/v1:Secret", { metadata: { name: "s" } })), "default/s");
     assert.equal(producedSecret(r("kubernetes:core/v1:ConfigMap", { metadata: { name: "s", namespace: "a" } })), undefined);
-    assert.equal(producedSecret(r("kubernetes:cert-manager.io/v1:Certificate", { metadata: { name: "c", namespace: "a" }, spec: { secretName: "tls" } })), "a/tls");
+    assert.equal(
+      producedSecret(r("kubernetes:cert-manager.io/v1:Certificate", { metadata: { name: "c", namespace: "a" }, spec: { secretName: "tls" } })),
+      "a/tls",
+    );
     assert.equal(producedSecret(r("kubernetes:cert-manager.io/v1:Certificate", { metadata: { name: "c", namespace: "a" }, spec: {} })), undefined);
-    assert.equal(producedSecret(r("kubernetes:cert-manager.io/v1:Issuer", { metadata: { name: "c", namespace: "a" }, spec: { secretName: "tls" } })), undefined);
-    assert.equal(producedSecret(r("kubernetes:external-secrets.io/v1:ExternalSecret", { metadata: { name: "e", namespace: "a" }, spec: { target: { name: "t" } } })), "a/t");
+    assert.equal(
+      producedSecret(r("kubernetes:cert-manager.io/v1:Issuer", { metadata: { name: "c", namespace: "a" }, spec: { secretName: "tls" } })),
+      undefined,
+    );
+    assert.equal(
+      producedSecret(r("kubernetes:external-secrets.io/v1:ExternalSecret", { metadata: { name: "e", namespace: "a" }, spec: { target: { name: "t" } } })),
+      "a/t",
+    );
     assert.equal(producedSecret(r("kubernetes:external-secrets.io/v1:ExternalSecret", { metadata: { name: "e", namespace: "a" }, spec: {} })), "a/e");
     assert.equal(producedSecret(r("kubernetes:external-secrets.io/v1:SecretStore", { metadata: { name: "e", namespace: "a" }, spec: {} })), undefined);
     assert.equal(producedSecret(r("random:index/randomPassword:RandomPassword", { metadata: { name: "p" } })), undefined);
@@ -23,7 +32,10 @@ describe("ordering helpers (#23)", () => {
     assert.deepEqual(mounted({ "bitwarden-sdk-server": { enabled: false } }), []);
     assert.deepEqual(mounted({ "bitwarden-sdk-server": { enabled: true } }), ["bitwarden-tls-certs"]);
     assert.deepEqual(mounted({ "bitwarden-sdk-server": { enabled: true, image: { tls: { enabled: false } } } }), []);
-    assert.deepEqual(mounted({ "bitwarden-sdk-server": { enabled: true, image: { tls: { volumes: [{ secret: { secretName: "mine" } }, { emptyDir: {} }] } } } }), ["mine"]);
+    assert.deepEqual(
+      mounted({ "bitwarden-sdk-server": { enabled: true, image: { tls: { volumes: [{ secret: { secretName: "mine" } }, { emptyDir: {} }] } } } }),
+      ["mine"],
+    );
   });
 
   it("group, version and kind of a type; custom resources; chart names", () => {

@@ -9,12 +9,21 @@ import { planStack, violationsOf, type StackPlan } from "../fixtures/plans";
 import { reconcilePolicyConfig, type EnginePolicyInfo } from "../fixtures/policyEngine";
 import { stackConfig } from "../fixtures/stacks";
 
-const infos: EnginePolicyInfo[] = allPolicies.map((p) => ({ name: p.name, enforcementLevel: p.enforcementLevel ?? "advisory", configSchema: p.configSchema as EnginePolicyInfo["configSchema"] }));
+const infos: EnginePolicyInfo[] = allPolicies.map((p) => ({
+  name: p.name,
+  enforcementLevel: p.enforcementLevel ?? "advisory",
+  configSchema: p.configSchema as EnginePolicyInfo["configSchema"],
+}));
 const schemaKeys = (name: string) => Object.keys(allPolicies.find((p) => p.name === name)!.configSchema?.properties ?? {}).sort();
 
 function namespace(name: string, level: string | undefined, stack = "prod"): PlannedResource {
   const labels = level === undefined ? {} : { "pod-security.kubernetes.io/enforce": level };
-  return { type: "kubernetes:core/v1:Namespace", name: `ns-${name}`, urn: `urn:pulumi:${stack}::llm-platform::kubernetes:core/v1:Namespace::ns-${name}`, props: { metadata: { name, labels } } };
+  return {
+    type: "kubernetes:core/v1:Namespace",
+    name: `ns-${name}`,
+    urn: `urn:pulumi:${stack}::llm-platform::kubernetes:core/v1:Namespace::ns-${name}`,
+    props: { metadata: { name, labels } },
+  };
 }
 
 /** A Deployment whose pod meets "restricted" exactly; `change` breaks one thing. */
@@ -51,11 +60,20 @@ function pvc(labels: Record<string, string>, opts: { stack?: string; protect?: b
   };
 }
 
-const messages = async (resources: PlannedResource[], policy: string, config?: Partial<HostPolicyConfig>) => violationsOf(await evaluatePolicies(resources, config), policy).map((v) => v.message);
+const messages = async (resources: PlannedResource[], policy: string, config?: Partial<HostPolicyConfig>) =>
+  violationsOf(await evaluatePolicies(resources, config), policy).map((v) => v.message);
 
 describe("policy pack config", () => {
   it("gives each policy its own schema with only the settings it reads", () => {
-    for (const p of ["gpu-slices-within-host", "gpu-memory-per-card", "vllm-kv-cache-fits-max-model-len", "gpu-limits-whole-slices", "compute-within-host", "storage-within-classes", "shared-volumes-rwx"]) {
+    for (const p of [
+      "gpu-slices-within-host",
+      "gpu-memory-per-card",
+      "vllm-kv-cache-fits-max-model-len",
+      "gpu-limits-whole-slices",
+      "compute-within-host",
+      "storage-within-classes",
+      "shared-volumes-rwx",
+    ]) {
       assert.deepEqual(schemaKeys(p), ["host"], p);
     }
     assert.deepEqual(schemaKeys("pod-security-restricted"), ["baselineNamespaces", "privilegedNamespaces"]);
@@ -65,7 +83,15 @@ describe("policy pack config", () => {
     assert.deepEqual(schemaKeys("stateful-protected-in-prod"), ["backupTierLabel", "protectedStacks"]);
     assert.deepEqual(schemaKeys("prod-image-digests"), ["protectedStacks"]);
     assert.deepEqual(schemaKeys("vllm-startup-probe"), ["minStartupSeconds"]);
-    for (const p of ["gpu-rollout-no-deadlock", "requests-and-limits", "images-pinned", "no-secret-env-literals", "ingress-tls", "gateway-tls", "cors-no-wildcard-with-credentials"]) {
+    for (const p of [
+      "gpu-rollout-no-deadlock",
+      "requests-and-limits",
+      "images-pinned",
+      "no-secret-env-literals",
+      "ingress-tls",
+      "gateway-tls",
+      "cors-no-wildcard-with-credentials",
+    ]) {
       assert.deepEqual(schemaKeys(p), [], `${p} takes no settings`);
     }
   });
@@ -81,7 +107,10 @@ describe("policy pack config", () => {
 
   it("defaults to the program's own namespaces and backup label", () => {
     const platform = parsePlatformConfig(stackConfig("prod"));
-    assert.deepEqual([...DEFAULT_POLICY_CONFIG.baselineNamespaces].sort(), [platform.namespaces.ingress, platform.namespaces.certManager, platform.namespaces.externalSecrets].sort());
+    assert.deepEqual(
+      [...DEFAULT_POLICY_CONFIG.baselineNamespaces].sort(),
+      [platform.namespaces.ingress, platform.namespaces.certManager, platform.namespaces.externalSecrets].sort(),
+    );
     assert.ok(DEFAULT_POLICY_CONFIG.privilegedNamespaces.includes(platform.namespaces.devicePlugin));
     assert.equal(DEFAULT_POLICY_CONFIG.backupTierLabel, platform.storage.backupTierLabel);
   });
@@ -91,7 +120,10 @@ describe("policy pack config", () => {
     const file = policyPackConfigFile(settings);
 
     it("has an entry with exactly its schema's keys for every policy that takes settings", () => {
-      const withSettings = allPolicies.filter((p) => Object.keys(p.configSchema?.properties ?? {}).length > 0).map((p) => p.name).sort();
+      const withSettings = allPolicies
+        .filter((p) => Object.keys(p.configSchema?.properties ?? {}).length > 0)
+        .map((p) => p.name)
+        .sort();
       assert.deepEqual(Object.keys(file).sort(), withSettings);
       for (const [name, entry] of Object.entries(file)) assert.deepEqual(Object.keys(entry).sort(), schemaKeys(name), name);
       assert.deepEqual(file["stateful-protected-in-prod"], { backupTierLabel: "backup-tier", protectedStacks: ["prod"] });
@@ -100,7 +132,13 @@ describe("policy pack config", () => {
     it("passes the engine's validation and gives back the settings it was made from", () => {
       const { errors, config } = reconcilePolicyConfig(infos, file);
       assert.deepEqual(errors, []);
-      assert.deepEqual(config["gpu-memory-per-card"]!.properties.host, { nodes: settings.nodes, sharing: settings.sharing, systemReserved: settings.systemReserved, overcommit: settings.overcommit, storageGiB: settings.storageGiB });
+      assert.deepEqual(config["gpu-memory-per-card"]!.properties.host, {
+        nodes: settings.nodes,
+        sharing: settings.sharing,
+        systemReserved: settings.systemReserved,
+        overcommit: settings.overcommit,
+        storageGiB: settings.storageGiB,
+      });
       assert.deepEqual(resolvePolicyConfig(settingsFromPackConfig(file)), settings);
     });
 
@@ -126,7 +164,10 @@ describe("pack defaults and the program's prod plan", () => {
 
   it("accept it without any policy config", async () => {
     const v = await evaluatePolicies(prod.resources);
-    assert.deepEqual(v.filter((x) => x.level === "mandatory"), []);
+    assert.deepEqual(
+      v.filter((x) => x.level === "mandatory"),
+      [],
+    );
   });
 
   it("would refuse its operator namespaces without baselineNamespaces", async () => {
@@ -148,11 +189,17 @@ describe("baselineNamespaces", () => {
     assert.deepEqual(await messages([namespace("ingress-nginx", "privileged")], "namespace-enforces-restricted"), [
       'Namespace ingress-nginx: enforces "privileged"; as one of baselineNamespaces it must enforce at least "baseline". Label it pod-security.kubernetes.io/enforce: baseline.',
     ]);
-    assert.match((await messages([namespace("ingress-nginx", undefined)], "namespace-enforces-restricted"))[0]!, /enforces "nothing"; as one of baselineNamespaces/);
+    assert.match(
+      (await messages([namespace("ingress-nginx", undefined)], "namespace-enforces-restricted"))[0]!,
+      /enforces "nothing"; as one of baselineNamespaces/,
+    );
   });
 
   it("still requires restricted of app namespaces and exempts privileged ones", async () => {
-    assert.match((await messages([namespace("llm-gateway", "baseline")], "namespace-enforces-restricted"))[0]!, /^Namespace llm-gateway: enforces "baseline", not "restricted"/);
+    assert.match(
+      (await messages([namespace("llm-gateway", "baseline")], "namespace-enforces-restricted"))[0]!,
+      /^Namespace llm-gateway: enforces "baseline", not "restricted"/,
+    );
     assert.deepEqual(await messages([namespace("nvidia-device-plugin", "privileged")], "namespace-enforces-restricted"), []);
   });
 
@@ -165,7 +212,10 @@ describe("baselineNamespaces", () => {
   it("hold pods there to baseline, not restricted", async () => {
     const rootAllowed = (pod: any) => delete pod.securityContext.runAsNonRoot;
     assert.deepEqual(await messages([deployment("ingress-nginx", rootAllowed)], "pod-security-restricted"), []);
-    assert.match((await messages([deployment("llm-gateway", rootAllowed)], "pod-security-restricted"))[0]!, /^Deployment llm-gateway\/app: not "restricted": container app may run as root/);
+    assert.match(
+      (await messages([deployment("llm-gateway", rootAllowed)], "pod-security-restricted"))[0]!,
+      /^Deployment llm-gateway\/app: not "restricted": container app may run as root/,
+    );
     const hostPath = (pod: any) => pod.volumes.push({ name: "root", hostPath: { path: "/" } });
     assert.deepEqual(await messages([deployment("ingress-nginx", hostPath)], "pod-security-restricted"), [
       'Deployment ingress-nginx/app: not "baseline" (namespace ingress-nginx is in baselineNamespaces): volume root is hostPath. Drop host namespaces, hostPath, privileged and added capabilities.',
@@ -174,7 +224,7 @@ describe("baselineNamespaces", () => {
 
   describe("the baseline rules", () => {
     const app = (pod: any) => pod.containers[0];
-    const podOf = (change: (pod: any) => void) => (deployment("x", change).props.spec.template.spec as Record<string, unknown>);
+    const podOf = (change: (pod: any) => void) => deployment("x", change).props.spec.template.spec as Record<string, unknown>;
     const cases: [string, (pod: any) => void, string | undefined][] = [
       ["a restricted pod", () => undefined, undefined],
       ["host PID", (pod) => (pod.hostPID = true), "uses host namespaces"],
@@ -217,12 +267,18 @@ describe("backupTierLabel", () => {
 
   it("is the label that exempts a volume from protection in protected stacks", async () => {
     assert.deepEqual(await messages([pvc({ "backup.example.com/tier": "none" })], "stateful-protected-in-prod", custom), []);
-    assert.match((await messages([pvc({ "backup-tier": "none" })], "stateful-protected-in-prod", custom))[0]!, /^PersistentVolumeClaim data in stack prod: not protected;.* or label it backup\.example\.com\/tier: none/);
+    assert.match(
+      (await messages([pvc({ "backup-tier": "none" })], "stateful-protected-in-prod", custom))[0]!,
+      /^PersistentVolumeClaim data in stack prod: not protected;.* or label it backup\.example\.com\/tier: none/,
+    );
     assert.deepEqual(await messages([pvc({ "backup-tier": "gfs" }, { protect: true })], "stateful-protected-in-prod"), []);
   });
 
   it("applies only to the protected stacks from config", async () => {
     assert.deepEqual(await messages([pvc({ "backup-tier": "gfs" }, { stack: "staging" })], "stateful-protected-in-prod"), []);
-    assert.equal((await messages([pvc({ "backup-tier": "gfs" }, { stack: "staging" })], "stateful-protected-in-prod", { protectedStacks: ["staging"] })).length, 1);
+    assert.equal(
+      (await messages([pvc({ "backup-tier": "gfs" }, { stack: "staging" })], "stateful-protected-in-prod", { protectedStacks: ["staging"] })).length,
+      1,
+    );
   });
 });

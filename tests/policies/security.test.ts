@@ -22,7 +22,9 @@ describe("security policies (#21)", () => {
   // Per test: the synthesis is memoized (tests/fixtures/plans.ts); the host config is derived inside the test.
   beforeEach(async () => {
     prod = await planStack("prod", stackConfig("prod"));
-    downloadJob = prod.resources.find((r) => r.type === JOB && r.props.spec.template.spec.containers.some((c: any) => (c.env ?? []).some((e: any) => e.name === "MODEL_ID")))!.props.metadata.name;
+    downloadJob = prod.resources.find(
+      (r) => r.type === JOB && r.props.spec.template.spec.containers.some((c: any) => (c.env ?? []).some((e: any) => e.name === "MODEL_ID")),
+    )!.props.metadata.name;
   });
 
   it("pass the prod plan", async () => {
@@ -33,16 +35,27 @@ describe("security policies (#21)", () => {
 
   describe("pods-without-service-account-token", () => {
     it("refuses an app pod that mounts the token, saying what unset means", async () => {
-      const found = await messages(mutate(prod, DEPLOYMENT, "vllm-llm", (p) => delete p.spec.template.spec.automountServiceAccountToken), "pods-without-service-account-token");
+      const found = await messages(
+        mutate(prod, DEPLOYMENT, "vllm-llm", (p) => delete p.spec.template.spec.automountServiceAccountToken),
+        "pods-without-service-account-token",
+      );
       assert.deepEqual(found, [
         "Deployment llm-inference/vllm-llm: mounts a service-account token (automountServiceAccountToken is unset, so true); a compromised container could call the Kubernetes API with it. Set spec.automountServiceAccountToken: false, or list the namespace in privilegedNamespaces/baselineNamespaces if an operator needs it.",
       ]);
-      const explicit = await messages(mutate(prod, DEPLOYMENT, "vllm-llm", (p) => (p.spec.template.spec.automountServiceAccountToken = true)), "pods-without-service-account-token");
+      const explicit = await messages(
+        mutate(prod, DEPLOYMENT, "vllm-llm", (p) => (p.spec.template.spec.automountServiceAccountToken = true)),
+        "pods-without-service-account-token",
+      );
       assert.match(explicit[0]!, /automountServiceAccountToken is true\)/);
     });
 
     it("exempts operator namespaces", async () => {
-      const moved = mutate(prod, DEPLOYMENT, "vllm-llm", (p) => ((p.metadata.namespace = "cert-manager"), delete p.spec.template.spec.automountServiceAccountToken));
+      const moved = mutate(
+        prod,
+        DEPLOYMENT,
+        "vllm-llm",
+        (p) => ((p.metadata.namespace = "cert-manager"), delete p.spec.template.spec.automountServiceAccountToken),
+      );
       assert.deepEqual(await messages(moved, "pods-without-service-account-token"), []);
     });
   });
@@ -80,25 +93,59 @@ describe("security policies (#21)", () => {
     };
 
     it("refuses a vLLM server on a branch or without a revision in prod", async () => {
-      const branch = await messages(mutate(prod, DEPLOYMENT, "vllm-llm", (p) => setRevision(vllm(p).args, "main")), "prod-model-revisions-pinned");
+      const branch = await messages(
+        mutate(prod, DEPLOYMENT, "vllm-llm", (p) => setRevision(vllm(p).args, "main")),
+        "prod-model-revisions-pinned",
+      );
       assert.match(branch[0]!, /container vllm: serves \S+ at revision "main" in stack prod; a moved branch changes the weights/);
-      const none = await messages(mutate(prod, DEPLOYMENT, "vllm-llm", (p) => setRevision(vllm(p).args)), "prod-model-revisions-pinned");
+      const none = await messages(
+        mutate(prod, DEPLOYMENT, "vllm-llm", (p) => setRevision(vllm(p).args)),
+        "prod-model-revisions-pinned",
+      );
       assert.match(none[0]!, /at no --revision \(the repo's main branch\) in stack prod/);
     });
 
     it("accepts exactly 40 hex characters, not 39 or upper case", async () => {
-      assert.deepEqual(await messages(mutate(prod, DEPLOYMENT, "vllm-llm", (p) => setRevision(vllm(p).args, COMMIT)), "prod-model-revisions-pinned"), []);
-      assert.equal((await messages(mutate(prod, DEPLOYMENT, "vllm-llm", (p) => setRevision(vllm(p).args, COMMIT.slice(1))), "prod-model-revisions-pinned")).length, 1);
-      assert.equal((await messages(mutate(prod, DEPLOYMENT, "vllm-llm", (p) => setRevision(vllm(p).args, COMMIT.toUpperCase())), "prod-model-revisions-pinned")).length, 1);
+      assert.deepEqual(
+        await messages(
+          mutate(prod, DEPLOYMENT, "vllm-llm", (p) => setRevision(vllm(p).args, COMMIT)),
+          "prod-model-revisions-pinned",
+        ),
+        [],
+      );
+      assert.equal(
+        (
+          await messages(
+            mutate(prod, DEPLOYMENT, "vllm-llm", (p) => setRevision(vllm(p).args, COMMIT.slice(1))),
+            "prod-model-revisions-pinned",
+          )
+        ).length,
+        1,
+      );
+      assert.equal(
+        (
+          await messages(
+            mutate(prod, DEPLOYMENT, "vllm-llm", (p) => setRevision(vllm(p).args, COMMIT.toUpperCase())),
+            "prod-model-revisions-pinned",
+          )
+        ).length,
+        1,
+      );
     });
 
     it("refuses a download Job on a branch", async () => {
-      const found = await messages(mutate(prod, JOB, downloadJob, (p) => (p.spec.template.spec.containers[0].env.find((e: any) => e.name === "REVISION").value = "main")), "prod-model-revisions-pinned");
+      const found = await messages(
+        mutate(prod, JOB, downloadJob, (p) => (p.spec.template.spec.containers[0].env.find((e: any) => e.name === "REVISION").value = "main")),
+        "prod-model-revisions-pinned",
+      );
       assert.match(found[0]!, /downloads \S+ at revision "main" in stack prod\. Pin models\.<alias>\.revision/);
     });
 
     it("does not apply outside protected stacks", async () => {
-      const staging = asStack(mutate(prod, DEPLOYMENT, "vllm-llm", (p) => setRevision(vllm(p).args, "main")), "staging");
+      const staging = asStack(
+        mutate(prod, DEPLOYMENT, "vllm-llm", (p) => setRevision(vllm(p).args, "main")),
+        "staging",
+      );
       assert.deepEqual(await messages(staging, "prod-model-revisions-pinned"), []);
     });
   });

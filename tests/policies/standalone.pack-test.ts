@@ -71,7 +71,8 @@ describe("policy pack installed on its own", function () {
       assert.equal(tarballs[name]!.version, manifest.dependencies[name], name);
     }
     // Without them run-policy-pack falls back to its vendored typescript@3.8.3 / ts-node@7 (tsutils.js).
-    for (const dep of ["typescript", "ts-node"]) assert.equal(readJson(join(packDir, "node_modules", dep, "package.json")).version, manifest.dependencies[dep], dep);
+    for (const dep of ["typescript", "ts-node"])
+      assert.equal(readJson(join(packDir, "node_modules", dep, "package.json")).version, manifest.dependencies[dep], dep);
   });
 
   it("installs the capacity and kube packages from their tarballs, not as links into the repository", () => {
@@ -87,7 +88,11 @@ describe("policy pack installed on its own", function () {
     const installed = committedForm(readJson(join(packDir, "package-lock.json")), tarballs);
     if (process.env.UPDATE_PACK_LOCK === "1") writeFileSync(LOCKFILE, `${JSON.stringify(installed, null, 2)}\n`);
     const committed = readJson(LOCKFILE) as Lock;
-    assert.deepEqual(Object.keys(committed.packages).sort(), Object.keys(installed.packages).sort(), "policies/package-lock.json is stale: UPDATE_PACK_LOCK=1 npm run test:pack-standalone");
+    assert.deepEqual(
+      Object.keys(committed.packages).sort(),
+      Object.keys(installed.packages).sort(),
+      "policies/package-lock.json is stale: UPDATE_PACK_LOCK=1 npm run test:pack-standalone",
+    );
     for (const [path, entry] of Object.entries(installed.packages)) {
       if (Object.keys(LOCAL).some((name) => path === `node_modules/${name}`)) continue;
       assert.deepEqual(committed.packages[path], entry, `${path} differs; UPDATE_PACK_LOCK=1 npm run test:pack-standalone`);
@@ -107,6 +112,9 @@ describe("policy pack installed on its own", function () {
     const key = (d: { policy: string; level: string; urn: string; message: string }) => JSON.stringify([d.policy, d.level, d.urn, d.message]);
     const expected = (await evaluatePolicies(prod.resources)).map((v) => asWire(v, descriptions.get(v.policy)!));
     assert.deepEqual([...resource, ...stack].map(key).sort(), expected.map(key).sort());
-    assert.deepEqual([...resource, ...stack].filter((d) => d.level === "mandatory"), []);
+    assert.deepEqual(
+      [...resource, ...stack].filter((d) => d.level === "mandatory"),
+      [],
+    );
   });
 });

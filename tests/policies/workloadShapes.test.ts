@@ -3,7 +3,12 @@ import { gpuSlices, memoryVolumesBytes, quantity, surgePods, vllmArgsOf, workloa
 
 /** How the pack reads a workload (#23): replicas, rollout surge (Kubernetes' defaults), GPU slices, /dev/shm, vLLM's command line. */
 const DEPLOYMENT = "kubernetes:apps/v1:Deployment";
-const r = (type: string, spec: Record<string, unknown>, metadata: Record<string, unknown> = { name: "w", namespace: "apps" }) => ({ type, name: "w-res", urn: "u", props: { metadata, spec } });
+const r = (type: string, spec: Record<string, unknown>, metadata: Record<string, unknown> = { name: "w", namespace: "apps" }) => ({
+  type,
+  name: "w-res",
+  urn: "u",
+  props: { metadata, spec },
+});
 const pod = { template: { spec: { containers: [{ name: "c" }], initContainers: [{ name: "i" }] } } };
 
 describe("workload shapes the pack reads (#23)", () => {
@@ -22,7 +27,10 @@ describe("workload shapes the pack reads (#23)", () => {
 
   it("replicas: Deployments and StatefulSets their replicas (1 by default), Jobs their parallelism, DaemonSets 1 per node (counted elsewhere)", () => {
     const w = workloadOf(r(DEPLOYMENT, { replicas: 3, strategy: { type: "Recreate" }, ...pod }))!;
-    assert.deepEqual([w.kind, w.label, w.namespace, w.replicas, w.surge, w.containers.map((c) => c.name)], ["Deployment", "Deployment apps/w", "apps", 3, 0, ["c", "i"]]);
+    assert.deepEqual(
+      [w.kind, w.label, w.namespace, w.replicas, w.surge, w.containers.map((c) => c.name)],
+      ["Deployment", "Deployment apps/w", "apps", 3, 0, ["c", "i"]],
+    );
     assert.equal(workloadOf(r(DEPLOYMENT, { ...pod }))!.replicas, 1);
     assert.equal(workloadOf(r(DEPLOYMENT, { ...pod }))!.surge, 1);
     assert.equal(workloadOf(r("kubernetes:apps/v1:StatefulSet", { replicas: 2, ...pod }))!.replicas, 2);
@@ -44,7 +52,14 @@ describe("workload shapes the pack reads (#23)", () => {
   });
 
   it("in-memory volumes add up their size limits; quantities of nothing are 0", () => {
-    const spec = { volumes: [{ emptyDir: { medium: "Memory", sizeLimit: "2Gi" } }, { emptyDir: { medium: "Memory", sizeLimit: "512Mi" } }, { emptyDir: {} }, { emptyDir: { medium: "Memory" } }] };
+    const spec = {
+      volumes: [
+        { emptyDir: { medium: "Memory", sizeLimit: "2Gi" } },
+        { emptyDir: { medium: "Memory", sizeLimit: "512Mi" } },
+        { emptyDir: {} },
+        { emptyDir: { medium: "Memory" } },
+      ],
+    };
     assert.equal(memoryVolumesBytes(spec), 2.5 * 2 ** 30);
     assert.equal(memoryVolumesBytes({}), 0);
     assert.deepEqual([quantity(undefined), quantity(null), quantity("500m"), quantity("bogus")], [0, 0, 0.5, 0]);
@@ -53,7 +68,10 @@ describe("workload shapes the pack reads (#23)", () => {
   it("vLLM's arguments: after `serve`, or all of them, when the command or the image runs vLLM", () => {
     assert.deepEqual(vllmArgsOf({ image: "vllm/vllm-openai:v0.19.0", args: ["m", "--x"] }), ["m", "--x"]);
     assert.deepEqual(vllmArgsOf({ image: "acme/x:1", command: ["/usr/bin/vllm"], args: ["serve", "m"] }), ["m"]);
-    assert.deepEqual(vllmArgsOf({ image: "acme/x:1", command: ["python", "-m", "vllm.entrypoints.openai.api_server"], args: ["--model", "m"] }), ["--model", "m"]);
+    assert.deepEqual(vllmArgsOf({ image: "acme/x:1", command: ["python", "-m", "vllm.entrypoints.openai.api_server"], args: ["--model", "m"] }), [
+      "--model",
+      "m",
+    ]);
     assert.equal(vllmArgsOf({ image: "acme/x:1", command: ["vllmx"], args: [] }), undefined);
     assert.equal(vllmArgsOf({ image: "acme/x:1", command: ["myvllm"], args: [] }), undefined);
     assert.equal(vllmArgsOf({ image: "vllm/vllm-openai:v0.19.0", command: ["sh"], args: ["-c", "vllm serve m"] }), undefined);
