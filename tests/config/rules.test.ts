@@ -320,6 +320,8 @@ describe("config schema rules, each with its exact message (#23)", () => {
       deviceClass: "gpu.nvidia.com",
       install: true,
       chartVersion: "0.4.1",
+      // NFD labels the GPU nodes under DRA (nothing else installs it): on by default, pinned chart.
+      nodeFeatureDiscovery: { install: true, chartVersion: "0.19.0" },
     });
   });
 
