@@ -1,7 +1,5 @@
 import { strict as assert } from "node:assert";
-import { ConfigError } from "../../config/load";
-import type { PlatformConfig } from "../../config/schema";
-import { freshConfig, SCHEMA_MODULES } from "../fixtures/freshConfig";
+import { freshParser, ruleChecks, SCHEMA_MODULES } from "../fixtures/freshConfig";
 import { stackConfig, variant } from "../fixtures/stacks";
 
 /**
@@ -9,40 +7,13 @@ import { stackConfig, variant } from "../fixtures/stacks";
  * documented defaults, and a failing case per rule with its exact message. Each test evaluates config/
  * afresh once (tests/fixtures/freshConfig.ts), so a mutation run sees the schema the test checks.
  */
-let fresh: typeof import("../../config/load") | undefined;
-
-function parse(raw: Record<string, unknown>): PlatformConfig {
-  const config = fresh ?? (fresh = freshConfig<typeof import("../../config/load")>("config/load", [...SCHEMA_MODULES, "config/gatewaySchema.ts"]));
-  try {
-    return config.parsePlatformConfig(raw);
-  } catch (error) {
-    if (error instanceof config.ConfigError) throw new ConfigError(error.issues);
-    throw error;
-  }
-}
-
 const PROD = stackConfig("prod");
 const prod = () => structuredClone(PROD);
-
-function refuses(change: (c: any) => void, path: string, message: string): void {
-  let issues: { path: string; message: string }[] = [];
-  try {
-    parse(variant(prod(), change));
-  } catch (error) {
-    assert.ok(error instanceof ConfigError, String(error));
-    issues = error.issues;
-  }
-  assert.deepEqual(
-    issues.filter((i) => i.path === `llm-platform:${path}`).map((i) => i.message),
-    [message],
-    JSON.stringify(issues),
-  );
-}
-
-const accepts = (change: (c: any) => void) => assert.doesNotThrow(() => parse(variant(prod(), change)));
+const { parse, reset } = freshParser([...SCHEMA_MODULES, "config/gatewaySchema.ts"]);
+const { refuses, accepts } = ruleChecks(parse, PROD);
 
 describe("gateway, Qdrant and External Secrets config (#23)", () => {
-  beforeEach(() => (fresh = undefined));
+  beforeEach(reset);
 
   it("defaults of the gateway: LiteLLM pinned, 2 replicas, its limits, Postgres and Redis", () => {
     const gateway = parse(variant(prod(), (c) => delete c.gateway)).gateway;

@@ -1,7 +1,5 @@
 import { strict as assert } from "node:assert";
-import { ConfigError } from "../../config/load";
-import type { PlatformConfig } from "../../config/schema";
-import { freshConfig } from "../fixtures/freshConfig";
+import { freshParser, ruleChecks } from "../fixtures/freshConfig";
 import { stackConfig, variant } from "../fixtures/stacks";
 
 /**
@@ -10,51 +8,17 @@ import { stackConfig, variant } from "../fixtures/stacks";
  * inside it accepted. Parses go through a fresh evaluation of config/ (tests/fixtures/freshConfig.ts), so
  * a mutation run sees the schema the test checks: once per test, shared by the test's parses.
  */
-let fresh: typeof import("../../config/load") | undefined;
-
-function parse(raw: Record<string, unknown>): PlatformConfig {
-  const config = fresh ?? (fresh = freshConfig<typeof import("../../config/load")>());
-  try {
-    return config.parsePlatformConfig(raw);
-  } catch (error) {
-    if (error instanceof config.ConfigError) throw new ConfigError(error.issues);
-    throw error;
-  }
-}
-
-function issues(raw: Record<string, unknown>): { path: string; message: string }[] {
-  try {
-    parse(raw);
-  } catch (error) {
-    assert.ok(error instanceof ConfigError, String(error));
-    return error.issues;
-  }
-  return assert.fail("expected the config to be refused");
-}
-
 const PROD = stackConfig("prod");
 /** A copy of the prod fixture's config (read once: plain data). */
 const prod = () => structuredClone(PROD);
+const { parse, reset } = freshParser();
+const { refuses, accepts, issuesOf: issues } = ruleChecks(parse, PROD);
 const at = (key: string) => `llm-platform:${key}`;
-
-/** The refusal of `change` at `path` is exactly `message` (other keys may have their own issues). */
-function refuses(change: (c: any) => void, path: string, message: string): void {
-  const found = issues(variant(prod(), change)).filter((i) => i.path === at(path));
-  assert.deepEqual(
-    found.map((i) => i.message),
-    [message],
-    `at ${path}`,
-  );
-}
-
-function accepts(change: (c: any) => void): void {
-  assert.doesNotThrow(() => parse(variant(prod(), change)));
-}
 
 const DNS = (v: string) => `"${v}" is not a DNS-1123 label: use lower-case letters, digits and '-', starting and ending with a letter or digit`;
 
 describe("config schema rules, each with its exact message (#23)", () => {
-  beforeEach(() => (fresh = undefined));
+  beforeEach(reset);
 
   it("names: DNS-1123 labels, anchored at both ends, at most 63 characters", () => {
     // One change per case: the inference namespace.

@@ -1,7 +1,6 @@
 import { strict as assert } from "node:assert";
-import { ConfigError } from "../../config/load";
 import type { PlatformConfig } from "../../config/schema";
-import { freshConfig, SCHEMA_MODULES } from "../fixtures/freshConfig";
+import { freshParser, ruleChecks, SCHEMA_MODULES } from "../fixtures/freshConfig";
 import { stackConfig, variant } from "../fixtures/stacks";
 
 /**
@@ -9,41 +8,12 @@ import { stackConfig, variant } from "../fixtures/stacks";
  * clusterSchema.ts): documented defaults and a failing case per rule with its exact message. Each test
  * evaluates its section's module (and the schema that embeds it) afresh once (tests/fixtures/freshConfig.ts).
  */
-function parserFor(section: string) {
-  let fresh: typeof import("../../config/load") | undefined;
-  const parse = (raw: Record<string, unknown>): PlatformConfig => {
-    const config = fresh ?? (fresh = freshConfig<typeof import("../../config/load")>("config/load", [...SCHEMA_MODULES, section]));
-    try {
-      return config.parsePlatformConfig(raw);
-    } catch (error) {
-      if (error instanceof config.ConfigError) throw new ConfigError(error.issues);
-      throw error;
-    }
-  };
-  return { reset: () => (fresh = undefined), parse };
-}
+const parserFor = (section: string) => freshParser([...SCHEMA_MODULES, section]);
 
 const PROD = stackConfig("prod");
 const prod = () => structuredClone(PROD);
 
-function checker(parse: (raw: Record<string, unknown>) => PlatformConfig) {
-  const refuses = (change: (c: any) => void, path: string, message: string) => {
-    let issues: { path: string; message: string }[] = [];
-    try {
-      parse(variant(prod(), change));
-    } catch (error) {
-      assert.ok(error instanceof ConfigError, String(error));
-      issues = error.issues;
-    }
-    assert.deepEqual(
-      issues.filter((i) => i.path === `llm-platform:${path}`).map((i) => i.message),
-      [message],
-      JSON.stringify(issues),
-    );
-  };
-  const accepts = (change: (c: any) => void) => assert.doesNotThrow(() => parse(variant(prod(), change)));
-  return { refuses, accepts };
-}
+const checker = (parse: (raw: Record<string, unknown>) => PlatformConfig) => ruleChecks(parse, PROD);
 
 describe("monitoring config (#23)", () => {
   const { reset, parse } = parserFor("config/monitoringSchema.ts");
@@ -265,20 +235,7 @@ describe("workstation config (#23)", () => {
   beforeEach(reset);
   const DEV = stackConfig("dev");
   const dev = () => structuredClone(DEV);
-  const refuses = (change: (c: any) => void, path: string, message: string) => {
-    let issues: { path: string; message: string }[] = [];
-    try {
-      parse(variant(dev(), change));
-    } catch (error) {
-      assert.ok(error instanceof ConfigError, String(error));
-      issues = error.issues;
-    }
-    assert.deepEqual(
-      issues.filter((i) => i.path === `llm-platform:${path}`).map((i) => i.message),
-      [message],
-      JSON.stringify(issues),
-    );
-  };
+  const { refuses } = ruleChecks(parse, DEV);
 
   it("defaults and rules", () => {
     const w = parse(
