@@ -6,30 +6,10 @@ import { plannedGpuResources } from "../platform/inference";
 import { planServers } from "../platform/servers";
 import { evaluatePolicies } from "../policies/evaluate";
 import { planGpus } from "../policies/gpuPlan";
-import {
-  gpuLimitsWhole,
-  gpuMemoryPerCard,
-  gpuRolloutNoDeadlock,
-  gpuSlicesWithinHost,
-  gpuStartupFreeMemory,
-  servingModeSwitchGap,
-  servingModesDoNotOverlap,
-  vllmKernelsRunOnCard,
-  vllmKvCacheFits,
-} from "../policies/gpu";
+import { gpuPolicies } from "../policies/gpu";
 
 /** The pack's GPU policies: what a layout changes. The rest of the pack judges objects a layout leaves as they are. */
-export const GPU_POLICIES = [
-  gpuSlicesWithinHost,
-  gpuMemoryPerCard,
-  vllmKvCacheFits,
-  gpuStartupFreeMemory,
-  servingModesDoNotOverlap,
-  servingModeSwitchGap,
-  vllmKernelsRunOnCard,
-  gpuLimitsWhole,
-  gpuRolloutNoDeadlock,
-];
+export const GPU_POLICIES = gpuPolicies;
 import { policyConfigFromPlatform } from "./policyConfig";
 
 /**

@@ -288,3 +288,16 @@ export const vllmKernelsRunOnCard = workloadPolicy(
     }
   },
 );
+
+/** The pack's GPU policies, in the pack's order: what a GPU layout changes (`npm run plan -- --suggest` judges layouts with these). */
+export const gpuPolicies = [
+  gpuSlicesWithinHost,
+  gpuMemoryPerCard,
+  vllmKvCacheFits,
+  gpuStartupFreeMemory,
+  servingModesDoNotOverlap,
+  servingModeSwitchGap,
+  vllmKernelsRunOnCard,
+  gpuLimitsWhole,
+  gpuRolloutNoDeadlock,
+];

@@ -2,17 +2,7 @@ import type { Policies } from "@pulumi/policy";
 import { computeWithinHost } from "./compute";
 import { pvcBackupTier, statefulProtectedInProd } from "./dataProtection";
 import { corsNoWildcardWithCredentials, gatewayTls, ingressTls } from "./edge";
-import {
-  gpuLimitsWhole,
-  gpuMemoryPerCard,
-  gpuRolloutNoDeadlock,
-  gpuSlicesWithinHost,
-  gpuStartupFreeMemory,
-  servingModeSwitchGap,
-  servingModesDoNotOverlap,
-  vllmKernelsRunOnCard,
-  vllmKvCacheFits,
-} from "./gpu";
+import { gpuPolicies } from "./gpu";
 import { allowRulesNamePods, defaultDenyEveryNamespace, networkPolicyPerNamespace } from "./network";
 import { customResourcesAfterTheirOperator, releasesAfterTheSecretsTheyMount } from "./ordering";
 import { namespaceEnforcesRestricted, podSecurityRestricted } from "./podSecurity";
@@ -24,15 +14,7 @@ export const PACK_NAME = "llm-platform";
 
 /** Every policy of the pack; `index.ts` hands them to PolicyPack, the offline plan and tests evaluate them directly. */
 export const allPolicies: Policies = [
-  gpuSlicesWithinHost,
-  gpuMemoryPerCard,
-  vllmKvCacheFits,
-  gpuStartupFreeMemory,
-  servingModesDoNotOverlap,
-  servingModeSwitchGap,
-  vllmKernelsRunOnCard,
-  gpuLimitsWhole,
-  gpuRolloutNoDeadlock,
+  ...gpuPolicies,
   computeWithinHost,
   storageWithinClasses,
   sharedVolumesRwx,
